@@ -1,0 +1,89 @@
+/**
+ * The wire contract between the workflow and its activities: inputs and results of
+ * `callModel` and `callTool`. Types only, so workflow code can import them.
+ * These shapes are recorded in history: change them compatibly.
+ */
+import type { JsonObject, JsonValue, PlanModel, PlanTool } from '../compiler/plan.ts';
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+export interface ToolCall {
+  /** Provider-issued id, echoed back in the tool result message. */
+  id: string;
+  /** The tool's model-facing name. */
+  name: string;
+  input: JsonValue;
+}
+
+export type ChatMessage =
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; toolName: string; output: JsonValue; isError: boolean };
+
+export interface ToolDeclaration {
+  name: string;
+  description: string;
+  inputSchema: JsonObject;
+}
+
+export interface ModelCallRequest {
+  /** Agent name in the system; also the mock provider's script key. */
+  agent: string;
+  /** 1-based activation count of this agent in the run. */
+  activation: number;
+  /** 1-based model call within the activation. */
+  step: number;
+  /** Endpoint config. Its `secretRef` is resolved inside the activity, never here. */
+  model: PlanModel;
+  /** The agent's prompt, sent as the system message. */
+  system: string;
+  messages: ChatMessage[];
+  tools: ToolDeclaration[];
+  outputSchema: JsonObject | null;
+}
+
+export interface ModelCallResult {
+  text: string;
+  toolCalls: ToolCall[];
+  /** AI SDK finish reason: stop, length, tool-calls, content-filter, error, other. */
+  finishReason: string;
+  usage: TokenUsage;
+  /** The model id the provider reports having used. */
+  modelId: string;
+}
+
+export interface ToolCallRequest {
+  agent: string;
+  step: number;
+  tool: PlanTool;
+  call: ToolCall;
+}
+
+export interface ToolCallResult {
+  output: JsonValue;
+  /** The tool ran and reported failure; the model sees it as an error result. */
+  isError: boolean;
+}
+
+/** `ApplicationFailure.type` values raised by activities. Non-retryable ones end the call at once. */
+export type ActivityFailureType =
+  | 'MODEL_RATE_LIMITED'
+  | 'MODEL_UNAVAILABLE'
+  | 'MODEL_TIMEOUT'
+  | 'MODEL_REQUEST_INVALID'
+  | 'MODEL_AUTH_FAILED'
+  | 'MODEL_RESPONSE_INVALID'
+  | 'MODEL_CONFIG_INVALID'
+  | 'SECRET_NOT_FOUND'
+  | 'TOOL_UNAVAILABLE'
+  | 'TOOL_TIMEOUT'
+  | 'TOOL_REQUEST_INVALID'
+  | 'TOOL_AUTH_FAILED'
+  | 'TOOL_CONFIG_INVALID';
+
+/** Worker-side secret values from Secret manifests, keyed `namespace/name`, then by data key. */
+export type SecretValues = Record<string, Record<string, string>>;

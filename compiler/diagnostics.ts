@@ -1,0 +1,56 @@
+/**
+ * Diagnostics: every user mistake the compiler finds is one of these, never an exception.
+ * Codes form one closed union so tests and tools can match on them; messages are for people.
+ */
+
+/** Where in a manifest something is, 1-based like editors show it. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** The closed set of diagnostic codes. Renaming one is a breaking change for tools that match on it. */
+export type DiagnosticCode =
+  | 'FILE_NOT_FOUND'
+  | 'FILE_UNREADABLE'
+  | 'YAML_SYNTAX'
+  | 'NOT_A_RESOURCE'
+  | 'UNKNOWN_API_VERSION'
+  | 'UNKNOWN_KIND'
+  | 'UNSUPPORTED_KIND'
+  | 'MISSING_FIELD'
+  | 'UNKNOWN_FIELD'
+  | 'INVALID_TYPE'
+  | 'INVALID_VALUE'
+  | 'REMOVED_FIELD'
+  | 'DUPLICATE_RESOURCE'
+  | 'OVERRIDE_UNMATCHED'
+  | 'UNKNOWN_REFERENCE'
+  | 'UNSUPPORTED_TOOL_TYPE'
+  | 'UNBOUNDED_CYCLE'
+  | 'NO_ENTRY_AGENT'
+  | 'AGENT_NOT_IN_SYSTEM'
+  | 'NO_SYSTEM'
+  | 'AMBIGUOUS_SYSTEM';
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  message: string;
+  location?: SourceLocation;
+  /** Path inside the resource (e.g. `['spec', 'graph', 'planner', 'next']`), when it applies. */
+  path?: (string | number)[];
+}
+
+/** Renders `file:line:col` (or just the file) for messages and CLI output. */
+export function formatLocation(location: SourceLocation | undefined): string {
+  if (!location) return '';
+  return `${location.file}:${location.line}:${location.column}`;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}

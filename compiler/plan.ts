@@ -1,0 +1,193 @@
+/**
+ * The Plan: what the compiler emits and the workflow interprets.
+ *
+ * Plain JSON (no functions, no classes, no Dates) because it is the workflow's input and
+ * lives in Temporal history. It carries no secret values, only references to them.
+ * This file has no imports so workflow code can depend on it.
+ */
+
+export const PLAN_SCHEMA_VERSION = 1;
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface ResourceId {
+  namespace: string;
+  name: string;
+}
+
+export interface Plan {
+  schemaVersion: typeof PLAN_SCHEMA_VERSION;
+  /** `sha256:<hex>` over the canonical JSON of every other field. */
+  hash: string;
+  system: ResourceId & { labels: Record<string, string> };
+  /** The Task the plan was compiled for, if any. */
+  task: (ResourceId & { labels: Record<string, string> }) | null;
+  /** The default run input: the Task's `input`, merged with `--input` values. */
+  input: JsonValue;
+  /** Bound on activations per branch (Orloj's `Task.max_turns`); 0 means no bound (acyclic graphs only). */
+  maxTurns: number;
+  /** Agents keyed by the name the system lists them under. */
+  agents: Record<string, PlanAgent>;
+  /** One node per agent: its outgoing edges and its join rule. */
+  graph: Record<string, PlanNode>;
+  /** Agents with no incoming edge, in declaration order; each receives the task input. */
+  entryAgents: string[];
+  /** Model endpoints keyed by `namespace/name`. */
+  models: Record<string, PlanModel>;
+  /** Tools keyed by `namespace/name`. */
+  tools: Record<string, PlanTool>;
+  governance: PlanGovernance;
+}
+
+export interface PlanAgent {
+  id: ResourceId;
+  description: string;
+  prompt: string;
+  /** Key into `Plan.models`. */
+  model: string;
+  fallbackModels: string[];
+  /** Keys into `Plan.tools`, in the order the agent lists them. */
+  tools: string[];
+  allowedTools: string[];
+  roles: string[];
+  /** Model calls per activation; Orloj's default is 10. */
+  maxSteps: number;
+  /** Wall-clock bound on one activation, if set. */
+  timeoutMs: number | null;
+  outputSchema: JsonObject | null;
+  toolUseBehavior: 'run_llm_again' | 'stop_on_first_tool';
+  /** `file:line:col` of the Agent manifest, for runtime messages. */
+  source: string;
+}
+
+export interface PlanNode {
+  edges: PlanEdge[];
+  join: PlanJoin | null;
+  delegates: string[];
+}
+
+export interface PlanEdge {
+  to: string;
+  condition: PlanCondition | null;
+  labels: Record<string, string>;
+}
+
+export interface PlanCondition {
+  default?: boolean;
+  outputContains?: string;
+  outputNotContains?: string;
+  outputMatches?: string;
+  outputJsonPath?: string;
+  equals?: JsonValue;
+  notEquals?: JsonValue;
+  contains?: JsonValue;
+  greaterThan?: number;
+  lessThan?: number;
+}
+
+export interface PlanJoin {
+  mode: 'wait_for_all' | 'quorum';
+  quorumCount: number;
+  quorumPercent: number;
+  onFailure: 'deadletter' | 'skip' | 'continue_partial';
+}
+
+export type ModelProvider = 'openai' | 'anthropic' | 'openai-compatible' | 'ollama' | 'azure-openai' | 'mock';
+
+export interface SecretRef {
+  namespace: string;
+  name: string;
+  /** Key inside the Secret's data; Orloj's convention is `value`. */
+  key: string;
+}
+
+export interface PlanModel {
+  id: ResourceId;
+  provider: ModelProvider;
+  baseUrl: string | null;
+  /** The model id sent to the provider (`default_model`). */
+  model: string;
+  options: Record<string, JsonValue>;
+  secretRef: SecretRef | null;
+  /** USD per million tokens. */
+  pricing: { inputPerMillion: number; outputPerMillion: number } | null;
+  rateLimit: { requestsPerSecond: number } | null;
+  /** Scripted responses for the `mock` provider; null means the default mock behaviour. */
+  mock: MockScript | null;
+}
+
+/** Scripted mock responses: per agent, one entry per model call of an activation (the last one repeats). */
+export interface MockScript {
+  latencyMs: number;
+  responses: Record<string, MockResponse[]>;
+}
+
+export interface MockResponse {
+  text?: string;
+  toolCalls?: { tool: string; input: JsonValue }[];
+  usage?: { inputTokens: number; outputTokens: number };
+  latencyMs?: number;
+}
+
+export type ToolType = 'http' | 'mcp';
+
+export interface PlanTool {
+  id: ResourceId;
+  /** The name the model sees. */
+  name: string;
+  type: ToolType;
+  endpoint: string | null;
+  description: string;
+  inputSchema: JsonObject | null;
+  capabilities: string[];
+  operationClasses: string[];
+  riskLevel: 'low' | 'medium' | 'high' | 'critical';
+  timeoutMs: number;
+  retry: { maxAttempts: number; backoffMs: number; maxBackoffMs: number; jitter: 'none' | 'full' | 'equal' };
+  auth: PlanToolAuth | null;
+  /** For MCP tools: the server (key `namespace/name`) and the tool's name on it. */
+  mcp: { server: string; tool: string } | null;
+}
+
+export interface PlanToolAuth {
+  profile: 'bearer' | 'api_key_header' | 'basic' | 'oauth2_client_credentials';
+  secretRef: SecretRef;
+  headerName: string | null;
+  tokenUrl: string | null;
+  scopes: string[];
+}
+
+export interface PlanGovernance {
+  policies: PlanPolicy[];
+  roles: Record<string, { permissions: string[] }>;
+  toolPermissions: PlanToolPermission[];
+}
+
+export interface PlanPolicy {
+  id: ResourceId;
+  applyMode: 'scoped' | 'global';
+  targetSystems: string[];
+  targetTasks: string[];
+  targetAgents: string[];
+  allowedModels: string[];
+  blockedTools: string[];
+  maxTokensPerRun: number | null;
+  maxCostUsdPerRun: number | null;
+  maxToolCallsPerRun: number | null;
+  maxModelCallsPerRun: number | null;
+  onViolation: string | null;
+  onBudgetExhausted: string | null;
+}
+
+export interface PlanToolPermission {
+  id: ResourceId;
+  toolRef: string;
+  action: string;
+  requiredPermissions: string[];
+  matchMode: 'all' | 'any';
+  applyMode: 'global' | 'scoped';
+  targetAgents: string[];
+  operationRules: { operationClass: string; verdict: 'allow' | 'deny' | 'approval_required' }[];
+}
