@@ -78,12 +78,24 @@ export type ActivityFailureType =
   | 'MODEL_AUTH_FAILED'
   | 'MODEL_RESPONSE_INVALID'
   | 'MODEL_CONFIG_INVALID'
+  /** An error no rule recognised; retryable, bounded by the retry policy. */
+  | 'MODEL_CALL_FAILED'
   | 'SECRET_NOT_FOUND'
   | 'TOOL_UNAVAILABLE'
   | 'TOOL_TIMEOUT'
   | 'TOOL_REQUEST_INVALID'
   | 'TOOL_AUTH_FAILED'
-  | 'TOOL_CONFIG_INVALID';
+  | 'TOOL_CONFIG_INVALID'
+  /** A 2xx whose body could not be read as what it claimed to be (e.g. invalid JSON), or was too large. */
+  | 'TOOL_RESPONSE_INVALID'
+  /** An error no rule recognised; retryable, bounded by the retry policy. */
+  | 'TOOL_CALL_FAILED';
 
 /** Worker-side secret values from Secret manifests, keyed `namespace/name`, then by data key. */
 export type SecretValues = Record<string, Record<string, string>>;
+
+/** The activities a worker registers; their names are wire names recorded in history. */
+export interface OrchActivities {
+  callModel(request: ModelCallRequest): Promise<ModelCallResult>;
+  callTool(request: ToolCallRequest): Promise<ToolCallResult>;
+}

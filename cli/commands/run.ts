@@ -1,0 +1,120 @@
+/** `orch run` (compile, start, stream, print) and `orch result` (await an existing run). */
+import type { Command } from 'commander';
+import { compile } from '../../compiler/index.ts';
+import { OrchClient, type OrchRun, type RunOutcome } from '../../client.ts';
+import { createOrchWorker, defaultTaskQueue } from '../../worker.ts';
+import { CliError, EXIT, type CliIo } from '../io.ts';
+import { collect, type CommandContext } from '../main.ts';
+import { createProgressView } from '../progress-view.ts';
+import { renderDiagnostics } from '../render-diagnostics.ts';
+import { renderOutcome, webUiLink } from '../render-outcome.ts';
+import { connectTemporal, type TemporalTarget } from '../temporal-target.ts';
+import { compileOptions, type CompileFlags } from './validate.ts';
+
+interface RunFlags extends CompileFlags {
+  json?: boolean;
+  detach?: boolean;
+  worker: boolean;
+  workflowId?: string;
+  taskQueue?: string;
+}
+
+const PROGRESS_POLL_MS = 250;
+
+export function registerRunCommands(program: Command, context: CommandContext): void {
+  const { io } = context;
+  program
+    .command('run')
+    .description('Compile manifests and run an agent system on Temporal, streaming progress.')
+    .argument('<paths...>', 'manifest files or directories')
+    .option('--override <file>', 'manifests that replace same-named resources (repeatable)', collect, [])
+    .option('--system <name>', 'the AgentSystem to run')
+    .option('--task <name>', 'the Task to run (selects its system, input and max_turns)')
+    .option('--input <key=value>', 'run input field (repeatable; JSON values allowed)', collect, [])
+    .option('--json', 'print one JSON object with the outcome')
+    .option('--detach', 'start the run, print its workflow id and return (a worker must run elsewhere)')
+    .option('--no-worker', 'do not start a worker in this process (one must run elsewhere)')
+    .option('--workflow-id <id>', 'workflow id of the run')
+    .option('--task-queue <queue>', 'task queue (default: $ORCH_TASK_QUEUE or "orch")')
+    .action(async (paths: string[], flags: RunFlags) => {
+      const compiled = await compile(paths, compileOptions(flags));
+      io.stderr(renderDiagnostics(compiled.diagnostics));
+      if (!compiled.plan) throw new CliError('the manifests do not compile; nothing was run');
+      const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
+      const target = await connectTemporal(io, { startServer: true });
+      const client = await OrchClient.connect({ ...target.connection, taskQueue });
+      const inProcessWorker = flags.worker && !flags.detach;
+      const worker = inProcessWorker
+        ? await createOrchWorker({ ...target.connection, taskQueue, secrets: compiled.secrets })
+        : null;
+      const workerRunning = worker?.run();
+      try {
+        const run = await client.start(compiled.plan, {
+          taskQueue,
+          ...(flags.workflowId ? { workflowId: flags.workflowId } : {}),
+        });
+        if (flags.detach) {
+          io.stdout(flags.json ? `${JSON.stringify({ workflowId: run.workflowId, runId: run.runId })}\n` : `${run.workflowId}\n`);
+          return;
+        }
+        const outcome = await awaitWithProgress(io, run, !flags.json);
+        context.exitCode = printOutcome(io, outcome, target, flags.json);
+      } finally {
+        if (worker) {
+          worker.shutdown();
+          await workerRunning;
+        }
+        await client.client.connection.close();
+      }
+    });
+
+  program
+    .command('result')
+    .description('Wait for a run to finish and print its outcome, as `orch run` does.')
+    .argument('<workflow-id>', 'workflow id of the run')
+    .option('--run-id <id>', 'a specific run of that workflow id')
+    .option('--json', 'print one JSON object with the outcome')
+    .action(async (workflowId: string, flags: { json?: boolean; runId?: string }) => {
+      const target = await connectTemporal(io, { startServer: false });
+      const client = await OrchClient.connect(target.connection);
+      try {
+        const outcome = await client.getRun(workflowId, flags.runId).result();
+        context.exitCode = printOutcome(io, outcome, target, flags.json);
+      } finally {
+        await client.client.connection.close();
+      }
+    });
+}
+
+async function awaitWithProgress(io: CliIo, run: OrchRun, showProgress: boolean): Promise<RunOutcome> {
+  const resultPromise = run.result();
+  if (!showProgress) return resultPromise;
+  const view = createProgressView(io.stderr, io.isTTY);
+  let done = false;
+  const poll = (async () => {
+    while (!done) {
+      try {
+        view.update(await run.progress());
+      } catch {
+        // The first workflow task may not have run yet; the next poll will tell.
+      }
+      await new Promise((resolve) => setTimeout(resolve, PROGRESS_POLL_MS));
+    }
+  })();
+  try {
+    return await resultPromise;
+  } finally {
+    done = true;
+    await poll;
+    // One last frame, so the view ends on the finished state rather than the last poll.
+    await run.progress().then((progress) => view.update(progress), () => {});
+    view.finish();
+  }
+}
+
+function printOutcome(io: CliIo, outcome: RunOutcome, target: TemporalTarget, json: boolean | undefined): number {
+  const link = webUiLink(target.uiUrl, target.connection.namespace, outcome.workflowId, outcome.runId);
+  if (json) io.stdout(`${JSON.stringify({ ...outcome, webUi: link })}\n`);
+  else io.stdout(renderOutcome(outcome, link));
+  return outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+}

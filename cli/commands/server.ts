@@ -1,0 +1,28 @@
+/** `orch server`: the embedded Temporal dev server (SQLite under .orch/, Web UI), in the foreground. */
+import type { Command } from 'commander';
+import { startDevServer } from '../temporal-server.ts';
+import type { CommandContext } from '../main.ts';
+
+export function registerServerCommand(program: Command, context: CommandContext): void {
+  const { io } = context;
+  program
+    .command('server')
+    .description('Run a local Temporal dev server with orch search attributes until interrupted.')
+    .option('--port <port>', 'frontend gRPC port', '7233')
+    .option('--ui-port <port>', 'Web UI port', '8233')
+    .option('--db-file <file>', 'SQLite file (default .orch/temporal.db)')
+    .option('--in-memory', 'keep nothing on disk')
+    .action(async (flags: { port: string; uiPort: string; dbFile?: string; inMemory?: boolean }) => {
+      const server = await startDevServer({
+        env: io.env,
+        port: Number(flags.port),
+        uiPort: Number(flags.uiPort),
+        ...(flags.inMemory ? { dbFile: null } : flags.dbFile ? { dbFile: flags.dbFile } : {}),
+        log: (message: string) => io.stderr(`${message}\n`),
+      });
+      io.stdout(`Temporal dev server at ${server.address}${server.uiUrl ? `, Web UI ${server.uiUrl}` : ''}\n`);
+      io.stdout(`Use it from elsewhere with TEMPORAL_ADDRESS=${server.address}. Ctrl-C stops it.\n`);
+      await Promise.race([io.interrupted, new Promise((resolve) => server.process.once('exit', resolve))]);
+      await server.stop();
+    });
+}

@@ -1,0 +1,34 @@
+/** `orch worker`: a long-running worker. Runs carry their plan, so it needs no manifests. */
+import type { Command } from 'commander';
+import { validate } from '../../compiler/index.ts';
+import { hasErrors } from '../../compiler/diagnostics.ts';
+import { createOrchWorker, defaultTaskQueue } from '../../worker.ts';
+import { CliError } from '../io.ts';
+import { collect, type CommandContext } from '../main.ts';
+import { renderDiagnostics } from '../render-diagnostics.ts';
+import { connectTemporal } from '../temporal-target.ts';
+
+export function registerWorkerCommand(program: Command, context: CommandContext): void {
+  const { io } = context;
+  program
+    .command('worker')
+    .description('Run a worker for orch runs until interrupted (Ctrl-C drains it).')
+    .option('--task-queue <queue>', 'task queue (default: $ORCH_TASK_QUEUE or "orch")')
+    .option('--secrets <path>', 'Secret manifests whose values this worker may use (repeatable)', collect, [])
+    .action(async (flags: { taskQueue?: string; secrets: string[] }) => {
+      let secrets = {};
+      if (flags.secrets.length > 0) {
+        const loaded = await validate(flags.secrets);
+        io.stderr(renderDiagnostics(loaded.diagnostics));
+        if (hasErrors(loaded.diagnostics)) throw new CliError('the secret manifests do not validate');
+        secrets = loaded.resources.secrets;
+      }
+      const target = await connectTemporal(io, { startServer: false });
+      const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
+      const worker = await createOrchWorker({ ...target.connection, taskQueue, secrets });
+      io.stderr(`orch: worker polling task queue "${taskQueue}" at ${target.connection.address} (namespace ${target.connection.namespace})\n`);
+      const running = worker.run();
+      await Promise.race([running, io.interrupted?.then(() => worker.shutdown())]);
+      await running;
+    });
+}

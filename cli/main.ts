@@ -1,0 +1,62 @@
+/**
+ * `orch` command line. `main(argv, io)` returns the exit code, so tests call it in-process.
+ * Exit codes: 0 success, 1 a failed run or diagnostics, 2 usage.
+ */
+import { Command, CommanderError } from 'commander';
+import { CliError, EXIT, type CliIo } from './io.ts';
+import { registerRunCommands } from './commands/run.ts';
+import { registerValidateCommands } from './commands/validate.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
+import { registerServerCommand } from './commands/server.ts';
+
+export interface CommandContext {
+  io: CliIo;
+  /** Set by a command's action; commander itself only knows success or throw. */
+  exitCode: number;
+}
+
+/** Collects a repeatable option (`--input a=1 --input b=2`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(context: CommandContext): Command {
+  const program = new Command('orch')
+    .description('Durable, governed orchestration for multi-agent AI systems, on Temporal.')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.io.stdout(text),
+      writeErr: (text) => context.io.stderr(text),
+    });
+  registerRunCommands(program, context);
+  registerValidateCommands(program, context);
+  registerWorkerCommand(program, context);
+  registerServerCommand(program, context);
+  // Subcommands inherit exit and output handling so their usage errors exit 2 too.
+  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const context: CommandContext = { io, exitCode: EXIT.ok };
+  const program = buildProgram(context);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return context.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+      if (error.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.stderr(`orch: ${error.message}\n`);
+      return error.exitCode;
+    }
+    // Anything else is a bug or an environment failure: one clear line, no stack trace.
+    io.stderr(`orch: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (io.env.ORCH_DEBUG) io.stderr(`${error instanceof Error ? error.stack : ''}\n`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Live progress of a run while the CLI waits on it: a redrawn table on a terminal, plain
+ * lines (one per change) when output is piped, so logs stay readable.
+ */
+import type { RunProgress } from '../workflows/types.ts';
+
+export interface ProgressView {
+  update(progress: RunProgress): void;
+  /** Leaves the terminal in a clean state before the result is printed. */
+  finish(): void;
+}
+
+function describeAgent(state: RunProgress['agents'][string]): string {
+  const parts: string[] = [state.phase];
+  if (state.step > 0 && state.phase === 'running') parts.push(`step ${state.step}`);
+  if (state.lastAction && state.phase === 'running') parts.push(state.lastAction);
+  if (state.usage.totalTokens > 0) parts.push(`${state.usage.totalTokens} tokens`);
+  return parts.join(' · ');
+}
+
+export function createProgressView(write: (text: string) => void, isTTY: boolean): ProgressView {
+  if (!isTTY) {
+    const last = new Map<string, string>();
+    return {
+      update(progress) {
+        for (const [agent, state] of Object.entries(progress.agents)) {
+          if (state.phase === 'waiting') continue;
+          const line = describeAgent(state);
+          if (last.get(agent) === line) continue;
+          last.set(agent, line);
+          write(`[${agent}] ${line}\n`);
+        }
+      },
+      finish() {},
+    };
+  }
+  let drawnLines = 0;
+  return {
+    update(progress) {
+      const agents = Object.entries(progress.agents);
+      const width = Math.max(...agents.map(([name]) => name.length), 5);
+      const lines = agents.map(([agent, state]) => `  ${agent.padEnd(width)}  ${describeAgent(state)}`);
+      lines.push(`  ${'total'.padEnd(width)}  ${progress.usage.totalTokens} tokens · ${progress.usage.modelCalls} model calls`);
+      // Move up over the previous frame and redraw it line by line.
+      const up = drawnLines > 0 ? `\x1b[${drawnLines}A` : '';
+      write(up + lines.map((line) => `\x1b[2K${line}\n`).join(''));
+      drawnLines = lines.length;
+    },
+    finish() {
+      drawnLines = 0;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/** A finished run for people: status, output, usage per agent, and where to look in the Web UI. */
+import type { RunOutcome } from '../client.ts';
+
+function formatOutput(output: unknown): string {
+  if (output === null || output === undefined) return '(none)';
+  return typeof output === 'string' ? output : JSON.stringify(output, null, 2);
+}
+
+export function webUiLink(uiUrl: string | null, namespace: string, workflowId: string, runId: string): string | null {
+  if (!uiUrl) return null;
+  const base = uiUrl.replace(/\/$/, '');
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
+}
+
+export function renderOutcome(outcome: RunOutcome, link: string | null): string {
+  const lines: string[] = [];
+  lines.push(`run ${outcome.workflowId} ${outcome.status}`);
+  if (outcome.failure) lines.push(`failure ${outcome.failure.type}: ${outcome.failure.message}`);
+  if (outcome.status === 'succeeded') lines.push('', 'Output:', formatOutput(outcome.output));
+  const rows = Object.entries(outcome.usage.byAgent).map(([agent, u]) => [
+    agent,
+    String(u.modelCalls),
+    String(u.toolCalls),
+    String(u.inputTokens),
+    String(u.outputTokens),
+    String(u.totalTokens),
+  ]);
+  const t = outcome.usage.total;
+  rows.push(['total', String(t.modelCalls), String(t.toolCalls), String(t.inputTokens), String(t.outputTokens), String(t.totalTokens)]);
+  const header = ['agent', 'model calls', 'tool calls', 'input tokens', 'output tokens', 'total tokens'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  lines.push('', 'Usage:', format(header), ...rows.map(format));
+  if (link) lines.push('', `Web UI: ${link}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,53 @@
+/** Which Temporal cluster a command talks to, and how to connect to it. */
+import type { TLSConfig } from '@temporalio/client';
+import {
+  connectionOptions,
+  DEFAULT_TEMPORAL_NAMESPACE,
+  ensureTemporalServer,
+  resolveTemporalConnection,
+} from './temporal-server.ts';
+import type { CliIo } from './io.ts';
+
+/** Connection settings for OrchClient.connect and createOrchWorker. */
+export interface TemporalConnectionSettings {
+  address: string;
+  namespace: string;
+  tls?: TLSConfig | true;
+  apiKey?: string;
+}
+
+export interface TemporalTarget {
+  connection: TemporalConnectionSettings;
+  uiUrl: string | null;
+}
+
+/**
+ * `TEMPORAL_ADDRESS` (and Temporal's other standard variables) when set. Otherwise the local
+ * dev server: reused when one answers, started in the background when `startServer` is set,
+ * so the Web UI link printed after a run keeps working once the command returns.
+ */
+export async function connectTemporal(io: CliIo, options: { startServer: boolean }): Promise<TemporalTarget> {
+  if (options.startServer) {
+    const server = await ensureTemporalServer({
+      env: io.env,
+      detached: true,
+      log: (message: string) => io.stderr(`${message}\n`),
+    });
+    if (server.started) io.stderr(`orch: started a Temporal dev server at ${server.address}${server.uiUrl ? ` (Web UI ${server.uiUrl})` : ''}; it keeps running for later runs\n`);
+    return {
+      connection: { ...connectionOptions(server.connection), namespace: server.namespace },
+      uiUrl: server.uiUrl,
+    };
+  }
+  const remote = resolveTemporalConnection(io.env);
+  if (remote) {
+    return {
+      connection: { ...connectionOptions(remote), namespace: remote.namespace },
+      uiUrl: io.env.ORCH_TEMPORAL_UI_URL?.trim() || null,
+    };
+  }
+  return {
+    connection: { address: '127.0.0.1:7233', namespace: io.env.TEMPORAL_NAMESPACE?.trim() || DEFAULT_TEMPORAL_NAMESPACE },
+    uiUrl: io.env.ORCH_TEMPORAL_UI_URL?.trim() || 'http://127.0.0.1:8233',
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * OrchClient: start runs of a compiled Plan on Temporal and await or inspect them.
+ * The CLI uses exactly this API; so can any backend service.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure, TerminatedFailure, CancelledFailure, TimeoutFailure } from '@temporalio/common';
+import { Client, Connection, WorkflowFailedError, type TLSConfig, type WorkflowHandle } from '@temporalio/client';
+import type { JsonValue, Plan } from './compiler/plan.ts';
+import { OrchPlanHash, OrchSystem, OrchTask } from './workflows/search-attributes.ts';
+import type { ActivationRecord, RunFailureDetails, RunInput, RunProgress, RunResult, RunUsage } from './workflows/types.ts';
+import { defaultTaskQueue } from './worker.ts';
+
+/** The workflow type name, recorded in history. */
+export const WORKFLOW_TYPE = 'orchRun';
+
+export type RunStatus = 'succeeded' | 'failed' | 'canceled' | 'terminated' | 'timed_out';
+
+/** A finished run, as `orch run --json` prints it. */
+export interface RunOutcome {
+  workflowId: string;
+  runId: string;
+  status: RunStatus;
+  output: JsonValue | null;
+  failure: { type: string; message: string; agent: string | null } | null;
+  usage: RunUsage;
+  activations: ActivationRecord[];
+}
+
+export interface StartRunOptions {
+  /** Run input; defaults to the plan's (the Task's input merged with `--input`). */
+  input?: JsonValue;
+  workflowId?: string;
+  taskQueue?: string;
+}
+
+function emptyUsage(): RunUsage {
+  return { total: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 }, byAgent: {} };
+}
+
+/** A started run. */
+export class OrchRun {
+  readonly handle: WorkflowHandle;
+  readonly workflowId: string;
+  readonly runId: string | undefined;
+
+  constructor(handle: WorkflowHandle, runId?: string) {
+    this.handle = handle;
+    this.workflowId = handle.workflowId;
+    this.runId = runId;
+  }
+
+  /** Live progress (agents, steps, tokens), from the workflow's `progress` query. */
+  progress(): Promise<RunProgress> {
+    return this.handle.query<RunProgress>('progress');
+  }
+
+  /** Waits for the run to finish. Never throws for a failed run: the outcome says so. */
+  async result(): Promise<RunOutcome> {
+    const base = { workflowId: this.workflowId, runId: this.runId ?? '' };
+    try {
+      const result = (await this.handle.result()) as RunResult;
+      const runId = this.runId ?? (await this.handle.describe()).runId;
+      return { ...base, runId, status: 'succeeded', output: result.output, failure: null, usage: result.usage, activations: result.activations };
+    } catch (error) {
+      if (!(error instanceof WorkflowFailedError)) throw error;
+      const runId = this.runId ?? (await this.handle.describe()).runId;
+      return { ...base, runId, ...outcomeOfFailure(error.cause) };
+    }
+  }
+}
+
+function outcomeOfFailure(cause: Error | undefined): Omit<RunOutcome, 'workflowId' | 'runId'> {
+  const failed = (status: RunStatus, type: string, message: string, details?: RunFailureDetails) => ({
+    status,
+    output: null,
+    failure: { type, message, agent: details?.agent ?? null },
+    usage: details?.usage ?? emptyUsage(),
+    activations: details?.activations ?? [],
+  });
+  if (cause instanceof ApplicationFailure) {
+    return failed('failed', cause.type ?? 'RUN_FAILED', cause.message, cause.details?.[0] as RunFailureDetails | undefined);
+  }
+  if (cause instanceof TerminatedFailure) return failed('terminated', 'TERMINATED', cause.message);
+  if (cause instanceof CancelledFailure) return failed('canceled', 'CANCELED', cause.message);
+  if (cause instanceof TimeoutFailure) return failed('timed_out', 'TIMED_OUT', cause.message);
+  return failed('failed', 'RUN_FAILED', cause?.message ?? 'run failed');
+}
+
+export interface OrchClientOptions {
+  client: Client;
+  taskQueue?: string;
+}
+
+/** Where Temporal is; Temporal's own settings (`TEMPORAL_ADDRESS`, TLS, API key) map onto these. */
+export interface OrchConnectOptions {
+  address?: string;
+  namespace?: string;
+  tls?: TLSConfig | true;
+  apiKey?: string;
+  taskQueue?: string;
+}
+
+export class OrchClient {
+  readonly client: Client;
+  readonly taskQueue: string;
+
+  constructor(options: OrchClientOptions) {
+    this.client = options.client;
+    this.taskQueue = options.taskQueue ?? defaultTaskQueue();
+  }
+
+  /** Connects to Temporal at `address` (default `127.0.0.1:7233`). */
+  static async connect(options: OrchConnectOptions = {}): Promise<OrchClient> {
+    const connection = await Connection.connect({
+      address: options.address ?? '127.0.0.1:7233',
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+    });
+    const client = new Client({ connection, namespace: options.namespace ?? 'default' });
+    return new OrchClient({ client, ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}) });
+  }
+
+  /** Starts a run of `plan`. Returns once Temporal has accepted it. */
+  async start(plan: Plan, options: StartRunOptions = {}): Promise<OrchRun> {
+    const workflowId = options.workflowId ?? `${plan.system.name}-${randomUUID().slice(0, 8)}`;
+    const args: RunInput = options.input === undefined ? { plan } : { plan, input: options.input };
+    const startOptions = {
+      taskQueue: options.taskQueue ?? this.taskQueue,
+      workflowId,
+      args: [args] as [RunInput],
+      staticSummary: `${plan.system.name}${plan.task ? ` · ${plan.task.name}` : ''} · ${Object.keys(plan.agents).length} agents`.slice(0, 200),
+      staticDetails: planDetails(plan),
+    };
+    const searchAttributes = [
+      { key: OrchSystem, value: plan.system.name },
+      { key: OrchPlanHash, value: plan.hash },
+      ...(plan.task ? [{ key: OrchTask, value: plan.task.name }] : []),
+    ];
+    let handle;
+    try {
+      handle = await this.client.workflow.start(WORKFLOW_TYPE, { ...startOptions, typedSearchAttributes: searchAttributes });
+    } catch (error) {
+      // A cluster where nobody registered orch's search attributes still runs orch, unsearchable.
+      if (!/search attribute/i.test(String((error as Error)?.message))) throw error;
+      handle = await this.client.workflow.start(WORKFLOW_TYPE, startOptions);
+    }
+    return new OrchRun(handle, handle.firstExecutionRunId);
+  }
+
+  /** A handle on an existing run. */
+  getRun(workflowId: string, runId?: string): OrchRun {
+    return new OrchRun(this.client.workflow.getHandle(workflowId, runId), runId);
+  }
+}
+
+function planDetails(plan: Plan): string {
+  const agents = Object.values(plan.agents).map((a) => `- **${a.id.name}** → model \`${plan.models[a.model]?.model ?? a.model}\``);
+  return [`Plan \`${plan.hash}\``, '', ...agents].join('\n').slice(0, 20_000);
+}

@@ -1,0 +1,105 @@
+/**
+ * Workers: `createOrchWorker` for a dedicated orch worker, `orchPlugin` to add orch's
+ * workflow and activities to a Temporal worker you already run.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Worker,
+  type Logger,
+  type TLSConfig,
+  type WorkerOptions,
+  type WorkerPlugin,
+} from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities/index.ts';
+
+/** The task queue orch uses unless told otherwise (`--task-queue`, `ORCH_TASK_QUEUE`). */
+export const DEFAULT_TASK_QUEUE = 'orch';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export function defaultTaskQueue(env: NodeJS.ProcessEnv = process.env): string {
+  return env.ORCH_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+}
+
+let bundlePromise: Promise<{ code: string }> | null = null;
+
+/**
+ * The workflow bundle, built once per process: every worker the process creates shares it,
+ * so a test suite or a multi-queue service pays the bundling cost once.
+ */
+export function workflowBundle(logger?: Logger): Promise<{ code: string }> {
+  bundlePromise ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: logger ?? new DefaultLogger('WARN'),
+  }).then(({ code }) => ({ code }));
+  return bundlePromise;
+}
+
+export interface OrchWorkerOptions extends ActivityDeps {
+  /** A connection to Temporal; by default one is opened to `address`. */
+  connection?: NativeConnection;
+  /** `host:port` of the Temporal frontend, used when no connection is given. */
+  address?: string;
+  tls?: TLSConfig | true;
+  apiKey?: string;
+  namespace?: string;
+  taskQueue?: string;
+  /** Extra Temporal worker options (concurrency limits, identity, …). */
+  workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities'>>;
+}
+
+/**
+ * A worker that runs orch's workflow and activities. Runs carry their Plan, so the worker
+ * needs no manifests; only Secret values it should resolve (`secrets`) beyond the environment.
+ */
+export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise<Worker> {
+  const ownsConnection = options.connection === undefined;
+  const connection =
+    options.connection ??
+    (await NativeConnection.connect({
+      address: options.address ?? '127.0.0.1:7233',
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+    }));
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? defaultTaskQueue(),
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(options),
+    ...options.workerOptions,
+  });
+  if (ownsConnection) {
+    // The connection we opened is ours to close once the worker has drained.
+    const run = worker.run.bind(worker);
+    worker.run = async () => {
+      try {
+        await run();
+      } finally {
+        await connection.close();
+      }
+    };
+  }
+  return worker;
+}
+
+/**
+ * A worker plugin that registers orch's workflow and activities on an existing Temporal
+ * worker: `Worker.create({ ..., plugins: [orchPlugin()] })`. The worker must not set its own
+ * `workflowsPath`; use `workflowsPath` exports from your own module alongside orch's instead.
+ */
+export function orchPlugin(deps: ActivityDeps = {}): WorkerPlugin {
+  return {
+    name: 'orch',
+    configureWorker(options) {
+      return {
+        ...options,
+        workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
+        activities: { ...(options.activities ?? {}), ...createActivities(deps) },
+      };
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * What an agent activation receives: the task input plus every upstream output, each
+ * labelled with the agent it came from. Rendered as the activation's first user message.
+ */
+import type { JsonValue } from '../compiler/plan.ts';
+
+export interface InboxMessage {
+  from: string;
+  output: JsonValue;
+}
+
+function renderValue(value: JsonValue): string {
+  return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+}
+
+export function renderInbox(taskInput: JsonValue, messages: readonly InboxMessage[]): string {
+  const sections = [`Task input:\n${renderValue(taskInput)}`];
+  for (const message of messages) sections.push(`Output of ${message.from}:\n${renderValue(message.output)}`);
+  return sections.join('\n\n');
+}

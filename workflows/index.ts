@@ -1,0 +1,6 @@
+/**
+ * Workflow entry point, bundled for the Temporal sandbox. Everything reachable from here
+ * must stay deterministic: no Node built-ins, no I/O, no clocks, no `ai`, `yaml` or MCP.
+ * Activities are referenced by type only.
+ */
+export { orchRun, progressQuery } from './orch-run.ts';

@@ -1,0 +1,105 @@
+/**
+ * The `orchRun` workflow: Temporal glue around the pure interpreter. It maps the Effects
+ * port onto activities, serves live progress, and turns run failures into typed
+ * ApplicationFailures that carry the usage so far.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  defineQuery,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+} from '@temporalio/workflow';
+import type { OrchActivities } from '../activities/types.ts';
+import { runPlan, PlanInterpreter } from './interpreter.ts';
+import { RunFailure } from './run-failure.ts';
+import { renderProgressMarkdown } from './progress-details.ts';
+import type { Effects, RunFailureDetails, RunInput, RunProgress, RunResult } from './types.ts';
+
+/** Live progress of a run: agents, steps, tokens. Queries add nothing to history. */
+export const progressQuery = defineQuery<RunProgress>('progress');
+
+/**
+ * A killed worker stops heartbeating; after this long the server retries its call on
+ * another worker. Activities heartbeat every second, so this only trips on a dead worker.
+ */
+const HEARTBEAT_TIMEOUT = '10 seconds';
+const DEFAULT_MODEL_CALL_TIMEOUT_MS = 10 * 60 * 1000;
+
+const activities = proxyActivities<OrchActivities>({
+  startToCloseTimeout: DEFAULT_MODEL_CALL_TIMEOUT_MS,
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+
+function temporalEffects(onProgress: (progress: RunProgress) => void): Effects {
+  return {
+    callModel: (request, options) =>
+      activities.callModel.executeWithOptions({ summary: options.summary, heartbeatTimeout: HEARTBEAT_TIMEOUT }, [
+        request,
+      ]),
+    callTool: (request, options) => {
+      const { retry, timeoutMs } = request.tool;
+      return activities.callTool.executeWithOptions(
+        {
+          summary: options.summary,
+          // The activity enforces the tool's own timeout; this is the backstop.
+          startToCloseTimeout: timeoutMs + 5_000,
+          retry: {
+            initialInterval: Math.max(retry.backoffMs, 100),
+            backoffCoefficient: 2,
+            maximumInterval: Math.max(retry.maxBackoffMs, retry.backoffMs, 100),
+            maximumAttempts: Math.max(retry.maxAttempts, 1),
+          },
+        },
+        [request]
+      );
+    },
+    onProgress,
+  };
+}
+
+/** The failure type and message a caller sees: the activity's own type when an activity failed. */
+function describeFailure(failure: RunFailure): { type: string; message: string } {
+  const prefix = failure.agent ? `agent ${failure.agent}: ` : '';
+  const cause = failure.cause;
+  if (cause instanceof ActivityFailure && cause.cause instanceof ApplicationFailure) {
+    return { type: cause.cause.type ?? 'ACTIVITY_FAILED', message: `${prefix}${cause.cause.message}` };
+  }
+  if (cause instanceof ActivityFailure) {
+    return { type: 'ACTIVITY_FAILED', message: `${prefix}${cause.cause?.message ?? cause.message}` };
+  }
+  return { type: failure.code, message: `${prefix}${failure.message}` };
+}
+
+/** Interprets a compiled Plan. One workflow type runs every agent system. */
+export async function orchRun(runInput: RunInput): Promise<RunResult> {
+  const { plan } = runInput;
+  const input = runInput.input !== undefined ? runInput.input : plan.input;
+  let progress: RunProgress | null = null;
+  setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyUsage() });
+  const effects = temporalEffects((next) => {
+    progress = next;
+    setCurrentDetails(renderProgressMarkdown(plan, next));
+  });
+  const interpreter = new PlanInterpreter(plan, input, effects);
+  try {
+    return await interpreter.run();
+  } catch (error) {
+    const failure =
+      error instanceof RunFailure ? error : new RunFailure('RUN_FAILED', String(error), null, { cause: error });
+    const { type, message } = describeFailure(failure);
+    const details: RunFailureDetails = {
+      agent: failure.agent,
+      usage: interpreter.ledger.snapshot(),
+      activations: interpreter.activations,
+    };
+    throw ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
+  }
+}
+
+function emptyUsage() {
+  return { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 };
+}
+
+export { runPlan };

@@ -1,0 +1,87 @@
+/**
+ * Types the workflow shares with its callers: the run's input, its result, its live
+ * progress, and the effects port the interpreter is written against.
+ */
+import type { JsonValue, Plan } from '../compiler/plan.ts';
+import type {
+  ModelCallRequest,
+  ModelCallResult,
+  TokenUsage,
+  ToolCallRequest,
+  ToolCallResult,
+} from '../activities/types.ts';
+
+/** The workflow's single argument. */
+export interface RunInput {
+  plan: Plan;
+  /** Overrides `plan.input` when given. */
+  input?: JsonValue;
+}
+
+/** Tokens and calls attributed to one agent, or to the whole run. */
+export interface UsageTotals extends TokenUsage {
+  modelCalls: number;
+  toolCalls: number;
+}
+
+export interface RunUsage {
+  total: UsageTotals;
+  byAgent: Record<string, UsageTotals>;
+}
+
+/** One finished agent activation, in completion order. */
+export interface ActivationRecord {
+  agent: string;
+  activation: number;
+  /** Agents whose outputs this activation received. */
+  from: string[];
+  output: JsonValue;
+  steps: number;
+  /** Why the agent loop ended. */
+  stoppedBy: 'answer' | 'max_steps' | 'tool_output';
+  /** Set when the branch ended here because `maxTurns` was reached. */
+  turnLimitReached: boolean;
+}
+
+export interface RunResult {
+  /** The final output: the last leaf agent's output, or an object keyed by leaf agent when several. */
+  output: JsonValue;
+  usage: RunUsage;
+  activations: ActivationRecord[];
+}
+
+/** Details attached to the workflow's failure so callers still get usage and partial outputs. */
+export interface RunFailureDetails {
+  agent: string | null;
+  usage: RunUsage;
+  activations: ActivationRecord[];
+}
+
+export type AgentPhase = 'waiting' | 'running' | 'done' | 'failed';
+
+/** Live state, served by the `progress` query and shown in the Web UI's current details. */
+export interface RunProgress {
+  phase: 'running' | 'succeeded' | 'failed';
+  agents: Record<
+    string,
+    { phase: AgentPhase; activations: number; step: number; lastAction: string | null; usage: UsageTotals }
+  >;
+  usage: UsageTotals;
+}
+
+/** Per-call options the interpreter asks for; the Temporal glue maps them to activity options. */
+export interface CallOptions {
+  /** Web UI summary of the activity; starts with the agent's name. */
+  summary: string;
+}
+
+/**
+ * Everything the interpreter does to the world. The workflow implements it with activities;
+ * unit tests implement it with plain functions.
+ */
+export interface Effects {
+  callModel(request: ModelCallRequest, options: CallOptions): Promise<ModelCallResult>;
+  callTool(request: ToolCallRequest, options: CallOptions): Promise<ToolCallResult>;
+  /** Called after every state change, synchronously. */
+  onProgress?(progress: RunProgress): void;
+}

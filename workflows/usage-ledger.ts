@@ -1,0 +1,44 @@
+/**
+ * Token and call accounting kept in workflow state. It is rebuilt by replay from activity
+ * results, so it needs no bookkeeping events of its own.
+ */
+import type { TokenUsage } from '../activities/types.ts';
+import type { RunUsage, UsageTotals } from './types.ts';
+
+export function emptyTotals(): UsageTotals {
+  return { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 };
+}
+
+export class UsageLedger {
+  readonly total: UsageTotals = emptyTotals();
+  readonly byAgent: Record<string, UsageTotals> = {};
+
+  forAgent(agent: string): UsageTotals {
+    let totals = this.byAgent[agent];
+    if (!totals) {
+      totals = emptyTotals();
+      this.byAgent[agent] = totals;
+    }
+    return totals;
+  }
+
+  recordModelCall(agent: string, usage: TokenUsage): void {
+    for (const totals of [this.total, this.forAgent(agent)]) {
+      totals.inputTokens += usage.inputTokens;
+      totals.outputTokens += usage.outputTokens;
+      totals.totalTokens += usage.totalTokens;
+      totals.modelCalls += 1;
+    }
+  }
+
+  recordToolCall(agent: string): void {
+    this.total.toolCalls += 1;
+    this.forAgent(agent).toolCalls += 1;
+  }
+
+  snapshot(): RunUsage {
+    const byAgent: Record<string, UsageTotals> = {};
+    for (const [agent, totals] of Object.entries(this.byAgent)) byAgent[agent] = { ...totals };
+    return { total: { ...this.total }, byAgent };
+  }
+}
