@@ -1,0 +1,176 @@
+/**
+ * The `callModel` activity: one model call, one step. The workflow owns the agent loop
+ * (it runs the tools the model asks for, each as its own activity), so tools are declared
+ * to the model without `execute`, and `maxRetries: 0` leaves retrying to Temporal.
+ */
+import { generateText, jsonSchema, NoSuchToolError, Output, tool, type JSONSchema7, type ModelMessage, type ToolSet } from 'ai';
+import type { JsonValue } from '../compiler/plan.ts';
+import { currentActivityContext, withHeartbeat } from './activity-context.ts';
+import { activityFailure, classifyModelError } from './classify-failure.ts';
+import type { ActivityRuntime } from './deps.ts';
+import { buildModel, PROVIDER_KEY_ENV } from './model-provider.ts';
+import { createRedactor, type Redact } from './redact.ts';
+import { resolveSecret } from './secrets.ts';
+import { structuredOutputSchema } from './output-schema.ts';
+import type { ChatMessage, ModelCallRequest, ModelCallResult, ToolCall, ToolDeclaration } from './types.ts';
+
+/** Creates the `callModel` activity function over the given runtime. */
+export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRequest) => Promise<ModelCallResult> {
+  return async function callModel(request: ModelCallRequest): Promise<ModelCallResult> {
+    const context = currentActivityContext();
+    const cancellationSignal = context?.cancellationSignal;
+    const subject = `${request.model.provider}/${request.model.model}`;
+    let redact: Redact = createRedactor([]);
+    try {
+      const apiKey = resolveApiKey(request, runtime);
+      redact = createRedactor([apiKey]);
+      const { languageModel, settings } = buildModel({
+        model: request.model,
+        apiKey,
+        fetch: runtime.fetch,
+        call: { agent: request.agent, activation: request.activation, step: request.step },
+        redact,
+      });
+      const result = await withHeartbeat(context, runtime.heartbeatIntervalMs, () =>
+        generateText({
+          model: languageModel,
+          ...(request.system !== '' ? { instructions: request.system } : {}),
+          messages: toModelMessages(request.messages),
+          ...(request.tools.length > 0 ? { tools: toToolSet(request.tools) } : {}),
+          ...(request.outputSchema
+            ? { output: Output.object({ schema: structuredOutputSchema(request.outputSchema) }) }
+            : {}),
+          ...settings,
+          maxRetries: 0,
+          ...(cancellationSignal ? { abortSignal: cancellationSignal } : {}),
+        })
+      );
+      // Under an output schema, return the validated object re-serialised: canonical JSON
+      // the workflow can parse, whatever wrapping the provider put around it. ai@7 parses
+      // the output only for a step that did not end in tool calls, and its getter throws
+      // (NoOutputGeneratedError) when there is none.
+      const text = request.outputSchema && result.toolCalls.length === 0 ? JSON.stringify(result.output) : result.text;
+      return {
+        text,
+        toolCalls: result.toolCalls.map((call) => toToolCall(call, redact)),
+        finishReason: result.finishReason,
+        usage: {
+          inputTokens: result.usage.inputTokens ?? 0,
+          outputTokens: result.usage.outputTokens ?? 0,
+          totalTokens: result.usage.totalTokens ?? (result.usage.inputTokens ?? 0) + (result.usage.outputTokens ?? 0),
+        },
+        modelId: result.response.modelId || request.model.model,
+      };
+    } catch (error) {
+      throw classifyModelError(error, { redact, cancellationSignal, subject });
+    }
+  };
+}
+
+/**
+ * The endpoint's credential: its secretRef when it has one (a missing secret fails the
+ * call), else the provider's conventional variable in the worker's environment
+ * (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `AZURE_API_KEY`), which openai, anthropic and
+ * azure-openai require; openai-compatible, ollama and mock need none.
+ */
+function resolveApiKey(request: ModelCallRequest, runtime: ActivityRuntime): string | undefined {
+  const { model } = request;
+  if (model.secretRef) return resolveSecret(model.secretRef, runtime);
+  const variable = PROVIDER_KEY_ENV[model.provider];
+  if (variable === undefined) return undefined;
+  const value = runtime.env[variable];
+  if (value !== undefined && value !== '') return value;
+  // Checked here rather than left to the provider, which would read process.env behind
+  // the injected env's back.
+  throw activityFailure(
+    'MODEL_CONFIG_INVALID',
+    `model endpoint ${model.id.namespace}/${model.id.name}: provider ${model.provider} needs an API key: ` +
+      `set auth.secretRef, or ${variable} on the worker (a keyless server can use provider openai-compatible)`,
+    { nonRetryable: true, details: { modelEndpoint: `${model.id.namespace}/${model.id.name}` } },
+    createRedactor([])
+  );
+}
+
+/** Tools as the model sees them: name, description, JSON schema; no `execute`. */
+function toToolSet(declarations: ToolDeclaration[]): ToolSet {
+  const tools: ToolSet = {};
+  for (const declaration of declarations) {
+    tools[declaration.name] = tool({
+      description: declaration.description,
+      inputSchema: jsonSchema(declaration.inputSchema as JSONSchema7),
+    });
+  }
+  return tools;
+}
+
+/** orch's chat transcript in AI SDK ModelMessage form; consecutive tool results share one message. */
+export function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
+  const out: ModelMessage[] = [];
+  for (const message of messages) {
+    switch (message.role) {
+      case 'user':
+        out.push({ role: 'user', content: message.content });
+        break;
+      case 'assistant':
+        if (message.toolCalls.length === 0) {
+          out.push({ role: 'assistant', content: message.content });
+        } else {
+          out.push({
+            role: 'assistant',
+            content: [
+              ...(message.content !== '' ? [{ type: 'text' as const, text: message.content }] : []),
+              ...message.toolCalls.map((call) => ({
+                type: 'tool-call' as const,
+                toolCallId: call.id,
+                toolName: call.name,
+                input: call.input,
+              })),
+            ],
+          });
+        }
+        break;
+      case 'tool': {
+        const output = message.isError
+          ? typeof message.output === 'string'
+            ? { type: 'error-text' as const, value: message.output }
+            : { type: 'error-json' as const, value: message.output }
+          : typeof message.output === 'string'
+            ? { type: 'text' as const, value: message.output }
+            : { type: 'json' as const, value: message.output };
+        const part = { type: 'tool-result' as const, toolCallId: message.toolCallId, toolName: message.toolName, output };
+        const previous = out[out.length - 1];
+        if (previous?.role === 'tool') previous.content.push(part);
+        else out.push({ role: 'tool', content: [part] });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+interface SdkToolCall {
+  toolCallId: string;
+  toolName: string;
+  input: unknown;
+  invalid?: boolean;
+  error?: unknown;
+}
+
+/**
+ * A tool call for the workflow. A call to a tool the model was not given passes through:
+ * the workflow answers it with a tool error the model can learn from. A call whose input
+ * is not valid JSON cannot be run at all, so the model call fails as MODEL_RESPONSE_INVALID
+ * (retryable: the next sample is usually well-formed).
+ */
+function toToolCall(call: SdkToolCall, redact: Redact): ToolCall {
+  if (call.invalid && !NoSuchToolError.isInstance(call.error)) {
+    const reason = call.error instanceof Error ? call.error.message : 'invalid input';
+    throw activityFailure(
+      'MODEL_RESPONSE_INVALID',
+      `model produced an invalid call to tool ${call.toolName}: ${reason}`,
+      { nonRetryable: false, details: { tool: call.toolName } },
+      redact
+    );
+  }
+  return { id: call.toolCallId, name: call.toolName, input: (call.input ?? {}) as JsonValue };
+}

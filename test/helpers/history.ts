@@ -1,0 +1,85 @@
+/**
+ * Reads a workflow history the way an operator reads the Web UI: which activities ran, in
+ * what order, with what summary, input and result.
+ */
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+
+type History = temporal.api.history.v1.IHistory;
+type Payload = temporal.api.common.v1.IPayload;
+
+export interface ActivityRecord {
+  scheduledEventId: number;
+  type: string;
+  summary: string | null;
+  input: any;
+  result: any;
+  attempt: number | null;
+  completed: boolean;
+}
+
+function decode(payload: Payload | null | undefined): any {
+  if (!payload) return undefined;
+  return defaultPayloadConverter.fromPayload(payload as any);
+}
+
+const EVENT = {
+  scheduled: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
+  started: 'EVENT_TYPE_ACTIVITY_TASK_STARTED',
+  completed: 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED',
+};
+
+function eventTypeName(type: unknown): string {
+  // Histories fetched by the client carry numeric enums; JSON fixtures carry names.
+  if (typeof type === 'string') return type;
+  return temporal.api.enums.v1.EventType[Number(type)] ?? String(type);
+}
+
+/** Every activity in the history, in scheduling order. */
+export function activitiesOf(history: History): ActivityRecord[] {
+  const byId = new Map<number, ActivityRecord>();
+  for (const event of history.events ?? []) {
+    const id = Number(event.eventId);
+    const name = eventTypeName(event.eventType);
+    if (name === EVENT.scheduled) {
+      const attributes = event.activityTaskScheduledEventAttributes!;
+      byId.set(id, {
+        scheduledEventId: id,
+        type: attributes.activityType?.name ?? '',
+        summary: event.userMetadata?.summary ? decode(event.userMetadata.summary) : null,
+        input: decode(attributes.input?.payloads?.[0]),
+        result: undefined,
+        attempt: null,
+        completed: false,
+      });
+    } else if (name === EVENT.started) {
+      const attributes = event.activityTaskStartedEventAttributes!;
+      const record = byId.get(Number(attributes.scheduledEventId));
+      if (record) record.attempt = attributes.attempt ?? null;
+    } else if (name === EVENT.completed) {
+      const attributes = event.activityTaskCompletedEventAttributes!;
+      const record = byId.get(Number(attributes.scheduledEventId));
+      if (record) {
+        record.result = decode(attributes.result?.payloads?.[0]);
+        record.completed = true;
+      }
+    }
+  }
+  return [...byId.values()];
+}
+
+/** Event type names in order, for counting events. */
+export function eventTypes(history: History): string[] {
+  return (history.events ?? []).map((event) => eventTypeName(event.eventType));
+}
+
+/** The whole history as text, with every payload's bytes decoded, for "never appears" checks. */
+export function historyText(history: History): string {
+  return JSON.stringify(history, (_key, value) => {
+    if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+    if (value && typeof value === 'object' && value.type === 'Buffer' && Array.isArray(value.data)) {
+      return Buffer.from(value.data).toString('utf8');
+    }
+    return value;
+  });
+}

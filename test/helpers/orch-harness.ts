@@ -1,0 +1,36 @@
+/**
+ * Integration harness: an in-process orch worker on its own task queue against the shared
+ * dev server, and a client for it. Each test file gets a fresh queue so files run in parallel.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Worker } from '@temporalio/worker';
+import { OrchClient } from '../../client.ts';
+import { createOrchWorker, type OrchWorkerOptions } from '../../worker.ts';
+import { temporalAddress } from './temporal.ts';
+
+export interface Harness {
+  address: string;
+  taskQueue: string;
+  client: OrchClient;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(options: Omit<OrchWorkerOptions, 'address' | 'taskQueue'> = {}): Promise<Harness> {
+  const address = temporalAddress();
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await createOrchWorker({ ...options, address, taskQueue });
+  const running = worker.run();
+  const client = await OrchClient.connect({ address, taskQueue });
+  return {
+    address,
+    taskQueue,
+    client,
+    worker,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await client.client.connection.close();
+    },
+  };
+}

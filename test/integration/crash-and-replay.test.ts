@@ -1,0 +1,105 @@
+/**
+ * Durability on a real server: a worker process killed with SIGKILL in the middle of a model
+ * call is replaced by another, the run completes, the completed call is not repeated and the
+ * ledger is exact. Then the run's history replays against the current workflow code.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OrchClient } from '../../client.ts';
+import { compile } from '../../compiler/index.ts';
+import { createOrchWorker, workflowBundle } from '../../worker.ts';
+import { activitiesOf } from '../helpers/history.ts';
+import { temporalAddress } from '../helpers/temporal.ts';
+
+const SLOW_CALL_MS = 6_000;
+const children: ChildProcess[] = [];
+afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
+
+function manifests(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'orch-crash-'));
+  writeFileSync(
+    join(dir, 'system.yaml'),
+    [
+      `apiVersion: orch/v1\nkind: ModelEndpoint\nmetadata:\n  name: scripted\nspec:\n  provider: mock\n  mock:\n    responses:\n      drafter:\n        - text: first draft\n          usage: {input_tokens: 40, output_tokens: 2}\n      reviewer:\n        - text: reviewed draft\n          latency: ${SLOW_CALL_MS}ms\n          usage: {input_tokens: 60, output_tokens: 3}\n`,
+      `apiVersion: orch/v1\nkind: Agent\nmetadata:\n  name: drafter\nspec:\n  model_ref: scripted\n  prompt: draft\n`,
+      `apiVersion: orch/v1\nkind: Agent\nmetadata:\n  name: reviewer\nspec:\n  model_ref: scripted\n  prompt: review\n`,
+      `apiVersion: orch/v1\nkind: AgentSystem\nmetadata:\n  name: crash-pipeline\nspec:\n  agents: [drafter, reviewer]\n  graph:\n    drafter:\n      next: reviewer\n`,
+    ].join('---\n')
+  );
+  return dir;
+}
+
+function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['cli/bin.ts', 'worker', '--task-queue', taskQueue], {
+    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('polling')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${stderr}`)));
+  });
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('timed out waiting');
+}
+
+describe('crash safety and replay', () => {
+  it('survives SIGKILL of the worker during a model call without repeating completed calls', async () => {
+    const taskQueue = `crash-${randomUUID()}`;
+    const { plan } = await compile([manifests()]);
+    const first = await startWorkerProcess(taskQueue);
+    const client = await OrchClient.connect({ address: temporalAddress(), taskQueue });
+    try {
+      const run = await client.start(plan!);
+      // Wait until the reviewer's model call is running on the first worker, then kill it.
+      await waitFor(async () => {
+        const description = await run.handle.describe();
+        const pending = description.raw.pendingActivities ?? [];
+        const started = pending.some((a) => String(a.state) === 'PENDING_ACTIVITY_STATE_STARTED' || a.state === 2);
+        const drafterDone = activitiesOf(await run.handle.fetchHistory()).some((a) => a.completed);
+        return started && drafterDone ? true : undefined;
+      }, 30_000);
+      first.kill('SIGKILL');
+
+      const second = await createOrchWorker({ address: temporalAddress(), taskQueue });
+      const outcome = await second.runUntil(run.result());
+      expect(outcome.status).toBe('succeeded');
+      expect(outcome.output).toBe('reviewed draft');
+
+      const calls = activitiesOf(await run.handle.fetchHistory());
+      expect(calls.map((c) => c.summary?.split(' ')[0])).toEqual(['drafter', 'reviewer']);
+      expect(calls[0]!.attempt).toBe(1);
+      expect(calls[1]!.attempt).toBe(2);
+      expect(outcome.usage.total).toEqual({ inputTokens: 100, outputTokens: 5, totalTokens: 105, modelCalls: 2, toolCalls: 0 });
+
+      // The same history replays deterministically against the current workflow code.
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await run.handle.fetchHistory());
+    } finally {
+      await client.client.connection.close();
+    }
+  }, 90_000);
+
+  it('replays a recorded pipeline history from an earlier build', async () => {
+    const { historyFromJSON } = await import('@temporalio/common/lib/proto-utils.js');
+    const { readFileSync } = await import('node:fs');
+    const recorded = historyFromJSON(JSON.parse(readFileSync('test/fixtures/histories/research-pipeline.json', 'utf8')));
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, recorded, 'research-pipeline-recorded');
+  });
+});
