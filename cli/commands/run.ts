@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { compile } from '../../compiler/index.ts';
 import { OrchClient, type OrchRun, type RunOutcome } from '../../client.ts';
 import { createOrchWorker, defaultTaskQueue } from '../../worker.ts';
+import { installQuietRuntime } from '../quiet-runtime.ts';
 import { CliError, EXIT, type CliIo } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
 import { createProgressView } from '../progress-view.ts';
@@ -37,6 +38,7 @@ export function registerRunCommands(program: Command, context: CommandContext): 
     .option('--workflow-id <id>', 'workflow id of the run')
     .option('--task-queue <queue>', 'task queue (default: $ORCH_TASK_QUEUE or "orch")')
     .action(async (paths: string[], flags: RunFlags) => {
+      installQuietRuntime(io.env);
       const compiled = await compile(paths, compileOptions(flags));
       io.stderr(renderDiagnostics(compiled.diagnostics));
       if (!compiled.plan) throw new CliError('the manifests do not compile; nothing was run');

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { validate } from '../../compiler/index.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
 import { createOrchWorker, defaultTaskQueue } from '../../worker.ts';
+import { installQuietRuntime } from '../quiet-runtime.ts';
 import { CliError } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
@@ -16,6 +17,7 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
     .option('--task-queue <queue>', 'task queue (default: $ORCH_TASK_QUEUE or "orch")')
     .option('--secrets <path>', 'Secret manifests whose values this worker may use (repeatable)', collect, [])
     .action(async (flags: { taskQueue?: string; secrets: string[] }) => {
+      installQuietRuntime(io.env);
       let secrets = {};
       if (flags.secrets.length > 0) {
         const loaded = await validate(flags.secrets);

@@ -75,8 +75,10 @@ export function eventTypes(history: History): string[] {
 
 /** The whole history as text, with every payload's bytes decoded, for "never appears" checks. */
 export function historyText(history: History): string {
-  return JSON.stringify(history, (_key, value) => {
+  return JSON.stringify(history, (key, value) => {
     if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+    // Fetched histories carry payload bytes as base64 strings.
+    if (key === 'data' && typeof value === 'string') return Buffer.from(value, 'base64').toString('utf8');
     if (value && typeof value === 'object' && value.type === 'Buffer' && Array.isArray(value.data)) {
       return Buffer.from(value.data).toString('utf8');
     }

@@ -7,6 +7,7 @@ import type { Worker } from '@temporalio/worker';
 import { OrchClient } from '../../client.ts';
 import { createOrchWorker, type OrchWorkerOptions } from '../../worker.ts';
 import { temporalAddress } from './temporal.ts';
+import { installQuietRuntime } from '../../cli/quiet-runtime.ts';
 
 export interface Harness {
   address: string;
@@ -17,6 +18,7 @@ export interface Harness {
 }
 
 export async function startHarness(options: Omit<OrchWorkerOptions, 'address' | 'taskQueue'> = {}): Promise<Harness> {
+  installQuietRuntime();
   const address = temporalAddress();
   const taskQueue = `test-${randomUUID()}`;
   const worker = await createOrchWorker({ ...options, address, taskQueue });

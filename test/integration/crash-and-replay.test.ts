@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
@@ -96,10 +97,15 @@ describe('crash safety and replay', () => {
     }
   }, 90_000);
 
-  it('replays a recorded pipeline history from an earlier build', async () => {
-    const { historyFromJSON } = await import('@temporalio/common/lib/proto-utils.js');
-    const { readFileSync } = await import('node:fs');
-    const recorded = historyFromJSON(JSON.parse(readFileSync('test/fixtures/histories/research-pipeline.json', 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, recorded, 'research-pipeline-recorded');
+  it('replays a recorded pipeline history from an earlier build, and catches a divergent one', async () => {
+    const recordedJson = JSON.parse(readFileSync('test/fixtures/histories/research-pipeline.json', 'utf8'));
+    const options = { workflowBundle: await workflowBundle() };
+    await Worker.runReplayHistory(options, historyFromJSON(recordedJson), 'research-pipeline-recorded');
+
+    // The guard is real: a history whose first activity differs from what the code schedules fails replay.
+    const tampered = structuredClone(recordedJson);
+    const scheduled = tampered.events.find((e: any) => e.activityTaskScheduledEventAttributes);
+    scheduled.activityTaskScheduledEventAttributes.activityType.name = 'callTool';
+    await expect(Worker.runReplayHistory(options, historyFromJSON(tampered), 'tampered')).rejects.toThrow(/TMPRL1100|[Nn]ondeterminism/);
   });
 });

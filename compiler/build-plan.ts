@@ -1,0 +1,210 @@
+/**
+ * Builds the Plan for one AgentSystem from a resource graph that has no errors: only what
+ * the system reaches (its agents, their models and fallbacks, tools, roles) plus the
+ * governance of its namespace. Secret values never enter; only references to them do.
+ */
+import { planHash } from './canonical-json.ts';
+import {
+  PLAN_SCHEMA_VERSION,
+  type JsonValue,
+  type Plan,
+  type PlanAgent,
+  type PlanModel,
+  type PlanNode,
+  type PlanTool,
+  type SecretRef,
+} from './plan.ts';
+import { buildGovernance } from './build-governance.ts';
+import { generatedToolName, parseReference, toolTargetKey, type ResourceRegistry, type ToolTarget } from './registry.ts';
+import type { AgentResource, AgentSystemResource, ModelEndpointResource, TaskResource, ToolResource } from './resources.ts';
+import { formatSource } from './source-map.ts';
+
+export interface PlanRequest {
+  registry: ResourceRegistry;
+  system: AgentSystemResource;
+  task: TaskResource | null;
+  entryAgents: string[];
+  /** Merged over the Task's input, one level deep. */
+  input?: Record<string, JsonValue> | undefined;
+}
+
+function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+/** A secret reference, namespaced where its Secret is defined, else where it is written. */
+function secretRef(registry: ResourceRegistry, ref: string, namespace: string): SecretRef {
+  const found = registry.find('Secret', ref, namespace);
+  const parsed = parseReference(ref);
+  return {
+    namespace: found?.header.namespace ?? parsed.namespace ?? namespace,
+    name: found?.header.name ?? parsed.name,
+    // Orloj's convention: a secret's value lives under the key `value`.
+    key: 'value',
+  };
+}
+
+function planModel(registry: ResourceRegistry, endpoint: ModelEndpointResource): PlanModel {
+  const { spec } = endpoint;
+  return {
+    id: { namespace: endpoint.namespace, name: endpoint.name },
+    provider: spec.provider,
+    baseUrl: spec.baseUrl,
+    model: spec.defaultModel,
+    options: spec.options,
+    secretRef: spec.auth.secretRef ? secretRef(registry, spec.auth.secretRef, endpoint.namespace) : null,
+    pricing: spec.pricing,
+    rateLimit: spec.rateLimit,
+    mock: spec.mock,
+  };
+}
+
+function planToolFromResource(registry: ResourceRegistry, tool: ToolResource): PlanTool {
+  const { spec } = tool;
+  const server = spec.mcpServerRef ? registry.find('McpServer', spec.mcpServerRef, tool.namespace) : undefined;
+  return {
+    id: { namespace: tool.namespace, name: tool.name },
+    name: tool.name,
+    type: spec.type,
+    endpoint: spec.endpoint,
+    description: spec.description,
+    inputSchema: spec.inputSchema,
+    capabilities: spec.capabilities,
+    operationClasses: spec.operationClasses,
+    riskLevel: spec.riskLevel,
+    timeoutMs: spec.runtime.timeoutMs,
+    retry: spec.runtime.retry,
+    auth: spec.auth
+      ? {
+          profile: spec.auth.profile,
+          secretRef: secretRef(registry, spec.auth.secretRef, tool.namespace),
+          headerName: spec.auth.headerName,
+          tokenUrl: spec.auth.tokenUrl,
+          scopes: spec.auth.scopes,
+        }
+      : null,
+    mcp: spec.type === 'mcp' && server && spec.mcpToolName ? { server: server.header.key, tool: spec.mcpToolName } : null,
+  };
+}
+
+/** The Tool Orloj would generate from an McpServer: named `<server>--<tool>` with `_` as `-`. */
+function planToolFromMcp(target: Extract<ToolTarget, { kind: 'mcp' }>): PlanTool {
+  const name = generatedToolName(target.serverName, target.toolName);
+  return {
+    id: { namespace: target.namespace, name },
+    name,
+    type: 'mcp',
+    endpoint: null,
+    // Filled by MCP discovery at run time; the manifests do not know them.
+    description: '',
+    inputSchema: null,
+    capabilities: [],
+    operationClasses: ['read'],
+    riskLevel: 'low',
+    timeoutMs: 30_000,
+    retry: { maxAttempts: 1, backoffMs: 0, maxBackoffMs: 30_000, jitter: 'none' },
+    auth: null,
+    mcp: { server: `${target.namespace}/${target.serverName}`, tool: target.toolName },
+  };
+}
+
+/** Builds the plan; every reference is assumed resolved (compile only calls this without errors). */
+export function buildPlan(request: PlanRequest): Plan {
+  const { registry, system, task } = request;
+  const agents: Record<string, PlanAgent> = {};
+  const graph: Record<string, PlanNode> = {};
+  const models: Record<string, PlanModel> = {};
+  const tools: Record<string, PlanTool> = {};
+  const roles: Record<string, { permissions: string[] }> = {};
+  const agentNames: string[] = [];
+
+  const addModel = (ref: string, namespace: string): string | null => {
+    const endpoint = registry.findValid('ModelEndpoint', ref, namespace);
+    if (!endpoint) return null;
+    models[endpoint.key] ??= planModel(registry, endpoint);
+    return endpoint.key;
+  };
+  const addTool = (ref: string, namespace: string): string | null => {
+    const target = registry.findTool(ref, namespace);
+    if (!target) return null;
+    const key = toolTargetKey(target);
+    if (target.kind === 'mcp') tools[key] ??= planToolFromMcp(target);
+    else if (target.tool) tools[key] ??= planToolFromResource(registry, target.tool);
+    return key;
+  };
+
+  for (const listed of unique(system.spec.agents)) {
+    const agent: AgentResource | undefined = registry.findValid('Agent', listed, system.namespace);
+    if (!agent) continue;
+    agentNames.push(listed, agent.name);
+    const { spec } = agent;
+    const roleKeys: string[] = [];
+    for (const ref of spec.roles) {
+      const role = registry.findValid('AgentRole', ref, agent.namespace);
+      if (!role) continue;
+      roles[role.key] ??= { permissions: role.spec.permissions };
+      roleKeys.push(role.key);
+    }
+    agents[listed] = {
+      id: { namespace: agent.namespace, name: agent.name },
+      description: spec.description,
+      prompt: spec.prompt,
+      model: addModel(spec.modelRef, agent.namespace) ?? spec.modelRef,
+      fallbackModels: unique(spec.fallbackModelRefs.map((ref) => addModel(ref, agent.namespace)).filter((k): k is string => k !== null)),
+      tools: unique(spec.tools.map((ref) => addTool(ref, agent.namespace)).filter((k): k is string => k !== null)),
+      // Pre-authorized tools, as keys when they name a known tool (so the gate compares like with like).
+      allowedTools: unique(
+        spec.allowedTools
+          .map((ref) => ref.trim())
+          .filter((ref) => ref !== '')
+          .map((ref) => {
+            const target = registry.findTool(ref, agent.namespace);
+            return target ? toolTargetKey(target) : ref;
+          }),
+      ),
+      roles: unique(roleKeys),
+      maxSteps: spec.limits.maxSteps,
+      timeoutMs: spec.limits.timeoutMs,
+      outputSchema: spec.execution.outputSchema,
+      toolUseBehavior: spec.execution.toolUseBehavior,
+      source: formatSource(agent.location),
+    };
+  }
+
+  for (const listed of Object.keys(agents)) {
+    const node = system.spec.graph[listed];
+    graph[listed] = {
+      edges: (node?.routes ?? [])
+        .filter((route) => route.to in agents)
+        .map((route) => ({ to: route.to, condition: route.condition, labels: route.labels })),
+      join: node?.join ?? null,
+      delegates: (node?.delegates ?? []).filter((d) => d in agents),
+    };
+  }
+
+  const plan: Omit<Plan, 'hash'> = {
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    system: { namespace: system.namespace, name: system.name, labels: system.labels },
+    task: task ? { namespace: task.namespace, name: task.name, labels: task.labels } : null,
+    input: mergeInput(task?.spec.input, request.input),
+    maxTurns: task?.spec.maxTurns ?? 0,
+    agents,
+    graph,
+    entryAgents: request.entryAgents.filter((a) => a in agents),
+    models,
+    tools,
+    governance: buildGovernance({ registry, system, task, agentNames, toolKeys: Object.keys(tools), roles }),
+  };
+  const { schemaVersion, ...rest } = plan;
+  // The hash goes right after the schema version so it is the first thing a reader sees.
+  return { schemaVersion, hash: planHash(plan), ...rest };
+}
+
+function mergeInput(taskInput: JsonValue | undefined, override: Record<string, JsonValue> | undefined): JsonValue {
+  if (override === undefined || Object.keys(override).length === 0) return taskInput ?? {};
+  return isObject(taskInput) ? { ...taskInput, ...override } : { ...override };
+}

@@ -1,0 +1,171 @@
+/**
+ * The manifest compiler's public entry: `validate` checks every resource and every
+ * AgentSystem; `compile` also builds the Plan for one system. Neither throws on a user's
+ * mistake: problems come back as located diagnostics.
+ */
+import { buildPlan } from './build-plan.ts';
+import { checkGraph, type CycleBound } from './check-graph.ts';
+import { hasErrors, type Diagnostic, type SourceLocation } from './diagnostics.ts';
+import { loadFiles } from './load-files.ts';
+import { parseResource, type ParsedResource } from './parse-resources.ts';
+import type { JsonValue, Plan } from './plan.ts';
+import { buildRegistry, type ResourceRegistry } from './registry.ts';
+import { resolveReferences } from './resolve-references.ts';
+import type { AgentSystemResource, LoadedResources, TaskResource } from './resources.ts';
+import { isSupportedKind } from './schemas/envelope.ts';
+import type { SecretValues } from '../activities/types.ts';
+import { selectSystem } from './select-system.ts';
+
+export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './diagnostics.ts';
+export type * from './resources.ts';
+export { canonicalJson, planHash } from './canonical-json.ts';
+
+export interface CompileOptions {
+  /** Files or directories whose resources replace same kind/namespace/name resources (not an error). */
+  overrides?: string[];
+  /** AgentSystem to build the plan for: `name` or `namespace/name`. */
+  system?: string;
+  /** Task to build the plan for: its `system` selects the system; its input and max_turns go into the plan. */
+  task?: string;
+  /** Merged over the Task's input, one level deep. */
+  input?: Record<string, JsonValue>;
+}
+
+export interface CompileResult {
+  /** Null when any diagnostic is an error. */
+  plan: Plan | null;
+  diagnostics: Diagnostic[];
+  /** Secret values from Secret manifests, keyed `namespace/name` then data key: for the worker only. */
+  secrets: SecretValues;
+  resources: LoadedResources;
+}
+
+interface Loaded {
+  registry: ResourceRegistry;
+  diagnostics: Diagnostic[];
+  files: string[];
+}
+
+async function load(paths: readonly string[], overrides: readonly string[]): Promise<Loaded> {
+  const main = await loadFiles(paths, false);
+  const over = await loadFiles(overrides, true);
+  const diagnostics = [...main.diagnostics, ...over.diagnostics];
+  const parsed: ParsedResource[] = [];
+  for (const source of [...main.documents, ...over.documents]) {
+    const resource = parseResource(source, diagnostics);
+    if (resource) parsed.push(resource);
+  }
+  const registry = buildRegistry(parsed, diagnostics);
+  resolveReferences(registry, diagnostics);
+  return { registry, diagnostics, files: [...main.files, ...over.files] };
+}
+
+function systems(registry: ResourceRegistry): { system: AgentSystemResource; parsed: ParsedResource }[] {
+  return registry
+    .all()
+    .filter((p): p is ParsedResource & { resource: AgentSystemResource } => p.resource?.kind === 'AgentSystem')
+    .map((parsed) => ({ system: parsed.resource, parsed }));
+}
+
+/** In `validate`, a cycle is bounded when any Task that targets the system sets max_turns. */
+function boundFromTasks(registry: ResourceRegistry, system: AgentSystemResource): CycleBound {
+  let maxTurns = 0;
+  for (const { resource } of registry.all()) {
+    if (resource?.kind !== 'Task' || resource.spec.maxTurns <= 0) continue;
+    if (registry.findValid('AgentSystem', resource.spec.system, resource.namespace) === system) maxTurns = Math.max(maxTurns, resource.spec.maxTurns);
+  }
+  return { maxTurns, context: 'no Task that targets it sets max_turns' };
+}
+
+function boundFromTask(task: TaskResource | null): CycleBound {
+  return { maxTurns: task?.spec.maxTurns ?? 0, context: task ? `Task ${task.key} sets no max_turns` : 'no Task was selected to bound it' };
+}
+
+function collectResources(registry: ResourceRegistry): LoadedResources {
+  const out: LoadedResources = {
+    agents: [],
+    agentSystems: [],
+    modelEndpoints: [],
+    tools: [],
+    mcpServers: [],
+    secrets: [],
+    tasks: [],
+    agentPolicies: [],
+    agentRoles: [],
+    toolPermissions: [],
+    unsupported: [],
+    counts: {},
+  };
+  for (const { header, resource } of registry.all()) {
+    out.counts[header.kind] = (out.counts[header.kind] ?? 0) + 1;
+    if (!resource) {
+      // Invalid resources of supported kinds only count; unsupported kinds stay listed for references.
+      if (!isSupportedKind(header.kind)) out.unsupported.push({ ...header, kind: header.kind, spec: null });
+      continue;
+    }
+    switch (resource.kind) {
+      case 'Agent': out.agents.push(resource); break;
+      case 'AgentSystem': out.agentSystems.push(resource); break;
+      case 'ModelEndpoint': out.modelEndpoints.push(resource); break;
+      case 'Tool': out.tools.push(resource); break;
+      case 'McpServer': out.mcpServers.push(resource); break;
+      case 'Secret': out.secrets.push(resource); break;
+      case 'Task': out.tasks.push(resource); break;
+      case 'AgentPolicy': out.agentPolicies.push(resource); break;
+      case 'AgentRole': out.agentRoles.push(resource); break;
+      case 'ToolPermission': out.toolPermissions.push(resource); break;
+    }
+  }
+  return out;
+}
+
+function collectSecrets(registry: ResourceRegistry): SecretValues {
+  const secrets: SecretValues = {};
+  for (const { header, secretValues } of registry.all()) if (secretValues) secrets[header.key] = { ...secretValues };
+  return secrets;
+}
+
+/** Orders diagnostics by file (in load order), then line and column, so output is stable. */
+function sortDiagnostics(diagnostics: Diagnostic[], files: readonly string[]): Diagnostic[] {
+  const rank = new Map<string, number>();
+  files.forEach((file, index) => { if (!rank.has(file)) rank.set(file, index); });
+  const keyOf = (d: Diagnostic) => [rank.get(d.location?.file ?? '') ?? files.length, d.location?.line ?? 0, d.location?.column ?? 0] as const;
+  return diagnostics
+    .map((d, index) => ({ d, index, key: keyOf(d) }))
+    .sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.key[2] - b.key[2] || a.index - b.index)
+    .map(({ d }) => d);
+}
+
+/** Validates every resource and every AgentSystem; needs no system selection. */
+export async function validate(
+  paths: string[],
+  options: Pick<CompileOptions, 'overrides'> = {},
+): Promise<{ diagnostics: Diagnostic[]; resources: LoadedResources }> {
+  const { registry, diagnostics, files } = await load(paths, options.overrides ?? []);
+  for (const { system, parsed } of systems(registry)) checkGraph(system, parsed.source, boundFromTasks(registry, system), diagnostics);
+  return { diagnostics: sortDiagnostics(diagnostics, files), resources: collectResources(registry) };
+}
+
+/** Validates everything and compiles the selected AgentSystem into a Plan (null when any error). */
+export async function compile(paths: string[], options: CompileOptions = {}): Promise<CompileResult> {
+  const { registry, diagnostics, files } = await load(paths, options.overrides ?? []);
+  const fallback: SourceLocation = { file: paths[0] ?? '.', line: 1, column: 1 };
+  const selection = selectSystem(registry, { system: options.system, task: options.task }, fallback, diagnostics);
+  let entryAgents: string[] = [];
+  for (const { system, parsed } of systems(registry)) {
+    const selected = selection?.system === system;
+    const bound = selected ? boundFromTask(selection.task) : boundFromTasks(registry, system);
+    const summary = checkGraph(system, parsed.source, bound, diagnostics);
+    if (selected) entryAgents = summary.entryAgents;
+  }
+  const plan =
+    selection && !hasErrors(diagnostics)
+      ? buildPlan({ registry, system: selection.system, task: selection.task, entryAgents, input: options.input })
+      : null;
+  return {
+    plan,
+    diagnostics: sortDiagnostics(diagnostics, files),
+    secrets: collectSecrets(registry),
+    resources: collectResources(registry),
+  };
+}

@@ -1,0 +1,56 @@
+/** AgentSystem: agents plus the graph that routes outputs between them (Orloj `resources/graph.go`). */
+import { z } from 'zod';
+import { fields, freeMap, issue, json, nonNegativeInt, oneOf, reference, stringMap, text, textList } from './common.ts';
+
+/** A JavaScript regex, checked here because the workflow evaluates it with `new RegExp`. */
+const regex = z.string().superRefine((value, ctx) => {
+  try {
+    new RegExp(value);
+  } catch (error) {
+    issue(ctx, 'INVALID_VALUE', `invalid regular expression: ${(error as Error).message}`);
+  }
+});
+
+export const conditionSchema = fields({
+  output_contains: text.optional(),
+  output_not_contains: text.optional(),
+  output_matches: regex.optional(),
+  output_json_path: z.string().trim().min(1).optional(),
+  equals: json.optional(),
+  not_equals: json.optional(),
+  contains: json.optional(),
+  greater_than: z.number().optional(),
+  less_than: z.number().optional(),
+  default: z.boolean().optional(),
+});
+
+export type ConditionInput = z.output<typeof conditionSchema>;
+
+const edgeSchema = fields({
+  to: z.string().trim(),
+  labels: stringMap.optional(),
+  policy: freeMap.optional(),
+  condition: conditionSchema.optional(),
+});
+
+const joinSchema = fields({
+  mode: oneOf(['wait_for_all', 'quorum']).optional(),
+  quorum_count: nonNegativeInt.optional(),
+  quorum_percent: z.number().int().min(0).max(100).optional(),
+  on_failure: oneOf(['deadletter', 'skip', 'continue_partial']).optional(),
+});
+
+const nodeSchema = fields({
+  next: z.string().trim().optional(),
+  edges: z.array(edgeSchema).optional(),
+  join: joinSchema.optional(),
+  delegates: textList.optional(),
+});
+
+export const agentSystemSpecSchema = fields({
+  agents: z.array(reference),
+  // Keys are agent names: a free-form map, so they keep their spelling.
+  graph: z.record(z.string(), z.preprocess((node) => node ?? {}, nodeSchema)).optional(),
+});
+
+export type AgentSystemSpecInput = z.output<typeof agentSystemSpecSchema>;

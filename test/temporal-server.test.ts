@@ -1,0 +1,278 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connectionOptions,
+  ensureTemporalServer,
+  findTemporalCli,
+  probeTemporal,
+  resolveTemporalConnection,
+  startDevServer,
+  TemporalServerError,
+  type DevServer,
+} from '../cli/temporal-server.ts';
+import { ORCH_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
+import { temporalAddress } from './helpers/temporal.ts';
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'orch-temporal-server-'));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** The error's code, or a marker when it is not a TemporalServerError. */
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    return TemporalServerError.is(error) ? error.code : `not a TemporalServerError: ${String(error)}`;
+  }
+}
+
+async function writeExecutable(file: string, script: string): Promise<string> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, script);
+  await chmod(file, 0o755);
+  return file;
+}
+
+function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(':') + 1));
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('resolveTemporalConnection', () => {
+  it('is null without TEMPORAL_ADDRESS', () => {
+    expect(resolveTemporalConnection({})).toBeNull();
+    expect(resolveTemporalConnection({ TEMPORAL_ADDRESS: '  ', TEMPORAL_NAMESPACE: 'x' })).toBeNull();
+  });
+
+  it('defaults the namespace and leaves TLS off for a plain address', () => {
+    expect(resolveTemporalConnection({ TEMPORAL_ADDRESS: 'temporal:7233' })).toEqual({ address: 'temporal:7233', namespace: 'default' });
+    expect(resolveTemporalConnection({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'agents' })).toEqual({
+      address: 'temporal:7233',
+      namespace: 'agents',
+    });
+  });
+
+  it('turns TLS on for an API key (Temporal Cloud), unless TEMPORAL_TLS=false', () => {
+    const env = { TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'secret' };
+    expect(resolveTemporalConnection(env)).toEqual({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', apiKey: 'secret', tls: {} });
+    expect(resolveTemporalConnection({ ...env, TEMPORAL_TLS: 'false' })).toEqual({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', apiKey: 'secret' });
+    expect(resolveTemporalConnection({ TEMPORAL_ADDRESS: 'a:1', TEMPORAL_TLS: 'true' })?.tls).toEqual({});
+  });
+
+  it('maps the standard TLS variables', () => {
+    expect(
+      resolveTemporalConnection({
+        TEMPORAL_ADDRESS: 'a:7233',
+        TEMPORAL_TLS_CLIENT_CERT_PATH: '/certs/client.pem',
+        TEMPORAL_TLS_CLIENT_KEY_PATH: '/certs/client.key',
+        TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/certs/ca.pem',
+        TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+      }),
+    ).toEqual({
+      address: 'a:7233',
+      namespace: 'default',
+      tls: { clientCertPath: '/certs/client.pem', clientKeyPath: '/certs/client.key', serverCaCertPath: '/certs/ca.pem', serverName: 'temporal.internal' },
+    });
+  });
+
+  it('rejects a certificate without its key, and a malformed TEMPORAL_TLS', async () => {
+    expect(await codeOf(Promise.resolve().then(() => resolveTemporalConnection({ TEMPORAL_ADDRESS: 'a:1', TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' })))).toBe(
+      'TEMPORAL_CONFIG_INVALID',
+    );
+    expect(await codeOf(Promise.resolve().then(() => resolveTemporalConnection({ TEMPORAL_ADDRESS: 'a:1', TEMPORAL_TLS: 'maybe' })))).toBe(
+      'TEMPORAL_CONFIG_INVALID',
+    );
+  });
+});
+
+describe('connectionOptions', () => {
+  it('passes address and API key, and TLS as true when nothing is customised', () => {
+    expect(connectionOptions({ address: 'a:1', namespace: 'n' })).toEqual({ address: 'a:1' });
+    expect(connectionOptions({ address: 'a:1', namespace: 'n', apiKey: 'k', tls: {} })).toEqual({ address: 'a:1', apiKey: 'k', tls: true });
+  });
+
+  it('reads certificate files into the SDK TLS config', async () => {
+    const dir = path.join(scratch, 'certs');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'ca.pem'), 'CA');
+    await writeFile(path.join(dir, 'client.pem'), 'CRT');
+    await writeFile(path.join(dir, 'client.key'), 'KEY');
+    const options = connectionOptions({
+      address: 'a:1',
+      namespace: 'n',
+      tls: {
+        serverName: 'temporal.internal',
+        serverCaCertPath: path.join(dir, 'ca.pem'),
+        clientCertPath: path.join(dir, 'client.pem'),
+        clientKeyPath: path.join(dir, 'client.key'),
+      },
+    });
+    expect(options.tls).not.toBe(true);
+    const tls = options.tls === true ? {} : (options.tls ?? {});
+    expect(tls.serverNameOverride).toBe('temporal.internal');
+    expect(Buffer.from(tls.serverRootCACertificate ?? []).toString()).toBe('CA');
+    expect(Buffer.from(tls.clientCertPair?.crt ?? []).toString()).toBe('CRT');
+    expect(Buffer.from(tls.clientCertPair?.key ?? []).toString()).toBe('KEY');
+  });
+
+  it('fails with a code when a certificate file is unreadable', async () => {
+    const attempt = Promise.resolve().then(() => connectionOptions({ address: 'a:1', namespace: 'n', tls: { serverCaCertPath: path.join(scratch, 'missing.pem') } }));
+    expect(await codeOf(attempt)).toBe('TEMPORAL_CONFIG_INVALID');
+  });
+});
+
+describe('findTemporalCli', () => {
+  it('honours ORCH_TEMPORAL_CLI first', async () => {
+    const fake = await writeExecutable(path.join(scratch, 'explicit', 'my-temporal'), '#!/bin/sh\nexit 0\n');
+    const onPath = await writeExecutable(path.join(scratch, 'path-bin', 'temporal'), '#!/bin/sh\nexit 0\n');
+    expect(await findTemporalCli({ projectDir: scratch, env: { ORCH_TEMPORAL_CLI: fake, PATH: path.dirname(onPath) } })).toBe(fake);
+  });
+
+  it('refuses an ORCH_TEMPORAL_CLI that is not executable rather than ignoring it', async () => {
+    expect(await codeOf(findTemporalCli({ projectDir: scratch, env: { ORCH_TEMPORAL_CLI: path.join(scratch, 'nope') } }))).toBe('TEMPORAL_CLI_MISSING');
+  });
+
+  it('then looks on PATH, skipping files that are not executable', async () => {
+    const notExecutable = path.join(scratch, 'path-plain', 'temporal');
+    await mkdir(path.dirname(notExecutable), { recursive: true });
+    await writeFile(notExecutable, 'not a program');
+    const onPath = await writeExecutable(path.join(scratch, 'path-bin2', 'temporal'), '#!/bin/sh\nexit 0\n');
+    const PATH = [path.dirname(notExecutable), path.dirname(onPath)].join(path.delimiter);
+    expect(await findTemporalCli({ projectDir: path.join(scratch, 'empty-project'), env: { PATH } })).toBe(onPath);
+  });
+
+  it('then falls back to <projectDir>/.orch/tools/bin/temporal, else null', async () => {
+    const project = path.join(scratch, 'project');
+    expect(await findTemporalCli({ projectDir: project, env: { PATH: '' } })).toBeNull();
+    const local = await writeExecutable(path.join(project, '.orch', 'tools', 'bin', 'temporal'), '#!/bin/sh\nexit 0\n');
+    expect(await findTemporalCli({ projectDir: project, env: { PATH: '' } })).toBe(local);
+  });
+});
+
+describe('startDevServer', () => {
+  let cli: string;
+  beforeAll(async () => {
+    // The global setup found or installed it already.
+    const found = await findTemporalCli();
+    if (!found) throw new Error('global setup should have provided the Temporal CLI');
+    cli = found;
+  });
+
+  it('serves a real frontend with orch search attributes on free ports, and stop() frees the port', async () => {
+    const server = await startDevServer({ cli, port: 0, ui: false, dbFile: null, log: () => {} });
+    let stopped = false;
+    try {
+      expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(server.uiUrl).toBeNull();
+      const connection = await Connection.connect({ address: server.address });
+      try {
+        const info = await connection.workflowService.getSystemInfo({});
+        expect(info.serverVersion).toBeTruthy();
+        const attributes = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+        for (const { name } of ORCH_SEARCH_ATTRIBUTES) expect(Object.keys(attributes.customAttributes ?? {})).toContain(name);
+      } finally {
+        await connection.close();
+      }
+      await server.stop();
+      stopped = true;
+      expect(server.process.exitCode !== null || server.process.signalCode !== null).toBe(true);
+      expect(await listening(portOf(server.address))).toBe(false);
+      await server.stop(); // idempotent
+    } finally {
+      if (!stopped) await server.stop();
+    }
+  });
+
+  it('keeps workflows across restarts with a SQLite file', async () => {
+    const dbFile = path.join(scratch, 'persist', 'temporal.db');
+    const workflowId = `persist-${Date.now()}`;
+    const first = await startDevServer({ cli, port: 0, ui: false, dbFile, log: () => {} });
+    try {
+      const connection = await Connection.connect({ address: first.address });
+      // No worker polls this queue: the run simply stays open, which is all we need here.
+      await new Client({ connection }).workflow.start('orchPersistenceProbe', { taskQueue: 'orch-persistence-probe', workflowId });
+      await connection.close();
+    } finally {
+      await first.stop();
+    }
+    const second = await startDevServer({ cli, port: 0, ui: false, dbFile, log: () => {} });
+    try {
+      const connection = await Connection.connect({ address: second.address });
+      const description = await new Client({ connection }).workflow.getHandle(workflowId).describe();
+      expect(description.status.name).toBe('RUNNING');
+      expect(description.type).toBe('orchPersistenceProbe');
+      await connection.close();
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('reports the server output when the process exits before answering', async () => {
+    const broken = await writeExecutable(path.join(scratch, 'broken', 'temporal'), "#!/bin/sh\necho 'listen tcp: bind failed for a reason' >&2\nexit 3\n");
+    let error: unknown;
+    try {
+      await startDevServer({ cli: broken, port: 0, ui: false, dbFile: null, log: () => {} });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(TemporalServerError.is(error) && error.code).toBe('TEMPORAL_SERVER_EXITED');
+    expect(TemporalServerError.is(error) && error.serverOutput).toContain('bind failed for a reason');
+  });
+
+  it('fails fast when a fixed port is taken', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const address = blocker.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      expect(await codeOf(startDevServer({ cli, port, ui: false, dbFile: null, log: () => {} }))).toBe('TEMPORAL_PORT_IN_USE');
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('ensureTemporalServer', () => {
+  it('uses TEMPORAL_ADDRESS as given, starting nothing', async () => {
+    const handle = await ensureTemporalServer({
+      env: { TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'k', ORCH_TEMPORAL_UI_URL: 'https://cloud.temporal.io' },
+      cli: '/nonexistent/temporal',
+    });
+    expect(handle).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', uiUrl: 'https://cloud.temporal.io', started: false, server: null });
+    expect(handle.connection.apiKey).toBe('k');
+    await handle.stop();
+  });
+
+  it('reuses a server that already answers on the port instead of starting one', async () => {
+    const address = temporalAddress();
+    const handle = await ensureTemporalServer({ env: { PATH: '' }, port: portOf(address), cli: '/nonexistent/temporal', log: () => {} });
+    expect(handle).toMatchObject({ address, namespace: 'default', started: false, server: null });
+    await handle.stop(); // must not stop the shared server
+    expect(await probeTemporal(address)).toBe('temporal');
+  });
+});
+
+describe('the shared test server', () => {
+  it('answers at the injected address', async () => {
+    expect(await probeTemporal(temporalAddress())).toBe('temporal');
+  });
+});
