@@ -9,6 +9,7 @@ import type { JsonValue, Plan } from './compiler/plan.ts';
 import { OrchPlanHash, OrchSystem, OrchTask } from './workflows/search-attributes.ts';
 import type { ActivationRecord, RunFailureDetails, RunInput, RunProgress, RunResult, RunUsage } from './workflows/types.ts';
 import { defaultTaskQueue } from './worker.ts';
+import { emptyTotals } from './workflows/usage-ledger.ts';
 
 /** The workflow type name, recorded in history. */
 export const WORKFLOW_TYPE = 'orchRun';
@@ -34,7 +35,7 @@ export interface StartRunOptions {
 }
 
 function emptyUsage(): RunUsage {
-  return { total: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 }, byAgent: {} };
+  return { total: emptyTotals(), byAgent: {} };
 }
 
 /** A started run. */

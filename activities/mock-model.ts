@@ -113,7 +113,7 @@ export class MockLanguageModel implements LanguageModelV4 {
     const { agent, step } = this.#call;
     const userText = lastUserText(options.prompt);
     const results = trailingToolResults(options.prompt);
-    const summary = truncate(collapse(userText), MOCK_SUMMARY_CHARS);
+    const summary = truncate(collapse(newestInput(userText)), MOCK_SUMMARY_CHARS);
 
     if (results.length === 0 && step === 1) {
       const tool = options.tools?.find((candidate): candidate is LanguageModelV4FunctionTool => candidate.type === 'function');
@@ -134,6 +134,16 @@ export class MockLanguageModel implements LanguageModelV4 {
     }
     return [{ type: 'text', text: answer }];
   }
+}
+
+/**
+ * The part of an agent's inbox the mock answers to: the last upstream output when there is
+ * one (so a pipeline's answers nest, `writer: researcher: planner: …`), else the task input.
+ */
+function newestInput(userText: string): string {
+  const sections = userText.split(/\n\n(?=Output of [^\n]*:\n)/);
+  const last = sections[sections.length - 1] ?? userText;
+  return last.replace(/^(Output of [^\n]*|Task input):\n/, '');
 }
 
 function collapse(text: string): string {

@@ -6,6 +6,10 @@ function formatOutput(output: unknown): string {
   return typeof output === 'string' ? output : JSON.stringify(output, null, 2);
 }
 
+function formatUsd(amount: number): string {
+  return amount === 0 ? '-' : `$${amount.toFixed(6)}`;
+}
+
 export function webUiLink(uiUrl: string | null, namespace: string, workflowId: string, runId: string): string | null {
   if (!uiUrl) return null;
   const base = uiUrl.replace(/\/$/, '');
@@ -24,10 +28,11 @@ export function renderOutcome(outcome: RunOutcome, link: string | null): string 
     String(u.inputTokens),
     String(u.outputTokens),
     String(u.totalTokens),
+    formatUsd(u.costUsd),
   ]);
   const t = outcome.usage.total;
-  rows.push(['total', String(t.modelCalls), String(t.toolCalls), String(t.inputTokens), String(t.outputTokens), String(t.totalTokens)]);
-  const header = ['agent', 'model calls', 'tool calls', 'input tokens', 'output tokens', 'total tokens'];
+  rows.push(['total', String(t.modelCalls), String(t.toolCalls), String(t.inputTokens), String(t.outputTokens), String(t.totalTokens), formatUsd(t.costUsd)]);
+  const header = ['agent', 'model calls', 'tool calls', 'input tokens', 'output tokens', 'total tokens', 'cost (USD)'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   lines.push('', 'Usage:', format(header), ...rows.map(format));

@@ -77,7 +77,7 @@ export async function runActivation(context: ActivationContext): Promise<Activat
       },
       { summary: `${agentName} · model ${model.model} · step ${step}` }
     );
-    ledger.recordModelCall(agentName, result.usage);
+    ledger.recordModelCall(agentName, result.usage, model.pricing);
     lastText = result.text;
     if (result.toolCalls.length === 0) return { output: finalOutput(agent, result), steps: step, stoppedBy: 'answer' };
 

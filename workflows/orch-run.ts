@@ -12,9 +12,10 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { OrchActivities } from '../activities/types.ts';
-import { runPlan, PlanInterpreter } from './interpreter.ts';
+import { PlanInterpreter } from './interpreter.ts';
 import { RunFailure } from './run-failure.ts';
 import { renderProgressMarkdown } from './progress-details.ts';
+import { emptyTotals } from './usage-ledger.ts';
 import type { Effects, RunFailureDetails, RunInput, RunProgress, RunResult } from './types.ts';
 
 /** Live progress of a run: agents, steps, tokens. Queries add nothing to history. */
@@ -77,7 +78,7 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
   const { plan } = runInput;
   const input = runInput.input !== undefined ? runInput.input : plan.input;
   let progress: RunProgress | null = null;
-  setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyUsage() });
+  setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyTotals() });
   const effects = temporalEffects((next) => {
     progress = next;
     setCurrentDetails(renderProgressMarkdown(plan, next));
@@ -97,9 +98,3 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
     throw ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
   }
 }
-
-function emptyUsage() {
-  return { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 };
-}
-
-export { runPlan };

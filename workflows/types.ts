@@ -22,6 +22,8 @@ export interface RunInput {
 export interface UsageTotals extends TokenUsage {
   modelCalls: number;
   toolCalls: number;
+  /** USD at the endpoints' `pricing`; 0 for endpoints without pricing. */
+  costUsd: number;
 }
 
 export interface RunUsage {

@@ -3,10 +3,17 @@
  * results, so it needs no bookkeeping events of its own.
  */
 import type { TokenUsage } from '../activities/types.ts';
+import type { PlanModel } from '../compiler/plan.ts';
 import type { RunUsage, UsageTotals } from './types.ts';
 
 export function emptyTotals(): UsageTotals {
-  return { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 };
+  return { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0, costUsd: 0 };
+}
+
+/** What a call cost at the endpoint's per-million-token prices. */
+export function costOf(usage: TokenUsage, pricing: PlanModel['pricing']): number {
+  if (!pricing) return 0;
+  return (usage.inputTokens * pricing.inputPerMillion + usage.outputTokens * pricing.outputPerMillion) / 1_000_000;
 }
 
 export class UsageLedger {
@@ -22,8 +29,10 @@ export class UsageLedger {
     return totals;
   }
 
-  recordModelCall(agent: string, usage: TokenUsage): void {
+  recordModelCall(agent: string, usage: TokenUsage, pricing: PlanModel['pricing'] = null): void {
+    const cost = costOf(usage, pricing);
     for (const totals of [this.total, this.forAgent(agent)]) {
+      totals.costUsd += cost;
       totals.inputTokens += usage.inputTokens;
       totals.outputTokens += usage.outputTokens;
       totals.totalTokens += usage.totalTokens;

@@ -55,6 +55,8 @@ describe('research pipeline with the mock model', () => {
     expect(outcome.usage.total.totalTokens).toBeGreaterThan(0);
     expect(Object.keys(outcome.usage.byAgent)).toEqual(['planner', 'researcher', 'writer']);
     expect(outcome.usage.byAgent.writer!.totalTokens).toBe(calls[2]!.result.usage.totalTokens);
+    // The example's endpoint is priced at $0.15 / $0.60 per million input / output tokens.
+    expect(outcome.usage.total.costUsd).toBeCloseTo((sum('inputTokens') * 0.15 + sum('outputTokens') * 0.6) / 1e6, 12);
   });
 });
 

@@ -58,7 +58,7 @@ describe('runPlan', () => {
     expect(inbox(1)).toContain('"topic": "testing"');
     expect(inbox(2)).toContain('Output of research:\nresearch saw:');
     expect(result.output).toMatch(/^writer saw:/);
-    expect(result.usage.total).toEqual({ inputTokens: 30, outputTokens: 15, totalTokens: 45, modelCalls: 3, toolCalls: 0 });
+    expect(result.usage.total).toEqual({ inputTokens: 30, outputTokens: 15, totalTokens: 45, modelCalls: 3, toolCalls: 0, costUsd: 0 });
     expect(Object.keys(result.usage.byAgent)).toEqual(['planner', 'research', 'writer']);
     expect(calls.every((c) => c.summary.startsWith(c.agent))).toBe(true);
   });
