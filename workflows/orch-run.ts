@@ -12,6 +12,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { OrchActivities } from '../activities/types.ts';
+import { PLAN_SCHEMA_VERSION } from '../compiler/plan.ts';
 import { PlanInterpreter } from './interpreter.ts';
 import { RunFailure } from './run-failure.ts';
 import { renderProgressMarkdown } from './progress-details.ts';
@@ -76,6 +77,14 @@ function describeFailure(failure: RunFailure): { type: string; message: string }
 /** Interprets a compiled Plan. One workflow type runs every agent system. */
 export async function orchRun(runInput: RunInput): Promise<RunResult> {
   const { plan } = runInput;
+  if (plan?.schemaVersion !== PLAN_SCHEMA_VERSION) {
+    // A plan from a newer (or older) compiler than this worker understands: refuse, never guess.
+    throw ApplicationFailure.create({
+      type: 'PLAN_VERSION_UNSUPPORTED',
+      message: `plan schema version ${String(plan?.schemaVersion)} is not supported by this worker (expected ${PLAN_SCHEMA_VERSION})`,
+      nonRetryable: true,
+    });
+  }
   const input = runInput.input !== undefined ? runInput.input : plan.input;
   let progress: RunProgress | null = null;
   setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyTotals() });

@@ -60,6 +60,15 @@ describe('research pipeline with the mock model', () => {
   });
 });
 
+describe('plan versioning', () => {
+  it('refuses a plan of a schema version the worker does not know, as a typed failure', async () => {
+    const { plan } = await compile(['examples/research-pipeline']);
+    const future = { ...plan!, schemaVersion: 99 } as unknown as typeof plan & {};
+    const outcome = await (await harness.client.start(future)).result();
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'PLAN_VERSION_UNSUPPORTED' } });
+  });
+});
+
 describe('pipeline on an openai-compatible endpoint', () => {
   let server: OpenAICompatibleServer;
   let dir: string;
