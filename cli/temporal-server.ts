@@ -585,8 +585,10 @@ function trackAttached(child: ChildProcess): void {
   });
 }
 
+/** The host to dial (and show) for a bind address: a wildcard bind is reached on loopback. */
 function formatHost(ip: string): string {
-  return ip.includes(':') ? `[${ip}]` : ip;
+  const host = ip === '0.0.0.0' ? '127.0.0.1' : ip === '::' ? '::1' : ip;
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function devServerArgs(o: {
@@ -824,7 +826,8 @@ async function waitUntilReady(o: { address: string; namespace: string; attribute
 // One call for `orch run` / `orch worker`: a server, wherever it comes from
 // ---------------------------------------------------------------------------------------
 
-export interface EnsureTemporalServerOptions extends Omit<DevServerOptions, 'namespace'> {}
+/** As {@link DevServerOptions}; the namespace comes from `TEMPORAL_NAMESPACE` (default 'default'). */
+export type EnsureTemporalServerOptions = Omit<DevServerOptions, 'namespace'>;
 
 /** A Temporal server to use, and whether this call started it. */
 export interface TemporalServerHandle {

@@ -31,8 +31,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 
   // The test suite's own env must not redirect it: a developer's TEMPORAL_ADDRESS (say, a
   // Cloud namespace) is for `orch`, not for tests.
+  const started = Date.now();
   const cli = await ensureTemporalCli({ log });
   const server = await startDevServer({ cli, port: 0, ui: false, dbFile: null, log, stopGraceMs: 5000 });
+  log(`dev server at ${server.address} (in memory, ready in ${Date.now() - started} ms)`);
   project.provide('temporalAddress', server.address);
   return () => server.stop();
 }
