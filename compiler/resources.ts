@@ -4,7 +4,7 @@
  * Secret values are not here (they travel separately, see `CompileResult.secrets`).
  */
 import type { SourceLocation } from './diagnostics.ts';
-import type { JsonObject, JsonValue, MockScript, ModelProvider, PlanCondition, ToolType } from './plan.ts';
+import type { JsonObject, JsonValue, MockScript, ModelProvider, PlanCondition, PlanPolicy, ToolType } from './plan.ts';
 import type { ManifestPath } from './source-map.ts';
 import type { ResourceKind, SupportedKind, UnsupportedKind } from './schemas/envelope.ts';
 
@@ -152,20 +152,8 @@ export interface TaskSpec {
   requirements: { region: string | null; gpu: boolean | null; model: string | null };
 }
 
-export interface AgentPolicySpec {
-  applyMode: 'scoped' | 'global';
-  targetSystems: string[];
-  targetTasks: string[];
-  targetAgents: string[];
-  allowedModels: string[];
-  blockedTools: string[];
-  maxTokensPerRun: number | null;
-  maxCostUsdPerRun: number | null;
-  maxToolCallsPerRun: number | null;
-  maxModelCallsPerRun: number | null;
-  onViolation: string | null;
-  onBudgetExhausted: string | null;
-}
+/** The normalized spec is exactly what a plan carries per policy, less its id. */
+export type AgentPolicySpec = Omit<PlanPolicy, 'id'>;
 
 export interface AgentRoleSpec {
   description: string;

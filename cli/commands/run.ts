@@ -47,7 +47,7 @@ export function registerRunCommands(program: Command, context: CommandContext): 
       const client = await OrchClient.connect({ ...target.connection, taskQueue });
       const inProcessWorker = flags.worker && !flags.detach;
       const worker = inProcessWorker
-        ? await createOrchWorker({ ...target.connection, taskQueue, secrets: compiled.secrets })
+        ? await createOrchWorker({ ...target.connection, taskQueue, secrets: compiled.secrets, env: io.env })
         : null;
       const workerRunning = worker?.run();
       try {

@@ -1,6 +1,7 @@
 /** `orch worker`: a long-running worker. Runs carry their plan, so it needs no manifests. */
 import type { Command } from 'commander';
-import { validate } from '../../compiler/index.ts';
+import { compile, validate } from '../../compiler/index.ts';
+import type { SecretValues } from '../../activities/types.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
 import { createOrchWorker, defaultTaskQueue } from '../../worker.ts';
 import { installQuietRuntime } from '../quiet-runtime.ts';
@@ -18,16 +19,18 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
     .option('--secrets <path>', 'Secret manifests whose values this worker may use (repeatable)', collect, [])
     .action(async (flags: { taskQueue?: string; secrets: string[] }) => {
       installQuietRuntime(io.env);
-      let secrets = {};
+      let secrets: SecretValues = {};
       if (flags.secrets.length > 0) {
         const loaded = await validate(flags.secrets);
         io.stderr(renderDiagnostics(loaded.diagnostics));
         if (hasErrors(loaded.diagnostics)) throw new CliError('the secret manifests do not validate');
-        secrets = loaded.resources.secrets;
+        // `resources.secrets` are the Secret resources without their values; the values come
+        // only with a compile (which also reports NO_SYSTEM for secrets-only manifests: ignored).
+        secrets = (await compile(flags.secrets)).secrets;
       }
       const target = await connectTemporal(io, { startServer: false });
       const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
-      const worker = await createOrchWorker({ ...target.connection, taskQueue, secrets });
+      const worker = await createOrchWorker({ ...target.connection, taskQueue, secrets, env: io.env });
       io.stderr(`orch: worker polling task queue "${taskQueue}" at ${target.connection.address} (namespace ${target.connection.namespace})\n`);
       const running = worker.run();
       await Promise.race([running, io.interrupted?.then(() => worker.shutdown())]);

@@ -16,7 +16,9 @@ import { compile } from '../../compiler/index.ts';
 import { createOrchWorker, workflowBundle } from '../../worker.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
+import { installQuietRuntime } from '../../cli/quiet-runtime.ts';
 
+installQuietRuntime();
 const SLOW_CALL_MS = 6_000;
 const children: ChildProcess[] = [];
 afterAll(() => children.forEach((child) => child.kill('SIGKILL')));

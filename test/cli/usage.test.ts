@@ -1,0 +1,94 @@
+/**
+ * `orch` usage: help for the program and every command, and usage errors (exit 2). None of
+ * these reach Temporal or the manifests' contents.
+ */
+import { describe, expect, it } from 'vitest';
+import { orch, STACK_FRAME } from './cli-harness.ts';
+
+const COMMANDS = ['run', 'result', 'worker', 'validate', 'compile', 'server'] as const;
+
+describe('help', () => {
+  it('orch --help exits 0 and lists every command on stdout', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { code, stdout, stderr } = await orch([flag], { temporal: false });
+      expect(code).toBe(0);
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(/^Usage: orch /);
+      for (const command of COMMANDS) expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    }
+  });
+
+  it('orch help exits 0 with the program usage on stdout', async () => {
+    const { code, stdout } = await orch(['help'], { temporal: false });
+    expect(code).toBe(0);
+    expect(stdout).toBe((await orch(['--help'], { temporal: false })).stdout);
+  });
+
+  it.each(COMMANDS)('orch %s --help exits 0 and prints its usage on stdout', async (command) => {
+    const { code, stdout, stderr } = await orch([command, '--help'], { temporal: false });
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(new RegExp(`^Usage: orch ${command} `));
+    expect(stdout).toMatch(/^\s+-h, --help\b/m);
+  });
+
+  it.each(COMMANDS)('orch help %s prints the same usage as --help', async (command) => {
+    const viaFlag = await orch([command, '--help'], { temporal: false });
+    const viaCommand = await orch(['help', command], { temporal: false });
+    expect(viaCommand.code).toBe(0);
+    expect(viaCommand.stdout).toBe(viaFlag.stdout);
+  });
+
+  it('documents the options each command takes', async () => {
+    const expected: Record<(typeof COMMANDS)[number], string[]> = {
+      run: ['--override', '--system', '--task', '--input', '--json', '--detach', '--no-worker', '--workflow-id', '--task-queue'],
+      result: ['--run-id', '--json'],
+      worker: ['--task-queue', '--secrets'],
+      validate: ['--override', '--json'],
+      compile: ['--override', '--system', '--task', '--input'],
+      server: ['--port', '--ui-port', '--db-file', '--in-memory'],
+    };
+    for (const command of COMMANDS) {
+      const { stdout } = await orch([command, '--help'], { temporal: false });
+      for (const option of expected[command]) expect(stdout, `${command} ${option}`).toMatch(new RegExp(`^\\s+${option}\\b`, 'm'));
+    }
+  });
+});
+
+describe('usage errors exit 2 with the usage on stderr', () => {
+  const cases: Array<[string, string[]]> = [
+    ['no command', []],
+    ['an unknown command', ['bogus']],
+    ['help for an unknown command', ['help', 'bogus']],
+    ['an unknown program option', ['--bogus']],
+    ['an unknown command option', ['run', 'examples/research-pipeline', '--bogus']],
+    ['an unknown validate option', ['validate', '--strict', 'examples/research-pipeline']],
+    ['run with no paths', ['run']],
+    ['validate with no paths', ['validate']],
+    ['compile with no paths', ['compile']],
+    ['result with no workflow id', ['result']],
+    ['an option missing its value', ['run', 'examples/research-pipeline', '--workflow-id']],
+    ['a surplus argument', ['result', 'id-1', 'id-2']],
+  ];
+
+  it.each(cases)('%s', async (_name, argv) => {
+    const { code, stdout, stderr } = await orch(argv, { temporal: false });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^Usage: orch/m);
+    expect(stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it.each([
+    ['run', ['run', 'examples/research-pipeline', '--input', 'novalue']],
+    ['run, = first', ['run', 'examples/research-pipeline', '--input', '=value']],
+    ['compile', ['compile', 'examples/research-pipeline', '--input', 'topic=x', '--input', 'novalue']],
+  ])('--input without key=value exits 2 (%s), before anything runs', async (_name, argv) => {
+    // Nothing listens on port 1: a command that reached Temporal would fail with exit 1, not 2.
+    const { code, stdout, stderr } = await orch(argv, { temporal: false, env: { TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^orch: .*--input/m);
+    expect(stderr).not.toMatch(STACK_FRAME);
+  });
+});
