@@ -50,16 +50,25 @@ export class OrchRun {
     this.runId = runId;
   }
 
-  /** Live progress (agents, steps, tokens), from the workflow's `progress` query. */
-  progress(): Promise<RunProgress> {
-    return this.handle.query<RunProgress>('progress');
+  /**
+   * Live progress (agents, steps, tokens), from the workflow's `progress` query. A query
+   * waits for a worker to answer; `timeoutMs` bounds that wait.
+   */
+  progress(options: { timeoutMs?: number } = {}): Promise<RunProgress> {
+    const query = () => this.handle.query<RunProgress>('progress');
+    if (options.timeoutMs === undefined) return query();
+    return this.handle.client.withDeadline(Date.now() + options.timeoutMs, query);
   }
 
-  /** Waits for the run to finish. Never throws for a failed run: the outcome says so. */
-  async result(): Promise<RunOutcome> {
+  /**
+   * Waits for the run to finish. Never throws for a failed run: the outcome says so.
+   * Aborting `signal` stops waiting (the run goes on) and rejects.
+   */
+  async result(options: { signal?: AbortSignal } = {}): Promise<RunOutcome> {
     const base = { workflowId: this.workflowId, runId: this.runId ?? '' };
+    const wait = () => this.handle.result();
     try {
-      const result = (await this.handle.result()) as RunResult;
+      const result = (await (options.signal ? this.handle.client.withAbortSignal(options.signal, wait) : wait())) as RunResult;
       const runId = this.runId ?? (await this.handle.describe()).runId;
       return { ...base, runId, status: 'succeeded', output: result.output, failure: null, usage: result.usage, activations: result.activations };
     } catch (error) {

@@ -3,7 +3,6 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
-  cwd: string;
   /** Whether stdout is an interactive terminal (live progress) or a pipe (plain lines). */
   isTTY: boolean;
   /** Resolves when the user interrupts (Ctrl-C); long-running commands stop on it. */
@@ -15,7 +14,6 @@ export function processIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
-    cwd: process.cwd(),
     isTTY: Boolean(process.stdout.isTTY),
     interrupted: new Promise((resolve) => {
       process.once('SIGINT', () => resolve());
@@ -24,8 +22,8 @@ export function processIo(): CliIo {
   };
 }
 
-/** Exit codes: success, a failed run or diagnostics, a usage error. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** Exit codes: success, a failed run or diagnostics, a usage error, Ctrl-C while waiting. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /** A CLI error with its exit code and a message for stderr (never a stack trace). */
 export class CliError extends Error {

@@ -3,6 +3,7 @@
  * Exit codes: 0 success, 1 a failed run or diagnostics, 2 usage.
  */
 import { Command, CommanderError } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
 import { CliError, EXIT, type CliIo } from './io.ts';
 import { registerRunCommands } from './commands/run.ts';
 import { registerValidateCommands } from './commands/validate.ts';
@@ -23,6 +24,7 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function buildProgram(context: CommandContext): Command {
   const program = new Command('orch')
     .description('Durable, governed orchestration for multi-agent AI systems, on Temporal.')
+    .version(packageJson.version, '-V, --version')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({

@@ -1,17 +1,40 @@
 /**
- * Temporal's runtime logs every worker state change at INFO. The CLI shows its own progress,
- * so it keeps the runtime at WARN unless ORCH_DEBUG is set. The runtime is process-global
- * and can be installed only once; a second call is a no-op.
+ * Temporal's runtime logs every worker state change at INFO, and activity or workflow
+ * failures at WARN with stack traces and task tokens. The CLI reports outcomes itself, so
+ * it keeps the runtime at WARN and prints each warning as one line: what failed, where, why.
+ * ORCH_DEBUG=1 restores the full log. The runtime is process-global and installed once.
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 
 let installed = false;
 
-export function installQuietRuntime(env: NodeJS.ProcessEnv = process.env): void {
+function describeEntry(entry: LogEntry): string {
+  const meta = (entry.meta ?? {}) as Record<string, unknown>;
+  const where = [meta.activityType, meta.workflowType, meta.workflowId].filter((v) => typeof v === 'string');
+  const error = meta.error ?? meta.failure;
+  const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : null;
+  return `temporal ${entry.level.toLowerCase()}: ${entry.message}${where.length ? ` (${where.join(', ')})` : ''}${reason ? `: ${reason.split('\n')[0]}` : ''}`;
+}
+
+/**
+ * One line per warning. With `dropOutcomes`, failures of calls and runs are left out: the
+ * command reports them itself as the run's outcome, with their failure type.
+ */
+export function oneLineLogFunction(write: (line: string) => void, dropOutcomes: boolean): (entry: LogEntry) => void {
+  return (entry) => {
+    if (dropOutcomes && (entry.message === 'Activity failed' || entry.message === 'Workflow failed')) return;
+    write(`${describeEntry(entry)}\n`);
+  };
+}
+
+export function installQuietRuntime(env: NodeJS.ProcessEnv = process.env, options: { dropOutcomes?: boolean } = {}): void {
   if (installed) return;
   installed = true;
+  const logger = env.ORCH_DEBUG
+    ? new DefaultLogger('DEBUG')
+    : new DefaultLogger('WARN', oneLineLogFunction((line) => process.stderr.write(line), options.dropOutcomes ?? false));
   try {
-    Runtime.install({ logger: new DefaultLogger(env.ORCH_DEBUG ? 'DEBUG' : 'WARN') });
+    Runtime.install({ logger });
   } catch {
     // Already installed by the host process (a library user, a test): keep theirs.
   }

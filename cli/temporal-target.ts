@@ -6,7 +6,7 @@ import {
   ensureTemporalServer,
   resolveTemporalConnection,
 } from './temporal-server.ts';
-import type { CliIo } from './io.ts';
+import { CliError, type CliIo } from './io.ts';
 
 /** Connection settings for OrchClient.connect and createOrchWorker. */
 export interface TemporalConnectionSettings {
@@ -50,4 +50,22 @@ export async function connectTemporal(io: CliIo, options: { startServer: boolean
     connection: { address: '127.0.0.1:7233', namespace: io.env.TEMPORAL_NAMESPACE?.trim() || DEFAULT_TEMPORAL_NAMESPACE },
     uiUrl: io.env.ORCH_TEMPORAL_UI_URL?.trim() || 'http://127.0.0.1:8233',
   };
+}
+
+/**
+ * Runs `connect`, turning a connection failure into one clear line that names the address
+ * instead of the transport's own error text.
+ */
+export async function reachTemporal<T>(target: TemporalTarget, connect: () => Promise<T>): Promise<T> {
+  try {
+    return await connect();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/connect|transport|deadline|unavailable|ECONNREFUSED|dns/i.test(message)) {
+      throw new CliError(
+        `cannot reach Temporal at ${target.connection.address} (namespace ${target.connection.namespace}); is it running? Start one with \`orch server\`, or set TEMPORAL_ADDRESS`
+      );
+    }
+    throw error;
+  }
 }

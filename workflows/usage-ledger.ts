@@ -16,6 +16,11 @@ export function costOf(usage: TokenUsage, pricing: PlanModel['pricing']): number
   return (usage.inputTokens * pricing.inputPerMillion + usage.outputTokens * pricing.outputPerMillion) / 1_000_000;
 }
 
+/** Sums of fractional cents pick up float noise; a nano-dollar is far below any price. */
+function rounded(totals: UsageTotals): UsageTotals {
+  return { ...totals, costUsd: Math.round(totals.costUsd * 1e9) / 1e9 };
+}
+
 export class UsageLedger {
   readonly total: UsageTotals = emptyTotals();
   readonly byAgent: Record<string, UsageTotals> = {};
@@ -47,7 +52,7 @@ export class UsageLedger {
 
   snapshot(): RunUsage {
     const byAgent: Record<string, UsageTotals> = {};
-    for (const [agent, totals] of Object.entries(this.byAgent)) byAgent[agent] = { ...totals };
-    return { total: { ...this.total }, byAgent };
+    for (const [agent, totals] of Object.entries(this.byAgent)) byAgent[agent] = rounded(totals);
+    return { total: rounded(this.total), byAgent };
   }
 }

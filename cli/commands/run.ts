@@ -6,10 +6,12 @@ import { createOrchWorker, defaultTaskQueue } from '../../worker.ts';
 import { installQuietRuntime } from '../quiet-runtime.ts';
 import { CliError, EXIT, type CliIo } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
-import { createProgressView } from '../progress-view.ts';
+import { createProgressView, type ProgressView } from '../progress-view.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
 import { renderOutcome, webUiLink } from '../render-outcome.ts';
-import { connectTemporal, type TemporalTarget } from '../temporal-target.ts';
+import { connectTemporal, reachTemporal, type TemporalTarget } from '../temporal-target.ts';
+import type { Plan } from '../../compiler/plan.ts';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { compileOptions, type CompileFlags } from './validate.ts';
 
 interface RunFlags extends CompileFlags {
@@ -38,28 +40,32 @@ export function registerRunCommands(program: Command, context: CommandContext): 
     .option('--workflow-id <id>', 'workflow id of the run')
     .option('--task-queue <queue>', 'task queue (default: $ORCH_TASK_QUEUE or "orch")')
     .action(async (paths: string[], flags: RunFlags) => {
-      installQuietRuntime(io.env);
+      installQuietRuntime(io.env, { dropOutcomes: true });
       const compiled = await compile(paths, compileOptions(flags));
       io.stderr(renderDiagnostics(compiled.diagnostics));
       if (!compiled.plan) throw new CliError('the manifests do not compile; nothing was run');
       const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
       const target = await connectTemporal(io, { startServer: true });
-      const client = await OrchClient.connect({ ...target.connection, taskQueue });
+      const client = await reachTemporal(target, () => OrchClient.connect({ ...target.connection, taskQueue }));
       const inProcessWorker = flags.worker && !flags.detach;
       const worker = inProcessWorker
-        ? await createOrchWorker({ ...target.connection, taskQueue, secrets: compiled.secrets, env: io.env })
+        ? await reachTemporal(target, () =>
+            createOrchWorker({ ...target.connection, taskQueue, secrets: compiled.secrets, env: io.env })
+          )
         : null;
       const workerRunning = worker?.run();
       try {
-        const run = await client.start(compiled.plan, {
-          taskQueue,
-          ...(flags.workflowId ? { workflowId: flags.workflowId } : {}),
-        });
+        const run = await startRun(client, compiled.plan, { taskQueue, workflowId: flags.workflowId });
         if (flags.detach) {
           io.stdout(flags.json ? `${JSON.stringify({ workflowId: run.workflowId, runId: run.runId })}\n` : `${run.workflowId}\n`);
           return;
         }
         const outcome = await awaitWithProgress(io, run, !flags.json);
+        if (outcome === INTERRUPTED) {
+          reportInterrupted(io, run.workflowId, inProcessWorker);
+          context.exitCode = EXIT.interrupted;
+          return;
+        }
         context.exitCode = printOutcome(io, outcome, target, flags.json);
       } finally {
         if (worker) {
@@ -78,9 +84,14 @@ export function registerRunCommands(program: Command, context: CommandContext): 
     .option('--json', 'print one JSON object with the outcome')
     .action(async (workflowId: string, flags: { json?: boolean; runId?: string }) => {
       const target = await connectTemporal(io, { startServer: false });
-      const client = await OrchClient.connect(target.connection);
+      const client = await reachTemporal(target, () => OrchClient.connect(target.connection));
       try {
-        const outcome = await client.getRun(workflowId, flags.runId).result();
+        const outcome = await resultUntilInterrupted(io, client.getRun(workflowId, flags.runId));
+        if (outcome === INTERRUPTED) {
+          reportInterrupted(io, workflowId, false);
+          context.exitCode = EXIT.interrupted;
+          return;
+        }
         context.exitCode = printOutcome(io, outcome, target, flags.json);
       } finally {
         await client.client.connection.close();
@@ -88,19 +99,65 @@ export function registerRunCommands(program: Command, context: CommandContext): 
     });
 }
 
-async function awaitWithProgress(io: CliIo, run: OrchRun, showProgress: boolean): Promise<RunOutcome> {
-  const resultPromise = run.result();
+const INTERRUPTED = Symbol('interrupted');
+
+/** The run's outcome, or INTERRUPTED when the user presses Ctrl-C first (the wait is then aborted). */
+async function resultUntilInterrupted(io: CliIo, run: OrchRun): Promise<RunOutcome | typeof INTERRUPTED> {
+  const abort = new AbortController();
+  let interrupted = false;
+  void io.interrupted?.then(() => {
+    interrupted = true;
+    abort.abort();
+  });
+  try {
+    return await run.result({ signal: abort.signal });
+  } catch (error) {
+    if (interrupted) return INTERRUPTED;
+    throw error;
+  }
+}
+
+/** Ctrl-C stops waiting, never the run: it is durable in Temporal and can be awaited again. */
+function reportInterrupted(io: CliIo, workflowId: string, hadInProcessWorker: boolean): void {
+  const needsWorker = hadInProcessWorker ? ' It needs a worker to go on: `orch worker`.' : '';
+  io.stderr(`orch: stopped waiting; run ${workflowId} continues in Temporal.${needsWorker} Wait for it with \`orch result ${workflowId}\`.\n`);
+}
+
+async function startRun(client: OrchClient, plan: Plan, options: { taskQueue: string; workflowId: string | undefined }): Promise<OrchRun> {
+  try {
+    return await client.start(plan, { taskQueue: options.taskQueue, ...(options.workflowId ? { workflowId: options.workflowId } : {}) });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new CliError(`a run with workflow id ${error.workflowId} is already running; choose another --workflow-id or wait for it with \`orch result ${error.workflowId}\``);
+    }
+    throw error;
+  }
+}
+
+/**
+ * A progress query waits for a worker to answer; with none polling (`--no-worker`, a dead
+ * worker) it would hang. Each poll gets a deadline so waiting on the run never blocks on it.
+ */
+const QUERY_WAIT_MS = 1_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function refresh(run: OrchRun, view: ProgressView): Promise<void> {
+  // The first workflow task may not have run yet, or no worker answers: the next poll will tell.
+  await run.progress({ timeoutMs: QUERY_WAIT_MS }).then((progress) => view.update(progress), () => {});
+}
+
+async function awaitWithProgress(io: CliIo, run: OrchRun, showProgress: boolean): Promise<RunOutcome | typeof INTERRUPTED> {
+  const resultPromise = resultUntilInterrupted(io, run);
   if (!showProgress) return resultPromise;
   const view = createProgressView(io.stderr, io.isTTY);
   let done = false;
   const poll = (async () => {
     while (!done) {
-      try {
-        view.update(await run.progress());
-      } catch {
-        // The first workflow task may not have run yet; the next poll will tell.
-      }
-      await new Promise((resolve) => setTimeout(resolve, PROGRESS_POLL_MS));
+      await refresh(run, view);
+      if (!done) await sleep(PROGRESS_POLL_MS);
     }
   })();
   try {
@@ -109,7 +166,7 @@ async function awaitWithProgress(io: CliIo, run: OrchRun, showProgress: boolean)
     done = true;
     await poll;
     // One last frame, so the view ends on the finished state rather than the last poll.
-    await run.progress().then((progress) => view.update(progress), () => {});
+    await refresh(run, view);
     view.finish();
   }
 }

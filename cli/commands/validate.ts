@@ -19,7 +19,7 @@ export function registerValidateCommands(program: Command, context: CommandConte
       const { diagnostics, resources } = await validate(paths, { overrides: options.override });
       const valid = !hasErrors(diagnostics);
       if (options.json) {
-        io.stdout(`${JSON.stringify({ valid, diagnostics, resources: resources.counts }, null, 2)}\n`);
+        io.stdout(`${JSON.stringify({ valid, diagnostics, resources: resources.counts })}\n`);
       } else {
         io.stderr(renderDiagnostics(diagnostics));
         if (valid) io.stdout(`valid: ${describeCounts(resources.counts)}\n`);

@@ -8,7 +8,7 @@ import { installQuietRuntime } from '../quiet-runtime.ts';
 import { CliError } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
-import { connectTemporal } from '../temporal-target.ts';
+import { connectTemporal, reachTemporal } from '../temporal-target.ts';
 
 export function registerWorkerCommand(program: Command, context: CommandContext): void {
   const { io } = context;
@@ -30,7 +30,9 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
       }
       const target = await connectTemporal(io, { startServer: false });
       const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
-      const worker = await createOrchWorker({ ...target.connection, taskQueue, secrets, env: io.env });
+      const worker = await reachTemporal(target, () =>
+        createOrchWorker({ ...target.connection, taskQueue, secrets, env: io.env })
+      );
       io.stderr(`orch: worker polling task queue "${taskQueue}" at ${target.connection.address} (namespace ${target.connection.namespace})\n`);
       const running = worker.run();
       await Promise.race([running, io.interrupted?.then(() => worker.shutdown())]);

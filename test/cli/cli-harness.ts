@@ -59,7 +59,6 @@ export function fakeCli(options: FakeCliOptions = {}): FakeCli {
       err += text;
     },
     env,
-    cwd: process.cwd(),
     isTTY: options.isTTY ?? false,
     interrupted,
   };

@@ -214,6 +214,34 @@ describe('orch run --detach and orch result', () => {
     }
   });
 
+  it('Ctrl-C stops waiting, not the run: exit 130, and `orch result` picks it up later', async () => {
+    const cli = fakeCli();
+    const workflowId = `cli-interrupted-${randomUUID()}`;
+    // --no-worker and no worker anywhere: the run cannot finish while we wait on it.
+    const waiting = cli.run(['run', EXAMPLE, '--no-worker', '--workflow-id', workflowId]);
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const described = await client.workflow.getHandle(workflowId).describe().catch(() => null);
+      if (described) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    cli.interrupt();
+    const interrupted = await waiting;
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain(`orch result ${workflowId}`);
+    expect(interrupted.stderr).not.toMatch(STACK_FRAME);
+    expect((await client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
+
+    const worker = await startWorker(cli.taskQueue);
+    try {
+      const { code, stdout } = await orch(['result', workflowId, '--json']);
+      expect(code).toBe(0);
+      expect(singleJson(stdout)).toMatchObject({ workflowId, status: 'succeeded' });
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('a workflow id that is already running exits 1 with one line, no stack trace', async () => {
     const cli = fakeCli();
     const workflowId = `cli-duplicate-${randomUUID()}`;

@@ -92,3 +92,11 @@ describe('usage errors exit 2 with the usage on stderr', () => {
     expect(stderr).not.toMatch(STACK_FRAME);
   });
 });
+
+describe('orch --version', () => {
+  it('prints the package version and exits 0', async () => {
+    const { code, stdout } = await orch(['--version'], { temporal: false });
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
