@@ -40,6 +40,13 @@ export interface CompileResult {
   resources: LoadedResources;
 }
 
+export interface ValidateResult {
+  diagnostics: Diagnostic[];
+  resources: LoadedResources;
+  /** Secret values from Secret manifests, as in {@link CompileResult.secrets}: for a worker only. */
+  secrets: SecretValues;
+}
+
 interface Loaded {
   registry: ResourceRegistry;
   diagnostics: Diagnostic[];
@@ -140,10 +147,10 @@ function sortDiagnostics(diagnostics: Diagnostic[], files: readonly string[]): D
 export async function validate(
   paths: string[],
   options: Pick<CompileOptions, 'overrides'> = {},
-): Promise<{ diagnostics: Diagnostic[]; resources: LoadedResources }> {
+): Promise<ValidateResult> {
   const { registry, diagnostics, files } = await load(paths, options.overrides ?? []);
   for (const { system, parsed } of systems(registry)) checkGraph(system, parsed.source, boundFromTasks(registry, system), diagnostics);
-  return { diagnostics: sortDiagnostics(diagnostics, files), resources: collectResources(registry) };
+  return { diagnostics: sortDiagnostics(diagnostics, files), resources: collectResources(registry), secrets: collectSecrets(registry) };
 }
 
 /** Validates everything and compiles the selected AgentSystem into a Plan (null when any error). */

@@ -1,6 +1,6 @@
 /** `orch worker`: a long-running worker. Runs carry their plan, so it needs no manifests. */
 import type { Command } from 'commander';
-import { compile, validate } from '../../compiler/index.ts';
+import { validate } from '../../compiler/index.ts';
 import type { SecretValues } from '../../activities/types.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
 import { createOrchWorker, defaultTaskQueue } from '../../worker.ts';
@@ -24,9 +24,7 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
         const loaded = await validate(flags.secrets);
         io.stderr(renderDiagnostics(loaded.diagnostics));
         if (hasErrors(loaded.diagnostics)) throw new CliError('the secret manifests do not validate');
-        // `resources.secrets` are the Secret resources without their values; the values come
-        // only with a compile (which also reports NO_SYSTEM for secrets-only manifests: ignored).
-        secrets = (await compile(flags.secrets)).secrets;
+        secrets = loaded.secrets;
       }
       const target = await connectTemporal(io, { startServer: false });
       const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
