@@ -3,7 +3,7 @@
  * `callModel` and `callTool`. Types only, so workflow code can import them.
  * These shapes are recorded in history: change them compatibly.
  */
-import type { JsonObject, JsonValue, PlanModel, PlanTool } from '../compiler/plan.ts';
+import type { JsonObject, JsonValue, PlanMcpServer, PlanModel, PlanTool } from '../compiler/plan.ts';
 
 export interface TokenUsage {
   inputTokens: number;
@@ -60,13 +60,32 @@ export interface ToolCallRequest {
   agent: string;
   step: number;
   tool: PlanTool;
+  /** For MCP tools: the server to call it on (secrets inside are references only). */
+  mcpServer: PlanMcpServer | null;
   call: ToolCall;
 }
 
 export interface ToolCallResult {
+  /** What the model sees: JSON or text; non-text content is described or passed as media parts. */
   output: JsonValue;
   /** The tool ran and reported failure; the model sees it as an error result. */
   isError: boolean;
+  /** Wall-clock time of the call inside the activity, for progress and audit. */
+  durationMs: number;
+  /** Set when the output was cut to the size limit (a marker is in the output too). */
+  truncated: boolean;
+}
+
+/** One tool an MCP server offers, as `tools/list` describes it. */
+export interface McpToolDescription {
+  /** The tool's own name on the server. */
+  name: string;
+  description: string;
+  inputSchema: JsonObject;
+}
+
+export interface McpListRequest {
+  server: PlanMcpServer;
 }
 
 /** `ApplicationFailure.type` values raised by activities. Non-retryable ones end the call at once. */
@@ -98,4 +117,6 @@ export type SecretValues = Record<string, Record<string, string>>;
 export interface OrchActivities {
   callModel(request: ModelCallRequest): Promise<ModelCallResult>;
   callTool(request: ToolCallRequest): Promise<ToolCallResult>;
+  /** `tools/list` on an MCP server, filtered by its `tool_filter`. */
+  listMcpTools(request: McpListRequest): Promise<McpToolDescription[]>;
 }

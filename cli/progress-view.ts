@@ -2,7 +2,7 @@
  * Live progress of a run while the CLI waits on it: a redrawn table on a terminal, plain
  * lines (one per change) when output is piped, so logs stay readable.
  */
-import type { RunProgress } from '../workflows/types.ts';
+import type { AgentProgress, RunProgress } from '../workflows/types.ts';
 
 export interface ProgressView {
   update(progress: RunProgress): void;
@@ -10,11 +10,18 @@ export interface ProgressView {
   finish(): void;
 }
 
-function describeAgent(state: RunProgress['agents'][string]): string {
+function describeTool(tool: NonNullable<AgentProgress['lastTool']>): string {
+  if (tool.error) return `${tool.name} failed: ${tool.error}`;
+  return `${tool.name} ${tool.durationMs === null ? 'done' : `${tool.durationMs}ms`}`;
+}
+
+function describeAgent(state: AgentProgress): string {
   const parts: string[] = [state.phase];
   if (state.step > 0 && state.phase === 'running') parts.push(`step ${state.step}`);
   if (state.lastAction && state.phase === 'running') parts.push(state.lastAction);
+  if (state.lastTool) parts.push(`last tool ${describeTool(state.lastTool)}`);
   if (state.usage.totalTokens > 0) parts.push(`${state.usage.totalTokens} tokens`);
+  if (state.usage.toolErrors > 0) parts.push(`${state.usage.toolErrors} tool errors`);
   return parts.join(' · ');
 }
 

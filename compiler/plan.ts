@@ -38,6 +38,8 @@ export interface Plan {
   models: Record<string, PlanModel>;
   /** Tools keyed by `namespace/name`. */
   tools: Record<string, PlanTool>;
+  /** MCP servers the plan's MCP tools live on, keyed by `namespace/name`. */
+  mcpServers: Record<string, PlanMcpServer>;
   governance: PlanGovernance;
 }
 
@@ -147,8 +149,31 @@ export interface PlanTool {
   timeoutMs: number;
   retry: { maxAttempts: number; backoffMs: number; maxBackoffMs: number; jitter: 'none' | 'full' | 'equal' };
   auth: PlanToolAuth | null;
-  /** For MCP tools: the server (key `namespace/name`) and the tool's name on it. */
-  mcp: { server: string; tool: string } | null;
+  /**
+   * For MCP tools: the server (key into `Plan.mcpServers`), the tool's own name on it, and
+   * whether `description`/`inputSchema` came from a `tools/list` at compile time. When not,
+   * the workflow discovers them at run time (once per server per run, recorded in history).
+   */
+  mcp: { server: string; tool: string; discovered: boolean } | null;
+}
+
+export interface PlanMcpServer {
+  id: ResourceId;
+  transport: 'stdio' | 'http';
+  /** stdio: the command and its arguments. */
+  command: string | null;
+  args: string[];
+  /** stdio: the child's whole environment (besides PATH); values or secret references. */
+  env: { name: string; value: string | null; secretRef: SecretRef | null }[];
+  /** http: the streamable-HTTP endpoint. */
+  endpoint: string | null;
+  auth: PlanToolAuth | null;
+  /** Tool names (as the server spells them) agents may use; empty means all. */
+  toolFilter: string[];
+  /** Close the worker's connection after this long unused. */
+  idleTimeoutMs: number;
+  /** Calls after a connection failure: how many attempts, how far apart. */
+  reconnect: { maxAttempts: number; backoffMs: number };
 }
 
 export interface PlanToolAuth {

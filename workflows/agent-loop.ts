@@ -1,13 +1,19 @@
 /**
  * One agent activation: call the model, run the tools it asked for, and repeat until it
  * answers without tool calls or reaches `maxSteps`. Pure over the Effects port.
+ *
+ * Every tool call passes one gate here before anything is scheduled: the tool must be one
+ * the agent declares, policy must allow it, and its arguments must fit its input schema.
+ * A refused or invalid call goes back to the model as a tool error and is never executed.
  */
 import type { JsonValue, Plan, PlanAgent } from '../compiler/plan.ts';
 import type { ChatMessage, ModelCallResult, ToolCall, ToolDeclaration } from '../activities/types.ts';
 import { checkModelCall, checkToolCall } from '../policies/gate.ts';
+import type { ToolCatalog } from './mcp-catalog.ts';
 import type { Effects } from './types.ts';
-import { RunFailure } from './run-failure.ts';
+import { CallFailure, RunFailure } from './run-failure.ts';
 import type { UsageLedger } from './usage-ledger.ts';
+import { validateArguments } from './validate-arguments.ts';
 
 export interface ActivationContext {
   plan: Plan;
@@ -17,8 +23,11 @@ export interface ActivationContext {
   inbox: string;
   effects: Effects;
   ledger: UsageLedger;
+  catalog: ToolCatalog;
   /** Called when the activation starts a step or a tool, for progress reporting. */
   onStep(step: number, action: string): void;
+  /** Called when a tool call finished, failed, or was refused before running. */
+  onToolResult(tool: string, durationMs: number | null, error: string | null): void;
 }
 
 export interface ActivationOutcome {
@@ -27,18 +36,18 @@ export interface ActivationOutcome {
   stoppedBy: 'answer' | 'max_steps' | 'tool_output';
 }
 
-const ANY_OBJECT_SCHEMA = { type: 'object' as const };
-
-function toolDeclarations(plan: Plan, agent: PlanAgent): ToolDeclaration[] {
-  return agent.tools.flatMap((key) => {
-    const tool = plan.tools[key];
-    if (!tool) return [];
-    return [{ name: tool.name, description: tool.description, inputSchema: tool.inputSchema ?? ANY_OBJECT_SCHEMA }];
-  });
+/** A tool the agent may call, as the model sees it and as the gate checks it. */
+interface OfferedTool extends ToolDeclaration {
+  key: string;
 }
 
-function toolKeyByName(plan: Plan, agent: PlanAgent, name: string): string | undefined {
-  return agent.tools.find((key) => plan.tools[key]?.name === name);
+async function offeredTools(context: ActivationContext, agent: PlanAgent): Promise<OfferedTool[]> {
+  return Promise.all(
+    agent.tools.map(async (key) => {
+      const { description, inputSchema } = await context.catalog.describe(key, context.agentName);
+      return { key, name: context.plan.tools[key]!.name, description, inputSchema };
+    })
+  );
 }
 
 /** Structured output arrives as JSON text; keep it as JSON so conditions and joins can read it. */
@@ -55,7 +64,8 @@ export async function runActivation(context: ActivationContext): Promise<Activat
   const { plan, agentName, effects, ledger } = context;
   const agent = plan.agents[agentName];
   if (!agent) throw new RunFailure('AGENT_NOT_FOUND', `agent ${agentName} is not in the plan`, agentName);
-  const tools = toolDeclarations(plan, agent);
+  const tools = await offeredTools(context, agent);
+  const declarations = tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
   const messages: ChatMessage[] = [{ role: 'user', content: context.inbox }];
   let lastText = '';
 
@@ -72,7 +82,7 @@ export async function runActivation(context: ActivationContext): Promise<Activat
         model,
         system: agent.prompt,
         messages,
-        tools,
+        tools: declarations,
         outputSchema: agent.outputSchema,
       },
       { summary: `${agentName} · model ${model.model} · step ${step}` }
@@ -83,42 +93,62 @@ export async function runActivation(context: ActivationContext): Promise<Activat
 
     messages.push({ role: 'assistant', content: result.text, toolCalls: result.toolCalls });
     // Tools asked for in one turn run in parallel; their results go back in the order asked.
-    const toolMessages = await Promise.all(result.toolCalls.map((call) => runToolCall(context, agent, step, call)));
+    const toolMessages = await Promise.all(result.toolCalls.map((call) => runToolCall(context, tools, step, call)));
     messages.push(...toolMessages);
     if (agent.toolUseBehavior === 'stop_on_first_tool') {
       const first = toolMessages[0];
-      if (first && first.role === 'tool') return { output: first.output, steps: step, stoppedBy: 'tool_output' };
+      if (first && first.role === 'tool' && !first.isError) return { output: first.output, steps: step, stoppedBy: 'tool_output' };
     }
   }
   return { output: lastText, steps: agent.maxSteps, stoppedBy: 'max_steps' };
 }
 
+function toolError(call: ToolCall, output: JsonValue): ChatMessage {
+  return { role: 'tool', toolCallId: call.id, toolName: call.name, output, isError: true };
+}
+
 async function runToolCall(
   context: ActivationContext,
-  agent: PlanAgent,
+  tools: readonly OfferedTool[],
   step: number,
   call: ToolCall
 ): Promise<ChatMessage> {
   const { plan, agentName } = context;
-  const toolKey = toolKeyByName(plan, agent, call.name);
-  if (toolKey === undefined) {
-    // The model asked for a tool it was not given: tell it, as a tool error, and let it go on.
-    return {
-      role: 'tool',
-      toolCallId: call.id,
-      toolName: call.name,
-      output: `tool ${call.name} is not available to agent ${agentName}`,
-      isError: true,
-    };
+  const tool = tools.find((candidate) => candidate.name === call.name);
+  if (!tool) {
+    // Only declared tools can run: anything else is refused, reported, and never scheduled.
+    context.onToolResult(call.name, null, 'TOOL_NOT_DECLARED');
+    return toolError(call, {
+      error: 'TOOL_NOT_DECLARED',
+      message: `tool ${call.name} is not available to agent ${agentName}`,
+      available: tools.map((t) => t.name),
+    });
   }
-  const decision = checkToolCall(plan, agentName, toolKey);
+  const decision = checkToolCall(plan, agentName, tool.key);
   if (!decision.allowed) throw new RunFailure(decision.code, decision.reason, agentName);
-  const tool = plan.tools[toolKey]!;
-  context.onStep(step, `tool ${tool.name}`);
-  const result = await context.effects.callTool(
-    { agent: agentName, step, tool, call },
-    { summary: `${agentName} · tool ${tool.name}` }
-  );
-  context.ledger.recordToolCall(agentName);
-  return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: result.isError };
+
+  const issues = validateArguments(call.input, tool.inputSchema);
+  if (issues.length > 0) {
+    context.onToolResult(call.name, null, 'INVALID_ARGUMENTS');
+    return toolError(call, { error: 'INVALID_ARGUMENTS', message: `arguments do not match the input schema of ${call.name}`, issues: issues.map((i) => ({ ...i })) });
+  }
+
+  const planTool = plan.tools[tool.key]!;
+  const mcpServer = planTool.mcp ? (plan.mcpServers[planTool.mcp.server] ?? null) : null;
+  context.onStep(step, `tool ${call.name}`);
+  try {
+    const result = await context.effects.callTool(
+      { agent: agentName, step, tool: planTool, mcpServer, call },
+      { summary: `${agentName} · ${call.name}` }
+    );
+    context.ledger.recordToolCall(agentName, result.isError);
+    context.onToolResult(call.name, result.durationMs, result.isError ? 'tool reported an error' : null);
+    return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: result.isError };
+  } catch (error) {
+    if (!(error instanceof CallFailure)) throw error;
+    // The tool failed for good (its retries are spent): the model hears about it and decides.
+    context.ledger.recordToolCall(agentName, true);
+    context.onToolResult(call.name, null, error.type);
+    return toolError(call, { error: error.type, message: error.message });
+  }
 }

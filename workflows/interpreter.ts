@@ -11,6 +11,7 @@ import { renderInbox, type InboxMessage } from './inbox.ts';
 import { RunFailure } from './run-failure.ts';
 import type { ActivationRecord, Effects, RunProgress, RunResult } from './types.ts';
 import { UsageLedger } from './usage-ledger.ts';
+import { ToolCatalog } from './mcp-catalog.ts';
 
 interface Arrival extends InboxMessage {
   turn: number;
@@ -52,12 +53,14 @@ export class PlanInterpreter {
   private readonly inFlight: Promise<void>[] = [];
   private readonly leaves: { agent: string; output: JsonValue }[] = [];
   private failure: RunFailure | null = null;
+  private readonly catalog: ToolCatalog;
 
   constructor(plan: Plan, input: JsonValue, effects: Effects) {
     this.plan = plan;
     this.input = input;
     this.effects = effects;
     this.predecessors = predecessorsOf(plan);
+    this.catalog = new ToolCatalog(plan, effects);
     this.progress = { phase: 'running', agents: {}, usage: this.ledger.total };
     for (const agent of Object.keys(plan.agents)) {
       this.progress.agents[agent] = {
@@ -65,6 +68,7 @@ export class PlanInterpreter {
         activations: 0,
         step: 0,
         lastAction: null,
+        lastTool: null,
         usage: this.ledger.forAgent(agent),
       };
     }
@@ -114,9 +118,14 @@ export class PlanInterpreter {
       inbox: renderInbox(this.input, inbox),
       effects: this.effects,
       ledger: this.ledger,
+      catalog: this.catalog,
       onStep: (step, action) => {
         state.step = step;
         state.lastAction = action;
+        this.report();
+      },
+      onToolResult: (name, durationMs, error) => {
+        state.lastTool = { name, durationMs, error };
         this.report();
       },
     });

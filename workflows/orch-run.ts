@@ -6,15 +6,17 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  TimeoutFailure,
   defineQuery,
+  isCancellation,
   proxyActivities,
   setCurrentDetails,
   setHandler,
 } from '@temporalio/workflow';
-import type { OrchActivities } from '../activities/types.ts';
-import { PLAN_SCHEMA_VERSION } from '../compiler/plan.ts';
+import type { OrchActivities, ToolCallRequest } from '../activities/types.ts';
+import { PLAN_SCHEMA_VERSION, type PlanMcpServer } from '../compiler/plan.ts';
 import { PlanInterpreter } from './interpreter.ts';
-import { RunFailure } from './run-failure.ts';
+import { CallFailure, RunFailure } from './run-failure.ts';
 import { renderProgressMarkdown } from './progress-details.ts';
 import { emptyTotals } from './usage-ledger.ts';
 import type { Effects, RunFailureDetails, RunInput, RunProgress, RunResult } from './types.ts';
@@ -40,25 +42,67 @@ function temporalEffects(onProgress: (progress: RunProgress) => void): Effects {
       activities.callModel.executeWithOptions({ summary: options.summary, heartbeatTimeout: HEARTBEAT_TIMEOUT }, [
         request,
       ]),
-    callTool: (request, options) => {
-      const { retry, timeoutMs } = request.tool;
-      return activities.callTool.executeWithOptions(
-        {
-          summary: options.summary,
-          // The activity enforces the tool's own timeout; this is the backstop.
-          startToCloseTimeout: timeoutMs + 5_000,
-          retry: {
-            initialInterval: Math.max(retry.backoffMs, 100),
-            backoffCoefficient: 2,
-            maximumInterval: Math.max(retry.maxBackoffMs, retry.backoffMs, 100),
-            maximumAttempts: Math.max(retry.maxAttempts, 1),
+    callTool: (request, options) =>
+      activities.callTool
+        .executeWithOptions(
+          {
+            summary: options.summary,
+            // The activity enforces the tool's own timeout; this is the backstop.
+            startToCloseTimeout: request.tool.timeoutMs + 5_000,
+            heartbeatTimeout: HEARTBEAT_TIMEOUT,
+            retry: toolRetryPolicy(request),
           },
-        },
-        [request]
-      );
-    },
+          [request]
+        )
+        .catch(asCallFailure),
+    listMcpTools: (request, options) =>
+      activities.listMcpTools
+        .executeWithOptions(
+          {
+            summary: options.summary,
+            // Starting a stdio server can mean installing it first (`npx -y …`).
+            startToCloseTimeout: '2 minutes',
+            retry: reconnectPolicy(request.server.reconnect),
+          },
+          [request]
+        ),
     onProgress,
   };
+}
+
+/**
+ * A tool's `runtime.retry` is its Temporal retry policy: `max_attempts` 1 (Orloj's default)
+ * means at most once, right for tools that are not idempotent. An MCP tool's failures of its
+ * own come back as results, so its retries are for the connection: the server's `reconnect`.
+ */
+function toolRetryPolicy(request: ToolCallRequest) {
+  if (request.mcpServer) return reconnectPolicy(request.mcpServer.reconnect);
+  const { retry } = request.tool;
+  return {
+    initialInterval: Math.max(retry.backoffMs, 100),
+    backoffCoefficient: 2,
+    maximumInterval: Math.max(retry.maxBackoffMs, retry.backoffMs, 100),
+    maximumAttempts: Math.max(retry.maxAttempts, 1),
+  };
+}
+
+function reconnectPolicy(reconnect: PlanMcpServer['reconnect']) {
+  return {
+    initialInterval: Math.max(reconnect.backoffMs, 100),
+    backoffCoefficient: 2,
+    maximumAttempts: Math.max(reconnect.maxAttempts, 1),
+  };
+}
+
+/** An activity that failed for good becomes a CallFailure for the interpreter; cancellation passes through. */
+function asCallFailure(error: unknown): never {
+  if (error instanceof ActivityFailure && !isCancellation(error)) {
+    const cause = error.cause;
+    const type =
+      cause instanceof ApplicationFailure ? (cause.type ?? 'ACTIVITY_FAILED') : cause instanceof TimeoutFailure ? 'TOOL_TIMEOUT' : 'ACTIVITY_FAILED';
+    throw new CallFailure(type, cause?.message ?? error.message, { cause: error });
+  }
+  throw error;
 }
 
 /** The failure type and message a caller sees: the activity's own type when an activity failed. */

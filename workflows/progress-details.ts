@@ -5,13 +5,13 @@ import type { RunProgress } from './types.ts';
 export function renderProgressMarkdown(plan: Plan, progress: RunProgress): string {
   const rows = Object.entries(progress.agents).map(
     ([agent, state]) =>
-      `| ${agent} | ${state.phase} | ${state.activations} | ${state.step} | ${state.usage.totalTokens} | ${state.lastAction ?? ''} |`
+      `| ${agent} | ${state.phase} | ${state.activations} | ${state.step} | ${state.usage.totalTokens} | ${state.usage.toolCalls} (${state.usage.toolErrors} failed) | ${state.lastAction ?? ''} |`
   );
   return [
     `**${plan.system.name}** · ${progress.phase} · ${progress.usage.totalTokens} tokens · ${progress.usage.modelCalls} model calls · ${progress.usage.toolCalls} tool calls`,
     '',
-    '| agent | state | activations | step | tokens | last action |',
-    '|---|---|---|---|---|---|',
+    '| agent | state | activations | step | tokens | tool calls | last action |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }

@@ -9,6 +9,8 @@ import type {
   TokenUsage,
   ToolCallRequest,
   ToolCallResult,
+  McpListRequest,
+  McpToolDescription,
 } from '../activities/types.ts';
 
 /** The workflow's single argument. */
@@ -21,7 +23,10 @@ export interface RunInput {
 /** Tokens and calls attributed to one agent, or to the whole run. */
 export interface UsageTotals extends TokenUsage {
   modelCalls: number;
+  /** Tool calls that ran (including ones whose tool reported an error). */
   toolCalls: number;
+  /** Tool calls that failed or reported an error, as the model was told. */
+  toolErrors: number;
   /** USD at the endpoints' `pricing`; 0 for endpoints without pricing. */
   costUsd: number;
 }
@@ -61,13 +66,20 @@ export interface RunFailureDetails {
 
 export type AgentPhase = 'waiting' | 'running' | 'done' | 'failed';
 
+export interface AgentProgress {
+  phase: AgentPhase;
+  activations: number;
+  step: number;
+  lastAction: string | null;
+  /** The latest finished tool call: its latency, and its error when it failed. */
+  lastTool: { name: string; durationMs: number | null; error: string | null } | null;
+  usage: UsageTotals;
+}
+
 /** Live state, served by the `progress` query and shown in the Web UI's current details. */
 export interface RunProgress {
   phase: 'running' | 'succeeded' | 'failed';
-  agents: Record<
-    string,
-    { phase: AgentPhase; activations: number; step: number; lastAction: string | null; usage: UsageTotals }
-  >;
+  agents: Record<string, AgentProgress>;
   usage: UsageTotals;
 }
 
@@ -83,7 +95,12 @@ export interface CallOptions {
  */
 export interface Effects {
   callModel(request: ModelCallRequest, options: CallOptions): Promise<ModelCallResult>;
+  /**
+   * Runs a tool call. A call that fails (after the retries its tool allows) rejects with a
+   * CallFailure, which the agent loop reports to the model; anything else ends the run.
+   */
   callTool(request: ToolCallRequest, options: CallOptions): Promise<ToolCallResult>;
+  listMcpTools(request: McpListRequest, options: CallOptions): Promise<McpToolDescription[]>;
   /** Called after every state change, synchronously. */
   onProgress?(progress: RunProgress): void;
 }

@@ -7,7 +7,7 @@ import type { PlanModel } from '../compiler/plan.ts';
 import type { RunUsage, UsageTotals } from './types.ts';
 
 export function emptyTotals(): UsageTotals {
-  return { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0, costUsd: 0 };
+  return { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0, toolErrors: 0, costUsd: 0 };
 }
 
 /** What a call cost at the endpoint's per-million-token prices. */
@@ -45,9 +45,11 @@ export class UsageLedger {
     }
   }
 
-  recordToolCall(agent: string): void {
-    this.total.toolCalls += 1;
-    this.forAgent(agent).toolCalls += 1;
+  recordToolCall(agent: string, failed: boolean): void {
+    for (const totals of [this.total, this.forAgent(agent)]) {
+      totals.toolCalls += 1;
+      if (failed) totals.toolErrors += 1;
+    }
   }
 
   snapshot(): RunUsage {

@@ -55,6 +55,7 @@ export function planOf(
     entryAgents: entryAgents.length > 0 ? entryAgents : [agents[0]!.id.name],
     models: { 'default/mock': MOCK_MODEL },
     tools: {},
+    mcpServers: {},
     governance: { policies: [], roles: {}, toolPermissions: [] },
     ...overrides,
   };

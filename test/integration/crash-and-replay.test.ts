@@ -90,7 +90,7 @@ describe('crash safety and replay', () => {
       expect(calls.map((c) => c.summary?.split(' ')[0])).toEqual(['drafter', 'reviewer']);
       expect(calls[0]!.attempt).toBe(1);
       expect(calls[1]!.attempt).toBe(2);
-      expect(outcome.usage.total).toEqual({ inputTokens: 100, outputTokens: 5, totalTokens: 105, modelCalls: 2, toolCalls: 0, costUsd: 0 });
+      expect(outcome.usage.total).toEqual({ inputTokens: 100, outputTokens: 5, totalTokens: 105, modelCalls: 2, toolCalls: 0, toolErrors: 0, costUsd: 0 });
 
       // The same history replays deterministically against the current workflow code.
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await run.handle.fetchHistory());

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelCallRequest, ModelCallResult, ToolCallRequest } from '../../activities/types.ts';
 import type { PlanTool } from '../../compiler/plan.ts';
 import { runPlan, requiredArrivals } from '../../workflows/interpreter.ts';
-import { RunFailure } from '../../workflows/run-failure.ts';
+import { CallFailure, RunFailure } from '../../workflows/run-failure.ts';
 import type { Effects } from '../../workflows/types.ts';
 import { agent, planOf } from '../helpers/plan-builder.ts';
 
@@ -20,7 +20,10 @@ function recordingEffects(reply?: (request: ModelCallRequest) => Partial<ModelCa
     },
     async callTool(request, options) {
       calls.push({ kind: 'tool', agent: request.agent, summary: options.summary, request });
-      return { output: { echoed: request.call.input }, isError: false };
+      return { output: { echoed: request.call.input }, isError: false, durationMs: 3, truncated: false };
+    },
+    async listMcpTools() {
+      return [];
     },
   };
   return { effects, calls };
@@ -58,7 +61,7 @@ describe('runPlan', () => {
     expect(inbox(1)).toContain('"topic": "testing"');
     expect(inbox(2)).toContain('Output of research:\nresearch saw:');
     expect(result.output).toMatch(/^writer saw:/);
-    expect(result.usage.total).toEqual({ inputTokens: 30, outputTokens: 15, totalTokens: 45, modelCalls: 3, toolCalls: 0, costUsd: 0 });
+    expect(result.usage.total).toEqual({ inputTokens: 30, outputTokens: 15, totalTokens: 45, modelCalls: 3, toolCalls: 0, toolErrors: 0, costUsd: 0 });
     expect(Object.keys(result.usage.byAgent)).toEqual(['planner', 'research', 'writer']);
     expect(calls.every((c) => c.summary.startsWith(c.agent))).toBe(true);
   });
@@ -195,6 +198,84 @@ describe('runPlan', () => {
     };
     const failure = await runPlan(plan, 'go', failing).catch((e: unknown) => e);
     expect(failure).toMatchObject({ code: 'AGENT_FAILED', agent: 'writer' });
+  });
+
+  it('feeds invalid arguments back to the model without calling the tool; it counts as a step', async () => {
+    const schemaTool = { ...searchTool, inputSchema: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } };
+    const plan = planOf([agent('research', { tools: ['default/search'] })], [], { tools: { 'default/search': schemaTool } });
+    const { effects, calls } = recordingEffects((request) =>
+      request.step === 1 ? { toolCalls: [{ id: 'c1', name: 'search', input: { query: 42 } }] } : {}
+    );
+    const result = await runPlan(plan, 'go', effects);
+    expect(calls.filter((c) => c.kind === 'tool')).toHaveLength(0);
+    const second = calls[1]!.request as ModelCallRequest;
+    expect(second.messages[2]).toMatchObject({ role: 'tool', isError: true, output: { error: 'INVALID_ARGUMENTS', issues: [{ path: '$.q' }] } });
+    expect(result.activations[0]).toMatchObject({ steps: 2 });
+    expect(result.usage.total.toolCalls).toBe(0);
+  });
+
+  it('reports a tool that failed for good to the model and carries on', async () => {
+    const plan = planOf([agent('research', { tools: ['default/search'] })], [], { tools: { 'default/search': searchTool } });
+    const { effects, calls } = recordingEffects((request) =>
+      request.step === 1 ? { toolCalls: [{ id: 'c1', name: 'search', input: {} }] } : {}
+    );
+    const failing: Effects = { ...effects, callTool: () => Promise.reject(new CallFailure('TOOL_UNAVAILABLE', 'stub is down')) };
+    const result = await runPlan(plan, 'go', failing);
+    const second = calls[1]!.request as ModelCallRequest;
+    expect(second.messages[2]).toMatchObject({ role: 'tool', isError: true, output: { error: 'TOOL_UNAVAILABLE' } });
+    expect(result.usage.total).toMatchObject({ toolCalls: 1, toolErrors: 1 });
+  });
+
+  it('discovers an MCP server once per run and tells the model what it found', async () => {
+    const mcpTool = (name: string): PlanTool => ({
+      ...searchTool,
+      id: { namespace: 'default', name: `everything--${name}` },
+      name: `everything--${name}`,
+      type: 'mcp',
+      endpoint: null,
+      description: '',
+      inputSchema: null,
+      mcp: { server: 'default/everything', tool: name, discovered: false },
+    });
+    const plan = planOf([agent('a', { tools: ['default/everything--echo'] }), agent('b', { tools: ['default/everything--get-sum'] })], [], {
+      tools: { 'default/everything--echo': mcpTool('echo'), 'default/everything--get-sum': mcpTool('get-sum') },
+      mcpServers: {
+        'default/everything': {
+          id: { namespace: 'default', name: 'everything' },
+          transport: 'stdio',
+          command: 'mcp-server-everything',
+          args: [],
+          env: [],
+          endpoint: null,
+          auth: null,
+          toolFilter: [],
+          idleTimeoutMs: 300_000,
+          reconnect: { maxAttempts: 3, backoffMs: 2000 },
+        },
+      },
+    });
+    const { effects, calls } = recordingEffects();
+    let listings = 0;
+    const discovering: Effects = {
+      ...effects,
+      async listMcpTools() {
+        listings++;
+        return [
+          { name: 'echo', description: 'Echoes back the input', inputSchema: { type: 'object', properties: { message: { type: 'string' } } } },
+          { name: 'get_sum', description: 'Adds two numbers', inputSchema: { type: 'object' } },
+        ];
+      },
+    };
+    await runPlan(plan, 'go', discovering);
+    expect(listings).toBe(1);
+    const declared = calls.map((c) => (c.request as ModelCallRequest).tools[0]);
+    expect(declared).toEqual([
+      { name: 'everything--echo', description: 'Echoes back the input', inputSchema: { type: 'object', properties: { message: { type: 'string' } } } },
+      { name: 'everything--get-sum', description: 'Adds two numbers', inputSchema: { type: 'object' } },
+    ]);
+
+    const missing = { ...discovering, listMcpTools: async () => [] };
+    await expect(runPlan(plan, 'go', missing)).rejects.toMatchObject({ code: 'TOOL_NOT_FOUND' });
   });
 
   it('computes Orloj quorum requirements', () => {

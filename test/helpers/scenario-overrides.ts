@@ -1,0 +1,38 @@
+/**
+ * Overrides that point an Orloj scenario at local parts: a scripted mock model in place of
+ * its hosted model, and local stub endpoints in place of its tools. Written as YAML files
+ * and passed with `overrides`, exactly as a user would with `--override`.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+export const CORPUS = '../shared/orloj-manifests';
+
+export interface ScriptedStep {
+  text?: string;
+  tool_calls?: { tool: string; input: unknown }[];
+  latency?: string;
+}
+
+export function mockEndpoint(namespace: string, name: string, responses: Record<string, ScriptedStep[]>): object {
+  return {
+    apiVersion: 'orch/v1',
+    kind: 'ModelEndpoint',
+    metadata: { name, namespace },
+    spec: { provider: 'mock', default_model: 'mock-1', mock: { responses } },
+  };
+}
+
+export function httpTool(namespace: string, name: string, endpoint: string, spec: Record<string, unknown> = {}): object {
+  return { apiVersion: 'orch/v1', kind: 'Tool', metadata: { name, namespace }, spec: { type: 'http', endpoint, ...spec } };
+}
+
+/** Writes the resources as one multi-document YAML file and returns its path. */
+export function writeOverride(resources: object[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'orch-override-'));
+  const file = join(dir, 'override.yaml');
+  writeFileSync(file, resources.map((r) => stringify(r)).join('---\n'));
+  return file;
+}
