@@ -9,14 +9,16 @@ import {
   type JsonValue,
   type Plan,
   type PlanAgent,
+  type PlanMcpServer,
   type PlanModel,
   type PlanNode,
   type PlanTool,
+  type PlanToolAuth,
   type SecretRef,
 } from './plan.ts';
 import { buildGovernance } from './build-governance.ts';
 import { generatedToolName, parseReference, toolTargetKey, type ResourceRegistry, type ToolTarget } from './registry.ts';
-import type { AgentResource, AgentSystemResource, ModelEndpointResource, TaskResource, ToolResource } from './resources.ts';
+import type { AgentResource, AgentSystemResource, McpServerResource, ModelEndpointResource, TaskResource, ToolResource, ToolSpec } from './resources.ts';
 import { formatSource } from './source-map.ts';
 
 export interface PlanRequest {
@@ -63,6 +65,41 @@ function planModel(registry: ResourceRegistry, endpoint: ModelEndpointResource):
   };
 }
 
+function planAuth(registry: ResourceRegistry, auth: ToolSpec['auth'], namespace: string): PlanToolAuth | null {
+  if (!auth) return null;
+  return {
+    profile: auth.profile,
+    secretRef: secretRef(registry, auth.secretRef, namespace),
+    headerName: auth.headerName,
+    tokenUrl: auth.tokenUrl,
+    scopes: auth.scopes,
+  };
+}
+
+/** How long a worker keeps an unused MCP connection when the manifest does not say. */
+export const DEFAULT_MCP_IDLE_TIMEOUT_MS = 5 * 60_000;
+
+/** An McpServer as the plan carries it: secret references only, Orloj's and orch's defaults applied. */
+export function planMcpServer(registry: ResourceRegistry, server: McpServerResource): PlanMcpServer {
+  const { spec } = server;
+  return {
+    id: { namespace: server.namespace, name: server.name },
+    transport: spec.transport,
+    command: spec.command,
+    args: spec.args,
+    env: spec.env.map((entry) => ({
+      name: entry.name,
+      value: entry.secretRef ? null : entry.value,
+      secretRef: entry.secretRef ? secretRef(registry, entry.secretRef, server.namespace) : null,
+    })),
+    endpoint: spec.endpoint,
+    auth: planAuth(registry, spec.auth, server.namespace),
+    toolFilter: spec.toolFilter.include ?? [],
+    idleTimeoutMs: spec.idleTimeoutMs ?? DEFAULT_MCP_IDLE_TIMEOUT_MS,
+    reconnect: spec.reconnect,
+  };
+}
+
 function planToolFromResource(registry: ResourceRegistry, tool: ToolResource): PlanTool {
   const { spec } = tool;
   const server = spec.mcpServerRef ? registry.find('McpServer', spec.mcpServerRef, tool.namespace) : undefined;
@@ -78,16 +115,8 @@ function planToolFromResource(registry: ResourceRegistry, tool: ToolResource): P
     riskLevel: spec.riskLevel,
     timeoutMs: spec.runtime.timeoutMs,
     retry: spec.runtime.retry,
-    auth: spec.auth
-      ? {
-          profile: spec.auth.profile,
-          secretRef: secretRef(registry, spec.auth.secretRef, tool.namespace),
-          headerName: spec.auth.headerName,
-          tokenUrl: spec.auth.tokenUrl,
-          scopes: spec.auth.scopes,
-        }
-      : null,
-    mcp: spec.type === 'mcp' && server && spec.mcpToolName ? { server: server.header.key, tool: spec.mcpToolName } : null,
+    auth: planAuth(registry, spec.auth, tool.namespace),
+    mcp: spec.type === 'mcp' && server && spec.mcpToolName ? { server: server.header.key, tool: spec.mcpToolName, discovered: false } : null,
   };
 }
 
@@ -99,7 +128,7 @@ function planToolFromMcp(target: Extract<ToolTarget, { kind: 'mcp' }>): PlanTool
     name,
     type: 'mcp',
     endpoint: null,
-    // Filled by MCP discovery at run time; the manifests do not know them.
+    // Filled by MCP discovery (at compile time when asked, else at run time); the manifests do not know them.
     description: '',
     inputSchema: null,
     capabilities: [],
@@ -108,7 +137,7 @@ function planToolFromMcp(target: Extract<ToolTarget, { kind: 'mcp' }>): PlanTool
     timeoutMs: 30_000,
     retry: { maxAttempts: 1, backoffMs: 0, maxBackoffMs: 30_000, jitter: 'none' },
     auth: null,
-    mcp: { server: `${target.namespace}/${target.serverName}`, tool: target.toolName },
+    mcp: { server: `${target.namespace}/${target.serverName}`, tool: target.toolName, discovered: false },
   };
 }
 
@@ -119,6 +148,7 @@ export function buildPlan(request: PlanRequest): Plan {
   const graph: Record<string, PlanNode> = {};
   const models: Record<string, PlanModel> = {};
   const tools: Record<string, PlanTool> = {};
+  const mcpServers: Record<string, PlanMcpServer> = {};
   const roles: Record<string, { permissions: string[] }> = {};
   const agentNames: string[] = [];
 
@@ -197,9 +227,20 @@ export function buildPlan(request: PlanRequest): Plan {
     entryAgents: request.entryAgents.filter((a) => a in agents),
     models,
     tools,
+    mcpServers,
     governance: buildGovernance({ registry, system, task, agentNames, toolKeys: Object.keys(tools), roles }),
   };
-  const { schemaVersion, ...rest } = plan;
+  for (const tool of Object.values(tools)) {
+    if (!tool.mcp || tool.mcp.server in mcpServers) continue;
+    const server = registry.findValid('McpServer', tool.mcp.server, system.namespace);
+    if (server) mcpServers[tool.mcp.server] = planMcpServer(registry, server);
+  }
+  return withHash(plan);
+}
+
+/** The plan with its content hash, computed over everything else. */
+export function withHash(plan: Omit<Plan, 'hash'> & { hash?: string }): Plan {
+  const { schemaVersion, hash: _stale, ...rest } = plan;
   // The hash goes right after the schema version so it is the first thing a reader sees.
   return { schemaVersion, hash: planHash(plan), ...rest };
 }

@@ -30,6 +30,10 @@ export type DiagnosticCode =
   | 'OVERRIDE_UNMATCHED'
   | 'UNKNOWN_REFERENCE'
   | 'UNSUPPORTED_TOOL_TYPE'
+  /** An McpServer's `tools/list` failed during compile-time discovery (only with a `discover` option). */
+  | 'MCP_DISCOVERY_FAILED'
+  /** A referenced MCP tool that its server, after its tool_filter, does not offer (only with `discover`). */
+  | 'UNKNOWN_MCP_TOOL'
   | 'UNBOUNDED_CYCLE'
   | 'NO_ENTRY_AGENT'
   | 'AGENT_NOT_IN_SYSTEM'

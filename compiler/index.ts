@@ -3,22 +3,31 @@
  * AgentSystem; `compile` also builds the Plan for one system. Neither throws on a user's
  * mistake: problems come back as located diagnostics.
  */
-import { buildPlan } from './build-plan.ts';
+import { buildPlan, planMcpServer, withHash } from './build-plan.ts';
 import { checkGraph, type CycleBound } from './check-graph.ts';
 import { hasErrors, type Diagnostic, type SourceLocation } from './diagnostics.ts';
 import { loadFiles } from './load-files.ts';
+import {
+  agentMcpReferences,
+  applyDiscovery,
+  checkMcpReferences,
+  discoverServers,
+  toolMcpReferences,
+  type DiscoverMcpTools,
+} from './mcp-discovery.ts';
 import { parseResource, type ParsedResource } from './parse-resources.ts';
-import type { JsonValue, Plan } from './plan.ts';
+import type { JsonValue, Plan, PlanMcpServer } from './plan.ts';
 import { buildRegistry, type ResourceRegistry } from './registry.ts';
 import { resolveReferences } from './resolve-references.ts';
-import type { AgentSystemResource, LoadedResources, TaskResource } from './resources.ts';
+import type { AgentResource, AgentSystemResource, LoadedResources, TaskResource, ToolResource } from './resources.ts';
 import { isSupportedKind } from './schemas/envelope.ts';
-import type { SecretValues } from '../activities/types.ts';
+import type { McpToolDescription, SecretValues } from '../activities/types.ts';
 import { selectSystem } from './select-system.ts';
 
 export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './diagnostics.ts';
 export type * from './resources.ts';
 export { canonicalJson, planHash } from './canonical-json.ts';
+export type { DiscoverMcpTools } from './mcp-discovery.ts';
 
 export interface CompileOptions {
   /** Files or directories whose resources replace same kind/namespace/name resources (not an error). */
@@ -29,6 +38,15 @@ export interface CompileOptions {
   task?: string;
   /** Merged over the Task's input, one level deep. */
   input?: Record<string, JsonValue>;
+  /**
+   * Compile-time MCP discovery: `tools/list` on one server (the CLI passes a real MCP client;
+   * the compiler does no MCP I/O itself). When given, `compile` calls it once per server in
+   * the plan and `validate` once per McpServer, in parallel; discovered tools are described
+   * in the plan (`mcp.discovered: true`) and references to tools a server does not offer are
+   * errors (UNKNOWN_MCP_TOOL); a failing server is an MCP_DISCOVERY_FAILED. Without it,
+   * MCP tools are discovered at run time.
+   */
+  discover?: DiscoverMcpTools;
 }
 
 export interface CompileResult {
@@ -45,6 +63,11 @@ export interface ValidateResult {
   resources: LoadedResources;
   /** Secret values from Secret manifests, as in {@link CompileResult.secrets}: for a worker only. */
   secrets: SecretValues;
+  /**
+   * With `discover`: the tools each McpServer offers after its tool_filter, keyed
+   * `namespace/name` (servers whose discovery failed are absent). Empty without `discover`.
+   */
+  mcpTools: Record<string, McpToolDescription[]>;
 }
 
 interface Loaded {
@@ -143,14 +166,57 @@ function sortDiagnostics(diagnostics: Diagnostic[], files: readonly string[]): D
     .map(({ d }) => d);
 }
 
+function nameLocationOf(registry: ResourceRegistry): (serverKey: string) => SourceLocation | undefined {
+  return (serverKey) => registry.find('McpServer', serverKey, '')?.header.nameLocation;
+}
+
+/** Discovers every valid McpServer and checks every reference to an MCP tool against what it offers. */
+async function discoverAll(registry: ResourceRegistry, discover: DiscoverMcpTools, diagnostics: Diagnostic[]): Promise<Record<string, McpToolDescription[]>> {
+  const servers: Record<string, PlanMcpServer> = {};
+  const agents: AgentResource[] = [];
+  const tools: ToolResource[] = [];
+  for (const { resource } of registry.all()) {
+    if (resource?.kind === 'McpServer') servers[resource.key] = planMcpServer(registry, resource);
+    else if (resource?.kind === 'Agent') agents.push(resource);
+    else if (resource?.kind === 'Tool') tools.push(resource);
+  }
+  const offered = await discoverServers(servers, discover, nameLocationOf(registry), diagnostics);
+  checkMcpReferences([...agentMcpReferences(registry, agents), ...toolMcpReferences(registry, tools)], offered, servers, diagnostics);
+  return offered;
+}
+
+/** Discovers the plan's MCP servers and describes its MCP tools; references are checked for the plan's agents and Tools. */
+async function discoverForPlan(registry: ResourceRegistry, plan: Plan, discover: DiscoverMcpTools, diagnostics: Diagnostic[]): Promise<Plan> {
+  if (Object.keys(plan.mcpServers).length === 0) return plan;
+  const offered = await discoverServers(plan.mcpServers, discover, nameLocationOf(registry), diagnostics);
+  const agents = Object.values(plan.agents)
+    .map(({ id }) => registry.findValid('Agent', `${id.namespace}/${id.name}`, id.namespace))
+    .filter((a): a is AgentResource => a !== undefined);
+  const tools = Object.keys(plan.tools)
+    .map((key) => registry.findValid('Tool', key, ''))
+    .filter((t): t is ToolResource => t !== undefined);
+  checkMcpReferences([...agentMcpReferences(registry, unique(agents)), ...toolMcpReferences(registry, tools)], offered, plan.mcpServers, diagnostics);
+  return withHash(applyDiscovery(plan, offered));
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
 /** Validates every resource and every AgentSystem; needs no system selection. */
 export async function validate(
   paths: string[],
-  options: Pick<CompileOptions, 'overrides'> = {},
+  options: Pick<CompileOptions, 'overrides' | 'discover'> = {},
 ): Promise<ValidateResult> {
   const { registry, diagnostics, files } = await load(paths, options.overrides ?? []);
   for (const { system, parsed } of systems(registry)) checkGraph(system, parsed.source, boundFromTasks(registry, system), diagnostics);
-  return { diagnostics: sortDiagnostics(diagnostics, files), resources: collectResources(registry), secrets: collectSecrets(registry) };
+  const mcpTools = options.discover ? await discoverAll(registry, options.discover, diagnostics) : {};
+  return {
+    diagnostics: sortDiagnostics(diagnostics, files),
+    resources: collectResources(registry),
+    secrets: collectSecrets(registry),
+    mcpTools,
+  };
 }
 
 /** Validates everything and compiles the selected AgentSystem into a Plan (null when any error). */
@@ -165,10 +231,14 @@ export async function compile(paths: string[], options: CompileOptions = {}): Pr
     const summary = checkGraph(system, parsed.source, bound, diagnostics);
     if (selected) entryAgents = summary.entryAgents;
   }
-  const plan =
+  let plan =
     selection && !hasErrors(diagnostics)
       ? buildPlan({ registry, system: selection.system, task: selection.task, entryAgents, input: options.input })
       : null;
+  if (plan && options.discover) {
+    plan = await discoverForPlan(registry, plan, options.discover, diagnostics);
+    if (hasErrors(diagnostics)) plan = null;
+  }
   return {
     plan,
     diagnostics: sortDiagnostics(diagnostics, files),

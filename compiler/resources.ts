@@ -129,10 +129,12 @@ export interface McpServerSpec {
   args: string[];
   env: { name: string; value: string | null; secretRef: string | null }[];
   endpoint: string | null;
-  auth: { secretRef: string | null; profile: string | null } | null;
+  /** As for Tools: bearer by default once a secret is set. */
+  auth: ToolSpec['auth'];
   /** Tool names the server exposes to agents; null means all of them. */
   toolFilter: { include: string[] | null };
   reconnect: { maxAttempts: number; backoffMs: number };
+  /** As written; null when unset (the plan then uses orch's default). */
   idleTimeoutMs: number | null;
 }
 

@@ -2,6 +2,7 @@
 import type { McpServerSpec } from '../resources.ts';
 import type { McpServerSpecInput } from '../schemas/mcp-server.ts';
 import type { Reporter } from './reporter.ts';
+import { normalizeToolAuth } from './tool.ts';
 
 export function normalizeMcpServer(input: McpServerSpecInput, report: Reporter): McpServerSpec {
   if (input.transport === 'stdio' && input.command === undefined) {
@@ -26,7 +27,7 @@ export function normalizeMcpServer(input: McpServerSpecInput, report: Reporter):
     args: input.args ?? [],
     env,
     endpoint: input.endpoint ?? null,
-    auth: input.auth ? { secretRef: input.auth.secret_ref ?? null, profile: input.auth.profile ?? null } : null,
+    auth: normalizeToolAuth(input.auth, report),
     toolFilter: { include: input.tool_filter?.include ?? null },
     reconnect: { maxAttempts: input.reconnect?.max_attempts ?? 3, backoffMs: input.reconnect?.backoff ?? 2000 },
     idleTimeoutMs: input.idle_timeout ?? null,

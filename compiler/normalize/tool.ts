@@ -6,7 +6,8 @@ import type { Reporter } from './reporter.ts';
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_BACKOFF_MS = 30_000;
 
-function normalizeAuth(input: ToolSpecInput['auth'], report: Reporter): ToolSpec['auth'] {
+/** Tool and McpServer auth: bearer once a secret is set; profile-specific fields checked. */
+export function normalizeToolAuth(input: ToolSpecInput['auth'], report: Reporter): ToolSpec['auth'] {
   if (!input) return null;
   if (input.secret_ref === undefined) {
     if (input.profile !== undefined) report('MISSING_FIELD', `auth profile ${input.profile} needs auth.secretRef`, ['spec', 'auth', 'secret_ref'], 'missing');
@@ -62,6 +63,6 @@ export function normalizeTool(input: ToolSpecInput, report: Reporter): ToolSpec 
         jitter: retry?.jitter ?? 'none',
       },
     },
-    auth: normalizeAuth(input.auth, report),
+    auth: normalizeToolAuth(input.auth, report),
   };
 }

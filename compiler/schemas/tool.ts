@@ -22,6 +22,15 @@ export const OPERATION_CLASSES = ['read', 'write', 'delete', 'admin'] as const;
 export const AUTH_PROFILES = ['bearer', 'api_key_header', 'basic', 'oauth2_client_credentials'] as const;
 export const JITTERS = ['none', 'full', 'equal'] as const;
 
+/** Credentials for a Tool or an McpServer: a secret reference and how to present it. */
+export const toolAuthSchema = fields({
+  profile: oneOf(AUTH_PROFILES).optional(),
+  secret_ref: reference.optional(),
+  header_name: nonEmptyText.optional(),
+  token_url: nonEmptyText.optional(),
+  scopes: textList.optional(),
+});
+
 export const toolSpecSchema = fields({
   type: toolType.optional(),
   endpoint: nonEmptyText.optional(),
@@ -42,13 +51,7 @@ export const toolSpecSchema = fields({
       jitter: oneOf(JITTERS).optional(),
     }).optional(),
   }).optional(),
-  auth: fields({
-    profile: oneOf(AUTH_PROFILES).optional(),
-    secret_ref: reference.optional(),
-    header_name: nonEmptyText.optional(),
-    token_url: nonEmptyText.optional(),
-    scopes: textList.optional(),
-  }).optional(),
+  auth: toolAuthSchema.optional(),
 });
 
 export type ToolSpecInput = z.output<typeof toolSpecSchema>;
