@@ -13,7 +13,7 @@ import {
   type WorkerOptions,
   type WorkerPlugin,
 } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from './activities/index.ts';
+import { createActivities, createActivityRuntime, type ActivityDeps } from './activities/index.ts';
 
 /** The task queue orch uses unless told otherwise (`--task-queue`, `ORCH_TASK_QUEUE`). */
 export const DEFAULT_TASK_QUEUE = 'orch';
@@ -64,25 +64,26 @@ export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise
       ...(options.tls ? { tls: options.tls } : {}),
       ...(options.apiKey ? { apiKey: options.apiKey } : {}),
     }));
+  const runtime = createActivityRuntime(options);
   const worker = await Worker.create({
     connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? defaultTaskQueue(),
     workflowBundle: await workflowBundle(),
-    activities: createActivities(options),
+    activities: runtime.activities,
     ...options.workerOptions,
   });
-  if (ownsConnection) {
-    // The connection we opened is ours to close once the worker has drained.
-    const run = worker.run.bind(worker);
-    worker.run = async () => {
-      try {
-        await run();
-      } finally {
-        await connection.close();
-      }
-    };
-  }
+  // Once the worker has drained: stop the MCP servers it started, and close the connection
+  // if it was ours to open.
+  const run = worker.run.bind(worker);
+  worker.run = async () => {
+    try {
+      await run();
+    } finally {
+      await runtime.close();
+      if (ownsConnection) await connection.close();
+    }
+  };
   return worker;
 }
 

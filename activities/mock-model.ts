@@ -4,8 +4,10 @@
  * message mapping, tool parsing, structured output and failure classification.
  *
  * Two behaviours:
- * - Scripted (`PlanModel.mock.responses[agent]`): entry `step - 1` of the agent's list
- *   (the last entry repeats), with its text, tool calls, usage and latency.
+ * - Scripted (`PlanModel.mock.responses[agent]`): entry `step - 1` of the agent's list,
+ *   with its text, tool calls, usage and latency. Past the end of the list (or on an entry
+ *   with no text and no tool calls) the default behaviour answers, so a script that ends
+ *   with a tool call finishes with an answer carrying the tool's output.
  * - Default (like Orloj's mock): on step 1 an agent with tools calls its first tool with
  *   the last user message; after tool results it answers with their output; otherwise it
  *   answers `"<agent>: <summary of the last user message>"`, so an agent's answer carries
@@ -62,13 +64,14 @@ export class MockLanguageModel implements LanguageModelV4 {
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     const script = this.#model.mock;
     const entries = script?.responses[this.#call.agent];
-    const entry: MockResponse | undefined =
-      entries && entries.length > 0 ? entries[Math.min(Math.max(this.#call.step, 1), entries.length) - 1] : undefined;
+    // Past the end of the script, or on an entry that scripts no content, the default behaviour answers.
+    const entry: MockResponse | undefined = entries?.[Math.max(this.#call.step, 1) - 1];
 
     const latencyMs = entry?.latencyMs ?? script?.latencyMs ?? 0;
     await abortableSleep(latencyMs, options.abortSignal);
 
-    const content = entry ? this.#scripted(entry) : this.#default(options);
+    const scriptsContent = entry !== undefined && ((entry.text ?? '') !== '' || (entry.toolCalls?.length ?? 0) > 0);
+    const content = scriptsContent ? this.#scripted(entry) : this.#default(options);
     const toolCalls = content.filter((part) => part.type === 'tool-call');
     const outputChars = content.reduce(
       (sum, part) =>

@@ -9,6 +9,7 @@ import { registerRunCommands } from './commands/run.ts';
 import { registerValidateCommands } from './commands/validate.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { registerServerCommand } from './commands/server.ts';
+import { registerToolsCommand } from './commands/tools.ts';
 
 export interface CommandContext {
   io: CliIo;
@@ -35,6 +36,7 @@ export function buildProgram(context: CommandContext): Command {
   registerValidateCommands(program, context);
   registerWorkerCommand(program, context);
   registerServerCommand(program, context);
+  registerToolsCommand(program, context);
   // Subcommands inherit exit and output handling so their usage errors exit 2 too.
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;

@@ -120,7 +120,7 @@ export interface PlanModel {
   mock: MockScript | null;
 }
 
-/** Scripted mock responses: per agent, one entry per model call of an activation (the last one repeats). */
+/** Scripted mock responses: per agent, one entry per model call of an activation; past the end, the default mock answers. */
 export interface MockScript {
   latencyMs: number;
   responses: Record<string, MockResponse[]>;

@@ -39,13 +39,14 @@ export interface ActivationOutcome {
 /** A tool the agent may call, as the model sees it and as the gate checks it. */
 interface OfferedTool extends ToolDeclaration {
   key: string;
+  mcpToolName: string | null;
 }
 
 async function offeredTools(context: ActivationContext, agent: PlanAgent): Promise<OfferedTool[]> {
   return Promise.all(
     agent.tools.map(async (key) => {
-      const { description, inputSchema } = await context.catalog.describe(key, context.agentName);
-      return { key, name: context.plan.tools[key]!.name, description, inputSchema };
+      const { description, inputSchema, mcpToolName } = await context.catalog.describe(key, context.agentName);
+      return { key, name: context.plan.tools[key]!.name, description, inputSchema, mcpToolName };
     })
   );
 }
@@ -133,7 +134,9 @@ async function runToolCall(
     return toolError(call, { error: 'INVALID_ARGUMENTS', message: `arguments do not match the input schema of ${call.name}`, issues: issues.map((i) => ({ ...i })) });
   }
 
-  const planTool = plan.tools[tool.key]!;
+  const declared = plan.tools[tool.key]!;
+  // MCP tools are called by the name their server gave them, as discovery found it.
+  const planTool = declared.mcp && tool.mcpToolName ? { ...declared, mcp: { ...declared.mcp, tool: tool.mcpToolName } } : declared;
   const mcpServer = planTool.mcp ? (plan.mcpServers[planTool.mcp.server] ?? null) : null;
   context.onStep(step, `tool ${call.name}`);
   try {

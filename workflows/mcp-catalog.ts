@@ -11,6 +11,8 @@ import type { Effects } from './types.ts';
 export interface ToolDescription {
   description: string;
   inputSchema: JsonObject;
+  /** For MCP tools: the tool's name exactly as its server spells it (`read_file`, not `read-file`). */
+  mcpToolName: string | null;
 }
 
 const ANY_OBJECT_SCHEMA: JsonObject = { type: 'object' };
@@ -34,7 +36,7 @@ export class ToolCatalog {
     const tool = this.plan.tools[toolKey];
     if (!tool) throw new RunFailure('TOOL_NOT_FOUND', `tool ${toolKey} is not in the plan`, agent);
     if (!tool.mcp || tool.mcp.discovered) {
-      return { description: tool.description, inputSchema: tool.inputSchema ?? ANY_OBJECT_SCHEMA };
+      return { description: tool.description, inputSchema: tool.inputSchema ?? ANY_OBJECT_SCHEMA, mcpToolName: tool.mcp?.tool ?? null };
     }
     const offered = await this.discover(tool.mcp.server, agent);
     const found = offered.find((candidate) => sameToolName(candidate.name, tool.mcp!.tool));
@@ -45,7 +47,7 @@ export class ToolCatalog {
         agent
       );
     }
-    return { description: found.description, inputSchema: found.inputSchema };
+    return { description: found.description, inputSchema: found.inputSchema, mcpToolName: found.name };
   }
 
   private discover(serverKey: string, agent: string): Promise<McpToolDescription[]> {

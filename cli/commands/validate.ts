@@ -6,6 +6,7 @@ import { EXIT } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
 import { parseInputs } from '../parse-inputs.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
+import { validateWithDiscovery } from '../mcp-discovery.ts';
 
 export function registerValidateCommands(program: Command, context: CommandContext): void {
   const { io } = context;
@@ -15,8 +16,11 @@ export function registerValidateCommands(program: Command, context: CommandConte
     .argument('<paths...>', 'manifest files or directories')
     .option('--override <file>', 'manifests that replace same-named resources (repeatable)', collect, [])
     .option('--json', 'print diagnostics as JSON')
-    .action(async (paths: string[], options: { override: string[]; json?: boolean }) => {
-      const { diagnostics, resources } = await validate(paths, { overrides: options.override });
+    .option('--discover', 'also start each MCP server and check the tools agents reference exist (tools/list)')
+    .action(async (paths: string[], options: { override: string[]; json?: boolean; discover?: boolean }) => {
+      const { diagnostics, resources } = options.discover
+        ? await validateWithDiscovery(paths, options.override, io.env)
+        : await validate(paths, { overrides: options.override });
       const valid = !hasErrors(diagnostics);
       if (options.json) {
         io.stdout(`${JSON.stringify({ valid, diagnostics, resources: resources.counts })}\n`);

@@ -139,9 +139,11 @@ describe('mock model, scripted', () => {
     expect(second).toMatchObject({ text: 'final answer', toolCalls: [], usage: { inputTokens: 200, outputTokens: 20, totalTokens: 220 } });
   });
 
-  it('repeats the last entry beyond the end', async () => {
-    const result = await call(modelRequest({ agent: 'planner', step: 7, model: scripted(script) }));
-    expect(result.text).toBe('final answer');
+  it('answers with the default behaviour past the end of the script, and on entries that script no content', async () => {
+    const past = await call(modelRequest({ agent: 'planner', step: 7, model: scripted(script) }));
+    expect(past).toMatchObject({ text: 'planner: What is the capital of France?', toolCalls: [] });
+    const empty = await call(modelRequest({ agent: 'planner', model: scripted({ latencyMs: 0, responses: { planner: [{}] } }) }));
+    expect(empty.text).toBe('planner: What is the capital of France?');
   });
 
   it('falls back to the default behaviour for unscripted agents', async () => {

@@ -53,6 +53,7 @@ describe('Orloj tool scenarios', () => {
     const ns = 'rr-real-tool';
     const plan = await compiled([`${CORPUS}/testing/scenarios-real/04-tool-call-smoke`], [
       mockEndpoint(ns, 'rr-real-model-default', {
+        // After the scripted tool call, the default mock answers with the tool's output.
         'rr-real-tool-analyst-agent': [{ tool_calls: [{ tool: 'rr-real-http-smoke-tool', input: { goal: 'smoke', timestamp_hint: 't0' } }] }],
       }),
       httpTool(ns, 'rr-real-http-smoke-tool', `${stub.url}/tool/smoke`),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelCallRequest, ModelCallResult, ToolCallRequest } from '../../activities/types.ts';
+import type { McpToolDescription, ModelCallRequest, ModelCallResult, ToolCallRequest } from '../../activities/types.ts';
 import type { PlanTool } from '../../compiler/plan.ts';
 import { runPlan, requiredArrivals } from '../../workflows/interpreter.ts';
 import { CallFailure, RunFailure } from '../../workflows/run-failure.ts';
@@ -258,7 +258,7 @@ describe('runPlan', () => {
     let listings = 0;
     const discovering: Effects = {
       ...effects,
-      async listMcpTools() {
+      async listMcpTools(): Promise<McpToolDescription[]> {
         listings++;
         return [
           { name: 'echo', description: 'Echoes back the input', inputSchema: { type: 'object', properties: { message: { type: 'string' } } } },
