@@ -13,7 +13,7 @@ import {
   type WorkerOptions,
   type WorkerPlugin,
 } from '@temporalio/worker';
-import { createActivities, createActivityRuntime, type ActivityDeps } from './activities/index.ts';
+import { createActivityRuntime, type ActivityDeps } from './activities/index.ts';
 
 /** The task queue orch uses unless told otherwise (`--task-queue`, `ORCH_TASK_QUEUE`). */
 export const DEFAULT_TASK_QUEUE = 'orch';
@@ -93,14 +93,23 @@ export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise
  * `workflowsPath`; use `workflowsPath` exports from your own module alongside orch's instead.
  */
 export function orchPlugin(deps: ActivityDeps = {}): WorkerPlugin {
+  const runtime = createActivityRuntime(deps);
   return {
     name: 'orch',
     configureWorker(options) {
       return {
         ...options,
         workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
-        activities: { ...(options.activities ?? {}), ...createActivities(deps) },
+        activities: { ...(options.activities ?? {}), ...runtime.activities },
       };
+    },
+    // Stop the MCP servers the activities started once the worker has drained.
+    async runWorker(worker, next) {
+      try {
+        await next(worker);
+      } finally {
+        await runtime.close();
+      }
     },
   };
 }

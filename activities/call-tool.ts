@@ -1,164 +1,122 @@
 /**
- * The `callTool` activity: runs one tool call the model asked for. HTTP tools only for
- * now; MCP tools are refused with a typed failure until the worker supports them.
+ * The `callTool` activity: runs one tool call the model asked for, over HTTP or MCP.
  *
- * Outcomes: a 2xx is the tool's output; another 4xx is returned to the model as an error
- * result so it can correct its input; auth failures end the call; rate limits, outages,
- * timeouts and network errors are retryable failures for Temporal's retry policy. Retries
- * carry the same `Idempotency-Key`, so a tool that honours it runs the call once.
+ * HTTP outcomes: a 2xx is the tool's output; another 4xx is returned to the model as an
+ * error result so it can correct its input; auth failures end the call; rate limits,
+ * outages, timeouts and network errors are retryable failures for Temporal's retry
+ * policy. Retries carry the same `Idempotency-Key`, so a tool that honours it runs the
+ * call once. Requests go through the network guard (see network-guard.ts): an endpoint on
+ * loopback or a private network is refused unless the worker allows it.
+ *
+ * Every result carries `durationMs`, and its output is cut to `maxToolOutputBytes` with a
+ * marker (`truncated: true`); a response body is never buffered past that limit.
  */
-import type { JsonValue, PlanTool } from '../compiler/plan.ts';
+import type { JsonValue } from '../compiler/plan.ts';
 import { currentActivityContext, withHeartbeat } from './activity-context.ts';
+import { createCallMcpTool } from './call-mcp-tool.ts';
 import { activityFailure, classifyToolError, retryAfterMs } from './classify-failure.ts';
 import type { ActivityRuntime } from './deps.ts';
 import { createRedactor, type Redact } from './redact.ts';
-import { resolveSecret } from './secrets.ts';
+import { authHeaders } from './tool-auth.ts';
+import { limitOutput, readCapped, truncationMarker } from './tool-output.ts';
 import type { ToolCallRequest, ToolCallResult } from './types.ts';
-
-/**
- * Response bodies above this are refused: activity results live in history, where a
- * payload over 2 MiB fails outright and large ones crowd the 50 MiB history limit.
- */
-export const MAX_TOOL_RESPONSE_BYTES = 1024 * 1024;
 
 /** Creates the `callTool` activity function over the given runtime. */
 export function createCallTool(runtime: ActivityRuntime): (request: ToolCallRequest) => Promise<ToolCallResult> {
+  const callMcpTool = createCallMcpTool(runtime);
   return async function callTool(request: ToolCallRequest): Promise<ToolCallResult> {
-    const { tool } = request;
-    const context = currentActivityContext();
-    const cancellationSignal = context?.cancellationSignal;
-    const subject = `${tool.id.namespace}/${tool.id.name}`;
-    let redact: Redact = createRedactor([]);
-    try {
-      if (tool.type === 'mcp') {
-        throw activityFailure(
-          'TOOL_CONFIG_INVALID',
-          `tool ${subject}: MCP tools are not supported by this worker yet`,
-          { nonRetryable: true, details: { tool: subject } },
-          redact
-        );
-      }
-      if (!tool.endpoint) {
-        throw activityFailure('TOOL_CONFIG_INVALID', `tool ${subject}: http tool has no endpoint`, { nonRetryable: true, details: { tool: subject } }, redact);
-      }
-      const auth = authHeaders(tool, runtime);
-      redact = createRedactor(auth.secrets);
-
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        accept: 'application/json, text/plain;q=0.9, */*;q=0.5',
-        ...auth.headers,
-      };
-      const info = context?.info;
-      if (info?.workflowExecution) {
-        // Stable across attempts of this activity, distinct between activities: what a
-        // tool needs to deduplicate a retried side effect.
-        headers['idempotency-key'] = `${info.workflowExecution.workflowId}/${info.activityId}`;
-      }
-
-      const timeoutSignal = AbortSignal.timeout(Math.max(1, tool.timeoutMs));
-      const signal = cancellationSignal ? AbortSignal.any([cancellationSignal, timeoutSignal]) : timeoutSignal;
-      const doFetch = runtime.fetch ?? fetch;
-
-      return await withHeartbeat(context, runtime.heartbeatIntervalMs, async () => {
-        const response = await doFetch(tool.endpoint!, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(request.call.input ?? null),
-          signal,
-        });
-        const status = response.status;
-        const details = { tool: subject, statusCode: status };
-        if (status === 401 || status === 403) {
-          await response.body?.cancel();
-          throw activityFailure('TOOL_AUTH_FAILED', `tool ${subject} rejected the credentials (${status})`, { nonRetryable: true, details }, redact);
-        }
-        if (status === 429 || status === 408 || status >= 500) {
-          const body = await readText(response, subject, redact).catch(() => '');
-          const delay = retryAfterMs(response.headers);
-          throw activityFailure(
-            'TOOL_UNAVAILABLE',
-            // Redact before cutting: a cut through a secret would leave a prefix no redactor matches.
-            `tool ${subject} unavailable (${status})${body ? `: ${redact(body).slice(0, 200)}` : ''}`,
-            { nonRetryable: false, nextRetryDelayMs: delay, details: { ...details, ...(delay !== undefined ? { retryAfterMs: delay } : {}) } },
-            redact
-          );
-        }
-        const output = await readBody(response, subject, redact);
-        if (status >= 200 && status < 300) return { output, isError: false };
-        // Any other status (4xx, or an unexpected 1xx/3xx): the request was wrong; the model
-        // sees the tool's answer and can correct its input.
-        return { output, isError: true };
-      });
-    } catch (error) {
-      throw classifyToolError(error, { redact, cancellationSignal, subject });
-    }
+    if (request.tool.type === 'mcp') return callMcpTool(request);
+    return callHttpTool(request, runtime);
   };
 }
 
-interface AuthHeaders {
-  headers: Record<string, string>;
-  /** Every form of the credential that could appear in an error, for redaction. */
-  secrets: string[];
-}
-
-function authHeaders(tool: PlanTool, runtime: ActivityRuntime): AuthHeaders {
-  const auth = tool.auth;
-  if (!auth) return { headers: {}, secrets: [] };
+async function callHttpTool(request: ToolCallRequest, runtime: ActivityRuntime): Promise<ToolCallResult> {
+  const started = performance.now();
+  const { tool } = request;
+  const context = currentActivityContext();
+  const cancellationSignal = context?.cancellationSignal;
   const subject = `${tool.id.namespace}/${tool.id.name}`;
-  const value = resolveSecret(auth.secretRef, runtime);
-  switch (auth.profile) {
-    case 'bearer':
-      return { headers: { authorization: `Bearer ${value}` }, secrets: [value] };
-    case 'api_key_header':
-      if (!auth.headerName) {
-        throw activityFailure('TOOL_CONFIG_INVALID', `tool ${subject}: auth profile api_key_header needs headerName`, { nonRetryable: true, details: { tool: subject } }, createRedactor([value]));
-      }
-      return { headers: { [auth.headerName.toLowerCase()]: value }, secrets: [value] };
-    case 'basic': {
-      // The secret holds `user:pass`, as in Orloj.
-      const encoded = Buffer.from(value, 'utf8').toString('base64');
-      const password = value.includes(':') ? value.slice(value.indexOf(':') + 1) : undefined;
-      return { headers: { authorization: `Basic ${encoded}` }, secrets: [value, encoded, ...(password ? [password] : [])] };
-    }
-    case 'oauth2_client_credentials':
-      throw activityFailure(
-        'TOOL_CONFIG_INVALID',
-        `tool ${subject}: auth profile oauth2_client_credentials is not supported by this worker yet`,
-        { nonRetryable: true, details: { tool: subject } },
-        createRedactor([value])
-      );
-  }
-}
-
-async function readText(response: Response, subject: string, redact: Redact): Promise<string> {
-  const length = Number(response.headers.get('content-length'));
-  if (Number.isFinite(length) && length > MAX_TOOL_RESPONSE_BYTES) {
-    await response.body?.cancel();
-    throw tooLarge(subject, redact);
-  }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.byteLength > MAX_TOOL_RESPONSE_BYTES) throw tooLarge(subject, redact);
-  return new TextDecoder().decode(bytes);
-}
-
-function tooLarge(subject: string, redact: Redact) {
-  return activityFailure(
-    'TOOL_RESPONSE_INVALID',
-    `tool ${subject} returned more than ${MAX_TOOL_RESPONSE_BYTES} bytes`,
-    { nonRetryable: true, details: { tool: subject, maxBytes: MAX_TOOL_RESPONSE_BYTES } },
-    redact
-  );
-}
-
-/** The body as JSON when the response says it is JSON, else as text. */
-async function readBody(response: Response, subject: string, redact: Redact): Promise<JsonValue> {
-  const text = await readText(response, subject, redact);
-  const contentType = response.headers.get('content-type') ?? '';
-  if (!/[/+]json\b/i.test(contentType)) return text;
-  if (text.trim() === '') return null;
+  let redact: Redact = createRedactor([]);
   try {
-    return JSON.parse(text) as JsonValue;
+    if (!tool.endpoint) {
+      throw activityFailure('TOOL_CONFIG_INVALID', `tool ${subject}: http tool has no endpoint`, { nonRetryable: true, details: { tool: subject } }, redact);
+    }
+    const auth = authHeaders(tool.auth, subject, runtime);
+    redact = createRedactor(auth.secrets);
+
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/plain;q=0.9, */*;q=0.5',
+      ...auth.headers,
+    };
+    const info = context?.info;
+    if (info?.workflowExecution) {
+      // Stable across attempts of this activity, distinct between activities: what a
+      // tool needs to deduplicate a retried side effect.
+      headers['idempotency-key'] = `${info.workflowExecution.workflowId}/${info.activityId}`;
+    }
+
+    const timeoutSignal = AbortSignal.timeout(Math.max(1, tool.timeoutMs));
+    const signal = cancellationSignal ? AbortSignal.any([cancellationSignal, timeoutSignal]) : timeoutSignal;
+    const endpoint = tool.endpoint;
+
+    return await withHeartbeat(context, runtime.heartbeatIntervalMs, async () => {
+      const response = await runtime.http.fetch(endpoint, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(request.call.input ?? null),
+        signal,
+      });
+      const status = response.status;
+      const details = { tool: subject, statusCode: status };
+      if (status === 401 || status === 403) {
+        await response.body?.cancel().catch(() => {});
+        throw activityFailure('TOOL_AUTH_FAILED', `tool ${subject} rejected the credentials (${status})`, { nonRetryable: true, details }, redact);
+      }
+      if (status === 429 || status === 408 || status >= 500) {
+        const body = await readCapped(response.body, 1024, 0)
+          .then((read) => Buffer.from(read.bytes).toString('utf8'))
+          .catch(() => '');
+        const delay = retryAfterMs(response.headers);
+        throw activityFailure(
+          'TOOL_UNAVAILABLE',
+          // Redact before cutting: a cut through a secret would leave a prefix no redactor matches.
+          `tool ${subject} unavailable (${status})${body ? `: ${redact(body).slice(0, 200)}` : ''}`,
+          { nonRetryable: false, nextRetryDelayMs: delay, details: { ...details, ...(delay !== undefined ? { retryAfterMs: delay } : {}) } },
+          redact
+        );
+      }
+      const { output, truncated } = await readBody(response, subject, redact, runtime.maxToolOutputBytes);
+      // 2xx: the tool's answer. Any other status (4xx, or an unexpected 1xx/3xx, since
+      // redirects are not followed): the request was wrong; the model sees the tool's
+      // answer and can correct its input.
+      const isError = !(status >= 200 && status < 300);
+      return { output, isError, durationMs: elapsed(started), truncated };
+    });
+  } catch (error) {
+    throw classifyToolError(error, { redact, cancellationSignal, subject });
+  }
+}
+
+/** Whole milliseconds since `started` (a `performance.now()` reading). */
+export function elapsed(started: number): number {
+  return Math.max(0, Math.round(performance.now() - started));
+}
+
+/**
+ * The body as JSON when the response says it is JSON, else as text; cut to `maxBytes`
+ * (a cut JSON body is returned as its text, marked).
+ */
+async function readBody(response: Response, subject: string, redact: Redact, maxBytes: number): Promise<{ output: JsonValue; truncated: boolean }> {
+  const read = await readCapped(response.body, maxBytes);
+  const text = Buffer.from(read.bytes).toString('utf8');
+  if (read.truncated) return { output: text + truncationMarker(read.cutBytes, !read.exact), truncated: true };
+  const contentType = response.headers.get('content-type') ?? '';
+  if (!/[/+]json\b/i.test(contentType)) return { output: text, truncated: false };
+  if (text.trim() === '') return { output: null, truncated: false };
+  let parsed: JsonValue;
+  try {
+    parsed = JSON.parse(text) as JsonValue;
   } catch {
     // A tool that claims JSON and sends something else is broken, not busy: retrying the
     // same call would get the same bytes.
@@ -169,4 +127,5 @@ async function readBody(response: Response, subject: string, redact: Redact): Pr
       redact
     );
   }
+  return limitOutput(parsed, maxBytes);
 }

@@ -30,6 +30,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { JsonObject } from '../compiler/plan.ts';
 import type { ActivityFailureType } from './types.ts';
+import { endpointForbidden } from './network-guard.ts';
 import { redactDeep, type Redact } from './redact.ts';
 
 /** What a classifier needs besides the error. */
@@ -248,7 +249,7 @@ export function classifyModelError(error: unknown, context: FailureContext): unk
   return activityFailure('MODEL_CALL_FAILED', `model call failed (${name}): ${message}`, { nonRetryable: false, details: details() }, redact);
 }
 
-/** Classifies an error thrown while calling a tool over HTTP (network, timeout, unknown). */
+/** Classifies an error thrown while calling a tool over HTTP (refused endpoint, network, timeout, unknown). */
 export function classifyToolError(error: unknown, context: FailureContext): unknown {
   const cancelled = cancellationError(context.cancellationSignal);
   if (cancelled !== undefined) return cancelled;
@@ -256,6 +257,15 @@ export function classifyToolError(error: unknown, context: FailureContext): unkn
   const { redact } = context;
   const details: JsonObject = context.subject ? { tool: context.subject } : {};
   const message = errorMessage(error);
+  const forbidden = endpointForbidden(error);
+  if (forbidden) {
+    return activityFailure(
+      'TOOL_ENDPOINT_FORBIDDEN',
+      `tool ${context.subject ?? ''}: ${forbidden.message}`,
+      { nonRetryable: true, details: { ...details, address: forbidden.address, addressClass: forbidden.addressClass } },
+      redact
+    );
+  }
   if (isAbortOrTimeout(error) !== undefined) {
     return activityFailure('TOOL_TIMEOUT', `tool call timed out: ${message}`, { nonRetryable: false, details }, redact);
   }

@@ -4,33 +4,86 @@
  */
 import type { SecretValues } from './types.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './activity-context.ts';
+import { McpConnectionPool } from './mcp-connections.ts';
+import { createGuardedHttp, networkSettings, type GuardedHttp, type NetworkSettings } from './network-guard.ts';
+import { DEFAULT_MAX_TOOL_OUTPUT_BYTES } from './tool-output.ts';
 
 /** Injected dependencies of {@link createActivities}; every field is optional. */
 export interface ActivityDeps {
   /** Values of Secret manifests, keyed `namespace/name`, then by data key. */
   secrets?: SecretValues;
-  /** Where `ORCH_SECRET_*` / `ORLOJ_SECRET_*` and provider key variables are read. Default: `process.env`. */
+  /**
+   * Where `ORCH_SECRET_*` / `ORLOJ_SECRET_*`, provider key variables, `ORCH_TOOLS_ALLOW_*`
+   * and the PATH given to stdio MCP servers are read. Default: `process.env`.
+   */
   env?: NodeJS.ProcessEnv;
-  /** The fetch used for model and tool HTTP calls. Default: the global fetch. */
+  /**
+   * The fetch used for model calls. Default: the global fetch. Tool calls (HTTP tools,
+   * MCP over HTTP) do not use it: they go through the network guard's own client.
+   */
   fetch?: typeof fetch;
   /** Interval between heartbeats while a call is in flight. Default: 1000 ms. */
   heartbeatIntervalMs?: number;
+  /**
+   * Non-public destinations tool endpoints (HTTP tools, MCP servers over HTTP) may reach.
+   * Defaults: `ORCH_TOOLS_ALLOW_LOOPBACK=true` / `ORCH_TOOLS_ALLOW_PRIVATE=true` in `env`,
+   * else refused. Link-local (cloud metadata), unspecified and reserved addresses are
+   * always refused.
+   */
+  network?: { allowLoopback?: boolean; allowPrivate?: boolean };
+  /** Size limit of a tool's output given to the model, in bytes of text; longer output is cut with a marker. Default 64 KiB. */
+  maxToolOutputBytes?: number;
+  /** MCP connection settings. */
+  mcp?: {
+    /** Bound on starting a server and its `initialize`. Default 30 s. */
+    connectTimeoutMs?: number;
+    /** Bound on a `tools/list` page. Default 30 s. */
+    listTimeoutMs?: number;
+  };
 }
 
-/** {@link ActivityDeps} with defaults applied. */
+/** {@link ActivityDeps} with defaults applied, plus the resources the activities share. */
 export interface ActivityRuntime {
   secrets: SecretValues;
   env: NodeJS.ProcessEnv;
   fetch: typeof fetch | undefined;
   heartbeatIntervalMs: number;
+  network: NetworkSettings;
+  maxToolOutputBytes: number;
+  /** The guarded HTTP client of tool calls (keep-alive agents; destroyed by `close`). */
+  http: GuardedHttp;
+  /** MCP connections, one per server. */
+  mcp: McpConnectionPool;
+  mcpListTimeoutMs: number;
+  /** Closes MCP connections (killing stdio servers) and the HTTP agents. */
+  close(): Promise<void>;
 }
 
 /** Applies the defaults. `fetch` stays undefined when not given so providers use their own default. */
 export function activityRuntime(deps: ActivityDeps = {}): ActivityRuntime {
+  const env = deps.env ?? process.env;
+  const secrets = deps.secrets ?? {};
+  const network = networkSettings(deps.network, env);
+  const http = createGuardedHttp(network);
+  const mcp = new McpConnectionPool({
+    secrets,
+    env,
+    http,
+    ...(deps.mcp?.connectTimeoutMs !== undefined ? { connectTimeoutMs: deps.mcp.connectTimeoutMs } : {}),
+  });
   return {
-    secrets: deps.secrets ?? {},
-    env: deps.env ?? process.env,
+    secrets,
+    env,
     fetch: deps.fetch,
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+    network,
+    maxToolOutputBytes: Math.max(1, deps.maxToolOutputBytes ?? DEFAULT_MAX_TOOL_OUTPUT_BYTES),
+    http,
+    mcp,
+    mcpListTimeoutMs: deps.mcp?.listTimeoutMs ?? 30_000,
+    async close() {
+      await mcp.closeAll();
+      http.destroy();
+    },
   };
 }

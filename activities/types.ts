@@ -105,7 +105,9 @@ export type ActivityFailureType =
   | 'TOOL_REQUEST_INVALID'
   | 'TOOL_AUTH_FAILED'
   | 'TOOL_CONFIG_INVALID'
-  /** A 2xx whose body could not be read as what it claimed to be (e.g. invalid JSON), or was too large. */
+  /** The endpoint resolves to an address the worker's network guard refuses (loopback, private, link-local, …). */
+  | 'TOOL_ENDPOINT_FORBIDDEN'
+  /** A 2xx whose body could not be read as what it claimed to be (e.g. invalid JSON), or a malformed MCP result. */
   | 'TOOL_RESPONSE_INVALID'
   /** An error no rule recognised; retryable, bounded by the retry policy. */
   | 'TOOL_CALL_FAILED';

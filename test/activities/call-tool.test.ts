@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { createActivities, type ActivityDeps } from '../../activities/index.ts';
+import { closeActivities, createActivities, type ActivityDeps } from '../../activities/index.ts';
 import type { PlanTool } from '../../compiler/plan.ts';
 import type { ToolCallRequest } from '../../activities/types.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
@@ -12,7 +12,9 @@ import { dumpFailure, planTool, toolRequest } from '../helpers/activity-fixtures
 
 const TOKEN = 'tool-token-NEVER-LOG-42';
 const secretRef = { namespace: 'default', name: 'search-token', key: 'value' };
-const deps: ActivityDeps = { env: { ORCH_SECRET_SEARCH_TOKEN: TOKEN } };
+// The recording server listens on 127.0.0.1, which the network guard refuses by default.
+const deps: ActivityDeps = { env: { ORCH_SECRET_SEARCH_TOKEN: TOKEN }, network: { allowLoopback: true } };
+const ok = { isError: false, durationMs: expect.any(Number), truncated: false };
 
 let server: RecordingServer;
 beforeAll(async () => {
@@ -29,9 +31,18 @@ function httpTool(overrides: Partial<PlanTool> = {}): PlanTool {
   return planTool({ endpoint: `${server.url}/search`, ...overrides });
 }
 
-function call(request: ToolCallRequest, options: { deps?: ActivityDeps; env?: MockActivityEnvironment } = {}) {
+const activities = createActivities(deps);
+afterAll(() => closeActivities(activities));
+
+async function call(request: ToolCallRequest, options: { deps?: ActivityDeps; env?: MockActivityEnvironment } = {}) {
   const env = options.env ?? new MockActivityEnvironment({ activityId: '7', workflowExecution: { workflowId: 'run-123', runId: 'r' } });
-  return env.run(createActivities(options.deps ?? deps).callTool, request);
+  if (!options.deps) return env.run(activities.callTool, request);
+  const own = createActivities(options.deps);
+  try {
+    return await env.run(own.callTool, request);
+  } finally {
+    await closeActivities(own);
+  }
 }
 
 async function callFailure(request: ToolCallRequest): Promise<ApplicationFailure> {
@@ -48,7 +59,7 @@ describe('callTool over HTTP', () => {
   it('POSTs the JSON input with an Idempotency-Key and returns parsed JSON', async () => {
     server.enqueue({ body: { results: ['Paris'] } });
     const result = await call(toolRequest(httpTool()));
-    expect(result).toEqual({ output: { results: ['Paris'] }, isError: false });
+    expect(result).toEqual({ output: { results: ['Paris'] }, ...ok });
     const request = server.requests[0]!;
     expect(request.method).toBe('POST');
     expect(request.path).toBe('/search');
@@ -60,7 +71,7 @@ describe('callTool over HTTP', () => {
 
   it('returns a text body as a string', async () => {
     server.enqueue({ body: 'plain answer' });
-    expect(await call(toolRequest(httpTool()))).toEqual({ output: 'plain answer', isError: false });
+    expect(await call(toolRequest(httpTool()))).toEqual({ output: 'plain answer', ...ok });
   });
 
   it.each<[string, PlanTool['auth'], string, string]>([
@@ -73,13 +84,13 @@ describe('callTool over HTTP', () => {
 
   it('sends basic auth from a user:pass secret', async () => {
     const auth = { profile: 'basic' as const, secretRef, headerName: null, tokenUrl: null, scopes: [] };
-    await call(toolRequest(httpTool({ auth })), { deps: { env: {}, secrets: { 'default/search-token': { value: 'alice:s3cret-pass' } } } });
+    await call(toolRequest(httpTool({ auth })), { deps: { env: {}, network: { allowLoopback: true }, secrets: { 'default/search-token': { value: 'alice:s3cret-pass' } } } });
     expect(server.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('alice:s3cret-pass').toString('base64')}`);
   });
 
   it('returns another 4xx to the model as an error result', async () => {
     server.enqueue({ status: 422, body: { error: 'query too short' } });
-    expect(await call(toolRequest(httpTool()))).toEqual({ output: { error: 'query too short' }, isError: true });
+    expect(await call(toolRequest(httpTool()))).toEqual({ output: { error: 'query too short' }, ...ok, isError: true });
   });
 
   it.each([
@@ -139,14 +150,54 @@ describe('callTool over HTTP', () => {
 
   it('a missing secret is SECRET_NOT_FOUND and the endpoint is never called', async () => {
     const auth = { profile: 'bearer' as const, secretRef, headerName: null, tokenUrl: null, scopes: [] };
-    await expect(call(toolRequest(httpTool({ auth })), { deps: { env: {} } })).rejects.toMatchObject({ type: 'SECRET_NOT_FOUND', nonRetryable: true });
+    await expect(call(toolRequest(httpTool({ auth })), { deps: { env: {}, network: { allowLoopback: true } } })).rejects.toMatchObject({ type: 'SECRET_NOT_FOUND', nonRetryable: true });
     expect(server.requests).toHaveLength(0);
   });
 });
 
+describe('callTool output size', () => {
+  it('cuts a long text body at the limit with a marker and truncated: true', async () => {
+    server.enqueue({ body: 'é'.repeat(50_000) }); // 100,000 bytes of UTF-8
+    const result = await call(toolRequest(httpTool()), { deps: { ...deps, maxToolOutputBytes: 1001 } });
+    expect(result.truncated).toBe(true);
+    const output = result.output as string;
+    // 1001 bytes end inside an 'é': the cut keeps 500 whole characters.
+    expect(output).toBe(`${'é'.repeat(500)}…[truncated 99000 bytes]`);
+  });
+
+  it('returns a JSON body over the limit as marked text', async () => {
+    server.enqueue({ body: { items: Array.from({ length: 5_000 }, (_, i) => `item-${i}`) } });
+    const result = await call(toolRequest(httpTool()), { deps: { ...deps, maxToolOutputBytes: 2_000 } });
+    expect(result.truncated).toBe(true);
+    expect(result.output).toMatch(/^\{"items":\["item-0","item-1",.*…\[truncated \d+ bytes\]$/s);
+  });
+
+  it('keeps the default limit at 64 KiB and never buffers a huge body', async () => {
+    server.enqueue({ body: 'y'.repeat(20 * 1024 * 1024) });
+    const result = await call(toolRequest(httpTool()));
+    expect(result.truncated).toBe(true);
+    const output = result.output as string;
+    expect(output.startsWith('y'.repeat(64 * 1024))).toBe(true);
+    expect(output).toMatch(/…\[truncated more than \d+ bytes\]$/);
+  });
+});
+
+describe('callTool retries', () => {
+  it('sends the same Idempotency-Key on every attempt of one activity, a different one for another activity', async () => {
+    const attempt = (activityId: string, n: number) =>
+      new MockActivityEnvironment({ activityId, attempt: n, workflowExecution: { workflowId: 'run-9', runId: `r${n}` } });
+    server.enqueue({ status: 503 });
+    await expect(call(toolRequest(httpTool()), { env: attempt('12', 1) })).rejects.toMatchObject({ type: 'TOOL_UNAVAILABLE' });
+    await call(toolRequest(httpTool()), { env: attempt('12', 2) });
+    await call(toolRequest(httpTool()), { env: attempt('13', 1) });
+    const keys = server.requests.map((request) => request.headers['idempotency-key']);
+    expect(keys).toEqual(['run-9/12', 'run-9/12', 'run-9/13']);
+  });
+});
+
 describe('callTool configuration', () => {
-  it('refuses MCP tools with a non-retryable TOOL_CONFIG_INVALID', async () => {
-    const tool = planTool({ type: 'mcp', endpoint: null, mcp: { server: 'default/fs', tool: 'read_file' } });
+  it('refuses an MCP tool whose request carries no server', async () => {
+    const tool = planTool({ type: 'mcp', endpoint: null, mcp: { server: 'default/fs', tool: 'read_file', discovered: false } });
     const failure = await callFailure(toolRequest(tool));
     expect(failure.type).toBe('TOOL_CONFIG_INVALID');
     expect(failure.nonRetryable).toBe(true);

@@ -2,7 +2,7 @@
  * Builders for the Plan pieces activity tests need: a model endpoint, a tool, a model
  * call request. Each takes overrides, so a test states only what it is about.
  */
-import type { PlanModel, PlanTool } from '../../compiler/plan.ts';
+import type { PlanMcpServer, PlanModel, PlanTool } from '../../compiler/plan.ts';
 import type { ModelCallRequest, ToolCallRequest } from '../../activities/types.ts';
 
 /** A PlanModel; `mock` provider unless overridden. */
@@ -41,6 +41,44 @@ export function planTool(overrides: Partial<PlanTool> = {}): PlanTool {
   };
 }
 
+/** A stdio PlanMcpServer named `everything` with no command; override what the test is about. */
+export function planMcpServer(overrides: Partial<PlanMcpServer> = {}): PlanMcpServer {
+  return {
+    id: { namespace: 'default', name: 'everything' },
+    transport: 'stdio',
+    command: null,
+    args: [],
+    env: [],
+    endpoint: null,
+    auth: null,
+    toolFilter: [],
+    idleTimeoutMs: 60_000,
+    reconnect: { maxAttempts: 3, backoffMs: 100 },
+    ...overrides,
+  };
+}
+
+/** An MCP PlanTool for `tool` on `server`, model-facing name `<server>--<tool>`. */
+export function mcpTool(server: PlanMcpServer, tool: string, overrides: Partial<PlanTool> = {}): PlanTool {
+  const name = `${server.id.name}--${tool.replace(/_/g, '-')}`;
+  return planTool({
+    id: { namespace: server.id.namespace, name },
+    name,
+    type: 'mcp',
+    endpoint: null,
+    description: '',
+    inputSchema: null,
+    mcp: { server: `${server.id.namespace}/${server.id.name}`, tool, discovered: false },
+    ...overrides,
+  });
+}
+
+/** A call of an MCP tool on `server` with `input`. */
+export function mcpRequest(server: PlanMcpServer, tool: string, input: ToolCallRequest['call']['input'], overrides: Partial<PlanTool> = {}): ToolCallRequest {
+  const planned = mcpTool(server, tool, overrides);
+  return toolRequest(planned, { mcpServer: server, call: { id: 'call_1', name: planned.name, input } });
+}
+
 /** A first-step model call of agent `research` with one user message and no tools. */
 export function modelRequest(overrides: Partial<ModelCallRequest> = {}): ModelCallRequest {
   return {
@@ -62,6 +100,7 @@ export function toolRequest(tool: PlanTool, overrides: Partial<ToolCallRequest> 
     agent: 'research',
     step: 1,
     tool,
+    mcpServer: null,
     call: { id: 'call_1', name: tool.name, input: { query: 'paris' } },
     ...overrides,
   };

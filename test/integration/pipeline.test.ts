@@ -7,7 +7,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { compile } from '../../compiler/index.ts';
+import { orchPlugin } from '../../worker.ts';
 import { activitiesOf, historyText } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { lastUserMessage, startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
@@ -57,6 +60,22 @@ describe('research pipeline with the mock model', () => {
     expect(outcome.usage.byAgent.writer!.totalTokens).toBe(calls[2]!.result.usage.totalTokens);
     // The example's endpoint is priced at $0.15 / $0.60 per million input / output tokens.
     expect(outcome.usage.total.costUsd).toBeCloseTo((sum('inputTokens') * 0.15 + sum('outputTokens') * 0.6) / 1e6, 12);
+  });
+});
+
+describe('orchPlugin on an existing Temporal worker', () => {
+  it('registers the orch workflow and activities, and runs a pipeline', async () => {
+    const connection = await NativeConnection.connect({ address: harness.address });
+    const taskQueue = `plugin-${randomUUID()}`;
+    const worker = await Worker.create({ connection, taskQueue, plugins: [orchPlugin()] });
+    try {
+      const { plan } = await compile(['examples/research-pipeline']);
+      const outcome = await worker.runUntil(async () => (await harness.client.start(plan!, { taskQueue })).result());
+      expect(outcome.status).toBe('succeeded');
+      expect(outcome.usage.total.modelCalls).toBe(3);
+    } finally {
+      await connection.close();
+    }
   });
 });
 

@@ -144,6 +144,16 @@ describe('MCP over stdio', () => {
   });
 });
 
+describe('the MCP example', () => {
+  it('examples/mcp-filesystem lists and reads through server-filesystem', async () => {
+    const { plan } = await compile(['examples/mcp-filesystem']);
+    const outcome = await (await harness.client.start(plan!)).result();
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.usage.total).toMatchObject({ toolCalls: 2, toolErrors: 0 });
+    expect(JSON.stringify(outcome.output)).toContain('name: research-pipeline');
+  });
+});
+
 describe('MCP over streamable HTTP', () => {
   let server: Server;
   let url: string;
