@@ -9,8 +9,8 @@
  * await tool.close();
  * ```
  */
+import { listenOnLoopback } from './listen-loopback.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 
 /** One request the server received. */
 export interface RecordedHttpRequest {
@@ -83,7 +83,6 @@ export async function startRecordingServer(options: RecordingServerOptions = {})
   const respond: (request: RecordedHttpRequest) => ScriptedHttpReply | Promise<ScriptedHttpReply> =
     options.respond ?? ((request) => ({ body: { ok: true, received: request.json ?? null } }));
   const requests: RecordedHttpRequest[] = [];
-  const sockets = new Set<Socket>();
 
   const server = createServer((request, response) => {
     void (async () => {
@@ -113,23 +112,12 @@ export async function startRecordingServer(options: RecordingServerOptions = {})
       else response.destroy();
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listener = await listenOnLoopback(server);
+  const { port } = listener;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
     enqueue: (...replies) => queue.push(...replies),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => listener.close(),
   };
 }

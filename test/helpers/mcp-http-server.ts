@@ -11,9 +11,9 @@
  * await mcp.close();
  * ```
  */
+import { listenOnLoopback } from './listen-loopback.ts';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
@@ -43,7 +43,6 @@ function buildServer(): McpServer {
 export async function startMcpHttpServer(options: { token?: string } = {}): Promise<McpHttpServer> {
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const requests: McpHttpServer['requests'] = [];
-  const sockets = new Set<Socket>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const authorization = req.headers.authorization;
@@ -86,15 +85,8 @@ export async function startMcpHttpServer(options: { token?: string } = {}): Prom
       else res.destroy();
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listener = await listenOnLoopback(server);
+  const { port } = listener;
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     port,
@@ -102,8 +94,7 @@ export async function startMcpHttpServer(options: { token?: string } = {}): Prom
     sessions: () => [...transports.keys()],
     async close() {
       for (const transport of transports.values()) await transport.close().catch(() => {});
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listener.close();
     },
   };
 }

@@ -18,8 +18,8 @@
  * await server.close();
  * ```
  */
+import { listenOnLoopback } from './listen-loopback.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 
 /** One request the server received. */
 export interface RecordedRequest {
@@ -139,7 +139,6 @@ export async function startOpenAICompatibleServer(options: OpenAICompatibleServe
   const queue: ScriptedReply[] = [...(options.replies ?? [])];
   let respond = options.respond ?? echoReply;
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
   let completionCount = 0;
   let toolCallCount = 0;
 
@@ -235,16 +234,8 @@ export async function startOpenAICompatibleServer(options: OpenAICompatibleServe
       ...(usage ? { usage } : {}),
     });
   }
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listener = await listenOnLoopback(server);
+  const { port } = listener;
   const origin = `http://127.0.0.1:${port}`;
 
   return {
@@ -255,10 +246,6 @@ export async function startOpenAICompatibleServer(options: OpenAICompatibleServe
     setDefault: (next) => {
       respond = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => listener.close(),
   };
 }
