@@ -7,7 +7,8 @@ export function fixture(name: string): string {
   return `test/fixtures/manifests/${name}`;
 }
 
-export const ORLOJ_CORPUS = '/work/shared/orloj-manifests';
+/** The Orloj corpus, vendored unmodified (with its LICENSE and NOTICE) as test input. */
+export const ORLOJ_CORPUS = 'test/fixtures/orloj-manifests';
 
 export interface ExpectedDiagnostic {
   code: DiagnosticCode;

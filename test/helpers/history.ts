@@ -15,6 +15,8 @@ export interface ActivityRecord {
   input: any;
   result: any;
   attempt: number | null;
+  /** The worker that ran the attempt that finished. */
+  identity: string | null;
   completed: boolean;
 }
 
@@ -50,12 +52,16 @@ export function activitiesOf(history: History): ActivityRecord[] {
         input: decode(attributes.input?.payloads?.[0]),
         result: undefined,
         attempt: null,
+        identity: null,
         completed: false,
       });
     } else if (name === EVENT.started) {
       const attributes = event.activityTaskStartedEventAttributes!;
       const record = byId.get(Number(attributes.scheduledEventId));
-      if (record) record.attempt = attributes.attempt ?? null;
+      if (record) {
+        record.attempt = attributes.attempt ?? null;
+        record.identity = attributes.identity ?? null;
+      }
     } else if (name === EVENT.completed) {
       const attributes = event.activityTaskCompletedEventAttributes!;
       const record = byId.get(Number(attributes.scheduledEventId));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
-export const CORPUS = '../shared/orloj-manifests';
+export { ORLOJ_CORPUS as CORPUS } from '../compiler/helpers.ts';
 
 export interface ScriptedStep {
   text?: string;
