@@ -58,6 +58,8 @@ function policiesFor(registry: ResourceRegistry, system: AgentSystemResource, ta
       maxModelCallsPerRun: spec.maxModelCallsPerRun,
       onViolation: spec.onViolation,
       onBudgetExhausted: spec.onBudgetExhausted,
+      maxChildDepth: spec.maxChildDepth,
+      maxChildTasks: spec.maxChildTasks,
     });
   }
   return out;

@@ -19,6 +19,7 @@ import {
 import { buildGovernance } from './build-governance.ts';
 import { generatedToolName, parseReference, toolTargetKey, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import type { AgentResource, AgentSystemResource, McpServerResource, ModelEndpointResource, TaskResource, ToolResource, ToolSpec } from './resources.ts';
+import { taskMessageRetry, taskRetry } from './normalize/task.ts';
 import { formatSource } from './source-map.ts';
 
 export interface PlanRequest {
@@ -210,9 +211,9 @@ export function buildPlan(request: PlanRequest): Plan {
     graph[listed] = {
       edges: (node?.routes ?? [])
         .filter((route) => route.to in agents)
-        .map((route) => ({ to: route.to, condition: route.condition, labels: route.labels })),
+        .map((route) => ({ to: route.to, condition: route.condition, labels: route.labels, foreach: route.foreach })),
       join: node?.join ?? null,
-      delegates: (node?.delegates ?? []).filter((d) => d in agents),
+      delegates: unique((node?.delegates ?? []).filter((d) => d in agents)),
     };
   }
 
@@ -222,6 +223,9 @@ export function buildPlan(request: PlanRequest): Plan {
     task: task ? { namespace: task.namespace, name: task.name, labels: task.labels } : null,
     input: mergeInput(task?.spec.input, request.input),
     maxTurns: task?.spec.maxTurns ?? 0,
+    // The Task's, Orloj's defaults applied; without a Task, those defaults.
+    retry: task?.spec.retry ?? taskRetry(undefined),
+    messageRetry: task?.spec.messageRetry ?? taskMessageRetry(undefined, taskRetry(undefined)),
     agents,
     graph,
     entryAgents: request.entryAgents.filter((a) => a in agents),

@@ -13,6 +13,21 @@ export interface CycleBound {
   context: string;
 }
 
+/** What the graph checks need to know of a listed agent (undefined when it does not resolve). */
+export interface GraphAgentInfo {
+  /** The agent sets `execution.output_schema`, so its output is JSON. */
+  hasOutputSchema: boolean;
+  /** The names the model sees for the agent's own tools. */
+  toolNames: string[];
+}
+
+export type GraphAgentLookup = (listed: string) => GraphAgentInfo | undefined;
+
+/** The tool the workflow offers a supervisor for each of its delegates. */
+export function delegateToolName(agent: string): string {
+  return `delegate--${agent}`;
+}
+
 export interface GraphSummary {
   /** Listed agents with no incoming route or delegation, in declaration order. */
   entryAgents: string[];
@@ -23,8 +38,17 @@ function push(diagnostics: Diagnostic[], code: Diagnostic['code'], message: stri
 }
 
 /**
- * Finds cycles of unconditional routes. A cycle with a conditional route can stop when the
- * condition does not hold; one made only of unconditional routes runs until max_turns.
+ * A route that fires after every activation of its source: an unconditional one, or a
+ * `default` one on a node with no other conditional route (nothing can match before it).
+ */
+function alwaysFires(route: RouteSpec, siblings: readonly RouteSpec[]): boolean {
+  if (route.condition === null) return true;
+  return route.condition.default === true && !siblings.some((r) => r.condition !== null && r.condition.default !== true);
+}
+
+/**
+ * Finds cycles of routes that always fire. A cycle with a conditional route can stop when
+ * the condition does not hold; one made only of routes that always fire runs until max_turns.
  * Reports one cycle per group of agents, at the route that closes it.
  */
 function findUnboundedCycles(agents: readonly string[], routes: Map<string, RouteSpec[]>): { cycle: string[]; closing: RouteSpec }[] {
@@ -35,8 +59,9 @@ function findUnboundedCycles(agents: readonly string[], routes: Map<string, Rout
   const visit = (node: string) => {
     state.set(node, 'active');
     stack.push(node);
-    for (const route of routes.get(node) ?? []) {
-      if (route.condition !== null) continue;
+    const outgoing = routes.get(node) ?? [];
+    for (const route of outgoing) {
+      if (!alwaysFires(route, outgoing)) continue;
       const next = route.to;
       if (state.get(next) === 'active') {
         const cycle = [...stack.slice(stack.indexOf(next)), next];
@@ -72,7 +97,13 @@ function findDelegationCycle(agents: readonly string[], delegates: Map<string, {
 }
 
 /** Checks one system's graph; appends diagnostics and returns its entry agents. */
-export function checkGraph(system: AgentSystemResource, source: SourceDocument, bound: CycleBound, diagnostics: Diagnostic[]): GraphSummary {
+export function checkGraph(
+  system: AgentSystemResource,
+  source: SourceDocument,
+  bound: CycleBound,
+  agentInfo: GraphAgentLookup,
+  diagnostics: Diagnostic[],
+): GraphSummary {
   const { agents, graph } = system.spec;
   const name = system.key;
   if (agents.length === 0) {
@@ -96,22 +127,45 @@ export function checkGraph(system: AgentSystemResource, source: SourceDocument, 
       push(diagnostics, 'AGENT_NOT_IN_SYSTEM', `graph node "${node}" is not listed in spec.agents of ${name}`, keyLocation(source, nodePath), nodePath);
       continue;
     }
+    const info = agentInfo(node);
     const valid: RouteSpec[] = [];
     for (const route of spec.routes) {
       if (!listed.has(route.to)) {
         push(diagnostics, 'AGENT_NOT_IN_SYSTEM', `edge "${node}" -> "${route.to}" points to an agent not listed in spec.agents of ${name}`, valueLocation(source, route.path), route.path);
         continue;
       }
+      if (route.foreach !== null && info && !info.hasOutputSchema) {
+        // Only `edges[i]` carry foreach, and their path ends at `to`: foreach sits beside it.
+        const path = [...route.path.slice(0, -1), 'foreach'];
+        diagnostics.push({
+          code: 'FOREACH_WITHOUT_OUTPUT_SCHEMA',
+          severity: 'warning',
+          message: `edge "${node}" -> "${route.to}" fans out over ${route.foreach}, but "${node}" sets no execution.output_schema, so its output may not be JSON`,
+          location: valueLocation(source, path),
+          path,
+        });
+      }
       valid.push(route);
       incoming.add(route.to);
     }
     routes.set(node, valid);
     const delegateEdges: { to: string; path: ManifestPath }[] = [];
+    const seen = new Set<string>();
     spec.delegates.forEach((delegate, index) => {
       const path = [...nodePath, 'delegates', index];
+      const at = valueLocation(source, path);
       if (!listed.has(delegate)) {
-        push(diagnostics, 'AGENT_NOT_IN_SYSTEM', `"${node}" delegates to "${delegate}", which is not listed in spec.agents of ${name}`, valueLocation(source, path), path);
+        push(diagnostics, 'AGENT_NOT_IN_SYSTEM', `"${node}" delegates to "${delegate}", which is not listed in spec.agents of ${name}`, at, path);
         return;
+      }
+      if (seen.has(delegate)) {
+        push(diagnostics, 'INVALID_VALUE', `"${node}" lists delegate "${delegate}" twice`, at, path);
+        return;
+      }
+      seen.add(delegate);
+      const tool = delegateToolName(delegate);
+      if (info?.toolNames.includes(tool)) {
+        push(diagnostics, 'INVALID_VALUE', `"${node}" delegates to "${delegate}" through a tool named "${tool}", but already has a tool of that name`, at, path);
       }
       delegateEdges.push({ to: delegate, path });
       // A delegate runs when its supervisor calls it, never from the task input.
@@ -136,6 +190,10 @@ export function checkGraph(system: AgentSystemResource, source: SourceDocument, 
   }
 
   const entryAgents = agents.filter((agent, index) => !incoming.has(agent) && agents.indexOf(agent) === index);
-  // Orloj's kickoff with no zero-indegree agent (a cyclic graph): the first agent in declaration order.
-  return { entryAgents: entryAgents.length > 0 ? entryAgents : agents.slice(0, 1) };
+  if (entryAgents.length > 0) return { entryAgents };
+  // Orloj's kickoff with no zero-indegree agent (a cyclic graph): the first agent in declaration
+  // order, passing over delegates, which only ever run when their supervisor calls them.
+  const delegated = new Set([...delegates.values()].flat().map((edge) => edge.to));
+  const first = agents.find((agent) => !delegated.has(agent)) ?? agents[0];
+  return { entryAgents: first === undefined ? [] : [first] };
 }

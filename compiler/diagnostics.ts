@@ -35,6 +35,10 @@ export type DiagnosticCode =
   /** A referenced MCP tool that its server, after its tool_filter, does not offer (only with `discover`). */
   | 'UNKNOWN_MCP_TOOL'
   | 'UNBOUNDED_CYCLE'
+  /** Warning: a `foreach` edge whose source agent has no `execution.output_schema`, so its output may not be JSON. */
+  | 'FOREACH_WITHOUT_OUTPUT_SCHEMA'
+  /** Warning: `join.mode: quorum` with neither `quorum_count` nor `quorum_percent`; it behaves as `wait_for_all`. */
+  | 'QUORUM_WITHOUT_THRESHOLD'
   | 'NO_ENTRY_AGENT'
   | 'AGENT_NOT_IN_SYSTEM'
   | 'NO_SYSTEM'

@@ -4,7 +4,7 @@
  * mistake: problems come back as located diagnostics.
  */
 import { buildPlan, planMcpServer, withHash } from './build-plan.ts';
-import { checkGraph, type CycleBound } from './check-graph.ts';
+import { checkGraph, type CycleBound, type GraphAgentLookup } from './check-graph.ts';
 import { hasErrors, type Diagnostic, type SourceLocation } from './diagnostics.ts';
 import { loadFiles } from './load-files.ts';
 import {
@@ -17,7 +17,7 @@ import {
 } from './mcp-discovery.ts';
 import { parseResource, type ParsedResource } from './parse-resources.ts';
 import type { JsonValue, Plan, PlanMcpServer } from './plan.ts';
-import { buildRegistry, type ResourceRegistry } from './registry.ts';
+import { buildRegistry, generatedToolName, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import { resolveReferences } from './resolve-references.ts';
 import type { AgentResource, AgentSystemResource, LoadedResources, TaskResource, ToolResource } from './resources.ts';
 import { isSupportedKind } from './schemas/envelope.ts';
@@ -105,6 +105,19 @@ function boundFromTasks(registry: ResourceRegistry, system: AgentSystemResource)
     if (registry.findValid('AgentSystem', resource.spec.system, resource.namespace) === system) maxTurns = Math.max(maxTurns, resource.spec.maxTurns);
   }
   return { maxTurns, context: 'no Task that targets it sets max_turns' };
+}
+
+/** What the graph checks need of the system's agents: structured output, and their tools' names. */
+function agentLookup(registry: ResourceRegistry, system: AgentSystemResource): GraphAgentLookup {
+  return (listed) => {
+    const agent = registry.findValid('Agent', listed, system.namespace);
+    if (!agent) return undefined;
+    const toolNames = agent.spec.tools
+      .map((ref) => registry.findTool(ref, agent.namespace))
+      .filter((target): target is ToolTarget => target !== undefined)
+      .map((target) => (target.kind === 'tool' ? target.name : generatedToolName(target.serverName, target.toolName)));
+    return { hasOutputSchema: agent.spec.execution.outputSchema !== null, toolNames };
+  };
 }
 
 function boundFromTask(task: TaskResource | null): CycleBound {
@@ -209,7 +222,9 @@ export async function validate(
   options: Pick<CompileOptions, 'overrides' | 'discover'> = {},
 ): Promise<ValidateResult> {
   const { registry, diagnostics, files } = await load(paths, options.overrides ?? []);
-  for (const { system, parsed } of systems(registry)) checkGraph(system, parsed.source, boundFromTasks(registry, system), diagnostics);
+  for (const { system, parsed } of systems(registry)) {
+    checkGraph(system, parsed.source, boundFromTasks(registry, system), agentLookup(registry, system), diagnostics);
+  }
   const mcpTools = options.discover ? await discoverAll(registry, options.discover, diagnostics) : {};
   return {
     diagnostics: sortDiagnostics(diagnostics, files),
@@ -228,7 +243,7 @@ export async function compile(paths: string[], options: CompileOptions = {}): Pr
   for (const { system, parsed } of systems(registry)) {
     const selected = selection?.system === system;
     const bound = selected ? boundFromTask(selection.task) : boundFromTasks(registry, system);
-    const summary = checkGraph(system, parsed.source, bound, diagnostics);
+    const summary = checkGraph(system, parsed.source, bound, agentLookup(registry, system), diagnostics);
     if (selected) entryAgents = summary.entryAgents;
   }
   let plan =

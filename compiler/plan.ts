@@ -28,6 +28,14 @@ export interface Plan {
   input: JsonValue;
   /** Bound on activations per branch (Orloj's `Task.max_turns`); 0 means no bound (acyclic graphs only). */
   maxTurns: number;
+  /** `Task.retry`: attempts of the whole run (1 = no retry) and the pause between them. */
+  retry: { maxAttempts: number; backoffMs: number };
+  /**
+   * `Task.message_retry`: attempts of one agent activation that failed, with backoff
+   * (exponential from `backoffMs`, capped at `maxBackoffMs`). Failure types listed in
+   * `nonRetryable` are never retried. Orloj's defaults: attempts and backoff from `retry`.
+   */
+  messageRetry: { maxAttempts: number; backoffMs: number; maxBackoffMs: number; jitter: 'none' | 'full' | 'equal'; nonRetryable: string[] };
   /** Agents keyed by the name the system lists them under. */
   agents: Record<string, PlanAgent>;
   /** One node per agent: its outgoing edges and its join rule. */
@@ -74,6 +82,11 @@ export interface PlanEdge {
   to: string;
   condition: PlanCondition | null;
   labels: Record<string, string>;
+  /**
+   * Dynamic fan-out: a JSON path to an array in the upstream's (structured) output; the
+   * target runs once per element, in parallel, each receiving its element.
+   */
+  foreach: string | null;
 }
 
 export interface PlanCondition {
@@ -204,6 +217,10 @@ export interface PlanPolicy {
   maxModelCallsPerRun: number | null;
   onViolation: string | null;
   onBudgetExhausted: string | null;
+  /** Bound on supervisor delegation depth (a delegate delegating again is depth 2). */
+  maxChildDepth: number | null;
+  /** Bound on delegations (child runs) in one run, and on the width of one `foreach`. */
+  maxChildTasks: number | null;
 }
 
 export interface PlanToolPermission {

@@ -60,6 +60,8 @@ export interface RouteSpec {
   condition: PlanCondition | null;
   labels: Record<string, string>;
   policy: JsonObject;
+  /** `edges[i].foreach`: a JSON path to an array in the upstream output; null for a plain edge. */
+  foreach: string | null;
   /** Where the target is written (`next`, `edges[i].to`, or the `agents` entry of an implied chain). */
   path: ManifestPath;
 }

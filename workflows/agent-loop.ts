@@ -6,7 +6,8 @@
  * the agent declares, policy must allow it, and its arguments must fit its input schema.
  * A refused or invalid call goes back to the model as a tool error and is never executed.
  */
-import type { JsonValue, Plan, PlanAgent } from '../compiler/plan.ts';
+import type { JsonObject, JsonValue, Plan, PlanAgent } from '../compiler/plan.ts';
+import type { ChildLimits } from '../policies/limits.ts';
 import type { ChatMessage, ModelCallResult, ToolCall, ToolDeclaration } from '../activities/types.ts';
 import { checkModelCall, checkToolCall } from '../policies/gate.ts';
 import type { ToolCatalog } from './mcp-catalog.ts';
@@ -24,31 +25,72 @@ export interface ActivationContext {
   effects: Effects;
   ledger: UsageLedger;
   catalog: ToolCatalog;
+  /** Supervisor delegation: this activation's depth, the run's bounds, and its count of child runs. */
+  delegation: DelegationContext;
   /** Called when the activation starts a step or a tool, for progress reporting. */
   onStep(step: number, action: string): void;
   /** Called when a tool call finished, failed, or was refused before running. */
   onToolResult(tool: string, durationMs: number | null, error: string | null): void;
 }
 
+export interface DelegationContext {
+  /** 0 for an agent of the graph, 1 for a delegate, … */
+  depth: number;
+  limits: ChildLimits;
+  /** Child runs started so far in this run. */
+  used(): number;
+  /** Counts one more child run and returns its ordinal, for a deterministic child id. */
+  reserve(): number;
+}
+
 export interface ActivationOutcome {
   output: JsonValue;
   steps: number;
-  stoppedBy: 'answer' | 'max_steps' | 'tool_output';
+  stoppedBy: 'answer' | 'max_steps' | 'tool_output' | 'foreach';
 }
+
+/** The tool a supervisor calls to hand work to one of its delegates. */
+export const DELEGATE_TOOL_PREFIX = 'delegate--';
 
 /** A tool the agent may call, as the model sees it and as the gate checks it. */
 interface OfferedTool extends ToolDeclaration {
-  key: string;
+  /** Key into `plan.tools`, or null for a delegation. */
+  key: string | null;
   mcpToolName: string | null;
+  /** For a delegation tool: the agent it runs. */
+  delegate: string | null;
+}
+
+const DELEGATION_INPUT_SCHEMA = {
+  type: 'object',
+  properties: { task: { type: 'string', description: 'What the delegate should do, with everything it needs to know.' } },
+  required: ['task'],
+} as const;
+
+function delegateDescription(plan: Plan, delegate: string): string {
+  const agent = plan.agents[delegate];
+  const about = agent?.description || agent?.prompt.split('\n').find((line) => line.trim().length > 0)?.trim() || delegate;
+  return `Delegate a task to ${delegate}, which returns its answer. ${about}`;
 }
 
 async function offeredTools(context: ActivationContext, agent: PlanAgent): Promise<OfferedTool[]> {
-  return Promise.all(
+  const tools: OfferedTool[] = await Promise.all(
     agent.tools.map(async (key) => {
       const { description, inputSchema, mcpToolName } = await context.catalog.describe(key, context.agentName);
-      return { key, name: context.plan.tools[key]!.name, description, inputSchema, mcpToolName };
+      return { key, name: context.plan.tools[key]!.name, description, inputSchema, mcpToolName, delegate: null };
     })
   );
+  for (const delegate of context.plan.graph[context.agentName]?.delegates ?? []) {
+    tools.push({
+      key: null,
+      name: `${DELEGATE_TOOL_PREFIX}${delegate}`,
+      description: delegateDescription(context.plan, delegate),
+      inputSchema: structuredClone(DELEGATION_INPUT_SCHEMA) as unknown as JsonObject,
+      mcpToolName: null,
+      delegate,
+    });
+  }
+  return tools;
 }
 
 /** Structured output arrives as JSON text; keep it as JSON so conditions and joins can read it. */
@@ -125,16 +167,19 @@ async function runToolCall(
       available: tools.map((t) => t.name),
     });
   }
-  const decision = checkToolCall(plan, agentName, tool.key);
-  if (!decision.allowed) throw new RunFailure(decision.code, decision.reason, agentName);
+  if (tool.key !== null) {
+    const decision = checkToolCall(plan, agentName, tool.key);
+    if (!decision.allowed) throw new RunFailure(decision.code, decision.reason, agentName);
+  }
 
   const issues = validateArguments(call.input, tool.inputSchema);
   if (issues.length > 0) {
     context.onToolResult(call.name, null, 'INVALID_ARGUMENTS');
     return toolError(call, { error: 'INVALID_ARGUMENTS', message: `arguments do not match the input schema of ${call.name}`, issues: issues.map((i) => ({ ...i })) });
   }
+  if (tool.delegate !== null) return runDelegation(context, tool.delegate, call);
 
-  const declared = plan.tools[tool.key]!;
+  const declared = plan.tools[tool.key!]!;
   // MCP tools are called by the name their server gave them, as discovery found it.
   const planTool = declared.mcp && tool.mcpToolName ? { ...declared, mcp: { ...declared.mcp, tool: tool.mcpToolName } } : declared;
   const mcpServer = planTool.mcp ? (plan.mcpServers[planTool.mcp.server] ?? null) : null;
@@ -151,6 +196,36 @@ async function runToolCall(
     if (!(error instanceof CallFailure)) throw error;
     // The tool failed for good (its retries are spent): the model hears about it and decides.
     context.ledger.recordToolCall(agentName, true);
+    context.onToolResult(call.name, null, error.type);
+    return toolError(call, { error: error.type, message: error.message });
+  }
+}
+
+/** A supervisor's delegation: the delegate runs as a child workflow; its answer is the tool result. */
+async function runDelegation(context: ActivationContext, delegate: string, call: ToolCall): Promise<ChatMessage> {
+  const { agentName, delegation } = context;
+  const depth = delegation.depth + 1;
+  if (depth > delegation.limits.maxDepth || delegation.used() >= delegation.limits.maxChildTasks) {
+    context.onToolResult(call.name, null, 'DELEGATION_LIMIT');
+    return toolError(call, {
+      error: 'DELEGATION_LIMIT',
+      message: `delegation refused: depth ${depth} of at most ${delegation.limits.maxDepth}, ${delegation.used()} of at most ${delegation.limits.maxChildTasks} child runs`,
+    });
+  }
+  const ordinal = delegation.reserve();
+  const input = call.input;
+  const task = input !== null && typeof input === 'object' && !Array.isArray(input) && 'task' in input ? input.task! : input;
+  context.onStep(0, `delegating to ${delegate}`);
+  try {
+    const result = await context.effects.delegate(
+      { plan: context.plan, agent: delegate, task, supervisor: agentName, depth },
+      { summary: `${agentName} · delegate ${delegate}`, childId: `${delegate}-${ordinal}` }
+    );
+    context.ledger.merge(result.usage);
+    context.onToolResult(call.name, null, null);
+    return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: false };
+  } catch (error) {
+    if (!(error instanceof CallFailure)) throw error;
     context.onToolResult(call.name, null, error.type);
     return toolError(call, { error: error.type, message: error.message });
   }

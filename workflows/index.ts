@@ -3,4 +3,4 @@
  * must stay deterministic: no Node built-ins, no I/O, no clocks, no `ai`, `yaml` or MCP.
  * Activities are referenced by type only.
  */
-export { orchRun, progressQuery } from './orch-run.ts';
+export { orchDelegate, orchRun, progressQuery } from './orch-run.ts';

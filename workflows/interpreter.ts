@@ -1,71 +1,113 @@
 /**
  * The graph walk: a pure function from a Plan and an input to a RunResult, over the Effects
  * port. Message-driven like Orloj: an agent runs when its inbox is ready (entry agents at
- * start; a join once enough predecessors delivered), then hands its output along every
- * firing edge. Independent activations run concurrently, so fan-out is parallel.
+ * start; a join once enough predecessors reported), then reports along each outgoing edge:
+ * its output where the edge fires, "not taken" where it does not, its failure if it failed.
+ * Independent activations run concurrently, so fan-out is parallel.
+ *
+ * Semantics, exactly:
+ * - A node joins its forward predecessors (wait_for_all, or quorum); a loop comes back to
+ *   it through back edges, which form a join of their own. Nodes nobody will reach (every
+ *   predecessor did not take its edge) pass "not taken" on, so joins never wait for them.
+ * - A branch ends when its turn (activations along it, start included) reaches maxTurns.
+ * - A failed activation is retried per `messageRetry`; then the successor's `on_failure`
+ *   decides: dead-letter the run, skip the branch, or continue with a partial join.
+ * - `foreach` edges start one activation per element of a JSON array, in parallel up to a
+ *   width limit; their outputs travel on together, in element order.
  */
-import type { JsonValue, Plan, PlanJoin } from '../compiler/plan.ts';
-import { runActivation } from './agent-loop.ts';
-import { firingEdges } from './edge-conditions.ts';
-import { renderInbox, type InboxMessage } from './inbox.ts';
-import { RunFailure } from './run-failure.ts';
-import type { ActivationRecord, Effects, RunProgress, RunResult } from './types.ts';
-import { UsageLedger } from './usage-ledger.ts';
+import type { JsonValue, Plan, PlanEdge } from '../compiler/plan.ts';
+import { childLimits } from '../policies/limits.ts';
+import { runActivation, type ActivationOutcome } from './agent-loop.ts';
+import { firingEdges, readJsonPath } from './edge-conditions.ts';
+import { edgeKey, graphShape, type GraphShape } from './graph-shape.ts';
+import { renderInbox } from './inbox.ts';
+import { reportToJoin, type Arrival, type JoinRound, type Report } from './join-state.ts';
 import { ToolCatalog } from './mcp-catalog.ts';
+import { CallFailure, RunFailure } from './run-failure.ts';
+import type {
+  ActivationRecord,
+  Effects,
+  LateArrival,
+  PendingActivation,
+  RunCheckpoint,
+  RunProgress,
+  RunResult,
+} from './types.ts';
+import { UsageLedger } from './usage-ledger.ts';
 
-interface Arrival extends InboxMessage {
-  turn: number;
-}
+export { requiredArrivals } from './join-state.ts';
 
-/** Predecessors of every agent, from the plan's edges. */
-function predecessorsOf(plan: Plan): Map<string, Set<string>> {
-  const predecessors = new Map<string, Set<string>>();
-  for (const [from, node] of Object.entries(plan.graph)) {
-    for (const edge of node.edges) {
-      const set = predecessors.get(edge.to) ?? new Set<string>();
-      set.add(from);
-      predecessors.set(edge.to, set);
-    }
+/** Outputs longer than this (as JSON) are kept as a preview in activation records. */
+const RECORD_OUTPUT_LIMIT = 2_000;
+/** Failure types no activation retry can fix: the run fails closed. */
+const NEVER_RETRIED = new Set(['POLICY_DENIED', 'TOOL_NOT_FOUND', 'AGENT_NOT_FOUND', 'PLAN_VERSION_UNSUPPORTED']);
+
+/** The run stopped at a quiet point to continue as new; this is where it goes on. */
+export class CheckpointReached {
+  readonly checkpoint: RunCheckpoint;
+  constructor(checkpoint: RunCheckpoint) {
+    this.checkpoint = checkpoint;
   }
-  return predecessors;
 }
 
-/** Arrivals a node needs before it runs (Orloj's formula for quorum; all predecessors otherwise). */
-export function requiredArrivals(join: PlanJoin | null, predecessorCount: number): number {
-  if (predecessorCount <= 1) return 1;
-  if (!join || join.mode === 'wait_for_all') return predecessorCount;
-  const byPercent = Math.ceil((predecessorCount * join.quorumPercent) / 100);
-  const required = Math.max(join.quorumCount, byPercent);
-  if (required <= 0) return predecessorCount;
-  return Math.min(Math.max(required, 1), predecessorCount);
+function failureType(error: unknown): { type: string; message: string; retryable: boolean } {
+  if (error instanceof RunFailure) return { type: error.code, message: error.message, retryable: !NEVER_RETRIED.has(error.code) };
+  if (error instanceof CallFailure) return { type: error.type, message: error.message, retryable: !error.nonRetryable };
+  return { type: 'AGENT_FAILED', message: error instanceof Error ? error.message : String(error), retryable: true };
+}
+
+function recordOutput(output: JsonValue): { output: JsonValue; outputTruncated?: boolean } {
+  const text = typeof output === 'string' ? output : JSON.stringify(output);
+  if (text.length <= RECORD_OUTPUT_LIMIT) return { output };
+  return { output: `${text.slice(0, RECORD_OUTPUT_LIMIT)}…`, outputTruncated: true };
 }
 
 export class PlanInterpreter {
-  readonly ledger = new UsageLedger();
-  readonly activations: ActivationRecord[] = [];
+  readonly ledger: UsageLedger;
+  readonly activations: ActivationRecord[];
   readonly progress: RunProgress;
+  readonly lateArrivals: LateArrival[];
   private readonly plan: Plan;
   private readonly input: JsonValue;
   private readonly effects: Effects;
-  private readonly predecessors: Map<string, Set<string>>;
-  private readonly pendingArrivals = new Map<string, Map<string, Arrival>>();
-  private readonly activationCounts = new Map<string, number>();
-  private readonly inFlight: Promise<void>[] = [];
-  private readonly leaves: { agent: string; output: JsonValue }[] = [];
-  private failure: RunFailure | null = null;
+  private readonly shape: GraphShape;
   private readonly catalog: ToolCatalog;
+  private readonly joins: Record<string, JoinRound[]>;
+  private readonly activationCounts: Record<string, number>;
+  private readonly leaves: Array<{ agent: string; output: JsonValue }>;
+  private readonly inFlight: Promise<void>[] = [];
+  private readonly deferred: PendingActivation[] = [];
+  private readonly resume: RunCheckpoint | undefined;
+  private failure: RunFailure | null = null;
+  private delegations: number;
+  readonly runAttempt: number;
+  readonly continuedAsNew: number;
 
-  constructor(plan: Plan, input: JsonValue, effects: Effects) {
+  /** Delegation depth of this run: 0 for a run of the system, 1 for a delegate's child run, … */
+  private readonly depth: number;
+
+  constructor(plan: Plan, input: JsonValue, effects: Effects, resume?: RunCheckpoint, options: { depth?: number } = {}) {
+    this.depth = options.depth ?? 0;
     this.plan = plan;
     this.input = input;
     this.effects = effects;
-    this.predecessors = predecessorsOf(plan);
+    this.resume = resume;
+    this.shape = graphShape(plan);
     this.catalog = new ToolCatalog(plan, effects);
+    this.ledger = new UsageLedger(resume?.usage);
+    this.activations = resume ? [...resume.activations] : [];
+    this.lateArrivals = resume ? [...resume.lateArrivals] : [];
+    this.joins = resume ? structuredClone(resume.joins) : {};
+    this.activationCounts = resume ? { ...resume.activationCounts } : {};
+    this.leaves = resume ? [...resume.leaves] : [];
+    this.delegations = resume?.delegations ?? 0;
+    this.runAttempt = resume?.runAttempt ?? 1;
+    this.continuedAsNew = resume?.continuedAsNew ?? 0;
     this.progress = { phase: 'running', agents: {}, usage: this.ledger.total };
     for (const agent of Object.keys(plan.agents)) {
       this.progress.agents[agent] = {
         phase: 'waiting',
-        activations: 0,
+        activations: this.activationCounts[agent] ?? 0,
         step: 0,
         lastAction: null,
         lastTool: null,
@@ -74,92 +116,280 @@ export class PlanInterpreter {
     }
   }
 
+  /** Runs to the end, or throws CheckpointReached at a quiet point when asked to continue as new. */
   async run(): Promise<RunResult> {
-    for (const agent of this.plan.entryAgents) this.launch(agent, [], 1);
+    if (this.resume) for (const pending of this.resume.pending) this.launch(pending);
+    else for (const agent of this.plan.entryAgents) this.launch({ agent, inbox: [], turn: 1, partialFrom: [] });
     // Activations launch others as they finish; drain until nothing is left in flight.
     while (this.inFlight.length > 0) await Promise.all(this.inFlight.splice(0));
-    this.progress.phase = this.failure ? 'failed' : 'succeeded';
+    if (this.failure) {
+      this.progress.phase = 'failed';
+      this.report();
+      throw this.failure;
+    }
+    if (this.deferred.length > 0) throw new CheckpointReached(this.checkpoint());
+    this.progress.phase = 'succeeded';
     this.report();
-    if (this.failure) throw this.failure;
-    return { output: this.finalOutput(), usage: this.ledger.snapshot(), activations: this.activations };
+    return {
+      output: this.finalOutput(),
+      usage: this.ledger.snapshot(),
+      activations: this.activations,
+      lateArrivals: this.lateArrivals,
+      turnLimitReached: this.activations.some((a) => a.turnLimitReached),
+      executions: this.continuedAsNew + 1,
+      runAttempts: this.runAttempt,
+    };
+  }
+
+  private checkpoint(): RunCheckpoint {
+    return {
+      runAttempt: this.runAttempt,
+      pending: this.deferred,
+      joins: this.joins,
+      activationCounts: this.activationCounts,
+      usage: this.ledger.snapshot(),
+      activations: this.activations,
+      leaves: this.leaves,
+      lateArrivals: this.lateArrivals,
+      delegations: this.delegations,
+      continuedAsNew: this.continuedAsNew + 1,
+    };
   }
 
   private report(): void {
     this.effects.onProgress?.(this.progress);
   }
 
-  private launch(agent: string, inbox: Arrival[], turn: number): void {
-    if (this.failure) return;
-    this.inFlight.push(
-      this.activate(agent, inbox, turn).catch((error: unknown) => {
-        this.failure ??=
-          error instanceof RunFailure
-            ? error
-            : new RunFailure('AGENT_FAILED', `agent ${agent} failed`, agent, { cause: error });
-        const state = this.progress.agents[agent];
-        if (state) state.phase = 'failed';
-        this.report();
-      })
-    );
+  private fail(failure: RunFailure): void {
+    this.failure ??= failure;
   }
 
-  private async activate(agent: string, inbox: Arrival[], turn: number): Promise<void> {
-    const activation = (this.activationCounts.get(agent) ?? 0) + 1;
-    this.activationCounts.set(agent, activation);
-    const state = this.progress.agents[agent]!;
-    state.phase = 'running';
-    state.activations = activation;
-    this.report();
+  private launch(pending: PendingActivation): void {
+    if (this.failure) return;
+    // At a quiet point the run continues as new: what would start now starts there instead.
+    if (this.deferred.length > 0 || this.effects.shouldContinueAsNew?.()) {
+      this.deferred.push(pending);
+      return;
+    }
+    this.inFlight.push(this.activate(pending));
+  }
 
-    const outcome = await runActivation({
-      plan: this.plan,
-      agentName: agent,
-      activation,
-      inbox: renderInbox(this.input, inbox),
-      effects: this.effects,
-      ledger: this.ledger,
-      catalog: this.catalog,
-      onStep: (step, action) => {
-        state.step = step;
-        state.lastAction = action;
-        this.report();
-      },
-      onToolResult: (name, durationMs, error) => {
-        state.lastTool = { name, durationMs, error };
-        this.report();
-      },
+  /** One activation with its retries; then its report along every outgoing edge. */
+  private async activate(pending: PendingActivation): Promise<void> {
+    const result = await this.withRetries(pending);
+    if (this.failure) return;
+    if (result.ok) this.record(pending, result.activation, result.attempts, result.outcome);
+    else this.branchFailed(pending.agent, result.type, result.message, result.retryable, result.attempts, result.error);
+  }
+
+  /** A delegate's child run: one activation of `agent` (with its retries), no graph around it. */
+  async runSingle(agent: string): Promise<{ output: JsonValue; activations: ActivationRecord[] }> {
+    const pending: PendingActivation = { agent, inbox: [], turn: 1, partialFrom: [] };
+    const result = await this.withRetries(pending);
+    if (!result.ok) throw new RunFailure(result.type, result.message, agent, { cause: result.error, deadLettered: result.retryable });
+    this.activations.push({
+      agent,
+      activation: result.activation,
+      from: [],
+      ...recordOutput(result.outcome.output),
+      steps: result.outcome.steps,
+      stoppedBy: result.outcome.stoppedBy,
+      turnLimitReached: false,
+      turn: 1,
+      attempts: result.attempts,
     });
+    return { output: result.outcome.output, activations: this.activations };
+  }
 
+  /** Runs an activation, retrying it per `Task.message_retry` with exponential backoff. */
+  private async withRetries(pending: PendingActivation): Promise<
+    | { ok: true; outcome: ActivationOutcome; activation: number; attempts: number }
+    | { ok: false; type: string; message: string; retryable: boolean; attempts: number; error: unknown }
+  > {
+    const { agent } = pending;
+    const state = this.progress.agents[agent]!;
+    const retry = this.plan.messageRetry;
+    for (let attempt = 1; ; attempt++) {
+      const activation = (this.activationCounts[agent] ?? 0) + 1;
+      this.activationCounts[agent] = activation;
+      state.phase = 'running';
+      state.activations = activation;
+      this.report();
+      try {
+        const outcome = await this.runOnce(agent, activation, pending);
+        state.phase = 'done';
+        return { ok: true, outcome, activation, attempts: attempt };
+      } catch (error) {
+        const { type, message, retryable } = failureType(error);
+        const again = !this.failure && retryable && !retry.nonRetryable.includes(type) && attempt < Math.max(retry.maxAttempts, 1);
+        if (!again) {
+          state.phase = 'failed';
+          this.report();
+          return { ok: false, type, message, retryable, attempts: attempt, error };
+        }
+        state.lastAction = `retrying after ${type}`;
+        this.report();
+        await this.effects.sleep(Math.min(retry.backoffMs * 2 ** (attempt - 1), retry.maxBackoffMs));
+      }
+    }
+  }
+
+  private runOnce(agent: string, activation: number, pending: PendingActivation): Promise<ActivationOutcome> {
+    const state = this.progress.agents[agent]!;
+    const inboxNote = pending.partialFrom.length > 0 ? { partialFrom: pending.partialFrom } : {};
+    const run = () =>
+      runActivation({
+        plan: this.plan,
+        agentName: agent,
+        activation,
+        inbox: renderInbox(this.input, pending.inbox, inboxNote),
+        effects: this.effects,
+        ledger: this.ledger,
+        catalog: this.catalog,
+        delegation: {
+          depth: this.depth,
+          limits: childLimits(this.plan, agent),
+          used: () => this.delegations,
+          reserve: () => ++this.delegations,
+        },
+        onStep: (step, action) => {
+          state.step = step;
+          state.lastAction = action;
+          this.report();
+        },
+        onToolResult: (name, durationMs, error) => {
+          state.lastTool = { name, durationMs, error };
+          this.report();
+        },
+      });
+    const timeoutMs = this.plan.agents[agent]?.timeoutMs ?? null;
+    return timeoutMs === null ? run() : this.effects.withTimeout(timeoutMs, run);
+  }
+
+  private record(pending: PendingActivation, activation: number, attempts: number, outcome: ActivationOutcome): void {
+    const { agent, turn } = pending;
     const turnLimitReached = this.plan.maxTurns > 0 && turn >= this.plan.maxTurns;
     this.activations.push({
       agent,
       activation,
-      from: inbox.map((m) => m.from),
-      output: outcome.output,
+      from: pending.inbox.map((m) => m.from),
+      ...recordOutput(outcome.output),
       steps: outcome.steps,
       stoppedBy: outcome.stoppedBy,
       turnLimitReached,
+      turn,
+      attempts,
+      ...(pending.partialFrom.length > 0 ? { partialFrom: pending.partialFrom } : {}),
     });
-    state.phase = 'done';
     this.report();
-
-    const edges = turnLimitReached ? [] : firingEdges(this.plan.graph[agent]?.edges ?? [], outcome.output);
-    if (edges.length === 0) this.leaves.push({ agent, output: outcome.output });
-    for (const edge of edges) this.deliver(edge.to, { from: agent, output: outcome.output, turn });
+    const edges = this.plan.graph[agent]?.edges ?? [];
+    // At the turn limit the branch ends here, successfully: nothing is handed on.
+    const firing = turnLimitReached ? [] : firingEdges(edges, outcome.output);
+    if (firing.length === 0) this.leaves.push({ agent, output: outcome.output });
+    for (const edge of edges) {
+      if (!firing.includes(edge)) this.deliver(agent, edge, { kind: 'not-taken', from: agent });
+      else if (edge.foreach !== null) this.fanOut(agent, edge, outcome.output, turn);
+      else this.deliver(agent, edge, { kind: 'arrived', arrival: { from: agent, output: outcome.output, turn } });
+    }
   }
 
-  private deliver(target: string, arrival: Arrival): void {
-    const predecessorCount = this.predecessors.get(target)?.size ?? 0;
-    const required = requiredArrivals(this.plan.graph[target]?.join ?? null, predecessorCount);
-    const pending = this.pendingArrivals.get(target) ?? new Map<string, Arrival>();
-    pending.set(arrival.from, arrival);
-    if (pending.size < required) {
-      this.pendingArrivals.set(target, pending);
+  /** A failed branch: the successors' `on_failure` says whether the run goes on without it. */
+  private branchFailed(agent: string, type: string, message: string, retryable: boolean, attempts: number, cause: unknown): void {
+    const edges = this.plan.graph[agent]?.edges ?? [];
+    const tolerated =
+      retryable &&
+      edges.length > 0 &&
+      edges.every((edge) => (this.plan.graph[edge.to]?.join?.onFailure ?? 'deadletter') !== 'deadletter');
+    if (!tolerated) {
+      const spent = attempts > 1 ? ` after ${attempts} attempts` : '';
+      this.fail(new RunFailure(type, `${message}${spent}`, agent, { cause, deadLettered: retryable }));
       return;
     }
-    this.pendingArrivals.delete(target);
-    const arrivals = [...pending.values()];
-    this.launch(target, arrivals, Math.max(...arrivals.map((a) => a.turn)) + 1);
+    for (const edge of edges) this.deliver(agent, edge, { kind: 'failed', from: agent, type, message });
+  }
+
+  /** Reports to the join of `edge.to` that `edge` belongs to, and acts on its decision. */
+  private deliver(from: string, edge: PlanEdge, report: Report): void {
+    if (this.failure) return;
+    const target = edge.to;
+    const back = this.shape.backEdges.has(edgeKey(from, target));
+    const group = back ? this.shape.backPredecessors : this.shape.forwardPredecessors;
+    const predecessors = group.get(target)?.length ?? 1;
+    const key = `${target}:${back ? 'back' : 'forward'}`;
+    const rounds = (this.joins[key] ??= []);
+    const join = this.plan.graph[target]?.join ?? null;
+    const decision = reportToJoin(rounds, report, predecessors, join);
+    if (rounds.length === 0) delete this.joins[key];
+    switch (decision.kind) {
+      case 'fire': {
+        const partialFrom = decision.failed.map((f) => f.from);
+        if (partialFrom.length > 0 && join?.onFailure !== 'continue_partial') partialFrom.length = 0;
+        const turn = Math.max(...decision.arrivals.map((a) => a.turn)) + 1;
+        this.launch({ agent: target, inbox: decision.arrivals, turn, partialFrom });
+        return;
+      }
+      case 'dead':
+        // Nobody reached this node: pass that on, so joins downstream do not wait for it.
+        // Back edges only report, so a loop of nothing ends instead of going round.
+        if (!back) for (const next of this.plan.graph[target]?.edges ?? []) this.deliver(target, next, { kind: 'not-taken', from: target });
+        return;
+      case 'late':
+        this.lateArrivals.push({ agent: target, from: decision.from, outcome: report.kind });
+        return;
+      case 'wait':
+        return;
+    }
+  }
+
+  /** `foreach`: one activation of the target per array element, at most `width` at a time. */
+  private fanOut(from: string, edge: PlanEdge, output: JsonValue, turn: number): void {
+    const target = edge.to;
+    this.inFlight.push(
+      (async () => {
+        const items = readJsonPath(parseIfText(output), edge.foreach!);
+        if (!Array.isArray(items)) {
+          this.branchFailed(target, 'FOREACH_NOT_ARRAY', `foreach ${edge.foreach} on the output of ${from} is not an array`, false, 1, null);
+          return;
+        }
+        const width = childLimits(this.plan, target).foreachWidth;
+        const outputs: JsonValue[] = new Array(items.length);
+        let next = 0;
+        const worker = async (): Promise<void> => {
+          while (next < items.length && !this.failure) {
+            const index = next++;
+            const inbox: Arrival[] = [{ from: `${from} (item ${index + 1} of ${items.length})`, output: items[index]!, turn }];
+            const activation = (this.activationCounts[target] ?? 0) + 1;
+            this.activationCounts[target] = activation;
+            const outcome = await this.runOnce(target, activation, { agent: target, inbox, turn: turn + 1, partialFrom: [] });
+            outputs[index] = outcome.output;
+            this.activations.push({
+              agent: target,
+              activation,
+              from: [from],
+              ...recordOutput(outcome.output),
+              steps: outcome.steps,
+              stoppedBy: outcome.stoppedBy,
+              turnLimitReached: false,
+              turn: turn + 1,
+              attempts: 1,
+            });
+          }
+        };
+        try {
+          await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+        } catch (error) {
+          const { type, message, retryable } = failureType(error);
+          this.branchFailed(target, type, message, retryable, 1, error);
+          return;
+        }
+        this.progress.agents[target]!.phase = 'done';
+        this.record({ agent: target, inbox: [{ from, output, turn }], turn: turn + 1, partialFrom: [] }, this.activationCounts[target]!, 1, {
+          output: outputs,
+          steps: 0,
+          stoppedBy: 'foreach',
+        });
+      })()
+    );
   }
 
   /** One leaf agent: its last output. Several: an object keyed by agent, in completion order. */
@@ -169,6 +399,15 @@ export class PlanInterpreter {
     const agents = Object.keys(byAgent);
     if (agents.length === 1) return byAgent[agents[0]!]!;
     return byAgent;
+  }
+}
+
+function parseIfText(output: JsonValue): JsonValue {
+  if (typeof output !== 'string') return output;
+  try {
+    return JSON.parse(output) as JsonValue;
+  } catch {
+    return output;
   }
 }
 

@@ -6,20 +6,36 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
   TimeoutFailure,
+  continueAsNew,
   defineQuery,
+  executeChild,
   isCancellation,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { OrchActivities, ToolCallRequest } from '../activities/types.ts';
 import { PLAN_SCHEMA_VERSION, type PlanMcpServer } from '../compiler/plan.ts';
-import { PlanInterpreter } from './interpreter.ts';
+import { CheckpointReached, PlanInterpreter } from './interpreter.ts';
+import { withPlanDefaults } from './plan-defaults.ts';
 import { CallFailure, RunFailure } from './run-failure.ts';
 import { renderProgressMarkdown } from './progress-details.ts';
 import { emptyTotals } from './usage-ledger.ts';
-import type { Effects, RunFailureDetails, RunInput, RunProgress, RunResult } from './types.ts';
+import type {
+  DelegationRequest,
+  DelegationResult,
+  Effects,
+  RunCheckpoint,
+  RunFailureDetails,
+  RunInput,
+  RunProgress,
+  RunResult,
+} from './types.ts';
 
 /** Live progress of a run: agents, steps, tokens. Queries add nothing to history. */
 export const progressQuery = defineQuery<RunProgress>('progress');
@@ -36,12 +52,12 @@ const activities = proxyActivities<OrchActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
-function temporalEffects(onProgress: (progress: RunProgress) => void): Effects {
+function temporalEffects(onProgress: (progress: RunProgress) => void, continueAsNewAfterEvents: number | undefined): Effects {
   return {
     callModel: (request, options) =>
-      activities.callModel.executeWithOptions({ summary: options.summary, heartbeatTimeout: HEARTBEAT_TIMEOUT }, [
-        request,
-      ]),
+      activities.callModel
+        .executeWithOptions({ summary: options.summary, heartbeatTimeout: HEARTBEAT_TIMEOUT }, [request])
+        .catch(asCallFailure),
     callTool: (request, options) =>
       activities.callTool
         .executeWithOptions(
@@ -65,7 +81,30 @@ function temporalEffects(onProgress: (progress: RunProgress) => void): Effects {
             retry: reconnectPolicy(request.server.reconnect),
           },
           [request]
-        ),
+        )
+        .catch(asCallFailure),
+    delegate: (request, options) =>
+      executeChild(orchDelegate, {
+        args: [request],
+        workflowId: `${workflowInfo().workflowId}/${options.childId}`,
+        staticSummary: options.summary,
+      }).catch(asDelegationFailure),
+    sleep: (ms) => sleep(ms),
+    withTimeout: async (ms, fn) => {
+      try {
+        return await CancellationScope.withTimeout(ms, fn);
+      } catch (error) {
+        // Cancelled by our timer, not by a cancellation of the run itself: a timeout.
+        if (isCancellation(error) && !CancellationScope.current().consideredCancelled) {
+          throw new CallFailure('AGENT_TIMEOUT', `the activation did not finish within ${ms} ms (limits.timeout)`);
+        }
+        throw error;
+      }
+    },
+    shouldContinueAsNew: () => {
+      const info = workflowInfo();
+      return info.continueAsNewSuggested || (continueAsNewAfterEvents !== undefined && info.historyLength >= continueAsNewAfterEvents);
+    },
     onProgress,
   };
 }
@@ -99,28 +138,38 @@ function asCallFailure(error: unknown): never {
   if (error instanceof ActivityFailure && !isCancellation(error)) {
     const cause = error.cause;
     const type =
-      cause instanceof ApplicationFailure ? (cause.type ?? 'ACTIVITY_FAILED') : cause instanceof TimeoutFailure ? 'TOOL_TIMEOUT' : 'ACTIVITY_FAILED';
+      cause instanceof ApplicationFailure ? (cause.type ?? 'ACTIVITY_FAILED') : cause instanceof TimeoutFailure ? 'CALL_TIMEOUT' : 'ACTIVITY_FAILED';
+    const nonRetryable = cause instanceof ApplicationFailure && cause.nonRetryable === true;
+    throw new CallFailure(type, cause?.message ?? error.message, { cause: error, nonRetryable });
+  }
+  throw error;
+}
+
+/** A delegate's child run that failed becomes a CallFailure: the supervisor hears about it. */
+function asDelegationFailure(error: unknown): never {
+  if (error instanceof ChildWorkflowFailure && !isCancellation(error)) {
+    const cause = error.cause;
+    const type = cause instanceof ApplicationFailure ? (cause.type ?? 'DELEGATION_FAILED') : 'DELEGATION_FAILED';
     throw new CallFailure(type, cause?.message ?? error.message, { cause: error });
   }
   throw error;
 }
 
-/** The failure type and message a caller sees: the activity's own type when an activity failed. */
-function describeFailure(failure: RunFailure): { type: string; message: string } {
-  const prefix = failure.agent ? `agent ${failure.agent}: ` : '';
-  const cause = failure.cause;
-  if (cause instanceof ActivityFailure && cause.cause instanceof ApplicationFailure) {
-    return { type: cause.cause.type ?? 'ACTIVITY_FAILED', message: `${prefix}${cause.cause.message}` };
-  }
-  if (cause instanceof ActivityFailure) {
-    return { type: 'ACTIVITY_FAILED', message: `${prefix}${cause.cause?.message ?? cause.message}` };
-  }
-  return { type: failure.code, message: `${prefix}${failure.message}` };
+function failureDetails(failure: RunFailure, interpreter: PlanInterpreter): RunFailureDetails {
+  return {
+    agent: failure.agent,
+    deadLettered: failure.deadLettered,
+    runAttempts: interpreter.runAttempt,
+    usage: interpreter.ledger.snapshot(),
+    activations: interpreter.activations,
+  };
 }
 
-/** Interprets a compiled Plan. One workflow type runs every agent system. */
-export async function orchRun(runInput: RunInput): Promise<RunResult> {
-  const { plan } = runInput;
+function asRunFailure(error: unknown): RunFailure {
+  return error instanceof RunFailure ? error : new RunFailure('RUN_FAILED', String(error), null, { cause: error });
+}
+
+function checkPlanVersion(plan: RunInput['plan']): void {
   if (plan?.schemaVersion !== PLAN_SCHEMA_VERSION) {
     // A plan from a newer (or older) compiler than this worker understands: refuse, never guess.
     throw ApplicationFailure.create({
@@ -129,25 +178,93 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
       nonRetryable: true,
     });
   }
+}
+
+/** The state a retry of the whole run (`Task.retry`) starts from: fresh graph, same ledger and records. */
+function retryCheckpoint(plan: RunInput['plan'], interpreter: PlanInterpreter, previous: RunCheckpoint | undefined): RunCheckpoint {
+  return {
+    runAttempt: interpreter.runAttempt + 1,
+    pending: plan.entryAgents.map((agent) => ({ agent, inbox: [], turn: 1, partialFrom: [] })),
+    joins: {},
+    activationCounts: {},
+    usage: interpreter.ledger.snapshot(),
+    activations: interpreter.activations,
+    leaves: [],
+    lateArrivals: interpreter.lateArrivals,
+    delegations: 0,
+    continuedAsNew: previous?.continuedAsNew ?? interpreter.continuedAsNew,
+  };
+}
+
+/** Interprets a compiled Plan. One workflow type runs every agent system. */
+export async function orchRun(runInput: RunInput): Promise<RunResult> {
+  checkPlanVersion(runInput.plan);
+  const plan = withPlanDefaults(runInput.plan);
   const input = runInput.input !== undefined ? runInput.input : plan.input;
+  let progress: RunProgress | null = null;
+  setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyTotals() });
+  const effects = temporalEffects(
+    (next) => {
+      progress = next;
+      setCurrentDetails(renderProgressMarkdown(plan, next));
+    },
+    runInput.continueAsNewAfterEvents
+  );
+  let resume = runInput.resume;
+  for (;;) {
+    const interpreter = new PlanInterpreter(plan, input, effects, resume);
+    try {
+      return await interpreter.run();
+    } catch (error) {
+      if (error instanceof CheckpointReached) {
+        // History is getting long: go on in a fresh execution with the run's state.
+        return await continueAsNew<typeof orchRun>({ ...runInput, resume: error.checkpoint });
+      }
+      if (isCancellation(error)) throw error;
+      const failure = asRunFailure(error);
+      const attemptsLeft = interpreter.runAttempt < Math.max(plan.retry.maxAttempts, 1);
+      if (failure.deadLettered && attemptsLeft) {
+        // Task.retry: the whole run again after its backoff, the ledger carried over.
+        await sleep(plan.retry.backoffMs * 2 ** (interpreter.runAttempt - 1));
+        resume = retryCheckpoint(plan, interpreter, resume);
+        continue;
+      }
+      const prefix = failure.agent ? `agent ${failure.agent}: ` : '';
+      const attempts = interpreter.runAttempt > 1 ? ` (run attempt ${interpreter.runAttempt} of ${plan.retry.maxAttempts})` : '';
+      throw ApplicationFailure.create({
+        type: failure.code,
+        message: `${prefix}${failure.message}${attempts}`,
+        nonRetryable: true,
+        details: [failureDetails(failure, interpreter)],
+      });
+    }
+  }
+}
+
+/**
+ * A delegate's child run: one activation of the delegate agent on the supervisor's task,
+ * as its own workflow so the Web UI shows the tree. Its usage goes back to the supervisor.
+ */
+export async function orchDelegate(request: DelegationRequest): Promise<DelegationResult> {
+  checkPlanVersion(request.plan);
+  const plan = withPlanDefaults(request.plan);
   let progress: RunProgress | null = null;
   setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyTotals() });
   const effects = temporalEffects((next) => {
     progress = next;
-    setCurrentDetails(renderProgressMarkdown(plan, next));
-  });
-  const interpreter = new PlanInterpreter(plan, input, effects);
+  }, undefined);
+  const interpreter = new PlanInterpreter(plan, request.task, effects, undefined, { depth: request.depth });
   try {
-    return await interpreter.run();
+    const { output, activations } = await interpreter.runSingle(request.agent);
+    return { output, usage: interpreter.ledger.snapshot(), activations };
   } catch (error) {
-    const failure =
-      error instanceof RunFailure ? error : new RunFailure('RUN_FAILED', String(error), null, { cause: error });
-    const { type, message } = describeFailure(failure);
-    const details: RunFailureDetails = {
-      agent: failure.agent,
-      usage: interpreter.ledger.snapshot(),
-      activations: interpreter.activations,
-    };
-    throw ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
+    if (isCancellation(error)) throw error;
+    const failure = asRunFailure(error);
+    throw ApplicationFailure.create({
+      type: failure.code,
+      message: `delegate ${request.agent}: ${failure.message}`,
+      nonRetryable: true,
+      details: [failureDetails(failure, interpreter)],
+    });
   }
 }

@@ -1,30 +1,38 @@
 /**
- * A run-ending failure raised by the interpreter. The Temporal glue turns it into a
- * non-retryable ApplicationFailure whose `type` is `code`.
+ * Failures inside the interpreter. Pure classes: the Temporal glue maps activity failures
+ * to CallFailure on the way in, and RunFailure to an ApplicationFailure on the way out.
  */
+
 /**
- * A model or tool call that failed for good (after its retries). The Temporal glue turns an
- * activity failure into this, so the pure interpreter never sees Temporal's failure types.
+ * A model call, tool call or delegation that failed for good (after its retries). The
+ * interpreter never sees Temporal's failure types, only this.
  */
 export class CallFailure extends Error {
   /** The activity's failure type, e.g. `TOOL_UNAVAILABLE`. */
   readonly type: string;
+  /** No retry of the activation can help (bad credentials, a denied policy, …). */
+  readonly nonRetryable: boolean;
 
-  constructor(type: string, message: string, options?: { cause?: unknown }) {
+  constructor(type: string, message: string, options?: { cause?: unknown; nonRetryable?: boolean }) {
     super(message, options);
     this.name = 'CallFailure';
     this.type = type;
+    this.nonRetryable = options?.nonRetryable ?? false;
   }
 }
 
+/** A run-ending failure; its `code` becomes the workflow failure's type. */
 export class RunFailure extends Error {
   readonly code: string;
   readonly agent: string | null;
+  /** The run failed because retries were spent on a failure that could have passed. */
+  readonly deadLettered: boolean;
 
-  constructor(code: string, message: string, agent: string | null, options?: { cause?: unknown }) {
+  constructor(code: string, message: string, agent: string | null, options?: { cause?: unknown; deadLettered?: boolean }) {
     super(message, options);
     this.name = 'RunFailure';
     this.code = code;
     this.agent = agent;
+    this.deadLettered = options?.deadLettered ?? false;
   }
 }

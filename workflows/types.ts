@@ -18,6 +18,47 @@ export interface RunInput {
   plan: Plan;
   /** Overrides `plan.input` when given. */
   input?: JsonValue;
+  /** Set when the run continues as new: where the previous execution stopped. */
+  resume?: RunCheckpoint;
+  /**
+   * Continue as new once history has this many events, besides when Temporal suggests it.
+   * For operators who want shorter histories, and for tests.
+   */
+  continueAsNewAfterEvents?: number;
+}
+
+/**
+ * Everything a run needs to go on in a fresh execution (continue-as-new): the activations
+ * it had decided to start, its join rounds, counters and its ledger. Plain JSON.
+ */
+export interface RunCheckpoint {
+  /** Which attempt of the whole run (`Task.retry`) this is, 1-based. */
+  runAttempt: number;
+  pending: PendingActivation[];
+  joins: Record<string, import('./join-state.ts').JoinRound[]>;
+  activationCounts: Record<string, number>;
+  usage: RunUsage;
+  activations: ActivationRecord[];
+  leaves: Array<{ agent: string; output: JsonValue }>;
+  lateArrivals: LateArrival[];
+  delegations: number;
+  continuedAsNew: number;
+}
+
+/** An activation decided on but not yet started. */
+export interface PendingActivation {
+  agent: string;
+  inbox: import('./join-state.ts').Arrival[];
+  turn: number;
+  /** Branches that failed and were left out of this activation's join (`continue_partial`). */
+  partialFrom: string[];
+}
+
+/** A branch that reported to a join after it had fired: recorded, never re-triggering it. */
+export interface LateArrival {
+  agent: string;
+  from: string;
+  outcome: 'arrived' | 'not-taken' | 'failed';
 }
 
 /** Tokens and calls attributed to one agent, or to the whole run. */
@@ -42,16 +83,49 @@ export interface ActivationRecord {
   activation: number;
   /** Agents whose outputs this activation received. */
   from: string[];
+  /** The output, or a preview of it (`outputTruncated`) when it is large: records stay small in history. */
   output: JsonValue;
+  outputTruncated?: boolean;
   steps: number;
-  /** Why the agent loop ended. */
-  stoppedBy: 'answer' | 'max_steps' | 'tool_output';
+  /** Why the agent loop ended; `foreach` for a dynamic fan-out's combined activation. */
+  stoppedBy: 'answer' | 'max_steps' | 'tool_output' | 'foreach';
   /** Set when the branch ended here because `maxTurns` was reached. */
   turnLimitReached: boolean;
+  /** Branch turn (activations along the branch, start included). */
+  turn: number;
+  /** Attempts it took (`Task.message_retry`); 1 when the first succeeded. */
+  attempts: number;
+  /** Failed branches left out of its join (`continue_partial`). */
+  partialFrom?: string[];
 }
 
 export interface RunResult {
   /** The final output: the last leaf agent's output, or an object keyed by leaf agent when several. */
+  output: JsonValue;
+  usage: RunUsage;
+  activations: ActivationRecord[];
+  /** Branches that reached a join after it had fired (quorum). */
+  lateArrivals: LateArrival[];
+  /** Set when a branch ended because it reached `Task.max_turns`. */
+  turnLimitReached: boolean;
+  /** Executions this run took (continue-as-new keeps history small on long runs). */
+  executions: number;
+  /** Attempts of the whole run (`Task.retry`). */
+  runAttempts: number;
+}
+
+/** A delegation: a supervisor's tool call that runs another agent as a child workflow. */
+export interface DelegationRequest {
+  plan: Plan;
+  agent: string;
+  /** The task the supervisor wrote for the delegate. */
+  task: JsonValue;
+  supervisor: string;
+  /** 1 for a supervisor's own delegates, 2 for theirs, … */
+  depth: number;
+}
+
+export interface DelegationResult {
   output: JsonValue;
   usage: RunUsage;
   activations: ActivationRecord[];
@@ -60,6 +134,9 @@ export interface RunResult {
 /** Details attached to the workflow's failure so callers still get usage and partial outputs. */
 export interface RunFailureDetails {
   agent: string | null;
+  /** Set when the run ended because retries (`message_retry`, `Task.retry`) were spent. */
+  deadLettered: boolean;
+  runAttempts: number;
   usage: RunUsage;
   activations: ActivationRecord[];
 }
@@ -101,6 +178,17 @@ export interface Effects {
    */
   callTool(request: ToolCallRequest, options: CallOptions): Promise<ToolCallResult>;
   listMcpTools(request: McpListRequest, options: CallOptions): Promise<McpToolDescription[]>;
+  /** Runs a delegate agent as a child workflow; rejects with a CallFailure when it failed. */
+  delegate(request: DelegationRequest, options: CallOptions & { childId: string }): Promise<DelegationResult>;
+  /** A durable timer. */
+  sleep(ms: number): Promise<void>;
+  /**
+   * Runs `fn`, cancelling what it started when `ms` passes first; then rejects with
+   * CallFailure('AGENT_TIMEOUT').
+   */
+  withTimeout<T>(ms: number, fn: () => Promise<T>): Promise<T>;
+  /** True when the run should continue as new at the next quiet point (history is getting long). */
+  shouldContinueAsNew?(): boolean;
   /** Called after every state change, synchronously. */
   onProgress?(progress: RunProgress): void;
 }

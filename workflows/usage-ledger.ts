@@ -22,8 +22,30 @@ function rounded(totals: UsageTotals): UsageTotals {
 }
 
 export class UsageLedger {
-  readonly total: UsageTotals = emptyTotals();
-  readonly byAgent: Record<string, UsageTotals> = {};
+  readonly total: UsageTotals;
+  readonly byAgent: Record<string, UsageTotals>;
+
+  /** Starts empty, or from the usage a previous execution of the run carried over. */
+  constructor(carried?: RunUsage) {
+    this.total = carried ? { ...carried.total } : emptyTotals();
+    this.byAgent = {};
+    for (const [agent, totals] of Object.entries(carried?.byAgent ?? {})) this.byAgent[agent] = { ...totals };
+  }
+
+  /** Adds what a child run (a delegation) used. */
+  merge(usage: RunUsage): void {
+    const add = (into: UsageTotals, from: UsageTotals) => {
+      into.inputTokens += from.inputTokens;
+      into.outputTokens += from.outputTokens;
+      into.totalTokens += from.totalTokens;
+      into.modelCalls += from.modelCalls;
+      into.toolCalls += from.toolCalls;
+      into.toolErrors += from.toolErrors;
+      into.costUsd += from.costUsd;
+    };
+    add(this.total, usage.total);
+    for (const [agent, totals] of Object.entries(usage.byAgent)) add(this.forAgent(agent), totals);
+  }
 
   forAgent(agent: string): UsageTotals {
     let totals = this.byAgent[agent];

@@ -52,7 +52,7 @@ function normalizeNode(name: string, node: NodeInput, report: Reporter): GraphNo
     if (route.to === '' || routes.some((r) => r.to === route.to)) return;
     routes.push(route);
   };
-  if (node.next !== undefined) add({ to: node.next, condition: null, labels: {}, policy: {}, path: [...base, 'next'] });
+  if (node.next !== undefined) add({ to: node.next, condition: null, labels: {}, policy: {}, foreach: null, path: [...base, 'next'] });
   let defaults = 0;
   (node.edges ?? []).forEach((edge, index) => {
     const edgePath = [...base, 'edges', index];
@@ -60,7 +60,7 @@ function normalizeNode(name: string, node: NodeInput, report: Reporter): GraphNo
     if (condition?.default && ++defaults > 1) {
       report('INVALID_VALUE', `node "${name}" has more than one default edge`, [...edgePath, 'condition', 'default']);
     }
-    add({ to: edge.to, condition, labels: edge.labels ?? {}, policy: edge.policy ?? {}, path: [...edgePath, 'to'] });
+    add({ to: edge.to, condition, labels: edge.labels ?? {}, policy: edge.policy ?? {}, foreach: edge.foreach ?? null, path: [...edgePath, 'to'] });
   });
   const join = node.join
     ? {
@@ -70,7 +70,18 @@ function normalizeNode(name: string, node: NodeInput, report: Reporter): GraphNo
         onFailure: node.join.on_failure ?? 'deadletter',
       }
     : null;
-  return { routes, join, delegates: (node.delegates ?? []).map((d) => d.trim()).filter((d) => d !== '') };
+  if (join?.mode === 'quorum' && join.quorumCount === 0 && join.quorumPercent === 0) {
+    // Orloj: with both thresholds 0, a quorum needs every predecessor.
+    report(
+      'QUORUM_WITHOUT_THRESHOLD',
+      `join of "${name}" is a quorum with neither quorum_count nor quorum_percent; it waits for all branches (set one, or use mode wait_for_all)`,
+      [...base, 'join', 'mode'],
+      'value',
+      'warning',
+    );
+  }
+  // Trimmed but not filtered, so indexes stay those of the manifest (an empty name is reported as not in the system).
+  return { routes, join, delegates: (node.delegates ?? []).map((d) => d.trim()) };
 }
 
 export function normalizeAgentSystem(input: AgentSystemSpecInput, report: Reporter): AgentSystemSpec {
@@ -85,7 +96,7 @@ export function normalizeAgentSystem(input: AgentSystemSpecInput, report: Report
       const next = agents[index + 1];
       if (next === undefined) return;
       graph[agent] = {
-        routes: [{ to: next, condition: null, labels: {}, policy: {}, path: ['spec', 'agents', index + 1] }],
+        routes: [{ to: next, condition: null, labels: {}, policy: {}, foreach: null, path: ['spec', 'agents', index + 1] }],
         join: null,
         delegates: [],
       };

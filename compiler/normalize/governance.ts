@@ -22,6 +22,9 @@ export function normalizeAgentPolicy(input: AgentPolicySpecInput): AgentPolicySp
     maxModelCallsPerRun: limit(input.max_model_calls_per_run),
     onViolation: input.on_violation ?? null,
     onBudgetExhausted: input.on_budget_exhausted ?? null,
+    // Orloj's Go structs cannot tell 0 from unset, so 0 means "no bound" here too.
+    maxChildDepth: limit(input.max_child_depth),
+    maxChildTasks: limit(input.max_child_tasks),
   };
 }
 

@@ -4,9 +4,24 @@ import type { TaskSpecInput } from '../schemas/task.ts';
 
 const DEFAULT_MESSAGE_MAX_BACKOFF_MS = 24 * 3_600_000;
 
+/** `retry` with Orloj's defaults: one attempt, no backoff. */
+export function taskRetry(input: TaskSpecInput['retry']): TaskSpec['retry'] {
+  return { maxAttempts: input?.max_attempts ?? 1, backoffMs: input?.backoff ?? 0 };
+}
+
+/** `message_retry` with Orloj's defaults: attempts and backoff from `retry`, 24h cap, full jitter. */
+export function taskMessageRetry(input: TaskSpecInput['message_retry'], retry: TaskSpec['retry']): TaskSpec['messageRetry'] {
+  return {
+    maxAttempts: input?.max_attempts ?? retry.maxAttempts,
+    backoffMs: input?.backoff ?? retry.backoffMs,
+    maxBackoffMs: input?.max_backoff ?? DEFAULT_MESSAGE_MAX_BACKOFF_MS,
+    jitter: input?.jitter ?? 'full',
+    nonRetryable: input?.non_retryable ?? [],
+  };
+}
+
 export function normalizeTask(input: TaskSpecInput): TaskSpec {
-  const retry = { maxAttempts: input.retry?.max_attempts ?? 1, backoffMs: input.retry?.backoff ?? 0 };
-  const message = input.message_retry;
+  const retry = taskRetry(input.retry);
   return {
     system: input.system,
     mode: input.mode ?? 'run',
@@ -14,13 +29,7 @@ export function normalizeTask(input: TaskSpecInput): TaskSpec {
     priority: input.priority ?? 'normal',
     maxTurns: input.max_turns ?? 0,
     retry,
-    messageRetry: {
-      maxAttempts: message?.max_attempts ?? retry.maxAttempts,
-      backoffMs: message?.backoff ?? retry.backoffMs,
-      maxBackoffMs: message?.max_backoff ?? DEFAULT_MESSAGE_MAX_BACKOFF_MS,
-      jitter: message?.jitter ?? 'full',
-      nonRetryable: message?.non_retryable ?? [],
-    },
+    messageRetry: taskMessageRetry(input.message_retry, retry),
     requirements: {
       region: input.requirements?.region ?? null,
       gpu: input.requirements?.gpu ?? null,

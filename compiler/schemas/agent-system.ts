@@ -1,5 +1,6 @@
 /** AgentSystem: agents plus the graph that routes outputs between them (Orloj `resources/graph.go`). */
 import { z } from 'zod';
+import { jsonPathProblem } from '../json-path.ts';
 import { fields, freeMap, issue, json, nonNegativeInt, oneOf, reference, stringMap, text, textList } from './common.ts';
 
 /** A JavaScript regex, checked here because the workflow evaluates it with `new RegExp`. */
@@ -11,11 +12,17 @@ const regex = z.string().superRefine((value, ctx) => {
   }
 });
 
+/** A JSON path the workflow's reader understands (see `json-path.ts`), trimmed. */
+const jsonPath = z.string().trim().superRefine((value, ctx) => {
+  const problem = jsonPathProblem(value);
+  if (problem !== null) issue(ctx, 'INVALID_VALUE', problem);
+});
+
 export const conditionSchema = fields({
   output_contains: text.optional(),
   output_not_contains: text.optional(),
   output_matches: regex.optional(),
-  output_json_path: z.string().trim().min(1).optional(),
+  output_json_path: jsonPath.optional(),
   equals: json.optional(),
   not_equals: json.optional(),
   contains: json.optional(),
@@ -31,6 +38,8 @@ const edgeSchema = fields({
   labels: stringMap.optional(),
   policy: freeMap.optional(),
   condition: conditionSchema.optional(),
+  // Dynamic fan-out: the target runs once per element of the array at this path in the output.
+  foreach: jsonPath.optional(),
 });
 
 const joinSchema = fields({

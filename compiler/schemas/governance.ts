@@ -15,6 +15,8 @@ export const agentPolicySpecSchema = fields({
   max_model_calls_per_run: nonNegativeInt.optional(),
   on_violation: z.string().trim().min(1).optional(),
   on_budget_exhausted: z.string().trim().min(1).optional(),
+  max_child_depth: nonNegativeInt.optional(),
+  max_child_tasks: nonNegativeInt.optional(),
 });
 
 export const agentRoleSpecSchema = fields({

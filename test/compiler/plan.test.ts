@@ -22,7 +22,7 @@ describe('plan contents', () => {
     expect(p.task).toEqual({ namespace: 'default', name: 'brief', labels: { team: 'research' } });
     expect(p.input).toEqual({ topic: 'enterprise copilots', depth: 2 });
     expect(p.entryAgents).toEqual(['planner']);
-    expect(p.graph['planner']).toEqual({ edges: [{ to: 'writer', condition: null, labels: {} }], join: null, delegates: [] });
+    expect(p.graph['planner']).toEqual({ edges: [{ to: 'writer', condition: null, labels: {}, foreach: null }], join: null, delegates: [] });
     expect(p.graph['writer']).toEqual({ edges: [], join: null, delegates: [] });
     expect(p.agents['writer']).toMatchObject({ model: 'default/scripted', tools: ['default/search'], maxSteps: 3, timeoutMs: 90_000 });
     expect(p.models['default/scripted']).toEqual({
@@ -141,8 +141,8 @@ describe('cycles and system selection', () => {
     expect(diagnostics).toEqual([]);
     expect(plan?.entryAgents).toEqual(['writer']);
     expect(plan?.graph['critic']?.edges).toEqual([
-      { to: 'writer', condition: { outputContains: 'REVISION_NEEDED' }, labels: {} },
-      { to: 'publisher', condition: { default: true }, labels: {} },
+      { to: 'writer', condition: { outputContains: 'REVISION_NEEDED' }, labels: {}, foreach: null },
+      { to: 'publisher', condition: { default: true }, labels: {}, foreach: null },
     ]);
   });
 

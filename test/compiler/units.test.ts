@@ -1,6 +1,7 @@
-/** Small pure pieces: Go-style durations and the derived camelCase aliases. */
+/** Small pure pieces: Go-style durations, the derived camelCase aliases, JSON paths. */
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../compiler/durations.ts';
+import { jsonPathProblem } from '../../compiler/json-path.ts';
 import { canonicalKey } from '../../compiler/source-map.ts';
 
 describe('parseDuration', () => {
@@ -38,5 +39,15 @@ describe('canonicalKey', () => {
     ['inputSchema', 'input_schema'],
   ])('%s -> %s', (key, canonical) => {
     expect(canonicalKey(key)).toBe(canonical);
+  });
+});
+
+describe('jsonPathProblem (the paths the workflow reads)', () => {
+  it.each(['$', '$.items', '$.results[0].urls', 'items', 'items.urls', '$[0]', '$.a-b.c_d', '$.items[12]'])('accepts %j', (path) => {
+    expect(jsonPathProblem(path)).toBeNull();
+  });
+
+  it.each(['', ' ', '$.', '$..items', '$.items[*]', '$.items.*', "$['items']", '$items', '.items', '[0]', '$.items[-1]', 'items[0', 'a b', '$.a..b'])('rejects %j', (path) => {
+    expect(jsonPathProblem(path)).not.toBeNull();
   });
 });

@@ -40,7 +40,7 @@ export function planOf(
 ): Plan {
   const graph: Plan['graph'] = {};
   for (const a of agents) graph[a.id.name] = { edges: [], join: null, delegates: [] };
-  for (const [from, to, extra] of edges) graph[from]!.edges.push({ to, condition: null, labels: {}, ...extra });
+  for (const [from, to, extra] of edges) graph[from]!.edges.push({ to, condition: null, labels: {}, ...extra, foreach: extra?.foreach ?? null });
   const targets = new Set(edges.map(([, to]) => to));
   const entryAgents = agents.map((a) => a.id.name).filter((name) => !targets.has(name));
   return {
@@ -50,6 +50,8 @@ export function planOf(
     task: null,
     input: { topic: 'testing' },
     maxTurns: 0,
+    retry: { maxAttempts: 1, backoffMs: 0 },
+    messageRetry: { maxAttempts: 1, backoffMs: 0, maxBackoffMs: 86_400_000, jitter: 'full', nonRetryable: [] },
     agents: Object.fromEntries(agents.map((a) => [a.id.name, a])),
     graph,
     entryAgents: entryAgents.length > 0 ? entryAgents : [agents[0]!.id.name],

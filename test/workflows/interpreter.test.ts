@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { McpToolDescription, ModelCallRequest, ModelCallResult, ToolCallRequest } from '../../activities/types.ts';
 import type { PlanTool } from '../../compiler/plan.ts';
-import { runPlan, requiredArrivals } from '../../workflows/interpreter.ts';
+import { PlanInterpreter, runPlan, requiredArrivals } from '../../workflows/interpreter.ts';
 import { CallFailure, RunFailure } from '../../workflows/run-failure.ts';
 import type { Effects } from '../../workflows/types.ts';
 import { agent, planOf } from '../helpers/plan-builder.ts';
 
 const usage = { inputTokens: 10, outputTokens: 5, totalTokens: 15 };
+
+/** Timers for the pure interpreter: real (short) sleeps, and a timeout that rejects like the glue's. */
+const timeEffects = {
+  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, 5))),
+  withTimeout: <T,>(ms: number, fn: () => Promise<T>) =>
+    Promise.race([fn(), new Promise<T>((_, reject) => setTimeout(() => reject(new CallFailure('AGENT_TIMEOUT', 'timed out')), ms))]),
+};
 
 /** Effects that answer every model call with `<agent> saw: <inbox>` and log each call. */
 function recordingEffects(reply?: (request: ModelCallRequest) => Partial<ModelCallResult>) {
@@ -24,6 +31,13 @@ function recordingEffects(reply?: (request: ModelCallRequest) => Partial<ModelCa
     },
     async listMcpTools() {
       return [];
+    },
+    ...timeEffects,
+    async delegate(request) {
+      // A child run, in-process: the delegate's one activation against the same effects.
+      const child = new PlanInterpreter(request.plan, request.task, effects, undefined, { depth: request.depth });
+      const { output, activations } = await child.runSingle(request.agent);
+      return { output, usage: child.ledger.snapshot(), activations };
     },
   };
   return { effects, calls };
@@ -127,6 +141,8 @@ describe('runPlan', () => {
             maxModelCallsPerRun: null,
             onViolation: null,
             onBudgetExhausted: null,
+            maxChildDepth: null,
+            maxChildTasks: null,
           },
         ],
       },
