@@ -7,7 +7,15 @@ import { ApplicationFailure, TerminatedFailure, CancelledFailure, TimeoutFailure
 import { Client, Connection, WorkflowFailedError, type TLSConfig, type WorkflowHandle } from '@temporalio/client';
 import type { JsonValue, Plan } from './compiler/plan.ts';
 import { OrchPlanHash, OrchSystem, OrchTask } from './workflows/search-attributes.ts';
-import type { ActivationRecord, RunFailureDetails, RunInput, RunProgress, RunResult, RunUsage } from './workflows/types.ts';
+import type {
+  ActivationRecord,
+  LateArrival,
+  RunFailureDetails,
+  RunInput,
+  RunProgress,
+  RunResult,
+  RunUsage,
+} from './workflows/types.ts';
 import { defaultTaskQueue } from './worker.ts';
 import { emptyTotals } from './workflows/usage-ledger.ts';
 
@@ -22,9 +30,21 @@ export interface RunOutcome {
   runId: string;
   status: RunStatus;
   output: JsonValue | null;
-  failure: { type: string; message: string; agent: string | null } | null;
+  failure: {
+    type: string;
+    message: string;
+    agent: string | null;
+    /** The run ended because its retries (`message_retry`, `Task.retry`) were spent: dead-lettered. */
+    deadLettered: boolean;
+  } | null;
   usage: RunUsage;
   activations: ActivationRecord[];
+  /** Attempts of the whole run (`Task.retry`). */
+  runAttempts: number;
+  /** Executions the run took: more than one when it continued as new to keep history short. */
+  executions: number;
+  /** Branches that reached a quorum join after it had fired. */
+  lateArrivals: LateArrival[];
 }
 
 export interface StartRunOptions {
@@ -32,6 +52,8 @@ export interface StartRunOptions {
   input?: JsonValue;
   workflowId?: string;
   taskQueue?: string;
+  /** Continue as new once history has this many events (Temporal's own suggestion applies anyway). */
+  continueAsNewAfterEvents?: number;
 }
 
 function emptyUsage(): RunUsage {
@@ -70,7 +92,18 @@ export class OrchRun {
     try {
       const result = (await (options.signal ? this.handle.client.withAbortSignal(options.signal, wait) : wait())) as RunResult;
       const runId = this.runId ?? (await this.handle.describe()).runId;
-      return { ...base, runId, status: 'succeeded', output: result.output, failure: null, usage: result.usage, activations: result.activations };
+      return {
+        ...base,
+        runId,
+        status: 'succeeded',
+        output: result.output,
+        failure: null,
+        usage: result.usage,
+        activations: result.activations,
+        runAttempts: result.runAttempts ?? 1,
+        executions: result.executions ?? 1,
+        lateArrivals: result.lateArrivals ?? [],
+      };
     } catch (error) {
       if (!(error instanceof WorkflowFailedError)) throw error;
       const runId = this.runId ?? (await this.handle.describe()).runId;
@@ -83,9 +116,12 @@ function outcomeOfFailure(cause: Error | undefined): Omit<RunOutcome, 'workflowI
   const failed = (status: RunStatus, type: string, message: string, details?: RunFailureDetails) => ({
     status,
     output: null,
-    failure: { type, message, agent: details?.agent ?? null },
+    failure: { type, message, agent: details?.agent ?? null, deadLettered: details?.deadLettered ?? false },
     usage: details?.usage ?? emptyUsage(),
     activations: details?.activations ?? [],
+    runAttempts: details?.runAttempts ?? 1,
+    executions: 1,
+    lateArrivals: [],
   });
   if (cause instanceof ApplicationFailure) {
     return failed('failed', cause.type ?? 'RUN_FAILED', cause.message, cause.details?.[0] as RunFailureDetails | undefined);
@@ -133,7 +169,11 @@ export class OrchClient {
   /** Starts a run of `plan`. Returns once Temporal has accepted it. */
   async start(plan: Plan, options: StartRunOptions = {}): Promise<OrchRun> {
     const workflowId = options.workflowId ?? `${plan.system.name}-${randomUUID().slice(0, 8)}`;
-    const args: RunInput = options.input === undefined ? { plan } : { plan, input: options.input };
+    const args: RunInput = {
+      plan,
+      ...(options.input === undefined ? {} : { input: options.input }),
+      ...(options.continueAsNewAfterEvents === undefined ? {} : { continueAsNewAfterEvents: options.continueAsNewAfterEvents }),
+    };
     const startOptions = {
       taskQueue: options.taskQueue ?? this.taskQueue,
       workflowId,

@@ -20,6 +20,9 @@ export function renderOutcome(outcome: RunOutcome, link: string | null): string 
   const lines: string[] = [];
   lines.push(`run ${outcome.workflowId} ${outcome.status}`);
   if (outcome.failure) lines.push(`failure ${outcome.failure.type}: ${outcome.failure.message}`);
+  if (outcome.failure?.deadLettered) lines.push(`dead-lettered: retries spent (${outcome.runAttempts} run attempt${outcome.runAttempts === 1 ? '' : 's'})`);
+  if (outcome.activations.some((a) => a.turnLimitReached)) lines.push('a branch ended at the turn limit (Task max_turns)');
+  if (outcome.lateArrivals.length > 0) lines.push(`late arrivals (after a quorum fired): ${outcome.lateArrivals.map((l) => `${l.from} → ${l.agent}`).join(', ')}`);
   if (outcome.status === 'succeeded') lines.push('', 'Output:', formatOutput(outcome.output));
   const rows = Object.entries(outcome.usage.byAgent).map(([agent, u]) => [
     agent,
