@@ -38,7 +38,7 @@ import { UsageLedger } from './usage-ledger.ts';
 export { requiredArrivals } from './join-state.ts';
 
 /** Outputs longer than this (as JSON) are kept as a preview in activation records. */
-const RECORD_OUTPUT_LIMIT = 2_000;
+const RECORD_OUTPUT_LIMIT = 500;
 /** Failure types no activation retry can fix: the run fails closed. */
 const NEVER_RETRIED = new Set(['POLICY_DENIED', 'TOOL_NOT_FOUND', 'AGENT_NOT_FOUND', 'PLAN_VERSION_UNSUPPORTED']);
 
@@ -80,6 +80,11 @@ export class PlanInterpreter {
   private readonly resume: RunCheckpoint | undefined;
   private failure: RunFailure | null = null;
   private delegations: number;
+
+  /** Child runs (delegations) started so far, across executions of the run. */
+  get delegationCount(): number {
+    return this.delegations;
+  }
   readonly runAttempt: number;
   readonly continuedAsNew: number;
 

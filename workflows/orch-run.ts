@@ -191,7 +191,8 @@ function retryCheckpoint(plan: RunInput['plan'], interpreter: PlanInterpreter, p
     activations: interpreter.activations,
     leaves: [],
     lateArrivals: interpreter.lateArrivals,
-    delegations: 0,
+    // Child ids keep counting, so a retried run's delegations never collide with earlier ones.
+    delegations: interpreter.delegationCount,
     continuedAsNew: previous?.continuedAsNew ?? interpreter.continuedAsNew,
   };
 }
