@@ -67,6 +67,11 @@ const DELEGATION_INPUT_SCHEMA = {
   required: ['task'],
 } as const;
 
+/** The workflow sandbox has no structuredClone; plans and schemas are JSON anyway. */
+function copyJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 function delegateDescription(plan: Plan, delegate: string): string {
   const agent = plan.agents[delegate];
   const about = agent?.description || agent?.prompt.split('\n').find((line) => line.trim().length > 0)?.trim() || delegate;
@@ -85,7 +90,7 @@ async function offeredTools(context: ActivationContext, agent: PlanAgent): Promi
       key: null,
       name: `${DELEGATE_TOOL_PREFIX}${delegate}`,
       description: delegateDescription(context.plan, delegate),
-      inputSchema: structuredClone(DELEGATION_INPUT_SCHEMA) as unknown as JsonObject,
+      inputSchema: copyJson(DELEGATION_INPUT_SCHEMA) as unknown as JsonObject,
       mcpToolName: null,
       delegate,
     });

@@ -53,7 +53,8 @@ export class CheckpointReached {
 function failureType(error: unknown): { type: string; message: string; retryable: boolean } {
   if (error instanceof RunFailure) return { type: error.code, message: error.message, retryable: !NEVER_RETRIED.has(error.code) };
   if (error instanceof CallFailure) return { type: error.type, message: error.message, retryable: !error.nonRetryable };
-  return { type: 'AGENT_FAILED', message: error instanceof Error ? error.message : String(error), retryable: true };
+  // Anything else is a fault in the workflow code itself: deterministic, so never retried.
+  return { type: 'AGENT_FAILED', message: error instanceof Error ? error.message : String(error), retryable: false };
 }
 
 function recordOutput(output: JsonValue): { output: JsonValue; outputTruncated?: boolean } {
@@ -102,7 +103,7 @@ export class PlanInterpreter {
     this.ledger = new UsageLedger(resume?.usage);
     this.activations = resume ? [...resume.activations] : [];
     this.lateArrivals = resume ? [...resume.lateArrivals] : [];
-    this.joins = resume ? structuredClone(resume.joins) : {};
+    this.joins = resume ? (JSON.parse(JSON.stringify(resume.joins)) as Record<string, JoinRound[]>) : {};
     this.activationCounts = resume ? { ...resume.activationCounts } : {};
     this.leaves = resume ? [...resume.leaves] : [];
     this.delegations = resume?.delegations ?? 0;

@@ -59,6 +59,17 @@ describe('determinism boundary', () => {
     expect(violations('policies')).toEqual([]);
   });
 
+  it('workflow code uses no global the sandbox lacks', () => {
+    // The Temporal sandbox is a bare V8 context: Node-only globals do not exist there.
+    const missing = /\b(structuredClone|setImmediate|queueMicrotask|process|Buffer|require)\s*\(/;
+    const offenders = [...sourceFiles('workflows'), ...sourceFiles('policies')].filter((file) =>
+      readFileSync(join(root, file), 'utf8')
+        .split('\n')
+        .some((line) => !line.trim().startsWith('*') && !line.trim().startsWith('//') && missing.test(line))
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('the import check catches a forbidden import', () => {
     expect(importsOf('worker.ts').some((i) => i.specifier === '@temporalio/worker')).toBe(true);
     expect(importsOf('workflows/orch-run.ts').some((i) => i.specifier === '../activities/types.ts' && i.typeOnly)).toBe(true);
