@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,15 +104,24 @@ describe('crash safety and replay', () => {
     }
   }, 90_000);
 
-  it('replays a recorded pipeline history from an earlier build, and catches a divergent one', async () => {
-    const recordedJson = JSON.parse(readFileSync('test/fixtures/histories/research-pipeline.json', 'utf8'));
-    const options = { workflowBundle: await workflowBundle() };
-    await Worker.runReplayHistory(options, historyFromJSON(recordedJson), 'research-pipeline-recorded');
+  // One recorded run per pattern (test/fixtures/histories/record-history.ts), plus a run
+  // recorded from an early plan format: the current workflow code must replay them all.
+  const recordings = readdirSync('test/fixtures/histories').filter((file) => file.endsWith('.json'));
 
-    // The guard is real: a history whose first activity differs from what the code schedules fails replay.
-    const tampered = structuredClone(recordedJson);
+  it.each(recordings)('replays the recorded history %s', async (file) => {
+    const recorded = historyFromJSON(JSON.parse(readFileSync(`test/fixtures/histories/${file}`, 'utf8')));
+    // The recording's own workflow id: child workflow ids derive from it.
+    const workflowId = `${file.replace(/(-early-plan)?\.json$/, '')}-recorded`;
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, recorded, workflowId);
+  });
+
+  it('catches a history that diverges from what the code schedules', async () => {
+    expect(recordings.length).toBeGreaterThanOrEqual(6);
+    const tampered = JSON.parse(readFileSync('test/fixtures/histories/research-pipeline.json', 'utf8'));
     const scheduled = tampered.events.find((e: any) => e.activityTaskScheduledEventAttributes);
     scheduled.activityTaskScheduledEventAttributes.activityType.name = 'callTool';
-    await expect(Worker.runReplayHistory(options, historyFromJSON(tampered), 'tampered')).rejects.toThrow(/TMPRL1100|[Nn]ondeterminism/);
+    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, historyFromJSON(tampered), 'tampered')).rejects.toThrow(
+      /TMPRL1100|[Nn]ondeterminism/
+    );
   });
 });
