@@ -1,4 +1,4 @@
-/** The baseline: a bare Temporal workflow that runs N no-op activities one after another. */
+/** The baselines: bare Temporal workflows running no-op activities, in sequence or in parallel. */
 import { proxyActivities } from '@temporalio/workflow';
 
 const { noop } = proxyActivities<{ noop(step: number): Promise<number> }>({ startToCloseTimeout: '1 minute' });
@@ -7,4 +7,10 @@ export async function bareSequence(steps: number): Promise<number> {
   let last = 0;
   for (let step = 0; step < steps; step++) last = await noop(step);
   return last;
+}
+
+/** `width` no-op activities at once, all scheduled in one workflow task. */
+export async function bareFanOut(width: number): Promise<number> {
+  const results = await Promise.all(Array.from({ length: width }, (_, step) => noop(step)));
+  return results.length;
 }

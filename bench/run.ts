@@ -4,6 +4,12 @@
  * Pipeline overhead: the per-agent-step time of an N-agent pipeline (mock model, zero
  * latency) divided by the per-activity time of a bare workflow running N no-op activities.
  * Runs alternate between the two so machine noise hits both alike; medians are reported.
+ *
+ * Fan-out: a root agent with N outgoing edges to N leaf agents, against a bare workflow that
+ * runs N no-op activities in parallel (wall time of the whole run, ratio of medians).
+ *
+ * Loop: a two-agent cycle bounded by `max_turns` T; its time per turn against the
+ * per-activity time of a bare workflow running T no-op activities one after another.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +25,13 @@ import { createOrchWorker } from '../worker.ts';
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const WARMUP = 3;
+const FANOUT = Number(process.env.BENCH_FANOUT ?? 100);
+const FANOUT_ROUNDS = Number(process.env.BENCH_FANOUT_ROUNDS ?? 7);
+const LOOP_TURNS = Number(process.env.BENCH_LOOP_TURNS ?? 200);
+const LOOP_ROUNDS = Number(process.env.BENCH_LOOP_ROUNDS ?? 3);
+
+const ZERO_LATENCY_ENDPOINT = `apiVersion: orch/v1\nkind: ModelEndpoint\nmetadata:\n  name: zero-latency\nspec:\n  provider: mock\n  default_model: mock-1\n`;
+const agentManifest = (name: string) => `apiVersion: orch/v1\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  model_ref: zero-latency\n  prompt: step ${name}\n`;
 
 function pipelineManifests(agents: number): string {
   const names = Array.from({ length: agents }, (_, i) => `agent-${i + 1}`);
@@ -33,6 +46,37 @@ function pipelineManifests(agents: number): string {
   return docs.join('---\n');
 }
 
+/** A root agent whose `width` outgoing edges start `width` leaf agents in parallel. */
+function fanOutManifests(width: number): string {
+  const leaves = Array.from({ length: width }, (_, i) => `leaf-${i + 1}`);
+  return [
+    ZERO_LATENCY_ENDPOINT,
+    agentManifest('root'),
+    ...leaves.map(agentManifest),
+    `apiVersion: orch/v1\nkind: AgentSystem\nmetadata:\n  name: bench-fan-out\nspec:\n  agents: [root, ${leaves.join(', ')}]\n  graph:\n    root:\n      edges:\n${leaves
+      .map((leaf) => `        - to: ${leaf}\n`)
+      .join('')}`,
+  ].join('---\n');
+}
+
+/** Two agents in a cycle, bounded by the Task's max_turns: `turns` activations in sequence. */
+function loopManifests(turns: number): string {
+  return [
+    ZERO_LATENCY_ENDPOINT,
+    agentManifest('ping'),
+    agentManifest('pong'),
+    `apiVersion: orch/v1\nkind: AgentSystem\nmetadata:\n  name: bench-loop\nspec:\n  agents: [ping, pong]\n  graph:\n    ping:\n      next: pong\n    pong:\n      next: ping\n`,
+    `apiVersion: orch/v1\nkind: Task\nmetadata:\n  name: bench-loop-task\nspec:\n  system: bench-loop\n  max_turns: ${turns}\n`,
+  ].join('---\n');
+}
+
+async function compileBench(dir: string, file: string, manifests: string) {
+  writeFileSync(join(dir, file), manifests);
+  const { plan, diagnostics } = await compile([join(dir, file)]);
+  if (!plan) throw new Error(`bench manifests ${file} do not compile: ${JSON.stringify(diagnostics)}`);
+  return plan;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -42,9 +86,9 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = mkdtempSync(join(tmpdir(), 'orch-bench-'));
-  writeFileSync(join(dir, 'pipeline.yaml'), pipelineManifests(AGENTS));
-  const { plan, diagnostics } = await compile([join(dir, 'pipeline.yaml')]);
-  if (!plan) throw new Error(`bench manifests do not compile: ${JSON.stringify(diagnostics)}`);
+  const plan = await compileBench(dir, 'pipeline.yaml', pipelineManifests(AGENTS));
+  const fanOutPlan = await compileBench(dir, 'fan-out.yaml', fanOutManifests(FANOUT));
+  const loopPlan = await compileBench(dir, 'loop.yaml', loopManifests(LOOP_TURNS));
 
   const server = await startDevServer({ port: 0, ui: false, dbFile: null, log: () => {} });
   try {
@@ -63,21 +107,26 @@ async function main(): Promise<void> {
     const client = new Client({ connection });
     const orch = new OrchClient({ client, taskQueue: 'bench-orch' });
 
-    const timeOrch = async () => {
+    const timeOrchPlan = async (runPlan: typeof plan, activations: number) => {
       const start = performance.now();
-      const outcome = await (await orch.start(plan)).result();
+      const outcome = await (await orch.start(runPlan)).result();
       if (outcome.status !== 'succeeded') throw new Error(`bench run failed: ${outcome.failure?.message}`);
+      if (outcome.activations.length !== activations) {
+        throw new Error(`bench run of ${runPlan.system.name} had ${outcome.activations.length} activations, expected ${activations}`);
+      }
       return performance.now() - start;
     };
-    const timeBare = async () => {
+    const timeBareWorkflow = async (workflowType: 'bareSequence' | 'bareFanOut', size: number) => {
       const start = performance.now();
-      await client.workflow.execute('bareSequence', {
+      await client.workflow.execute(workflowType, {
         taskQueue: 'bench-bare',
         workflowId: `bare-${crypto.randomUUID()}`,
-        args: [AGENTS],
+        args: [size],
       });
       return performance.now() - start;
     };
+    const timeOrch = () => timeOrchPlan(plan, AGENTS);
+    const timeBare = () => timeBareWorkflow('bareSequence', AGENTS);
 
     await Promise.all([
       orchWorker.runUntil(async () => {
@@ -108,6 +157,53 @@ async function main(): Promise<void> {
           console.log(`  bare per no-op activity ${report.barePerActivityMs} ms`);
           console.log(`  ratio                  ${report.ratio} (target ≤ ${report.target})`);
           console.log(JSON.stringify(report));
+
+          // Fan-out: the root's activation, then FANOUT leaves at once, against FANOUT no-ops at once.
+          await timeOrchPlan(fanOutPlan, FANOUT + 1);
+          await timeBareWorkflow('bareFanOut', FANOUT);
+          const fanOrch: number[] = [];
+          const fanBare: number[] = [];
+          for (let i = 0; i < FANOUT_ROUNDS; i++) {
+            fanOrch.push(await timeOrchPlan(fanOutPlan, FANOUT + 1));
+            fanBare.push(await timeBareWorkflow('bareFanOut', FANOUT));
+          }
+          const fanOut = {
+            benchmark: 'fan-out',
+            width: FANOUT,
+            rounds: FANOUT_ROUNDS,
+            orchRunMs: Number(median(fanOrch).toFixed(1)),
+            bareRunMs: Number(median(fanBare).toFixed(1)),
+            ratio: Number((median(fanOrch) / median(fanBare)).toFixed(3)),
+            target: 1.5,
+          };
+          console.log(`fan-out: root agent → ${FANOUT} leaf agents vs ${FANOUT} parallel no-op activities, ${FANOUT_ROUNDS} rounds, medians`);
+          console.log(`  orch run               ${fanOut.orchRunMs} ms (root + ${FANOUT} leaves)`);
+          console.log(`  bare run               ${fanOut.bareRunMs} ms`);
+          console.log(`  ratio                  ${fanOut.ratio} (target ≤ ${fanOut.target})`);
+          console.log(JSON.stringify(fanOut));
+
+          // Loop: time per turn of a max_turns-bounded two-agent cycle, against sequential no-ops.
+          const loopOrch: number[] = [];
+          const loopBare: number[] = [];
+          for (let i = 0; i < LOOP_ROUNDS; i++) {
+            loopOrch.push(await timeOrchPlan(loopPlan, LOOP_TURNS));
+            loopBare.push(await timeBareWorkflow('bareSequence', LOOP_TURNS));
+          }
+          const perTurn = median(loopOrch) / LOOP_TURNS;
+          const perSequentialActivity = median(loopBare) / LOOP_TURNS;
+          const loop = {
+            benchmark: 'loop',
+            turns: LOOP_TURNS,
+            rounds: LOOP_ROUNDS,
+            orchPerTurnMs: Number(perTurn.toFixed(2)),
+            barePerActivityMs: Number(perSequentialActivity.toFixed(2)),
+            ratio: Number((perTurn / perSequentialActivity).toFixed(3)),
+          };
+          console.log(`loop: ${LOOP_TURNS}-turn ping/pong cycle (max_turns) vs ${LOOP_TURNS} sequential no-op activities, ${LOOP_ROUNDS} rounds, medians`);
+          console.log(`  orch per turn          ${loop.orchPerTurnMs} ms`);
+          console.log(`  bare per no-op activity ${loop.barePerActivityMs} ms`);
+          console.log(`  ratio                  ${loop.ratio}`);
+          console.log(JSON.stringify(loop));
         });
       }),
     ]);
