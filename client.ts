@@ -41,6 +41,8 @@ export interface RunOutcome {
   activations: ActivationRecord[];
   /** Attempts of the whole run (`Task.retry`). */
   runAttempts: number;
+  /** A branch ended because it reached `Task.max_turns`. */
+  turnLimitReached: boolean;
   /** Executions the run took: more than one when it continued as new to keep history short. */
   executions: number;
   /** Branches that reached a quorum join after it had fired. */
@@ -101,6 +103,7 @@ export class OrchRun {
         usage: result.usage,
         activations: result.activations,
         runAttempts: result.runAttempts ?? 1,
+        turnLimitReached: result.turnLimitReached ?? false,
         executions: result.executions ?? 1,
         lateArrivals: result.lateArrivals ?? [],
       };
@@ -120,6 +123,7 @@ function outcomeOfFailure(cause: Error | undefined): Omit<RunOutcome, 'workflowI
     usage: details?.usage ?? emptyUsage(),
     activations: details?.activations ?? [],
     runAttempts: details?.runAttempts ?? 1,
+    turnLimitReached: false,
     executions: 1,
     lateArrivals: [],
   });

@@ -71,6 +71,10 @@ export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise
     taskQueue: options.taskQueue ?? defaultTaskQueue(),
     workflowBundle: await workflowBundle(),
     activities: runtime.activities,
+    // Heartbeats are how a call learns it was cancelled (an agent timeout, a cancelled run):
+    // send them every second, not every 0.8 × heartbeat timeout, so a cancelled model call
+    // stops spending tokens within a second.
+    maxHeartbeatThrottleInterval: '1 second',
     ...options.workerOptions,
   });
   // Once the worker has drained: stop the MCP servers it started, and close the connection

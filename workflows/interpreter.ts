@@ -42,6 +42,14 @@ const RECORD_OUTPUT_LIMIT = 500;
 /** Failure types no activation retry can fix: the run fails closed. */
 const NEVER_RETRIED = new Set(['POLICY_DENIED', 'TOOL_NOT_FOUND', 'AGENT_NOT_FOUND', 'PLAN_VERSION_UNSUPPORTED']);
 
+/** One element of a `foreach` failed for good: the whole fan-out fails as one branch. */
+class ElementFailed {
+  readonly result: { type: string; message: string; retryable: boolean; attempts: number; error: unknown };
+  constructor(result: ElementFailed['result']) {
+    this.result = result;
+  }
+}
+
 /** The run stopped at a quiet point to continue as new; this is where it goes on. */
 export class CheckpointReached {
   readonly checkpoint: RunCheckpoint;
@@ -363,33 +371,40 @@ export class PlanInterpreter {
         const worker = async (): Promise<void> => {
           while (next < items.length && !this.failure) {
             const index = next++;
-            const inbox: Arrival[] = [{ from: `${from} (item ${index + 1} of ${items.length})`, output: items[index]!, turn }];
-            const activation = (this.activationCounts[target] ?? 0) + 1;
-            this.activationCounts[target] = activation;
-            const outcome = await this.runOnce(target, activation, { agent: target, inbox, turn: turn + 1, partialFrom: [] });
-            outputs[index] = outcome.output;
+            const element: PendingActivation = {
+              agent: target,
+              inbox: [{ from: `${from} (item ${index + 1} of ${items.length})`, output: items[index]!, turn }],
+              turn: turn + 1,
+              partialFrom: [],
+            };
+            // Each element is an activation of its own, with its own retries.
+            const result = await this.withRetries(element);
+            if (!result.ok) throw new ElementFailed(result);
+            outputs[index] = result.outcome.output;
             this.activations.push({
               agent: target,
-              activation,
+              activation: result.activation,
               from: [from],
-              ...recordOutput(outcome.output),
-              steps: outcome.steps,
-              stoppedBy: outcome.stoppedBy,
+              ...recordOutput(result.outcome.output),
+              steps: result.outcome.steps,
+              stoppedBy: result.outcome.stoppedBy,
               turnLimitReached: false,
               turn: turn + 1,
-              attempts: 1,
+              attempts: result.attempts,
             });
           }
         };
         try {
           await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
         } catch (error) {
-          const { type, message, retryable } = failureType(error);
-          this.branchFailed(target, type, message, retryable, 1, error);
+          if (!(error instanceof ElementFailed)) throw error;
+          const { type, message, retryable, attempts, error: cause } = error.result;
+          this.branchFailed(target, type, message, retryable, attempts, cause);
           return;
         }
         this.progress.agents[target]!.phase = 'done';
-        this.record({ agent: target, inbox: [{ from, output, turn }], turn: turn + 1, partialFrom: [] }, this.activationCounts[target]!, 1, {
+        // The combined record of the fan-out (activation 0): the elements' outputs, in order, go on from here.
+        this.record({ agent: target, inbox: [{ from, output, turn }], turn: turn + 1, partialFrom: [] }, 0, 1, {
           output: outputs,
           steps: 0,
           stoppedBy: 'foreach',
