@@ -71,6 +71,27 @@ function recordOutput(output: JsonValue): { output: JsonValue; outputTruncated?:
   return { output: `${text.slice(0, RECORD_OUTPUT_LIMIT)}…`, outputTruncated: true };
 }
 
+function activationRecord(
+  pending: PendingActivation,
+  activation: number,
+  attempts: number,
+  outcome: ActivationOutcome,
+  turnLimitReached: boolean
+): ActivationRecord {
+  return {
+    agent: pending.agent,
+    activation,
+    from: pending.inbox.map((m) => m.from),
+    ...recordOutput(outcome.output),
+    steps: outcome.steps,
+    stoppedBy: outcome.stoppedBy,
+    turnLimitReached,
+    turn: pending.turn,
+    attempts,
+    ...(pending.partialFrom.length > 0 ? { partialFrom: pending.partialFrom } : {}),
+  };
+}
+
 export class PlanInterpreter {
   readonly ledger: UsageLedger;
   readonly activations: ActivationRecord[];
@@ -201,17 +222,7 @@ export class PlanInterpreter {
     const pending: PendingActivation = { agent, inbox: [], turn: 1, partialFrom: [] };
     const result = await this.withRetries(pending);
     if (!result.ok) throw new RunFailure(result.type, result.message, agent, { cause: result.error, deadLettered: result.retryable });
-    this.activations.push({
-      agent,
-      activation: result.activation,
-      from: [],
-      ...recordOutput(result.outcome.output),
-      steps: result.outcome.steps,
-      stoppedBy: result.outcome.stoppedBy,
-      turnLimitReached: false,
-      turn: 1,
-      attempts: result.attempts,
-    });
+    this.activations.push(activationRecord(pending, result.activation, result.attempts, result.outcome, false));
     return { output: result.outcome.output, activations: this.activations };
   }
 
@@ -283,18 +294,7 @@ export class PlanInterpreter {
   private record(pending: PendingActivation, activation: number, attempts: number, outcome: ActivationOutcome): void {
     const { agent, turn } = pending;
     const turnLimitReached = this.plan.maxTurns > 0 && turn >= this.plan.maxTurns;
-    this.activations.push({
-      agent,
-      activation,
-      from: pending.inbox.map((m) => m.from),
-      ...recordOutput(outcome.output),
-      steps: outcome.steps,
-      stoppedBy: outcome.stoppedBy,
-      turnLimitReached,
-      turn,
-      attempts,
-      ...(pending.partialFrom.length > 0 ? { partialFrom: pending.partialFrom } : {}),
-    });
+    this.activations.push(activationRecord(pending, activation, attempts, outcome, turnLimitReached));
     this.report();
     const edges = this.plan.graph[agent]?.edges ?? [];
     // At the turn limit the branch ends here, successfully: nothing is handed on.
@@ -381,17 +381,7 @@ export class PlanInterpreter {
             const result = await this.withRetries(element);
             if (!result.ok) throw new ElementFailed(result);
             outputs[index] = result.outcome.output;
-            this.activations.push({
-              agent: target,
-              activation: result.activation,
-              from: [from],
-              ...recordOutput(result.outcome.output),
-              steps: result.outcome.steps,
-              stoppedBy: result.outcome.stoppedBy,
-              turnLimitReached: false,
-              turn: turn + 1,
-              attempts: result.attempts,
-            });
+            this.activations.push(activationRecord({ ...element, inbox: [{ from, output, turn }] }, result.activation, result.attempts, result.outcome, false));
           }
         };
         try {
