@@ -19,11 +19,10 @@ export function currentActivityContext(): Context | undefined {
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1000;
 
 /**
- * Runs `work` while heartbeating every `intervalMs`. One heartbeat goes out at once, so
- * even a call shorter than the interval proves the worker picked it up. The SDK throttles
- * heartbeats to the server (to a fraction of the heartbeat timeout), so a short interval
- * costs little. Heartbeats carry no details: nothing here is worth checkpointing, and
- * details would be recorded.
+ * Runs `work` while heartbeating every `intervalMs`. The first heartbeat waits an interval:
+ * the heartbeat timeout runs from the start anyway, and a call that finishes sooner (most
+ * tool calls, every mock call) then costs no heartbeat request at all. Heartbeats carry no
+ * details: nothing here is worth checkpointing, and details would be recorded.
  */
 export async function withHeartbeat<T>(
   context: Context | undefined,
@@ -31,7 +30,6 @@ export async function withHeartbeat<T>(
   work: () => Promise<T>
 ): Promise<T> {
   if (!context || context.info.isLocal) return work();
-  context.heartbeat();
   const timer = setInterval(() => context.heartbeat(), Math.max(1, intervalMs));
   try {
     return await work();

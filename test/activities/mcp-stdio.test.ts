@@ -68,13 +68,21 @@ describe('server-everything over stdio', () => {
     expect(result.output).toContain('42');
   });
 
-  it('shares one server process between calls and heartbeats while in flight', async () => {
-    const env = new MockActivityEnvironment();
-    await call(mcpRequest(server, 'echo', { message: 'a' }), env);
+  it('shares one server process between calls', async () => {
+    await call(mcpRequest(server, 'echo', { message: 'a' }));
     const pid = runtime.mcp.connectionFor(server)!.pid;
     await call(mcpRequest(server, 'echo', { message: 'b' }));
     expect(runtime.mcp.connectionFor(server)!.pid).toBe(pid);
-    expect(env.heartbeats.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('heartbeats while a slow call is in flight, and not for a quick one', async () => {
+    const quick = new MockActivityEnvironment();
+    await call(mcpRequest(server, 'echo', { message: 'quick' }), quick);
+    expect(quick.heartbeats).toHaveLength(0);
+    const slow = new MockActivityEnvironment();
+    const all = everything('everything-all');
+    await call(mcpRequest(all, 'trigger-long-running-operation', { duration: 2, steps: 1 }), slow);
+    expect(slow.heartbeats.length).toBeGreaterThanOrEqual(1);
   });
 
   it('describes an image instead of passing base64', async () => {
