@@ -1,63 +1,53 @@
 /**
  * The policy gate: pure decisions taken before the workflow schedules a model or tool call,
- * so a denied call is never scheduled at all. Deterministic: no I/O, no clocks.
+ * so a denied call is never scheduled at all. Deterministic: no I/O, no clocks. A thin
+ * yes/no view of the policy engine (./engine.ts), which holds the rules.
  */
-import type { Plan, PlanPolicy } from '../compiler/plan.ts';
+import type { Plan } from '../compiler/plan.ts';
+import { evaluateModelCall, evaluateToolCall, type PolicyDecision } from './engine.ts';
+
+export { applicablePolicies } from './engine.ts';
 
 export type GateDecision =
   | { allowed: true }
-  | { allowed: false; code: 'POLICY_DENIED'; policy: string; reason: string };
+  | {
+      allowed: false;
+      code: 'POLICY_DENIED';
+      /** The deciding resource (`AgentPolicy ns/name`, `ToolPermission ns/name`, `Agent ns/name`), or '' when none. */
+      policy: string;
+      reason: string;
+      /** What the engine said: `deny`, or `approval_required` (refused for now, see below). */
+      verdict?: 'deny' | 'approval_required';
+      /** The deciding rule (`blocked_tools`, `required_permissions`, `operation_rules[0]`, ...). */
+      rule?: string | null;
+    };
 
 const ALLOW: GateDecision = { allowed: true };
 
-function sameName(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
-/** Policies that govern `agent` in this plan: global ones, and scoped ones that target its system, task or the agent. */
-export function applicablePolicies(plan: Plan, agent: string): PlanPolicy[] {
-  return plan.governance.policies.filter((policy) => {
-    if (policy.applyMode === 'global') return true;
-    const targetsSystem = policy.targetSystems.some((s) => sameName(s, plan.system.name));
-    const targetsTask = plan.task !== null && policy.targetTasks.some((t) => sameName(t, plan.task!.name));
-    const targetsAgent = policy.targetAgents.some((a) => sameName(a, agent));
-    return targetsSystem || targetsTask || targetsAgent;
-  });
+function gate(decision: PolicyDecision): GateDecision {
+  if (decision.verdict === 'allow') return ALLOW;
+  if (decision.verdict === 'approval_required') {
+    // Human approval is not wired into the workflow yet, so a call that needs one fails
+    // closed: it is refused as POLICY_DENIED. `verdict` tells the workflow it was an
+    // approval, not a denial, for when it can pause for an approver instead.
+    return {
+      allowed: false,
+      code: 'POLICY_DENIED',
+      policy: decision.policy ?? '',
+      reason: `approval required (no approval flow yet, so the call is refused): ${decision.reason}`,
+      verdict: 'approval_required',
+      rule: decision.rule,
+    };
+  }
+  return { allowed: false, code: 'POLICY_DENIED', policy: decision.policy ?? '', reason: decision.reason, verdict: 'deny', rule: decision.rule };
 }
 
 /** May `agent` call the model endpoint `modelKey`? Checks every applicable policy's `allowed_models`. */
 export function checkModelCall(plan: Plan, agent: string, modelKey: string): GateDecision {
-  const model = plan.models[modelKey];
-  if (!model) return { allowed: false, code: 'POLICY_DENIED', policy: '', reason: `unknown model endpoint ${modelKey}` };
-  for (const policy of applicablePolicies(plan, agent)) {
-    if (policy.allowedModels.length > 0 && !policy.allowedModels.some((m) => sameName(m, model.model))) {
-      return {
-        allowed: false,
-        code: 'POLICY_DENIED',
-        policy: policy.id.name,
-        reason: `policy ${policy.id.name} does not allow model ${model.model} for agent ${agent}`,
-      };
-    }
-  }
-  return ALLOW;
+  return gate(evaluateModelCall(plan, { agent, modelKey }));
 }
 
-/** May `agent` call the tool `toolKey`? It must be one of the agent's tools and not blocked by a policy. */
+/** May `agent` call the tool `toolKey`? AgentPolicy `blocked_tools`, then `allowed_tools`, roles and ToolPermissions. */
 export function checkToolCall(plan: Plan, agent: string, toolKey: string): GateDecision {
-  const tool = plan.tools[toolKey];
-  const planAgent = plan.agents[agent];
-  if (!tool || !planAgent || !planAgent.tools.includes(toolKey)) {
-    return { allowed: false, code: 'POLICY_DENIED', policy: '', reason: `tool ${toolKey} is not offered to agent ${agent}` };
-  }
-  for (const policy of applicablePolicies(plan, agent)) {
-    if (policy.blockedTools.some((t) => sameName(t, tool.name) || sameName(t, tool.id.name))) {
-      return {
-        allowed: false,
-        code: 'POLICY_DENIED',
-        policy: policy.id.name,
-        reason: `policy ${policy.id.name} blocks tool ${tool.name} for agent ${agent}`,
-      };
-    }
-  }
-  return ALLOW;
+  return gate(evaluateToolCall(plan, { agent, toolKey }));
 }

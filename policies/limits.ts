@@ -3,7 +3,7 @@
  * of a dynamic fan-out. Defaults, tightened by any applicable AgentPolicy (the smallest wins).
  */
 import type { Plan } from '../compiler/plan.ts';
-import { applicablePolicies } from './gate.ts';
+import { applicablePolicies } from './engine.ts';
 
 export const DEFAULT_MAX_CHILD_DEPTH = 3;
 export const DEFAULT_MAX_CHILD_TASKS = 50;

@@ -1,0 +1,273 @@
+/**
+ * The policy engine: Orloj's governance semantics as pure functions of a Plan. It decides
+ * whether one agent may make one model call or one tool call, and says which policy and
+ * which rule decided, in words fit for an audit record. Deterministic: no I/O, no clocks,
+ * no randomness; the same plan and request always give the same decision, so it runs
+ * inside the workflow (before scheduling) and again on the worker.
+ *
+ * Order, as Orloj evaluates it:
+ * 1. AgentPolicy (`controllers/task_controller.go`): every applicable policy's
+ *    `allowed_models` (model calls) or `blocked_tools` (tool calls). orch checks these per
+ *    call, where Orloj refuses the whole agent up front.
+ * 2. Tool authorization (`runtime/tool_authorizer.go`, `AgentToolAuthorizer.Authorize`):
+ *    the agent's `allowed_tools` (bypasses roles, never an AgentPolicy), unknown roles,
+ *    ToolPermissions (or default permissions when the agent has roles and none applies),
+ *    their `operation_rules`, and the most restrictive verdict.
+ */
+import type { Plan, PlanAgent, PlanPolicy, PlanTool, PlanToolPermission } from '../compiler/plan.ts';
+import { dedupePermissions, defaultRequiredPermissions, grantedPermissions, matchPermissions } from './permissions.ts';
+
+export type PolicyVerdict = 'allow' | 'deny' | 'approval_required';
+
+export interface PolicyDecision {
+  verdict: PolicyVerdict;
+  /** The resource that decided: `AgentPolicy ns/name`, `ToolPermission ns/name`, `Agent ns/name`; null when nothing did (allowed by default, or the request itself is invalid). */
+  policy: string | null;
+  /** The field or rule of that resource: `blocked_tools`, `allowed_models`, `required_permissions`, `operation_rules[i]`, `allowed_tools`, `roles`, `default_permissions`. */
+  rule: string | null;
+  /** One sentence for the audit record. */
+  reason: string;
+  code: 'POLICY_DENIED' | 'APPROVAL_REQUIRED' | null;
+  /** Normalized permissions the agent lacks (for match_mode `any`: every candidate, none being held). */
+  missingPermissions?: string[];
+  /** Roles the agent names that the plan does not define. */
+  missingRoles?: string[];
+  /** The tool's operation class the deciding `operation_rules` entry matched. */
+  operationClass?: string;
+}
+
+export interface ToolCallRequest {
+  /** The agent's name as the plan keys it (as its system lists it). */
+  agent: string;
+  /** Key into `Plan.tools` (`namespace/name`). */
+  toolKey: string;
+}
+
+export interface ModelCallRequest {
+  agent: string;
+  /** Key into `Plan.models` (`namespace/name`). */
+  modelKey: string;
+}
+
+const RANK: Record<PolicyVerdict, number> = { allow: 0, approval_required: 1, deny: 2 };
+
+/** Case-insensitive, trimmed equality (Orloj's `containsFold`/`EqualFold`). */
+function sameName(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/** Does a target name `ns/name` or bare `name`? */
+function namesResource(target: string, namespace: string, name: string): boolean {
+  return sameName(target, name) || sameName(target, `${namespace}/${name}`);
+}
+
+/** A tool name as blocked_tools compares it: case-insensitive, `-` and `_` alike (MCP-generated `<server>--<tool>` names use `-`). */
+function toolNameKey(name: string): string {
+  return name.trim().toLowerCase().replace(/_/g, '-');
+}
+
+function label(kind: string, id: { namespace: string; name: string }): string {
+  return `${kind} ${id.namespace}/${id.name}`;
+}
+
+function allow(policy: string | null, rule: string | null, reason: string): PolicyDecision {
+  return { verdict: 'allow', policy, rule, reason, code: null };
+}
+
+function deny(policy: string | null, rule: string | null, reason: string, extra: Partial<PolicyDecision> = {}): PolicyDecision {
+  return { verdict: 'deny', policy, rule, reason, code: 'POLICY_DENIED', ...extra };
+}
+
+/** The names an agent goes by: the name its system lists it under and its manifest name. */
+function agentNames(plan: Plan, agent: string): { namespace: string; names: string[] } {
+  const planAgent = plan.agents[agent];
+  if (!planAgent) return { namespace: plan.system.namespace, names: [agent] };
+  return { namespace: planAgent.id.namespace, names: [agent, planAgent.id.name] };
+}
+
+/**
+ * AgentPolicies that govern `agent`: `global` ones, and `scoped` ones naming the plan's
+ * system, its task or the agent (case-insensitive, bare or `ns/name`). A scoped policy with
+ * no targets governs nothing.
+ */
+export function applicablePolicies(plan: Plan, agent: string): PlanPolicy[] {
+  const { namespace: agentNamespace, names } = agentNames(plan, agent);
+  return plan.governance.policies.filter((policy) => {
+    if (policy.applyMode === 'global') return true;
+    const targetsSystem = policy.targetSystems.some((s) => namesResource(s, plan.system.namespace, plan.system.name));
+    const task = plan.task;
+    const targetsTask = task !== null && policy.targetTasks.some((t) => namesResource(t, task.namespace, task.name));
+    const targetsAgent = policy.targetAgents.some((a) => names.some((n) => namesResource(a, agentNamespace, n)));
+    return targetsSystem || targetsTask || targetsAgent;
+  });
+}
+
+/** May `agent` call the model endpoint `modelKey`? Every applicable policy with `allowed_models` must list its `default_model`. */
+export function evaluateModelCall(plan: Plan, request: ModelCallRequest): PolicyDecision {
+  const { agent, modelKey } = request;
+  const model = plan.models[modelKey];
+  if (!model) return deny(null, null, `model endpoint ${modelKey} is not in the plan`);
+  if (!plan.agents[agent]) return deny(null, null, `agent ${agent} is not in the plan`);
+  let admittedBy: PlanPolicy | null = null;
+  for (const policy of applicablePolicies(plan, agent)) {
+    if (policy.allowedModels.length === 0) continue;
+    if (!policy.allowedModels.some((m) => sameName(m, model.model))) {
+      return deny(
+        label('AgentPolicy', policy.id),
+        'allowed_models',
+        `AgentPolicy ${policy.id.namespace}/${policy.id.name} does not allow model ${model.model} (endpoint ${modelKey}) for agent ${agent}; allowed: ${policy.allowedModels.join(', ')}`
+      );
+    }
+    admittedBy ??= policy;
+  }
+  if (admittedBy) {
+    return allow(label('AgentPolicy', admittedBy.id), 'allowed_models', `model ${model.model} is allowed for agent ${agent}`);
+  }
+  return allow(null, null, `no policy restricts the models of agent ${agent}`);
+}
+
+/** Is this ToolPermission about this tool? `tool_ref` (the compiler resolves it to the tool's key) against key, name and resource name, case-insensitive. */
+function refersToTool(ref: string, toolKey: string, tool: PlanTool): boolean {
+  return sameName(ref, toolKey) || sameName(ref, tool.name) || sameName(ref, tool.id.name);
+}
+
+function permissionAppliesToAgent(permission: PlanToolPermission, names: readonly string[]): boolean {
+  if (permission.applyMode === 'global') return true;
+  return permission.targetAgents.some((target) => names.some((n) => sameName(target, n)));
+}
+
+/**
+ * Operation rules against the tool's operation classes: for each class, the rule naming it
+ * exactly, else the `*` rule, else allow; the most restrictive class wins. Returns the rule
+ * index that decided (null when no rule matched a class).
+ */
+function operationVerdict(
+  rules: PlanToolPermission['operationRules'],
+  operationClasses: readonly string[]
+): { verdict: PolicyVerdict; index: number | null; operationClass: string | null } {
+  let result: { verdict: PolicyVerdict; index: number | null; operationClass: string | null } = { verdict: 'allow', index: null, operationClass: null };
+  for (const raw of operationClasses) {
+    const operationClass = raw.trim().toLowerCase();
+    let index = rules.findIndex((r) => r.operationClass.trim().toLowerCase() === operationClass);
+    if (index < 0) index = rules.findIndex((r) => r.operationClass.trim() === '*');
+    if (index < 0) continue;
+    const verdict = rules[index]!.verdict;
+    if (RANK[verdict] > RANK[result.verdict] || (result.index === null && verdict === 'allow')) {
+      result = { verdict, index, operationClass };
+    }
+  }
+  return result;
+}
+
+/** May `agent` call the tool `toolKey`? */
+export function evaluateToolCall(plan: Plan, request: ToolCallRequest): PolicyDecision {
+  const { agent, toolKey } = request;
+  const tool = plan.tools[toolKey];
+  const planAgent = plan.agents[agent];
+  if (!tool || !planAgent || !planAgent.tools.includes(toolKey)) {
+    return deny(null, null, `tool ${toolKey} is not offered to agent ${agent}`);
+  }
+
+  // 1. AgentPolicy blocked_tools: by the name the model sees and by the resource name.
+  const toolNames = new Set([toolNameKey(tool.name), toolNameKey(tool.id.name), toolNameKey(toolKey)]);
+  for (const policy of applicablePolicies(plan, agent)) {
+    const blocked = policy.blockedTools.find((t) => toolNames.has(toolNameKey(t)));
+    if (blocked !== undefined) {
+      return deny(
+        label('AgentPolicy', policy.id),
+        'blocked_tools',
+        `AgentPolicy ${policy.id.namespace}/${policy.id.name} blocks tool ${tool.name} (blocked_tools entry "${blocked}") for agent ${agent}`
+      );
+    }
+  }
+
+  return authorizeTool(plan, agent, planAgent, toolKey, tool);
+}
+
+/** Orloj's `AgentToolAuthorizer.Authorize`: allowed_tools, roles, ToolPermissions, operation rules. */
+function authorizeTool(plan: Plan, agent: string, planAgent: PlanAgent, toolKey: string, tool: PlanTool): PolicyDecision {
+  const agentLabel = label('Agent', planAgent.id);
+
+  // 2. allowed_tools: pre-authorized, whatever the roles say (an AgentPolicy has already had its say).
+  if (planAgent.allowedTools.some((ref) => refersToTool(ref, toolKey, tool))) {
+    return allow(agentLabel, 'allowed_tools', `tool ${tool.name} is in the allowed_tools of agent ${agent}`);
+  }
+
+  // 3. Every role the agent names must exist.
+  const missingRoles = planAgent.roles.filter((role) => !(role in plan.governance.roles)).sort();
+  if (missingRoles.length > 0) {
+    return deny(agentLabel, 'roles', `agent ${agent} names roles the plan does not define (${missingRoles.join(', ')}), so it may call no tool outside allowed_tools`, {
+      missingRoles,
+    });
+  }
+  const granted = grantedPermissions(planAgent.roles.map((role) => plan.governance.roles[role]!.permissions));
+  const roleList = planAgent.roles.length > 0 ? planAgent.roles.join(', ') : 'none';
+
+  // 4. ToolPermissions for this tool that apply to this agent.
+  const names = [agent, planAgent.id.name];
+  const permissions = plan.governance.toolPermissions.filter(
+    (p) => refersToTool(p.toolRef, toolKey, tool) && permissionAppliesToAgent(p, names)
+  );
+  if (permissions.length === 0) {
+    if (planAgent.roles.length === 0) {
+      return allow(null, null, `agent ${agent} has no roles and no ToolPermission covers tool ${tool.name}: RBAC does not apply`);
+    }
+    const required = defaultRequiredPermissions(tool.name, tool.capabilities, 'invoke');
+    const { ok, missing } = matchPermissions(granted, required, 'all');
+    if (!ok) {
+      return deny(
+        agentLabel,
+        'default_permissions',
+        `no ToolPermission covers tool ${tool.name}, so agent ${agent} (roles ${roleList}) needs all of ${required.join(', ')}; missing ${missing.join(', ')}`,
+        { missingPermissions: missing }
+      );
+    }
+    return allow(agentLabel, 'default_permissions', `agent ${agent} holds the default permissions for tool ${tool.name} (${required.join(', ')})`);
+  }
+
+  // 5. Each ToolPermission: required permissions (a failure denies at once), then operation rules.
+  let aggregate: { verdict: PolicyVerdict; permission: PlanToolPermission; index: number; operationClass: string } | null = null;
+  for (const permission of permissions) {
+    const permissionLabel = `ToolPermission ${permission.id.namespace}/${permission.id.name}`;
+    let required = dedupePermissions(permission.requiredPermissions);
+    let defaulted = false;
+    if (required.length === 0 && permission.operationRules.length === 0) {
+      required = defaultRequiredPermissions(tool.name, tool.capabilities, permission.action);
+      defaulted = true;
+    }
+    if (required.length > 0) {
+      const { ok, missing } = matchPermissions(granted, required, permission.matchMode);
+      if (!ok) {
+        const wanted = permission.matchMode === 'any' ? 'one of' : 'all of';
+        return deny(
+          permissionLabel,
+          'required_permissions',
+          `${permissionLabel} requires ${wanted} ${required.join(', ')}${defaulted ? ' (defaults)' : ''} for tool ${tool.name}; agent ${agent} (roles ${roleList}) lacks ${missing.join(', ')}`,
+          { missingPermissions: missing }
+        );
+      }
+    }
+    if (permission.operationRules.length > 0) {
+      const { verdict, index, operationClass } = operationVerdict(permission.operationRules, tool.operationClasses);
+      if (index !== null && (aggregate === null || RANK[verdict] > RANK[aggregate.verdict])) {
+        aggregate = { verdict, permission, index, operationClass: operationClass! };
+      }
+    }
+  }
+
+  // 6. The most restrictive operation verdict decides.
+  const first = permissions[0]!;
+  const checked = permissions.map((p) => `${p.id.namespace}/${p.id.name}`).join(', ');
+  if (aggregate === null) {
+    return allow(`ToolPermission ${first.id.namespace}/${first.id.name}`, null, `agent ${agent} satisfies every ToolPermission for tool ${tool.name} (${checked})`);
+  }
+  const { verdict, permission, index, operationClass } = aggregate;
+  const permissionLabel = `ToolPermission ${permission.id.namespace}/${permission.id.name}`;
+  const rule = `operation_rules[${index}]`;
+  const said = `${permissionLabel} ${rule} (operation_class ${permission.operationRules[index]!.operationClass}) gives ${verdict} for the ${operationClass} operation of tool ${tool.name}`;
+  if (verdict === 'deny') return deny(permissionLabel, rule, `${said}; agent ${agent} may not call it`, { operationClass });
+  if (verdict === 'approval_required') {
+    return { verdict, policy: permissionLabel, rule, reason: `${said}; agent ${agent} needs a human approval to call it`, code: 'APPROVAL_REQUIRED', operationClass };
+  }
+  return { ...allow(permissionLabel, rule, `${said}; agent ${agent} holds the required permissions`), operationClass };
+}

@@ -1,0 +1,94 @@
+/** Plan pieces for policy-engine tests: tools, AgentPolicies and ToolPermissions with Orloj's defaults. */
+import type { Plan, PlanAgent, PlanPolicy, PlanTool, PlanToolPermission } from '../../compiler/plan.ts';
+import { agent, planOf } from '../helpers/plan-builder.ts';
+
+export function tool(name: string, overrides: Partial<PlanTool> = {}): PlanTool {
+  return {
+    id: { namespace: 'default', name },
+    name,
+    type: 'http',
+    endpoint: `http://127.0.0.1:1/${name}`,
+    description: name,
+    inputSchema: null,
+    capabilities: [],
+    operationClasses: ['read'],
+    riskLevel: 'low',
+    timeoutMs: 30_000,
+    retry: { maxAttempts: 1, backoffMs: 0, maxBackoffMs: 30_000, jitter: 'none' },
+    auth: null,
+    mcp: null,
+    ...overrides,
+  };
+}
+
+/** An MCP-generated tool, named as Orloj names it: `<server>--<tool>` with `_` as `-`. */
+export function mcpTool(server: string, toolName: string): PlanTool {
+  const name = `${server}--${toolName.replace(/_/g, '-')}`;
+  return tool(name, { type: 'mcp', endpoint: null, mcp: { server: `default/${server}`, tool: toolName, discovered: false } });
+}
+
+export function policy(name: string, overrides: Partial<PlanPolicy> = {}): PlanPolicy {
+  return {
+    id: { namespace: 'default', name },
+    applyMode: 'scoped',
+    targetSystems: [],
+    targetTasks: [],
+    targetAgents: [],
+    allowedModels: [],
+    blockedTools: [],
+    maxTokensPerRun: null,
+    maxCostUsdPerRun: null,
+    maxToolCallsPerRun: null,
+    maxModelCallsPerRun: null,
+    onViolation: null,
+    onBudgetExhausted: null,
+    maxChildDepth: null,
+    maxChildTasks: null,
+    ...overrides,
+  };
+}
+
+export function toolPermission(name: string, toolRef: string, overrides: Partial<PlanToolPermission> = {}): PlanToolPermission {
+  return {
+    id: { namespace: 'default', name },
+    toolRef,
+    action: 'invoke',
+    requiredPermissions: [],
+    matchMode: 'all',
+    applyMode: 'global',
+    targetAgents: [],
+    operationRules: [],
+    ...overrides,
+  };
+}
+
+export interface World {
+  tools?: PlanTool[];
+  agents?: PlanAgent[];
+  policies?: PlanPolicy[];
+  roles?: Record<string, string[]>;
+  toolPermissions?: PlanToolPermission[];
+  task?: string | null;
+}
+
+/**
+ * A one-system plan (`default/test-system`, task `default/test-task` unless told otherwise).
+ * Without `agents`, one agent `worker` offered every tool.
+ */
+export function world(spec: World = {}): Plan {
+  const tools = spec.tools ?? [tool('search')];
+  const keyed = Object.fromEntries(tools.map((t) => [`${t.id.namespace}/${t.id.name}`, t]));
+  const agents = spec.agents ?? [agent('worker', { tools: Object.keys(keyed) })];
+  const task = spec.task === undefined ? 'test-task' : spec.task;
+  return planOf(agents, [], {
+    tools: keyed,
+    task: task === null ? null : { namespace: 'default', name: task, labels: {} },
+    governance: {
+      policies: spec.policies ?? [],
+      roles: Object.fromEntries(Object.entries(spec.roles ?? {}).map(([key, permissions]) => [key, { permissions }])),
+      toolPermissions: spec.toolPermissions ?? [],
+    },
+  });
+}
+
+export { agent };
