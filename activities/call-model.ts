@@ -41,6 +41,10 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
             ? { output: Output.object({ schema: structuredOutputSchema(request.outputSchema) }) }
             : {}),
           ...settings,
+          // The run's budget may leave less room than the endpoint's own max_tokens.
+          ...(request.maxOutputTokens != null
+            ? { maxOutputTokens: Math.min(request.maxOutputTokens, settings.maxOutputTokens ?? Infinity) }
+            : {}),
           maxRetries: 0,
           ...(cancellationSignal ? { abortSignal: cancellationSignal } : {}),
         })

@@ -44,6 +44,8 @@ export interface ModelCallRequest {
   messages: ChatMessage[];
   tools: ToolDeclaration[];
   outputSchema: JsonObject | null;
+  /** The most output the run's budget leaves room for; absent when no budget limits it. */
+  maxOutputTokens?: number | null;
 }
 
 export interface ModelCallResult {

@@ -10,6 +10,7 @@ import type { JsonObject, JsonValue, Plan, PlanAgent } from '../compiler/plan.ts
 import type { ChildLimits } from '../policies/limits.ts';
 import type { ChatMessage, ModelCallResult, ToolCall, ToolDeclaration } from '../activities/types.ts';
 import { checkModelCall, checkToolCall } from '../policies/gate.ts';
+import { budgetLimits, reserveModelCall, reserveToolCall } from '../policies/budget.ts';
 import type { ToolCatalog } from './mcp-catalog.ts';
 import type { Effects } from './types.ts';
 import { CallFailure, RunFailure } from './run-failure.ts';
@@ -98,6 +99,12 @@ async function offeredTools(context: ActivationContext, agent: PlanAgent): Promi
   return tools;
 }
 
+/** A rough input-token count (characters / 4), for reserving a budget before a call. */
+function estimateTokens(system: string, messages: readonly ChatMessage[], tools: readonly ToolDeclaration[]): number {
+  const chars = system.length + JSON.stringify(messages).length + JSON.stringify(tools).length;
+  return Math.ceil(chars / 4);
+}
+
 /** Structured output arrives as JSON text; keep it as JSON so conditions and joins can read it. */
 function finalOutput(agent: PlanAgent, result: ModelCallResult): JsonValue {
   if (agent.outputSchema === null) return result.text;
@@ -117,25 +124,40 @@ export async function runActivation(context: ActivationContext): Promise<Activat
   const messages: ChatMessage[] = [{ role: 'user', content: context.inbox }];
   let lastText = '';
 
+  const limits = budgetLimits(plan, agentName);
+  let lastInputTokens = 0;
   for (let step = 1; step <= agent.maxSteps; step++) {
     const modelDecision = checkModelCall(plan, agentName, agent.model);
     if (!modelDecision.allowed) throw new RunFailure(modelDecision.code, modelDecision.reason, agentName);
     const model = plan.models[agent.model]!;
+    // Reserve before the call: the conversation only grows, so the last call's input is a floor.
+    const estimate = Math.max(lastInputTokens, estimateTokens(agent.prompt, messages, declarations));
+    const budget = reserveModelCall(limits, ledger.committed(), estimate, model.pricing);
+    if (!budget.fits) throw new RunFailure('BUDGET_EXCEEDED', `${budget.reason} (${budget.policy})`, agentName);
     context.onStep(step, `model ${model.model}`);
-    const result = await effects.callModel(
-      {
-        agent: agentName,
-        activation: context.activation,
-        step,
-        model,
-        system: agent.prompt,
-        messages,
-        tools: declarations,
-        outputSchema: agent.outputSchema,
-      },
-      { summary: `${agentName} · model ${model.model} · step ${step}` }
-    );
+    ledger.reserve(budget.reserve);
+    let result: ModelCallResult;
+    try {
+      result = await effects.callModel(
+        {
+          agent: agentName,
+          activation: context.activation,
+          step,
+          model,
+          system: agent.prompt,
+          messages,
+          tools: declarations,
+          outputSchema: agent.outputSchema,
+          ...(budget.maxOutputTokens !== null ? { maxOutputTokens: budget.maxOutputTokens } : {}),
+        },
+        { summary: `${agentName} · model ${model.model} · step ${step}` }
+      );
+    } finally {
+      ledger.reserve(budget.reserve, -1);
+    }
+    // Settle with what the call reports having used.
     ledger.recordModelCall(agentName, result.usage, model.pricing);
+    lastInputTokens = result.usage.inputTokens;
     lastText = result.text;
     if (result.toolCalls.length === 0) return { output: finalOutput(agent, result), steps: step, stoppedBy: 'answer' };
 
@@ -188,16 +210,21 @@ async function runToolCall(
   // MCP tools are called by the name their server gave them, as discovery found it.
   const planTool = declared.mcp && tool.mcpToolName ? { ...declared, mcp: { ...declared.mcp, tool: tool.mcpToolName } } : declared;
   const mcpServer = planTool.mcp ? (plan.mcpServers[planTool.mcp.server] ?? null) : null;
+  const budget = reserveToolCall(budgetLimits(plan, agentName), context.ledger.committed());
+  if (!budget.fits) throw new RunFailure('BUDGET_EXCEEDED', `${budget.reason} (${budget.policy})`, agentName);
   context.onStep(step, `tool ${call.name}`);
+  context.ledger.reserve(budget.reserve);
   try {
     const result = await context.effects.callTool(
       { agent: agentName, step, tool: planTool, mcpServer, call },
       { summary: `${agentName} · ${call.name}` }
     );
+    context.ledger.reserve(budget.reserve, -1);
     context.ledger.recordToolCall(agentName, result.isError);
     context.onToolResult(call.name, result.durationMs, result.isError ? 'tool reported an error' : null);
     return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: result.isError };
   } catch (error) {
+    context.ledger.reserve(budget.reserve, -1);
     if (!(error instanceof CallFailure)) throw error;
     // The tool failed for good (its retries are spent): the model hears about it and decides.
     context.ledger.recordToolCall(agentName, true);

@@ -40,7 +40,7 @@ export { requiredArrivals } from './join-state.ts';
 /** Outputs longer than this (as JSON) are kept as a preview in activation records. */
 const RECORD_OUTPUT_LIMIT = 500;
 /** Failure types no activation retry can fix: the run fails closed. */
-const NEVER_RETRIED = new Set(['POLICY_DENIED', 'TOOL_NOT_FOUND', 'AGENT_NOT_FOUND', 'PLAN_VERSION_UNSUPPORTED']);
+const NEVER_RETRIED = new Set(['POLICY_DENIED', 'BUDGET_EXCEEDED', 'TOOL_NOT_FOUND', 'AGENT_NOT_FOUND', 'PLAN_VERSION_UNSUPPORTED']);
 
 /** One element of a `foreach` failed for good: the whole fan-out fails as one branch. */
 class ElementFailed {

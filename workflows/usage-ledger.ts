@@ -4,6 +4,7 @@
  */
 import type { TokenUsage } from '../activities/types.ts';
 import type { PlanModel } from '../compiler/plan.ts';
+import type { BudgetState } from '../policies/budget.ts';
 import type { RunUsage, UsageTotals } from './types.ts';
 
 export function emptyTotals(): UsageTotals {
@@ -24,6 +25,25 @@ function rounded(totals: UsageTotals): UsageTotals {
 export class UsageLedger {
   readonly total: UsageTotals;
   readonly byAgent: Record<string, UsageTotals>;
+  /** Bounds reserved by calls in flight; zero whenever nothing is in flight (so never carried). */
+  private readonly reserved: BudgetState = { tokens: 0, costUsd: 0, modelCalls: 0, toolCalls: 0 };
+
+  /** Spent plus reserved: what a budget check must count. */
+  committed(): BudgetState {
+    return {
+      tokens: this.total.totalTokens + this.reserved.tokens,
+      costUsd: this.total.costUsd + this.reserved.costUsd,
+      modelCalls: this.total.modelCalls + this.reserved.modelCalls,
+      toolCalls: this.total.toolCalls + this.reserved.toolCalls,
+    };
+  }
+
+  reserve(bound: BudgetState, sign: 1 | -1 = 1): void {
+    this.reserved.tokens += sign * bound.tokens;
+    this.reserved.costUsd += sign * bound.costUsd;
+    this.reserved.modelCalls += sign * bound.modelCalls;
+    this.reserved.toolCalls += sign * bound.toolCalls;
+  }
 
   /** Starts empty, or from the usage a previous execution of the run carried over. */
   constructor(carried?: RunUsage) {

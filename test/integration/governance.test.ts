@@ -58,3 +58,23 @@ describe('policy denials fail closed', () => {
     expect(stub.requests.length).toBe(before);
   });
 });
+
+describe('budgets', () => {
+  it('stops a run at max_tokens_per_run before the call that would not fit, with an exact ledger', async () => {
+    const spend = { tool_calls: [{ tool: 'again', input: {} }], usage: { input_tokens: 250, output_tokens: 50 } };
+    const file = writeOverride([
+      mockEndpoint('default', 'metered', { spender: [spend, spend, spend, spend, spend] }),
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'spender' }, spec: { model_ref: 'metered', prompt: 'spend' } },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'metered-system' }, spec: { agents: ['spender'] } },
+      { apiVersion: 'orch/v1', kind: 'AgentPolicy', metadata: { name: 'thousand-tokens' }, spec: { apply_mode: 'global', max_tokens_per_run: 1000 } },
+    ]);
+    const { plan } = await compile([file]);
+    const run = await harness.client.start(plan!);
+    const outcome = await run.result();
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'BUDGET_EXCEEDED', agent: 'spender', deadLettered: false } });
+    const models = activitiesOf(await run.handle.fetchHistory()).filter((c) => c.type === 'callModel');
+    expect(models).toHaveLength(3);
+    expect(models[2]!.input.maxOutputTokens).toBe(1000 - 600 - 250);
+    expect(outcome.usage.total).toMatchObject({ inputTokens: 750, outputTokens: 150, totalTokens: 900, modelCalls: 3 });
+  });
+});

@@ -285,6 +285,40 @@ describe('dynamic fan-out and delegation', () => {
   });
 });
 
+describe('budgets', () => {
+  it('a model spending 300 tokens a call against 1000 per run stops after 3 calls with BUDGET_EXCEEDED', async () => {
+    const plan = planOf([agent('spender', { tools: [] })], [], {});
+    plan.governance.policies.push({
+      id: { namespace: 'default', name: 'thousand' },
+      applyMode: 'global',
+      targetSystems: [],
+      targetTasks: [],
+      targetAgents: [],
+      allowedModels: [],
+      blockedTools: [],
+      maxTokensPerRun: 1000,
+      maxCostUsdPerRun: null,
+      maxToolCallsPerRun: null,
+      maxModelCallsPerRun: null,
+      onViolation: null,
+      onBudgetExhausted: null,
+      maxChildDepth: null,
+      maxChildTasks: null,
+    });
+    plan.agents.spender!.tools = [];
+    const { effects, calls } = fake((r) => ({
+      // Keeps asking for an undeclared tool, so the loop goes on until the budget stops it.
+      toolCalls: [{ id: `c${r.step}`, name: 'more', input: {} }],
+      usage: { inputTokens: 250, outputTokens: 50, totalTokens: 300 },
+    }));
+    const failure = await runPlan(plan, 'go', effects).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: 'BUDGET_EXCEEDED', agent: 'spender', deadLettered: false });
+    expect(calls).toHaveLength(3);
+    expect(calls[0]!.maxOutputTokens).toBeLessThanOrEqual(1000);
+    expect(calls[2]!.maxOutputTokens).toBe(1000 - 600 - 250);
+  });
+});
+
 describe('continue-as-new', () => {
   it('stops at a quiet point with a checkpoint, and a new interpreter finishes from it with the same totals', async () => {
     const plan = planOf([agent('ping'), agent('pong')], [
