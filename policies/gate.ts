@@ -4,7 +4,7 @@
  * yes/no view of the policy engine (./engine.ts), which holds the rules.
  */
 import type { Plan } from '../compiler/plan.ts';
-import { evaluateModelCall, evaluateToolCall, type PolicyDecision } from './engine.ts';
+import { applicablePolicies, evaluateModelCall, evaluateToolCall, type PolicyDecision } from './engine.ts';
 
 export { applicablePolicies } from './engine.ts';
 
@@ -50,4 +50,13 @@ export function checkModelCall(plan: Plan, agent: string, modelKey: string): Gat
 /** May `agent` call the tool `toolKey`? AgentPolicy `blocked_tools`, then `allowed_tools`, roles and ToolPermissions. */
 export function checkToolCall(plan: Plan, agent: string, toolKey: string): GateDecision {
   return gate(evaluateToolCall(plan, { agent, toolKey }));
+}
+
+/**
+ * How a denied tool call ends: `hard_stop` (the default: the run fails) or `feedback` (the
+ * model gets a structured denial as the tool result). Any applicable AgentPolicy with
+ * `on_violation: feedback` asks for feedback.
+ */
+export function onViolation(plan: Plan, agent: string): 'hard_stop' | 'feedback' {
+  return applicablePolicies(plan, agent).some((policy) => policy.onViolation?.toLowerCase() === 'feedback') ? 'feedback' : 'hard_stop';
 }

@@ -9,7 +9,7 @@
 import type { JsonObject, JsonValue, Plan, PlanAgent } from '../compiler/plan.ts';
 import type { ChildLimits } from '../policies/limits.ts';
 import type { ChatMessage, ModelCallResult, ToolCall, ToolDeclaration } from '../activities/types.ts';
-import { checkModelCall, checkToolCall } from '../policies/gate.ts';
+import { checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
 import { budgetLimits, reserveModelCall, reserveToolCall } from '../policies/budget.ts';
 import type { ToolCatalog } from './mcp-catalog.ts';
 import type { Effects } from './types.ts';
@@ -196,7 +196,12 @@ async function runToolCall(
   }
   if (tool.key !== null) {
     const decision = checkToolCall(plan, agentName, tool.key);
-    if (!decision.allowed) throw new RunFailure(decision.code, decision.reason, agentName);
+    if (!decision.allowed) {
+      if (onViolation(plan, agentName) === 'hard_stop') throw new RunFailure(decision.code, decision.reason, agentName);
+      // on_violation: feedback — the model hears why, and the tool never runs.
+      context.onToolResult(call.name, null, decision.code);
+      return toolError(call, { error: decision.code, policy: decision.policy, rule: decision.rule ?? null, reason: decision.reason });
+    }
   }
 
   const issues = validateArguments(call.input, tool.inputSchema);

@@ -154,6 +154,45 @@ describe('runPlan', () => {
     expect(calls.filter((c) => c.kind === 'tool')).toHaveLength(0);
   });
 
+  it('on_violation feedback: the model gets a structured denial instead of the run failing', async () => {
+    const plan = planOf([agent('research', { tools: ['default/search'] })], [], {
+      tools: { 'default/search': searchTool },
+      governance: {
+        roles: {},
+        toolPermissions: [],
+        policies: [
+          {
+            id: { namespace: 'default', name: 'no-search' },
+            applyMode: 'global',
+            targetSystems: [],
+            targetTasks: [],
+            targetAgents: [],
+            allowedModels: [],
+            blockedTools: ['Search'],
+            maxTokensPerRun: null,
+            maxCostUsdPerRun: null,
+            maxToolCallsPerRun: null,
+            maxModelCallsPerRun: null,
+            onViolation: 'feedback',
+            onBudgetExhausted: null,
+            maxChildDepth: null,
+            maxChildTasks: null,
+          },
+        ],
+      },
+    });
+    const { effects, calls } = recordingEffects((r) => (r.step === 1 ? { toolCalls: [{ id: 'c', name: 'search', input: {} }] } : {}));
+    const result = await runPlan(plan, 'go', effects);
+    expect(calls.filter((c) => c.kind === 'tool')).toHaveLength(0);
+    const second = calls[1]!.request as ModelCallRequest;
+    expect(second.messages[2]).toMatchObject({
+      role: 'tool',
+      isError: true,
+      output: { error: 'POLICY_DENIED', policy: 'AgentPolicy default/no-search', rule: 'blocked_tools' },
+    });
+    expect(result.activations[0]).toMatchObject({ steps: 2 });
+  });
+
   it('fans out in parallel and joins with wait_for_all', async () => {
     const plan = planOf([agent('lead'), agent('a'), agent('b'), agent('editor')], [
       ['lead', 'a'],
