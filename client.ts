@@ -9,7 +9,9 @@ import type { JsonValue, Plan } from './compiler/plan.ts';
 import { OrchPlanHash, OrchSystem, OrchTask } from './workflows/search-attributes.ts';
 import type {
   ActivationRecord,
+  ApprovalDecisionInput,
   LateArrival,
+  PendingApproval,
   RunFailureDetails,
   RunInput,
   RunProgress,
@@ -56,6 +58,8 @@ export interface StartRunOptions {
   taskQueue?: string;
   /** Continue as new once history has this many events (Temporal's own suggestion applies anyway). */
   continueAsNewAfterEvents?: number;
+  /** How long a tool call waits for a human approval (default 10 minutes). */
+  approvalTimeoutMs?: number;
 }
 
 function emptyUsage(): RunUsage {
@@ -82,6 +86,25 @@ export class OrchRun {
     const query = () => this.handle.query<RunProgress>('progress');
     if (options.timeoutMs === undefined) return query();
     return this.handle.client.withDeadline(Date.now() + options.timeoutMs, query);
+  }
+
+  /** Tool calls waiting for a human decision, from the workflow's `approvals` query. */
+  approvals(): Promise<PendingApproval[]> {
+    return this.handle.query<PendingApproval[]>('approvals');
+  }
+
+  /** Approves a pending tool call; it runs once, nothing else is re-run. Rejects when `id` is not pending. */
+  approve(id: string, by: string, reason?: string): Promise<{ id: string; decision: 'approved' | 'denied' }> {
+    return this.decide({ id, decision: 'approve', decidedBy: by, ...(reason ? { reason } : {}) });
+  }
+
+  /** Denies a pending tool call: the run fails with APPROVAL_DENIED (or the model is told, under `on_violation: feedback`). */
+  deny(id: string, by: string, reason?: string): Promise<{ id: string; decision: 'approved' | 'denied' }> {
+    return this.decide({ id, decision: 'deny', decidedBy: by, ...(reason ? { reason } : {}) });
+  }
+
+  private decide(input: ApprovalDecisionInput): Promise<{ id: string; decision: 'approved' | 'denied' }> {
+    return this.handle.executeUpdate<{ id: string; decision: 'approved' | 'denied' }, [ApprovalDecisionInput]>('decideApproval', { args: [input] });
   }
 
   /**
@@ -177,6 +200,7 @@ export class OrchClient {
       plan,
       ...(options.input === undefined ? {} : { input: options.input }),
       ...(options.continueAsNewAfterEvents === undefined ? {} : { continueAsNewAfterEvents: options.continueAsNewAfterEvents }),
+      ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
     };
     const startOptions = {
       taskQueue: options.taskQueue ?? this.taskQueue,

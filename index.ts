@@ -30,4 +30,5 @@ export {
   resolveTemporalConnection,
   connectionOptions,
 } from './cli/temporal-server.ts';
+export { auditTrail, fetchAuditTrail, type AuditEvent, type AuditEventKind, type AuditOutcome, type AuditTrailOptions } from './audit.ts';
 export { main } from './cli/main.ts';

@@ -10,6 +10,8 @@ import { registerValidateCommands } from './commands/validate.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { registerServerCommand } from './commands/server.ts';
 import { registerToolsCommand } from './commands/tools.ts';
+import { registerApprovalCommands } from './commands/approvals.ts';
+import { registerAuditCommand } from './commands/audit.ts';
 
 export interface CommandContext {
   io: CliIo;
@@ -37,6 +39,8 @@ export function buildProgram(context: CommandContext): Command {
   registerWorkerCommand(program, context);
   registerServerCommand(program, context);
   registerToolsCommand(program, context);
+  registerApprovalCommands(program, context);
+  registerAuditCommand(program, context);
   // Subcommands inherit exit and output handling so their usage errors exit 2 too.
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;

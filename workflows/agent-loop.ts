@@ -28,6 +28,8 @@ export interface ActivationContext {
   catalog: ToolCatalog;
   /** Supervisor delegation: this activation's depth, the run's bounds, and its count of child runs. */
   delegation: DelegationContext;
+  /** Numbers approvals within the run, so their ids are deterministic. */
+  approvals: { next(): number };
   /** Called when the activation starts a step or a tool, for progress reporting. */
   onStep(step: number, action: string): void;
   /** Called when a tool call finished, failed, or was refused before running. */
@@ -196,7 +198,10 @@ async function runToolCall(
   }
   if (tool.key !== null) {
     const decision = checkToolCall(plan, agentName, tool.key);
-    if (!decision.allowed) {
+    if (!decision.allowed && decision.verdict === 'approval_required') {
+      const refusal = await awaitApproval(context, call, decision);
+      if (refusal) return refusal;
+    } else if (!decision.allowed) {
       if (onViolation(plan, agentName) === 'hard_stop') throw new RunFailure(decision.code, decision.reason, agentName);
       // on_violation: feedback — the model hears why, and the tool never runs.
       context.onToolResult(call.name, null, decision.code);
@@ -266,4 +271,37 @@ async function runDelegation(context: ActivationContext, delegate: string, call:
     context.onToolResult(call.name, null, error.type);
     return toolError(call, { error: error.type, message: error.message });
   }
+}
+
+/**
+ * A call under an `approval_required` verdict waits, durably, for a person. Approved: it goes
+ * on (null). Denied or timed out: the run fails, or with `on_violation: feedback` the model is
+ * told. Nothing else of the activation is re-run either way.
+ */
+async function awaitApproval(
+  context: ActivationContext,
+  call: ToolCall,
+  decision: { policy: string; rule?: string | null; reason: string }
+): Promise<ChatMessage | null> {
+  const { plan, agentName } = context;
+  const id = `approval-${context.approvals.next()}`;
+  context.onStep(0, `waiting for approval ${id} of ${call.name}`);
+  const outcome = await context.effects.awaitApproval({
+    id,
+    agent: agentName,
+    tool: call.name,
+    arguments: call.input,
+    policy: decision.policy,
+    rule: decision.rule ?? null,
+    reason: decision.reason,
+  });
+  if (outcome.decision === 'approved') return null;
+  const code = outcome.decision === 'timeout' ? 'APPROVAL_TIMEOUT' : 'APPROVAL_DENIED';
+  const why =
+    outcome.decision === 'timeout'
+      ? `approval ${id} of ${call.name} timed out`
+      : `approval ${id} of ${call.name} was denied by ${outcome.decidedBy}${outcome.reason ? `: ${outcome.reason}` : ''}`;
+  if (onViolation(plan, agentName) === 'hard_stop') throw new RunFailure(code, why, agentName);
+  context.onToolResult(call.name, null, code);
+  return toolError(call, { error: code, message: why });
 }

@@ -4,3 +4,4 @@
  * Activities are referenced by type only.
  */
 export { orchDelegate, orchRun, progressQuery } from './orch-run.ts';
+export { approvalsQuery, decideApprovalUpdate } from './approval-desk.ts';

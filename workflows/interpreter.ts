@@ -40,7 +40,7 @@ export { requiredArrivals } from './join-state.ts';
 /** Outputs longer than this (as JSON) are kept as a preview in activation records. */
 const RECORD_OUTPUT_LIMIT = 500;
 /** Failure types no activation retry can fix: the run fails closed. */
-const NEVER_RETRIED = new Set(['POLICY_DENIED', 'BUDGET_EXCEEDED', 'TOOL_NOT_FOUND', 'AGENT_NOT_FOUND', 'PLAN_VERSION_UNSUPPORTED']);
+const NEVER_RETRIED = new Set(['POLICY_DENIED', 'APPROVAL_DENIED', 'APPROVAL_TIMEOUT', 'BUDGET_EXCEEDED', 'TOOL_NOT_FOUND', 'AGENT_NOT_FOUND', 'PLAN_VERSION_UNSUPPORTED']);
 
 /** One element of a `foreach` failed for good: the whole fan-out fails as one branch. */
 class ElementFailed {
@@ -110,6 +110,7 @@ export class PlanInterpreter {
   private readonly resume: RunCheckpoint | undefined;
   private failure: RunFailure | null = null;
   private delegations: number;
+  private approvalCount: number;
 
   /** Child runs (delegations) started so far, across executions of the run. */
   get delegationCount(): number {
@@ -136,6 +137,7 @@ export class PlanInterpreter {
     this.activationCounts = resume ? { ...resume.activationCounts } : {};
     this.leaves = resume ? [...resume.leaves] : [];
     this.delegations = resume?.delegations ?? 0;
+    this.approvalCount = resume?.approvals ?? 0;
     this.runAttempt = resume?.runAttempt ?? 1;
     this.continuedAsNew = resume?.continuedAsNew ?? 0;
     this.progress = { phase: 'running', agents: {}, usage: this.ledger.total };
@@ -187,6 +189,7 @@ export class PlanInterpreter {
       leaves: this.leaves,
       lateArrivals: this.lateArrivals,
       delegations: this.delegations,
+      approvals: this.approvalCount,
       continuedAsNew: this.continuedAsNew + 1,
     };
   }
@@ -271,6 +274,7 @@ export class PlanInterpreter {
         effects: this.effects,
         ledger: this.ledger,
         catalog: this.catalog,
+        approvals: { next: () => ++this.approvalCount },
         delegation: {
           depth: this.depth,
           limits: childLimits(this.plan, agent),

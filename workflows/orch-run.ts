@@ -23,6 +23,7 @@ import type { OrchActivities, ToolCallRequest } from '../activities/types.ts';
 import { PLAN_SCHEMA_VERSION, type PlanMcpServer } from '../compiler/plan.ts';
 import { CheckpointReached, PlanInterpreter } from './interpreter.ts';
 import { withPlanDefaults } from './plan-defaults.ts';
+import { openApprovalDesk } from './approval-desk.ts';
 import { CallFailure, RunFailure } from './run-failure.ts';
 import { renderProgressMarkdown } from './progress-details.ts';
 import { emptyTotals } from './usage-ledger.ts';
@@ -52,8 +53,13 @@ const activities = proxyActivities<OrchActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
-function temporalEffects(onProgress: (progress: RunProgress) => void, continueAsNewAfterEvents: number | undefined): Effects {
+function temporalEffects(
+  onProgress: (progress: RunProgress) => void,
+  continueAsNewAfterEvents: number | undefined,
+  awaitApproval: Effects['awaitApproval']
+): Effects {
   return {
+    awaitApproval,
     callModel: (request, options) =>
       activities.callModel
         .executeWithOptions({ summary: options.summary, heartbeatTimeout: HEARTBEAT_TIMEOUT }, [request])
@@ -209,7 +215,8 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
       progress = next;
       setCurrentDetails(renderProgressMarkdown(plan, next));
     },
-    runInput.continueAsNewAfterEvents
+    runInput.continueAsNewAfterEvents,
+    openApprovalDesk(runInput.approvalTimeoutMs)
   );
   let resume = runInput.resume;
   for (;;) {
@@ -251,9 +258,13 @@ export async function orchDelegate(request: DelegationRequest): Promise<Delegati
   const plan = withPlanDefaults(request.plan);
   let progress: RunProgress | null = null;
   setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyTotals() });
-  const effects = temporalEffects((next) => {
-    progress = next;
-  }, undefined);
+  const effects = temporalEffects(
+    (next) => {
+      progress = next;
+    },
+    undefined,
+    openApprovalDesk(request.approvalTimeoutMs)
+  );
   const interpreter = new PlanInterpreter(plan, request.task, effects, undefined, { depth: request.depth });
   try {
     const { output, activations } = await interpreter.runSingle(request.agent);

@@ -25,6 +25,8 @@ export interface RunInput {
    * For operators who want shorter histories, and for tests.
    */
   continueAsNewAfterEvents?: number;
+  /** How long a tool call waits for a human approval before it fails with APPROVAL_TIMEOUT (default 10 minutes). */
+  approvalTimeoutMs?: number;
 }
 
 /**
@@ -42,6 +44,8 @@ export interface RunCheckpoint {
   leaves: Array<{ agent: string; output: JsonValue }>;
   lateArrivals: LateArrival[];
   delegations: number;
+  /** Approvals requested so far (ids keep counting across executions). */
+  approvals?: number;
   continuedAsNew: number;
 }
 
@@ -114,6 +118,36 @@ export interface RunResult {
   runAttempts: number;
 }
 
+/** A tool call waiting for a human decision (a ToolPermission `approval_required` verdict). */
+export interface ApprovalRequest {
+  /** Deterministic within the run: `approval-1`, `approval-2`, … */
+  id: string;
+  agent: string;
+  tool: string;
+  arguments: JsonValue;
+  policy: string;
+  rule: string | null;
+  reason: string;
+}
+
+export interface PendingApproval extends ApprovalRequest {
+  /** Workflow time (ms since epoch) when it was requested, and when it times out. */
+  requestedAt: number;
+  expiresAt: number;
+}
+
+/** What a person decided, through the `decideApproval` update. */
+export interface ApprovalDecisionInput {
+  id: string;
+  decision: 'approve' | 'deny';
+  decidedBy: string;
+  reason?: string;
+}
+
+export type ApprovalOutcome =
+  | { decision: 'approved' | 'denied'; decidedBy: string; reason: string | null }
+  | { decision: 'timeout' };
+
 /** A delegation: a supervisor's tool call that runs another agent as a child workflow. */
 export interface DelegationRequest {
   plan: Plan;
@@ -123,6 +157,7 @@ export interface DelegationRequest {
   supervisor: string;
   /** 1 for a supervisor's own delegates, 2 for theirs, … */
   depth: number;
+  approvalTimeoutMs?: number;
 }
 
 export interface DelegationResult {
@@ -180,6 +215,8 @@ export interface Effects {
   listMcpTools(request: McpListRequest, options: CallOptions): Promise<McpToolDescription[]>;
   /** Runs a delegate agent as a child workflow; rejects with a CallFailure when it failed. */
   delegate(request: DelegationRequest, options: CallOptions & { childId: string }): Promise<DelegationResult>;
+  /** Waits for a person to approve or deny a tool call, or for the approval's time to run out. */
+  awaitApproval(request: ApprovalRequest): Promise<ApprovalOutcome>;
   /** A durable timer. */
   sleep(ms: number): Promise<void>;
   /**

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.ts';
-import { activitiesOf } from '../helpers/history.ts';
+import { activitiesOf, historyText } from '../helpers/history.ts';
+import { main } from '../../cli/main.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
 import { CORPUS, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
@@ -42,20 +43,75 @@ describe('policy denials fail closed', () => {
     expect(activitiesOf(await run.handle.fetchHistory()).filter((c) => c.type === 'callTool')).toHaveLength(0);
   });
 
-  it('17-tool-approval-live: a write-class tool under approval_required fails closed while approvals do not exist', async () => {
-    const ns = 'rr-real-tool-approval';
-    const tool = 'rr-real-approval-smoke-tool';
+});
+
+describe('human approval (Orloj 17-tool-approval-live)', () => {
+  const ns = 'rr-real-tool-approval';
+  const tool = 'rr-real-approval-smoke-tool';
+  async function startApprovalRun(options: { approvalTimeoutMs?: number } = {}) {
     const override = writeOverride([
       mockEndpoint(ns, 'rr-real-approval-model', { 'rr-real-approval-agent': [{ tool_calls: [{ tool, input: { goal: 'write' } }] }] }),
       httpTool(ns, tool, `${stub.url}/${tool}`, { operation_classes: ['write'], risk_level: 'high' }),
     ]);
     const { plan, diagnostics } = await compile([`${CORPUS}/testing/scenarios-real/17-tool-approval-live`], { overrides: [override] });
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const before = stub.requests.length;
-    const run = await harness.client.start(plan!);
+    return harness.client.start(plan!, options);
+  }
+  async function pendingApproval(run: Awaited<ReturnType<typeof startApprovalRun>>) {
+    for (let i = 0; i < 100; i++) {
+      const pending = await run.approvals().catch(() => []);
+      if (pending.length > 0) return pending[0]!;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('no approval was requested');
+  }
+  const toolCalls = () => stub.requests.filter((r) => r.path === `/${tool}`).length;
+
+  it('waits; the tool has not run; approved with the CLI, it runs exactly once', async () => {
+    const before = toolCalls();
+    const run = await startApprovalRun();
+    const approval = await pendingApproval(run);
+    expect(approval).toMatchObject({ id: 'approval-1', agent: 'rr-real-approval-agent', tool, arguments: { goal: 'write' }, rule: 'operation_rules[0]' });
+    expect(toolCalls()).toBe(before);
+
+    const io = {
+      stdout: (() => {}) as (text: string) => void,
+      stderr: (() => {}) as (text: string) => void,
+      env: { ...process.env, TEMPORAL_ADDRESS: harness.address },
+      isTTY: false,
+    };
+    let printed = '';
+    io.stdout = (text) => void (printed += text);
+    const code = await main(['approve', run.workflowId, approval.id, '--by', 'alice', '--reason', 'reviewed'], io);
+    expect(code).toBe(0);
+    expect(printed.trim()).toBe('approval-1 approved');
+
     const outcome = await run.result();
-    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'POLICY_DENIED', agent: 'rr-real-approval-agent' } });
-    expect(stub.requests.length).toBe(before);
+    expect(outcome.status).toBe('succeeded');
+    expect(toolCalls()).toBe(before + 1);
+    const history = historyText(await run.handle.fetchHistory());
+    expect(history).toContain('alice');
+    // A second decision on the same approval is refused.
+    await expect(run.approve(approval.id, 'bob')).rejects.toThrow();
+  });
+
+  it('denied: the run fails APPROVAL_DENIED and the tool never runs', async () => {
+    const before = toolCalls();
+    const run = await startApprovalRun();
+    const approval = await pendingApproval(run);
+    await run.deny(approval.id, 'carol', 'not today');
+    const outcome = await run.result();
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'APPROVAL_DENIED', agent: 'rr-real-approval-agent' } });
+    expect(toolCalls()).toBe(before);
+  });
+
+  it('unanswered: the run fails APPROVAL_TIMEOUT when the approval expires', async () => {
+    const before = toolCalls();
+    const run = await startApprovalRun({ approvalTimeoutMs: 1_500 });
+    await pendingApproval(run);
+    const outcome = await run.result();
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'APPROVAL_TIMEOUT' } });
+    expect(toolCalls()).toBe(before);
   });
 });
 

@@ -32,6 +32,7 @@ function recordingEffects(reply?: (request: ModelCallRequest) => Partial<ModelCa
     async listMcpTools() {
       return [];
     },
+    awaitApproval: async () => ({ decision: 'approved', decidedBy: 'test', reason: null }),
     ...timeEffects,
     async delegate(request) {
       // A child run, in-process: the delegate's one activation against the same effects.

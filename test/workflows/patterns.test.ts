@@ -33,6 +33,7 @@ function fake(reply: Reply = () => ({}), extra: Partial<Effects> = {}) {
     async listMcpTools() {
       return [];
     },
+    awaitApproval: async () => ({ decision: 'approved', decidedBy: 'test', reason: null }),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5))),
     withTimeout: (ms, fn) =>
       Promise.race([fn(), new Promise<never>((_, reject) => setTimeout(() => reject(new CallFailure('AGENT_TIMEOUT', 'timed out')), ms))]),

@@ -1,0 +1,471 @@
+/**
+ * The audit trail of a run, derived from its workflow history alone: every decision and
+ * every call as one structured event with time, agent, subject, outcome, reason and usage.
+ *
+ * A model or tool call that was scheduled passed the policy gate (the workflow never
+ * schedules a refused call), so each scheduled activity is one event reporting its final
+ * outcome. Calls the workflow refused itself (undeclared tool, invalid arguments, delegation
+ * limit) never became activities: they are read from the tool errors the model was given in
+ * its next call. Run-ending denials are the workflow's failure.
+ *
+ * Events carry names, codes and counts only, never whole payloads (prompts, outputs, plans).
+ */
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import type { OrchClient } from './client.ts';
+import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCallRequest, ToolCallResult } from './activities/types.ts';
+import type { DelegationRequest, DelegationResult, RunFailureDetails, RunInput, RunResult } from './workflows/types.ts';
+
+type History = temporal.api.history.v1.IHistory;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+type Payload = temporal.api.common.v1.IPayload;
+type Failure = temporal.api.failure.v1.IFailure;
+
+export type AuditEventKind =
+  | 'run.started'
+  | 'model.call'
+  | 'tool.call'
+  | 'tool.refused'
+  | 'mcp.discovery'
+  | 'delegation'
+  | 'policy.denied'
+  | 'run.completed'
+  | 'run.failed'
+  | 'run.continued';
+
+export type AuditOutcome = 'allowed' | 'succeeded' | 'failed' | 'denied' | 'refused';
+
+export interface AuditEvent {
+  /** ISO time of the event that decided the outcome (a call's completion, a refusal's report). */
+  time: string;
+  kind: AuditEventKind;
+  agent: string | null;
+  /** What the decision was about: the model id, the tool name, the delegate, the MCP server, the system. */
+  subject: string | null;
+  /** `allowed` for a call that was scheduled and has not finished yet. */
+  outcome: AuditOutcome;
+  reason: string | null;
+  /** The failure or refusal type (`TOOL_NOT_DECLARED`, `POLICY_DENIED`, `TOOL_TIMEOUT`, …). */
+  code: string | null;
+  /** The deciding policy and rule, when the workflow recorded them. */
+  policy?: string | null;
+  rule?: string | null;
+  /** Model calls: the call's tokens; run and delegation ends: the totals. */
+  usage?: TokenUsage;
+  /** Tool calls: wall-clock time inside the activity. */
+  durationMs?: number;
+  /** Activities: the attempt that finished (retries make it more than 1). */
+  attempt?: number;
+  /** `run.started`: the plan that ran. */
+  plan?: { system: string; task: string | null; hash: string };
+  /** The history event that recorded the outcome; ids restart in each execution (see `runId`). */
+  eventId: number;
+  /** The history event that scheduled the call, when that is a different one. */
+  scheduledEventId?: number;
+  /** The execution the event belongs to (set by `fetchAuditTrail`, or from `options.runId`). */
+  runId?: string;
+}
+
+/** Tool errors the workflow generates without running anything. */
+const REFUSAL_CODES = new Set(['TOOL_NOT_DECLARED', 'INVALID_ARGUMENTS', 'DELEGATION_LIMIT']);
+
+/** Failure types that are a policy decision rather than a fault. */
+function isDenialCode(code: string | null): boolean {
+  return code !== null && (code.startsWith('POLICY_') || code.startsWith('BUDGET_'));
+}
+
+function decode(payload: Payload | null | undefined): unknown {
+  if (!payload) return undefined;
+  try {
+    return defaultPayloadConverter.fromPayload(payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+function firstPayload(payloads: { payloads?: Payload[] | null } | null | undefined): unknown {
+  return decode(payloads?.payloads?.[0]);
+}
+
+function isoTime(event: HistoryEvent): string {
+  const time = event.eventTime as unknown;
+  if (!time) return new Date(0).toISOString();
+  if (typeof time === 'string') return new Date(Date.parse(time)).toISOString();
+  const { seconds, nanos } = time as { seconds?: unknown; nanos?: number | null };
+  return new Date(Number(seconds ?? 0) * 1000 + Math.floor((nanos ?? 0) / 1e6)).toISOString();
+}
+
+function asObject(value: unknown): Record<string, unknown> | null {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+function tokens(usage: unknown): TokenUsage | undefined {
+  const u = asObject(usage);
+  if (!u) return undefined;
+  const n = (key: string) => (typeof u[key] === 'number' ? (u[key] as number) : 0);
+  return { inputTokens: n('inputTokens'), outputTokens: n('outputTokens'), totalTokens: n('totalTokens') };
+}
+
+/** The type and message of a failure, the way the workflow maps them (see workflows/orch-run.ts). */
+function failureCode(failure: Failure | null | undefined, fallback: string): { code: string; reason: string | null; details: unknown } {
+  if (!failure) return { code: fallback, reason: null, details: undefined };
+  if (failure.applicationFailureInfo) {
+    return {
+      code: failure.applicationFailureInfo.type || fallback,
+      reason: failure.message ?? null,
+      details: firstPayload(failure.applicationFailureInfo.details),
+    };
+  }
+  if (failure.timeoutFailureInfo) return { code: 'CALL_TIMEOUT', reason: failure.message ?? null, details: undefined };
+  if (failure.canceledFailureInfo) return { code: 'CANCELED', reason: failure.message ?? null, details: undefined };
+  if (failure.terminatedFailureInfo) return { code: 'TERMINATED', reason: failure.message ?? null, details: undefined };
+  return { code: fallback, reason: failure.message ?? null, details: undefined };
+}
+
+/** `policy` and `rule` when the failure details carry them (string fields only). */
+function decisionOf(details: unknown): { policy?: string | null; rule?: string | null } {
+  const d = asObject(details);
+  const pick = (key: string) => (d && typeof d[key] === 'string' ? (d[key] as string) : null);
+  const policy = pick('policy');
+  const rule = pick('rule');
+  return { ...(policy !== null ? { policy } : {}), ...(rule !== null ? { rule } : {}) };
+}
+
+interface OpenActivity {
+  scheduledEventId: number;
+  scheduledTime: string;
+  type: string;
+  input: unknown;
+  /** The Web UI summary (`<agent> · …`). */
+  summary?: string;
+  attempt?: number;
+}
+
+interface OpenChild {
+  initiatedEventId: number;
+  initiatedTime: string;
+  supervisor: string | null;
+  delegate: string | null;
+}
+
+export interface AuditTrailOptions {
+  /** Stamped on every event, to tell executions of a continued run apart. */
+  runId?: string;
+}
+
+/** The audit trail of one workflow execution, in history order. Pure over a fetched history. */
+export function auditTrail(history: History, options: AuditTrailOptions = {}): AuditEvent[] {
+  const events: AuditEvent[] = [];
+  const activities = new Map<number, OpenActivity>();
+  const children = new Map<number, OpenChild>();
+  /** callTool activities by `agent/toolCallId`, to tell a tool's own error from a refusal. */
+  const toolCallIds = new Set<string>();
+  const push = (event: Omit<AuditEvent, 'runId'>) => events.push(options.runId ? { ...event, runId: options.runId } : event);
+
+  const activityEvent = (open: OpenActivity, closing: HistoryEvent, close: 'completed' | 'failed' | 'timed_out' | 'canceled', result: unknown, failure?: Failure | null) => {
+    const base = {
+      time: isoTime(closing),
+      eventId: Number(closing.eventId),
+      scheduledEventId: open.scheduledEventId,
+      ...(open.attempt !== undefined ? { attempt: open.attempt } : {}),
+    };
+    const failed = close === 'completed' ? null : failureCode(failure, close === 'timed_out' ? 'CALL_TIMEOUT' : close === 'canceled' ? 'CANCELED' : 'ACTIVITY_FAILED');
+    const outcome: AuditOutcome = failed ? 'failed' : 'succeeded';
+    const code = failed?.code ?? null;
+    const reason = failed?.reason ?? null;
+    if (open.type === 'callModel') {
+      const request = open.input as Partial<ModelCallRequest> | undefined;
+      const usage = failed ? undefined : tokens((result as Partial<ModelCallResult> | undefined)?.usage);
+      push({ ...base, kind: 'model.call', agent: request?.agent ?? null, subject: request?.model?.model ?? null, outcome, reason, code, ...(usage ? { usage } : {}) });
+    } else if (open.type === 'callTool') {
+      const request = open.input as Partial<ToolCallRequest> | undefined;
+      const toolResult = failed ? undefined : (result as Partial<ToolCallResult> | undefined);
+      const toolError = toolResult?.isError === true;
+      push({
+        ...base,
+        kind: 'tool.call',
+        agent: request?.agent ?? null,
+        subject: request?.call?.name ?? request?.tool?.name ?? null,
+        // The tool ran and reported an error: the call failed, as the model was told.
+        outcome: toolError ? 'failed' : outcome,
+        reason: toolError ? 'the tool reported an error' : reason,
+        code: toolError ? 'TOOL_ERROR' : code,
+        ...(typeof toolResult?.durationMs === 'number' ? { durationMs: toolResult.durationMs } : {}),
+      });
+    } else if (open.type === 'listMcpTools') {
+      const request = asObject(open.input);
+      const server = asObject(asObject(request?.server)?.id);
+      push({ ...base, kind: 'mcp.discovery', agent: agentOfSummary(open), subject: typeof server?.name === 'string' ? server.name : null, outcome, reason, code });
+    }
+  };
+
+  for (const event of history.events ?? []) {
+    const eventId = Number(event.eventId);
+    const time = isoTime(event);
+
+    if (event.workflowExecutionStartedEventAttributes) {
+      const attributes = event.workflowExecutionStartedEventAttributes;
+      const input = firstPayload(attributes.input) as Partial<RunInput> | undefined;
+      // A continued execution goes on from a checkpoint: the run started in the first one.
+      if (input?.resume || attributes.continuedExecutionRunId) continue;
+      const plan = input?.plan;
+      push({
+        time,
+        kind: 'run.started',
+        agent: null,
+        subject: plan?.system?.name ?? null,
+        outcome: 'succeeded',
+        reason: null,
+        code: null,
+        ...(plan ? { plan: { system: plan.system?.name ?? '', task: plan.task?.name ?? null, hash: plan.hash ?? '' } } : {}),
+        eventId,
+      });
+    } else if (event.activityTaskScheduledEventAttributes) {
+      const attributes = event.activityTaskScheduledEventAttributes;
+      const type = attributes.activityType?.name ?? '';
+      const input = firstPayload(attributes.input);
+      const open: OpenActivity = { scheduledEventId: eventId, scheduledTime: time, type, input };
+      const summary = decode(event.userMetadata?.summary);
+      if (typeof summary === 'string') open.summary = summary;
+      activities.set(eventId, open);
+      if (type === 'callTool') {
+        const request = input as Partial<ToolCallRequest> | undefined;
+        if (request?.call?.id) toolCallIds.add(`${request.agent}/${request.call.id}`);
+      }
+      if (type === 'callModel') {
+        for (const refusal of refusalsIn(input as Partial<ModelCallRequest> | undefined, toolCallIds)) {
+          push({ time, kind: 'tool.refused', agent: refusal.agent, subject: refusal.tool, outcome: 'refused', reason: refusal.reason, code: refusal.code, eventId });
+        }
+      }
+    } else if (event.activityTaskStartedEventAttributes) {
+      const attributes = event.activityTaskStartedEventAttributes;
+      const open = activities.get(Number(attributes.scheduledEventId));
+      if (open && attributes.attempt) open.attempt = attributes.attempt;
+    } else if (event.activityTaskCompletedEventAttributes) {
+      const attributes = event.activityTaskCompletedEventAttributes;
+      const id = Number(attributes.scheduledEventId);
+      const open = activities.get(id);
+      if (open) {
+        activities.delete(id);
+        activityEvent(open, event, 'completed', firstPayload(attributes.result));
+      }
+    } else if (event.activityTaskFailedEventAttributes) {
+      const attributes = event.activityTaskFailedEventAttributes;
+      const id = Number(attributes.scheduledEventId);
+      const open = activities.get(id);
+      if (open) {
+        activities.delete(id);
+        activityEvent(open, event, 'failed', undefined, attributes.failure);
+      }
+    } else if (event.activityTaskTimedOutEventAttributes) {
+      const attributes = event.activityTaskTimedOutEventAttributes;
+      const id = Number(attributes.scheduledEventId);
+      const open = activities.get(id);
+      if (open) {
+        activities.delete(id);
+        activityEvent(open, event, 'timed_out', undefined, attributes.failure);
+      }
+    } else if (event.activityTaskCanceledEventAttributes) {
+      const attributes = event.activityTaskCanceledEventAttributes;
+      const id = Number(attributes.scheduledEventId);
+      const open = activities.get(id);
+      if (open) {
+        activities.delete(id);
+        activityEvent(open, event, 'canceled', undefined, null);
+      }
+    } else if (event.startChildWorkflowExecutionInitiatedEventAttributes) {
+      const request = firstPayload(event.startChildWorkflowExecutionInitiatedEventAttributes.input) as Partial<DelegationRequest> | undefined;
+      children.set(eventId, {
+        initiatedEventId: eventId,
+        initiatedTime: time,
+        supervisor: typeof request?.supervisor === 'string' ? request.supervisor : null,
+        delegate: typeof request?.agent === 'string' ? request.agent : null,
+      });
+    } else if (event.childWorkflowExecutionCompletedEventAttributes) {
+      const attributes = event.childWorkflowExecutionCompletedEventAttributes;
+      const child = takeChild(children, attributes.initiatedEventId);
+      if (child) {
+        const usage = tokens(asObject((firstPayload(attributes.result) as Partial<DelegationResult> | undefined)?.usage)?.total);
+        push({ ...delegationBase(child, event), outcome: 'succeeded', reason: null, code: null, ...(usage ? { usage } : {}) });
+      }
+    } else if (
+      event.childWorkflowExecutionFailedEventAttributes ||
+      event.childWorkflowExecutionTimedOutEventAttributes ||
+      event.childWorkflowExecutionCanceledEventAttributes ||
+      event.childWorkflowExecutionTerminatedEventAttributes ||
+      event.startChildWorkflowExecutionFailedEventAttributes
+    ) {
+      const attributes =
+        event.childWorkflowExecutionFailedEventAttributes ??
+        event.childWorkflowExecutionTimedOutEventAttributes ??
+        event.childWorkflowExecutionCanceledEventAttributes ??
+        event.childWorkflowExecutionTerminatedEventAttributes ??
+        event.startChildWorkflowExecutionFailedEventAttributes!;
+      const child = takeChild(children, attributes.initiatedEventId);
+      if (!child) continue;
+      const fallback = event.childWorkflowExecutionTimedOutEventAttributes
+        ? 'TIMED_OUT'
+        : event.childWorkflowExecutionCanceledEventAttributes
+          ? 'CANCELED'
+          : event.childWorkflowExecutionTerminatedEventAttributes
+            ? 'TERMINATED'
+            : 'DELEGATION_FAILED';
+      const failure = event.childWorkflowExecutionFailedEventAttributes?.failure;
+      const { code, reason, details } = failureCode(failure, fallback);
+      const usage = tokens(asObject((details as Partial<RunFailureDetails> | undefined)?.usage)?.total);
+      push({ ...delegationBase(child, event), outcome: 'failed', reason, code, ...(usage ? { usage } : {}) });
+      if (isDenialCode(code)) {
+        // The delegate's run was denied: a policy decision of its own, reported to the supervisor.
+        const denied = details as Partial<RunFailureDetails> | undefined;
+        push({
+          time,
+          kind: 'policy.denied',
+          agent: typeof denied?.agent === 'string' ? denied.agent : child.delegate,
+          subject: null,
+          outcome: 'denied',
+          reason,
+          code,
+          ...decisionOf(details),
+          eventId,
+        });
+      }
+    } else if (event.workflowExecutionCompletedEventAttributes) {
+      const result = firstPayload(event.workflowExecutionCompletedEventAttributes.result) as Partial<RunResult> | undefined;
+      const usage = tokens(result?.usage?.total);
+      push({ time, kind: 'run.completed', agent: null, subject: null, outcome: 'succeeded', reason: null, code: null, ...(usage ? { usage } : {}), eventId });
+    } else if (event.workflowExecutionFailedEventAttributes) {
+      const { code, reason, details } = failureCode(event.workflowExecutionFailedEventAttributes.failure, 'RUN_FAILED');
+      const failure = details as Partial<RunFailureDetails> | undefined;
+      const usage = tokens(failure?.usage?.total);
+      const denied = isDenialCode(code);
+      push({
+        time,
+        kind: denied ? 'policy.denied' : 'run.failed',
+        agent: typeof failure?.agent === 'string' ? failure.agent : null,
+        subject: null,
+        outcome: denied ? 'denied' : 'failed',
+        reason,
+        code,
+        ...decisionOf(details),
+        ...(usage ? { usage } : {}),
+        eventId,
+      });
+    } else if (event.workflowExecutionTimedOutEventAttributes) {
+      push({ time, kind: 'run.failed', agent: null, subject: null, outcome: 'failed', reason: 'the run timed out', code: 'TIMED_OUT', eventId });
+    } else if (event.workflowExecutionTerminatedEventAttributes) {
+      const reason = event.workflowExecutionTerminatedEventAttributes.reason || null;
+      push({ time, kind: 'run.failed', agent: null, subject: null, outcome: 'failed', reason, code: 'TERMINATED', eventId });
+    } else if (event.workflowExecutionCanceledEventAttributes) {
+      push({ time, kind: 'run.failed', agent: null, subject: null, outcome: 'failed', reason: 'the run was canceled', code: 'CANCELED', eventId });
+    } else if (event.workflowExecutionContinuedAsNewEventAttributes) {
+      const next = event.workflowExecutionContinuedAsNewEventAttributes.newExecutionRunId || null;
+      push({ time, kind: 'run.continued', agent: null, subject: next, outcome: 'succeeded', reason: 'continued as new to keep history short', code: null, eventId });
+    }
+  }
+
+  // Calls still running: scheduled, so the gate allowed them; no outcome yet.
+  for (const open of activities.values()) {
+    const kind = open.type === 'callModel' ? 'model.call' : open.type === 'callTool' ? 'tool.call' : open.type === 'listMcpTools' ? 'mcp.discovery' : null;
+    if (!kind) continue;
+    const request = asObject(open.input);
+    const call = asObject(request?.call);
+    const subject =
+      kind === 'model.call'
+        ? (asObject(request?.model)?.model as string | undefined)
+        : kind === 'tool.call'
+          ? (call?.name as string | undefined)
+          : (asObject(asObject(request?.server)?.id)?.name as string | undefined);
+    const agent = kind === 'mcp.discovery' ? agentOfSummary(open) : typeof request?.agent === 'string' ? request.agent : null;
+    push({ time: open.scheduledTime, kind, agent, subject: subject ?? null, outcome: 'allowed', reason: null, code: null, eventId: open.scheduledEventId });
+  }
+  for (const child of children.values()) {
+    push({ time: child.initiatedTime, kind: 'delegation', agent: child.supervisor, subject: child.delegate, outcome: 'allowed', reason: null, code: null, eventId: child.initiatedEventId });
+  }
+  return events.sort((a, b) => a.eventId - b.eventId);
+}
+
+/** The agent an activity's summary names (`<agent> · …`). */
+function agentOfSummary(open: OpenActivity): string | null {
+  const agent = open.summary?.split(' · ')[0]?.trim();
+  return agent ? agent : null;
+}
+
+function takeChild(children: Map<number, OpenChild>, initiatedEventId: unknown): OpenChild | undefined {
+  const id = Number(initiatedEventId);
+  const child = children.get(id);
+  children.delete(id);
+  return child;
+}
+
+function delegationBase(child: OpenChild, closing: HistoryEvent) {
+  return {
+    time: isoTime(closing),
+    kind: 'delegation' as const,
+    agent: child.supervisor,
+    subject: child.delegate,
+    eventId: Number(closing.eventId),
+    scheduledEventId: child.initiatedEventId,
+  };
+}
+
+interface Refusal {
+  agent: string | null;
+  tool: string;
+  code: string;
+  reason: string | null;
+}
+
+/**
+ * Tool errors the workflow generated without running a tool. They reach the model in its
+ * next call as the tool messages after the last assistant message, so each is read once.
+ */
+function refusalsIn(request: Partial<ModelCallRequest> | undefined, toolCallIds: ReadonlySet<string>): Refusal[] {
+  const messages: ChatMessage[] = Array.isArray(request?.messages) ? request.messages : [];
+  const lastAssistant = messages.findLastIndex((m) => m.role === 'assistant');
+  if (lastAssistant < 0) return [];
+  const refusals: Refusal[] = [];
+  for (const message of messages.slice(lastAssistant + 1)) {
+    if (message.role !== 'tool' || !message.isError) continue;
+    const output = asObject(message.output);
+    const code = typeof output?.error === 'string' ? output.error : null;
+    if (code === null || !REFUSAL_CODES.has(code)) continue;
+    // A tool that ran and happened to answer with such an error is a tool call, not a refusal.
+    if (toolCallIds.has(`${request?.agent}/${message.toolCallId}`)) continue;
+    refusals.push({ agent: request?.agent ?? null, tool: message.toolName, code, reason: typeof output?.message === 'string' ? output.message : null });
+  }
+  return refusals;
+}
+
+/** Most executions one trail follows; a guard against a malformed chain. */
+const MAX_EXECUTIONS = 10_000;
+
+/**
+ * The audit trail of a whole run: every execution of it, from the first, following
+ * continue-as-new. `runId` picks the run (any execution of it); by default the latest.
+ */
+export async function fetchAuditTrail(client: OrchClient, workflowId: string, runId?: string): Promise<AuditEvent[]> {
+  const workflows = client.client.workflow;
+  const fetch = (id: string | undefined) => workflows.getHandle(workflowId, id).fetchHistory();
+  let history = await fetch(runId);
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  let currentRunId: string | undefined = started?.originalExecutionRunId || runId;
+  const firstRunId = started?.firstExecutionRunId || undefined;
+  if (firstRunId && firstRunId !== currentRunId) {
+    try {
+      history = await fetch(firstRunId);
+      currentRunId = firstRunId;
+    } catch {
+      // The first executions are gone (retention): the trail starts where history does.
+    }
+  }
+  const trail: AuditEvent[] = [];
+  for (let executions = 0; executions < MAX_EXECUTIONS; executions++) {
+    trail.push(...auditTrail(history, currentRunId ? { runId: currentRunId } : {}));
+    const last = history.events?.at(-1);
+    const next = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+    if (!next) break;
+    history = await fetch(next);
+    currentRunId = next;
+  }
+  return trail;
+}

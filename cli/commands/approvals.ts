@@ -1,0 +1,58 @@
+/** `orch approvals`, `orch approve`, `orch deny`: people deciding tool calls that wait for them. */
+import type { Command } from 'commander';
+import { OrchClient } from '../../client.ts';
+import { CliError, EXIT } from '../io.ts';
+import type { CommandContext } from '../main.ts';
+import { connectTemporal, reachTemporal } from '../temporal-target.ts';
+
+async function withRun<T>(context: CommandContext, workflowId: string, act: (client: OrchClient) => Promise<T>): Promise<T> {
+  const target = await connectTemporal(context.io, { startServer: false });
+  const client = await reachTemporal(target, () => OrchClient.connect(target.connection));
+  try {
+    return await act(client);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliError(`${workflowId}: ${message.split('\n')[0]}`);
+  } finally {
+    await client.client.connection.close();
+  }
+}
+
+export function registerApprovalCommands(program: Command, context: CommandContext): void {
+  const { io } = context;
+  program
+    .command('approvals')
+    .description('List the tool calls of a run that wait for a human decision.')
+    .argument('<workflow-id>', 'workflow id of the run')
+    .option('--json', 'print them as JSON')
+    .action(async (workflowId: string, flags: { json?: boolean }) => {
+      const pending = await withRun(context, workflowId, (client) => client.getRun(workflowId).approvals());
+      if (flags.json) {
+        io.stdout(`${JSON.stringify(pending)}\n`);
+        return;
+      }
+      if (pending.length === 0) io.stdout('no pending approvals\n');
+      for (const approval of pending) {
+        const expires = new Date(approval.expiresAt).toISOString();
+        io.stdout(`${approval.id}  ${approval.agent} → ${approval.tool}  ${JSON.stringify(approval.arguments)}  (${approval.reason}; expires ${expires})\n`);
+      }
+    });
+
+  for (const decision of ['approve', 'deny'] as const) {
+    program
+      .command(decision)
+      .description(decision === 'approve' ? 'Approve a pending tool call: it runs, once.' : 'Deny a pending tool call.')
+      .argument('<workflow-id>', 'workflow id of the run')
+      .argument('<approval-id>', 'the approval, as `orch approvals` lists it')
+      .option('--by <name>', 'who decides (recorded in the run history)', process.env.USER ?? 'unknown')
+      .option('--reason <text>', 'why (recorded in the run history)')
+      .action(async (workflowId: string, approvalId: string, flags: { by: string; reason?: string }) => {
+        const result = await withRun(context, workflowId, (client) => {
+          const run = client.getRun(workflowId);
+          return decision === 'approve' ? run.approve(approvalId, flags.by, flags.reason) : run.deny(approvalId, flags.by, flags.reason);
+        });
+        io.stdout(`${result.id} ${result.decision}\n`);
+        context.exitCode = EXIT.ok;
+      });
+  }
+}

@@ -1,0 +1,55 @@
+/** `orch audit`: a run's audit trail, derived from its workflow history. */
+import { Option, type Command } from 'commander';
+import { fetchAuditTrail, type AuditEvent } from '../../audit.ts';
+import { OrchClient } from '../../client.ts';
+import { CliError } from '../io.ts';
+import type { CommandContext } from '../main.ts';
+import { connectTemporal, reachTemporal } from '../temporal-target.ts';
+
+type AuditFormat = 'jsonl' | 'table';
+
+export function registerAuditCommand(program: Command, context: CommandContext): void {
+  const { io } = context;
+  program
+    .command('audit')
+    .description('Print the audit trail of a run: every call and decision, from its workflow history.')
+    .argument('<workflow-id>', 'workflow id of the run')
+    .option('--run-id <id>', 'a specific run of that workflow id')
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'table']).default('table'))
+    .action(async (workflowId: string, flags: { runId?: string; format: AuditFormat }) => {
+      const target = await connectTemporal(io, { startServer: false });
+      const client = await reachTemporal(target, () => OrchClient.connect(target.connection));
+      try {
+        let trail: AuditEvent[];
+        try {
+          trail = await fetchAuditTrail(client, workflowId, flags.runId);
+        } catch (error) {
+          if (isNotFound(error)) throw new CliError(`no run with workflow id ${workflowId}${flags.runId ? ` and run id ${flags.runId}` : ''} in namespace ${target.connection.namespace}`);
+          throw error;
+        }
+        io.stdout(flags.format === 'jsonl' ? renderJsonl(trail) : renderTable(trail));
+      } finally {
+        await client.client.connection.close();
+      }
+    });
+}
+
+function isNotFound(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  // gRPC NOT_FOUND (5); INVALID_ARGUMENT (3) for a run id that is not a UUID.
+  return code === 5 || code === 3 || /not found/i.test(error instanceof Error ? error.message : String(error));
+}
+
+export function renderJsonl(trail: readonly AuditEvent[]): string {
+  return trail.map((event) => `${JSON.stringify(event)}\n`).join('');
+}
+
+const COLUMNS = ['time', 'kind', 'agent', 'subject', 'outcome', 'code'] as const;
+
+export function renderTable(trail: readonly AuditEvent[]): string {
+  const rows = trail.map((event) => COLUMNS.map((column) => event[column] ?? '-'));
+  const header = [...COLUMNS];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return [header, ...rows].map((cells) => `${format(cells)}\n`).join('');
+}
