@@ -31,7 +31,8 @@ export type AuditEventKind =
   | 'policy.denied'
   | 'run.completed'
   | 'run.failed'
-  | 'run.continued';
+  | 'run.continued'
+  | 'approval.decided';
 
 export type AuditOutcome = 'allowed' | 'succeeded' | 'failed' | 'denied' | 'refused';
 
@@ -71,7 +72,7 @@ const REFUSAL_CODES = new Set(['TOOL_NOT_DECLARED', 'INVALID_ARGUMENTS', 'DELEGA
 
 /** Failure types that are a policy decision rather than a fault. */
 function isDenialCode(code: string | null): boolean {
-  return code !== null && (code.startsWith('POLICY_') || code.startsWith('BUDGET_'));
+  return code !== null && (code.startsWith('POLICY_') || code.startsWith('BUDGET_') || code.startsWith('APPROVAL_'));
 }
 
 function decode(payload: Payload | null | undefined): unknown {
@@ -357,6 +358,25 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       push({ time, kind: 'run.failed', agent: null, subject: null, outcome: 'failed', reason, code: 'TERMINATED', eventId });
     } else if (event.workflowExecutionCanceledEventAttributes) {
       push({ time, kind: 'run.failed', agent: null, subject: null, outcome: 'failed', reason: 'the run was canceled', code: 'CANCELED', eventId });
+    } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
+      // A person's decision on a pending approval: who, what and why are the update's input.
+      const request = event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
+      if (request?.input?.name === 'decideApproval') {
+        const input = asObject(decode(request.input.args?.payloads?.[0]));
+        const approve = input?.decision === 'approve';
+        const by = typeof input?.decidedBy === 'string' ? input.decidedBy : 'unknown';
+        const why = typeof input?.reason === 'string' ? `: ${input.reason}` : '';
+        push({
+          time,
+          kind: 'approval.decided',
+          agent: null,
+          subject: typeof input?.id === 'string' ? input.id : null,
+          outcome: approve ? 'allowed' : 'denied',
+          reason: `${approve ? 'approved' : 'denied'} by ${by}${why}`,
+          code: approve ? null : 'APPROVAL_DENIED',
+          eventId,
+        });
+      }
     } else if (event.workflowExecutionContinuedAsNewEventAttributes) {
       const next = event.workflowExecutionContinuedAsNewEventAttributes.newExecutionRunId || null;
       push({ time, kind: 'run.continued', agent: null, subject: next, outcome: 'succeeded', reason: 'continued as new to keep history short', code: null, eventId });

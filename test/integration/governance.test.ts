@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.ts';
-import { activitiesOf, historyText } from '../helpers/history.ts';
+import { activitiesOf } from '../helpers/history.ts';
+import { auditTrail } from '../../audit.ts';
 import { main } from '../../cli/main.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
@@ -89,8 +90,10 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
     const outcome = await run.result();
     expect(outcome.status).toBe('succeeded');
     expect(toolCalls()).toBe(before + 1);
-    const history = historyText(await run.handle.fetchHistory());
-    expect(history).toContain('alice');
+    const trail = auditTrail(await run.handle.fetchHistory());
+    expect(trail.filter((e) => e.kind === 'approval.decided')).toMatchObject([{ subject: 'approval-1', outcome: 'allowed' }]);
+    expect(trail.find((e) => e.kind === 'approval.decided')!.reason).toContain('alice');
+    expect(trail.filter((e) => e.kind === 'tool.call')).toMatchObject([{ subject: tool, outcome: 'succeeded' }]);
     // A second decision on the same approval is refused.
     await expect(run.approve(approval.id, 'bob')).rejects.toThrow();
   });
@@ -103,6 +106,8 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
     const outcome = await run.result();
     expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'APPROVAL_DENIED', agent: 'rr-real-approval-agent' } });
     expect(toolCalls()).toBe(before);
+    const trail = auditTrail(await run.handle.fetchHistory());
+    expect(trail.map((e) => e.kind)).toEqual(['run.started', 'model.call', 'approval.decided', 'policy.denied']);
   });
 
   it('unanswered: the run fails APPROVAL_TIMEOUT when the approval expires', async () => {
