@@ -27,14 +27,13 @@ const ALLOW: GateDecision = { allowed: true };
 function gate(decision: PolicyDecision): GateDecision {
   if (decision.verdict === 'allow') return ALLOW;
   if (decision.verdict === 'approval_required') {
-    // Human approval is not wired into the workflow yet, so a call that needs one fails
-    // closed: it is refused as POLICY_DENIED. `verdict` tells the workflow it was an
-    // approval, not a denial, for when it can pause for an approver instead.
+    // Not allowed as it stands: `verdict` tells the workflow to wait for a person (the agent
+    // loop does); any caller that cannot wait refuses it, which fails closed.
     return {
       allowed: false,
       code: 'POLICY_DENIED',
       policy: decision.policy ?? '',
-      reason: `approval required (no approval flow yet, so the call is refused): ${decision.reason}`,
+      reason: decision.reason,
       verdict: 'approval_required',
       rule: decision.rule,
     };
