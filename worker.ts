@@ -14,6 +14,7 @@ import {
   type WorkerPlugin,
 } from '@temporalio/worker';
 import { createActivityRuntime, type ActivityDeps } from './activities/index.ts';
+import { policyInterceptor } from './activities/policy-interceptor.ts';
 
 /** The task queue orch uses unless told otherwise (`--task-queue`, `ORCH_TASK_QUEUE`). */
 export const DEFAULT_TASK_QUEUE = 'orch';
@@ -76,6 +77,11 @@ export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise
     // stops spending tokens within a second.
     maxHeartbeatThrottleInterval: '1 second',
     ...options.workerOptions,
+    // The second enforcement point: every model and tool call is re-checked on the worker.
+    interceptors: {
+      ...options.workerOptions?.interceptors,
+      activity: [policyInterceptor, ...(options.workerOptions?.interceptors?.activity ?? [])],
+    },
   });
   // Once the worker has drained: stop the MCP servers it started, and close the connection
   // if it was ours to open.
@@ -105,6 +111,10 @@ export function orchPlugin(deps: ActivityDeps = {}): WorkerPlugin {
         ...options,
         workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
         activities: { ...(options.activities ?? {}), ...runtime.activities },
+        interceptors: {
+          ...options.interceptors,
+          activity: [policyInterceptor, ...(options.interceptors?.activity ?? [])],
+        },
       };
     },
     // Stop the MCP servers the activities started once the worker has drained.

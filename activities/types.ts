@@ -3,7 +3,7 @@
  * `callModel` and `callTool`. Types only, so workflow code can import them.
  * These shapes are recorded in history: change them compatibly.
  */
-import type { JsonObject, JsonValue, PlanMcpServer, PlanModel, PlanTool } from '../compiler/plan.ts';
+import type { JsonObject, JsonValue, PlanAgent, PlanGovernance, PlanMcpServer, PlanModel, PlanTool } from '../compiler/plan.ts';
 
 export interface TokenUsage {
   inputTokens: number;
@@ -30,6 +30,22 @@ export interface ToolDeclaration {
   inputSchema: JsonObject;
 }
 
+/**
+ * What the worker needs to re-evaluate the workflow's policy decision before it runs a call:
+ * the agent, its system and task, the run's governance, and the approval when one was given.
+ * A call without it (an orch activity started by anything but orch's workflow) never runs.
+ */
+export interface GateCheck {
+  system: string;
+  task: string | null;
+  /** The agent's name in the system. */
+  agent: string;
+  agentSpec: PlanAgent;
+  governance: PlanGovernance;
+  /** Set when a person approved this call (an `approval_required` verdict). */
+  approval: { id: string; decidedBy: string } | null;
+}
+
 export interface ModelCallRequest {
   /** Agent name in the system; also the mock provider's script key. */
   agent: string;
@@ -46,6 +62,7 @@ export interface ModelCallRequest {
   outputSchema: JsonObject | null;
   /** The most output the run's budget leaves room for; absent when no budget limits it. */
   maxOutputTokens?: number | null;
+  gate?: GateCheck;
 }
 
 export interface ModelCallResult {
@@ -65,6 +82,9 @@ export interface ToolCallRequest {
   /** For MCP tools: the server to call it on (secrets inside are references only). */
   mcpServer: PlanMcpServer | null;
   call: ToolCall;
+  /** The tool's key in the plan (`namespace/name`), for the worker's policy re-check. */
+  toolKey?: string;
+  gate?: GateCheck;
 }
 
 export interface ToolCallResult {

@@ -8,7 +8,7 @@
  */
 import type { JsonObject, JsonValue, Plan, PlanAgent } from '../compiler/plan.ts';
 import type { ChildLimits } from '../policies/limits.ts';
-import type { ChatMessage, ModelCallResult, ToolCall, ToolDeclaration } from '../activities/types.ts';
+import type { ChatMessage, GateCheck, ModelCallResult, ToolCall, ToolDeclaration } from '../activities/types.ts';
 import { checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
 import { budgetLimits, reserveModelCall, reserveToolCall } from '../policies/budget.ts';
 import type { ToolCatalog } from './mcp-catalog.ts';
@@ -151,6 +151,7 @@ export async function runActivation(context: ActivationContext): Promise<Activat
           tools: declarations,
           outputSchema: agent.outputSchema,
           ...(budget.maxOutputTokens !== null ? { maxOutputTokens: budget.maxOutputTokens } : {}),
+          gate: gateCheck(plan, agentName, null),
         },
         { summary: `${agentName} · model ${model.model} · step ${step}` }
       );
@@ -196,11 +197,13 @@ async function runToolCall(
       available: tools.map((t) => t.name),
     });
   }
+  let approval: GateCheck['approval'] = null;
   if (tool.key !== null) {
     const decision = checkToolCall(plan, agentName, tool.key);
     if (!decision.allowed && decision.verdict === 'approval_required') {
-      const refusal = await awaitApproval(context, call, decision);
-      if (refusal) return refusal;
+      const answer = await awaitApproval(context, call, decision);
+      if ('refusal' in answer) return answer.refusal;
+      approval = answer.approval;
     } else if (!decision.allowed) {
       if (onViolation(plan, agentName) === 'hard_stop') throw new RunFailure(decision.code, decision.reason, agentName);
       // on_violation: feedback — the model hears why, and the tool never runs.
@@ -226,7 +229,7 @@ async function runToolCall(
   context.ledger.reserve(budget.reserve);
   try {
     const result = await context.effects.callTool(
-      { agent: agentName, step, tool: planTool, mcpServer, call },
+      { agent: agentName, step, tool: planTool, mcpServer, call, toolKey: tool.key!, gate: gateCheck(plan, agentName, approval) },
       { summary: `${agentName} · ${call.name}` }
     );
     context.ledger.reserve(budget.reserve, -1);
@@ -282,7 +285,7 @@ async function awaitApproval(
   context: ActivationContext,
   call: ToolCall,
   decision: { policy: string; rule?: string | null; reason: string }
-): Promise<ChatMessage | null> {
+): Promise<{ approval: NonNullable<GateCheck['approval']> } | { refusal: ChatMessage }> {
   const { plan, agentName } = context;
   const id = `approval-${context.approvals.next()}`;
   context.onStep(0, `waiting for approval ${id} of ${call.name}`);
@@ -295,7 +298,7 @@ async function awaitApproval(
     rule: decision.rule ?? null,
     reason: decision.reason,
   });
-  if (outcome.decision === 'approved') return null;
+  if (outcome.decision === 'approved') return { approval: { id, decidedBy: outcome.decidedBy } };
   const code = outcome.decision === 'timeout' ? 'APPROVAL_TIMEOUT' : 'APPROVAL_DENIED';
   const why =
     outcome.decision === 'timeout'
@@ -303,5 +306,17 @@ async function awaitApproval(
       : `approval ${id} of ${call.name} was denied by ${outcome.decidedBy}${outcome.reason ? `: ${outcome.reason}` : ''}`;
   if (onViolation(plan, agentName) === 'hard_stop') throw new RunFailure(code, why, agentName);
   context.onToolResult(call.name, null, code);
-  return toolError(call, { error: code, message: why });
+  return { refusal: toolError(call, { error: code, message: why }) };
+}
+
+/** What the worker re-checks before running the call (see policies/recheck.ts). */
+function gateCheck(plan: Plan, agent: string, approval: GateCheck['approval']): GateCheck {
+  return {
+    system: plan.system.name,
+    task: plan.task?.name ?? null,
+    agent,
+    agentSpec: plan.agents[agent]!,
+    governance: plan.governance,
+    approval,
+  };
 }

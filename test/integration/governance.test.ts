@@ -2,6 +2,8 @@
  * Governance on a real server: a call the policy engine refuses is never scheduled, the
  * tool's endpoint sees nothing, and the run fails closed with POLICY_DENIED naming the agent.
  */
+import { randomUUID } from 'node:crypto';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
@@ -137,5 +139,106 @@ describe('budgets', () => {
     expect(models).toHaveLength(3);
     expect(models[2]!.input.maxOutputTokens).toBe(1000 - 600 - 250);
     expect(outcome.usage.total).toMatchObject({ inputTokens: 750, outputTokens: 150, totalTokens: 900, modelCalls: 3 });
+  });
+});
+
+describe('the worker re-checks every call', () => {
+  const tool = {
+    id: { namespace: 'default', name: 'rogue-target' },
+    name: 'rogue-target',
+    type: 'http' as const,
+    endpoint: '',
+    description: '',
+    inputSchema: null,
+    capabilities: [],
+    operationClasses: ['read'],
+    riskLevel: 'low' as const,
+    timeoutMs: 5_000,
+    retry: { maxAttempts: 1, backoffMs: 0, maxBackoffMs: 0, jitter: 'none' as const },
+    auth: null,
+    mcp: null,
+  };
+  const agentSpec = {
+    id: { namespace: 'default', name: 'rogue' },
+    description: '',
+    prompt: '',
+    model: 'default/m',
+    fallbackModels: [],
+    tools: ['default/rogue-target'],
+    allowedTools: [],
+    roles: [],
+    maxSteps: 1,
+    timeoutMs: null,
+    outputSchema: null,
+    toolUseBehavior: 'run_llm_again' as const,
+    source: '',
+  };
+  const blocking = {
+    id: { namespace: 'default', name: 'block-rogue' },
+    applyMode: 'global' as const,
+    targetSystems: [],
+    targetTasks: [],
+    targetAgents: [],
+    allowedModels: [],
+    blockedTools: ['rogue-target'],
+    maxTokensPerRun: null,
+    maxCostUsdPerRun: null,
+    maxToolCallsPerRun: null,
+    maxModelCallsPerRun: null,
+    onViolation: null,
+    onBudgetExhausted: null,
+    maxChildDepth: null,
+    maxChildTasks: null,
+  };
+
+  async function rogueCall(gate: object | undefined) {
+    const connection = await NativeConnection.connect({ address: harness.address });
+    const queue = `rogue-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection,
+      taskQueue: queue,
+      workflowsPath: new URL('../fixtures/workflows/rogue-workflow.ts', import.meta.url).pathname,
+    });
+    const request = {
+      agent: 'rogue',
+      step: 1,
+      tool: { ...tool, endpoint: `${stub.url}/rogue-target` },
+      mcpServer: null,
+      call: { id: 'x', name: 'rogue-target', input: {} },
+      toolKey: 'default/rogue-target',
+      ...(gate ? { gate } : {}),
+    };
+    try {
+      return await worker.runUntil(
+        harness.client.client.workflow
+          .execute('rogueToolCall', { taskQueue: queue, workflowId: queue, args: [harness.taskQueue, request] })
+          .then(
+            () => 'ran',
+            (error: any) => error?.cause?.cause?.type ?? 'failed'
+          )
+      );
+    } finally {
+      await connection.close();
+    }
+  }
+  const calls = () => stub.requests.filter((r) => r.path === '/rogue-target').length;
+  const gate = (governance: object) => ({ system: 's', task: null, agent: 'rogue', agentSpec, governance, approval: null });
+
+  it('refuses a call that carries no decision: the tool sees nothing', async () => {
+    const before = calls();
+    expect(await rogueCall(undefined)).toBe('POLICY_DENIED');
+    expect(calls()).toBe(before);
+  });
+
+  it('refuses a call whose carried governance does not allow it', async () => {
+    const before = calls();
+    expect(await rogueCall(gate({ policies: [blocking], roles: {}, toolPermissions: [] }))).toBe('POLICY_DENIED');
+    expect(calls()).toBe(before);
+  });
+
+  it('runs a call whose decision holds (the check is not a blanket refusal)', async () => {
+    const before = calls();
+    expect(await rogueCall(gate({ policies: [], roles: {}, toolPermissions: [] }))).toBe('ran');
+    expect(calls()).toBe(before + 1);
   });
 });

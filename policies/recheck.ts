@@ -1,0 +1,52 @@
+/**
+ * The worker's half of the gate: before an orch activity runs, the decision the workflow took
+ * is taken again from what the activity carries (agent, model or tool, governance). Missing
+ * or different means the call does not run. Pure: the worker's interceptor calls it.
+ */
+import type { GateCheck, ModelCallRequest, ToolCallRequest } from '../activities/types.ts';
+import type { Plan } from '../compiler/plan.ts';
+import { evaluateModelCall, evaluateToolCall } from './engine.ts';
+
+export type RecheckResult = { allowed: true } | { allowed: false; reason: string };
+
+/** The smallest plan the engine needs to decide one call. */
+function planFor(gate: GateCheck, extra: Pick<Plan, 'models' | 'tools'>): Plan {
+  return {
+    schemaVersion: 1,
+    hash: '',
+    system: { namespace: gate.agentSpec.id.namespace, name: gate.system, labels: {} },
+    task: gate.task === null ? null : { namespace: gate.agentSpec.id.namespace, name: gate.task, labels: {} },
+    input: null,
+    maxTurns: 0,
+    retry: { maxAttempts: 1, backoffMs: 0 },
+    messageRetry: { maxAttempts: 1, backoffMs: 0, maxBackoffMs: 0, jitter: 'none', nonRetryable: [] },
+    agents: { [gate.agent]: gate.agentSpec },
+    graph: {},
+    entryAgents: [],
+    mcpServers: {},
+    governance: gate.governance,
+    ...extra,
+  };
+}
+
+export function recheckModelCall(request: ModelCallRequest): RecheckResult {
+  const gate = request.gate;
+  if (!gate || gate.agent !== request.agent) return { allowed: false, reason: 'the call carries no policy decision from an orch workflow' };
+  const key = gate.agentSpec.model;
+  const decision = evaluateModelCall(planFor(gate, { models: { [key]: request.model }, tools: {} }), { agent: gate.agent, modelKey: key });
+  return decision.verdict === 'allow' ? { allowed: true } : { allowed: false, reason: decision.reason };
+}
+
+export function recheckToolCall(request: ToolCallRequest): RecheckResult {
+  const gate = request.gate;
+  if (!gate || gate.agent !== request.agent || !request.toolKey) {
+    return { allowed: false, reason: 'the call carries no policy decision from an orch workflow' };
+  }
+  const decision = evaluateToolCall(planFor(gate, { models: {}, tools: { [request.toolKey]: request.tool } }), {
+    agent: gate.agent,
+    toolKey: request.toolKey,
+  });
+  if (decision.verdict === 'allow') return { allowed: true };
+  if (decision.verdict === 'approval_required' && gate.approval) return { allowed: true };
+  return { allowed: false, reason: decision.reason };
+}
