@@ -315,7 +315,8 @@ function gateCheck(plan: Plan, agent: string, approval: GateCheck['approval']): 
     system: plan.system.name,
     task: plan.task?.name ?? null,
     agent,
-    agentSpec: plan.agents[agent]!,
+    // What the policy engine reads of the agent; its prompt is already in the request once.
+    agentSpec: { ...plan.agents[agent]!, prompt: '', description: '', outputSchema: null },
     governance: plan.governance,
     approval,
   };
