@@ -32,7 +32,8 @@ export type AuditEventKind =
   | 'run.completed'
   | 'run.failed'
   | 'run.continued'
-  | 'approval.decided';
+  | 'approval.decided'
+  | 'budget.decided';
 
 export type AuditOutcome = 'allowed' | 'succeeded' | 'failed' | 'denied' | 'refused';
 
@@ -361,7 +362,27 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
     } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
       // A person's decision on a pending approval: who, what and why are the update's input.
       const request = event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
-      if (request?.input?.name === 'decideApproval') {
+      if (request?.input?.name === 'resolveBudget') {
+        // A person's answer to a run paused on its budget: a top-up, or wrap up.
+        const input = asObject(decode(request.input.args?.payloads?.[0]));
+        const topUp = input?.action === 'top_up';
+        const by = typeof input?.decidedBy === 'string' ? input.decidedBy : 'unknown';
+        const why = typeof input?.reason === 'string' ? `: ${input.reason}` : '';
+        const added = ['tokens', 'costUsd', 'modelCalls', 'toolCalls']
+          .filter((key) => typeof input?.[key] === 'number')
+          .map((key) => `${key} +${String(input![key])}`)
+          .join(', ');
+        push({
+          time,
+          kind: 'budget.decided',
+          agent: null,
+          subject: topUp ? added : 'wrap up',
+          outcome: topUp ? 'allowed' : 'refused',
+          reason: `${topUp ? 'budget added' : 'wrap up'} by ${by}${why}`,
+          code: null,
+          eventId,
+        });
+      } else if (request?.input?.name === 'decideApproval') {
         const input = asObject(decode(request.input.args?.payloads?.[0]));
         const approve = input?.decision === 'approve';
         const by = typeof input?.decidedBy === 'string' ? input.decidedBy : 'unknown';

@@ -10,6 +10,8 @@ import { OrchPlanHash, OrchSystem, OrchTask } from './workflows/search-attribute
 import type {
   ActivationRecord,
   ApprovalDecisionInput,
+  BudgetRequest,
+  BudgetResolution,
   LateArrival,
   PendingApproval,
   RunFailureDetails,
@@ -101,6 +103,25 @@ export class OrchRun {
   /** Denies a pending tool call: the run fails with APPROVAL_DENIED (or the model is told, under `on_violation: feedback`). */
   deny(id: string, by: string, reason?: string): Promise<{ id: string; decision: 'approved' | 'denied' }> {
     return this.decide({ id, decision: 'deny', decidedBy: by, ...(reason ? { reason } : {}) });
+  }
+
+  /** Why the run is paused on its budget (`on_budget_exhausted: pause`), or null when it is not. */
+  budgetPause(): Promise<BudgetRequest | null> {
+    return this.handle.query<BudgetRequest | null>('budget');
+  }
+
+  /** Adds budget to a paused run; it goes on. */
+  topUp(add: Partial<Pick<BudgetResolution, 'tokens' | 'costUsd' | 'modelCalls' | 'toolCalls'>>, by: string, reason?: string): Promise<{ action: string }> {
+    return this.resolveBudget({ action: 'top_up', ...add, decidedBy: by, ...(reason ? { reason } : {}) });
+  }
+
+  /** Tells a paused run to wrap up: running agents answer with what they have; nothing new starts. */
+  wrapUp(by: string, reason?: string): Promise<{ action: string }> {
+    return this.resolveBudget({ action: 'wrap_up', decidedBy: by, ...(reason ? { reason } : {}) });
+  }
+
+  private resolveBudget(input: BudgetResolution): Promise<{ action: string }> {
+    return this.handle.executeUpdate<{ action: string }, [BudgetResolution]>('resolveBudget', { args: [input] });
   }
 
   private decide(input: ApprovalDecisionInput): Promise<{ id: string; decision: 'approved' | 'denied' }> {

@@ -19,6 +19,22 @@ export interface BudgetLimits {
   toolCalls: BudgetLimit | null;
 }
 
+/** What happens when a call does not fit: the run fails, or it waits for a person (`pause`). */
+export function onBudgetExhausted(plan: Plan, agent: string): 'fail' | 'pause' {
+  return applicablePolicies(plan, agent).some((policy) => policy.onBudgetExhausted?.toLowerCase() === 'pause') ? 'pause' : 'fail';
+}
+
+/** Limits raised by what people added to a paused run. */
+export function withTopUps(limits: BudgetLimits, added: BudgetState): BudgetLimits {
+  const raise = (limit: BudgetLimit | null, by: number) => (limit && by > 0 ? { ...limit, value: limit.value + by } : limit);
+  return {
+    tokens: raise(limits.tokens, added.tokens),
+    costUsd: raise(limits.costUsd, added.costUsd),
+    modelCalls: raise(limits.modelCalls, added.modelCalls),
+    toolCalls: raise(limits.toolCalls, added.toolCalls),
+  };
+}
+
 /** Spent plus reserved (calls in flight), for the run. */
 export interface BudgetState {
   tokens: number;

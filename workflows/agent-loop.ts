@@ -10,9 +10,9 @@ import type { JsonObject, JsonValue, Plan, PlanAgent } from '../compiler/plan.ts
 import type { ChildLimits } from '../policies/limits.ts';
 import type { ChatMessage, GateCheck, ModelCallResult, ToolCall, ToolDeclaration } from '../activities/types.ts';
 import { checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
-import { budgetLimits, reserveModelCall, reserveToolCall } from '../policies/budget.ts';
+import { budgetLimits, onBudgetExhausted, reserveModelCall, reserveToolCall, withTopUps, type BudgetDecision, type BudgetState } from '../policies/budget.ts';
 import type { ToolCatalog } from './mcp-catalog.ts';
-import type { Effects } from './types.ts';
+import type { BudgetRequest, Effects } from './types.ts';
 import { CallFailure, RunFailure } from './run-failure.ts';
 import type { UsageLedger } from './usage-ledger.ts';
 import { validateArguments } from './validate-arguments.ts';
@@ -30,6 +30,7 @@ export interface ActivationContext {
   delegation: DelegationContext;
   /** Numbers approvals within the run, so their ids are deterministic. */
   approvals: { next(): number };
+  budget: BudgetContext;
   /** Called when the activation starts a step or a tool, for progress reporting. */
   onStep(step: number, action: string): void;
   /** Called when a tool call finished, failed, or was refused before running. */
@@ -49,7 +50,15 @@ export interface DelegationContext {
 export interface ActivationOutcome {
   output: JsonValue;
   steps: number;
-  stoppedBy: 'answer' | 'max_steps' | 'tool_output' | 'foreach';
+  stoppedBy: 'answer' | 'max_steps' | 'tool_output' | 'foreach' | 'budget';
+}
+
+/** The run's budget state beyond the ledger: what people added, and whether they said to wrap up. */
+export interface BudgetContext {
+  topUps(): BudgetState;
+  wrappedUp(): boolean;
+  /** Pauses for a person; applies their top-up or wrap-up before it returns. */
+  resolve(request: BudgetRequest): Promise<void>;
 }
 
 /** The tool a supervisor calls to hand work to one of its delegates. */
@@ -129,13 +138,19 @@ export async function runActivation(context: ActivationContext): Promise<Activat
   const limits = budgetLimits(plan, agentName);
   let lastInputTokens = 0;
   for (let step = 1; step <= agent.maxSteps; step++) {
+    if (context.budget.wrappedUp()) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
     const modelDecision = checkModelCall(plan, agentName, agent.model);
     if (!modelDecision.allowed) throw new RunFailure(modelDecision.code, modelDecision.reason, agentName);
     const model = plan.models[agent.model]!;
     // Reserve before the call: the conversation only grows, so the last call's input is a floor.
     const estimate = Math.max(lastInputTokens, estimateTokens(agent.prompt, messages, declarations));
-    const budget = reserveModelCall(limits, ledger.committed(), estimate, model.pricing);
-    if (!budget.fits) throw new RunFailure('BUDGET_EXCEEDED', `${budget.reason} (${budget.policy})`, agentName);
+    const reserve = () => reserveModelCall(withTopUps(limits, context.budget.topUps()), ledger.committed(), estimate, model.pricing);
+    let budget = reserve();
+    while (!budget.fits) {
+      await exhausted(context, budget);
+      if (context.budget.wrappedUp()) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
+      budget = reserve();
+    }
     context.onStep(step, `model ${model.model}`);
     ledger.reserve(budget.reserve);
     let result: ModelCallResult;
@@ -223,8 +238,16 @@ async function runToolCall(
   // MCP tools are called by the name their server gave them, as discovery found it.
   const planTool = declared.mcp && tool.mcpToolName ? { ...declared, mcp: { ...declared.mcp, tool: tool.mcpToolName } } : declared;
   const mcpServer = planTool.mcp ? (plan.mcpServers[planTool.mcp.server] ?? null) : null;
-  const budget = reserveToolCall(budgetLimits(plan, agentName), context.ledger.committed());
-  if (!budget.fits) throw new RunFailure('BUDGET_EXCEEDED', `${budget.reason} (${budget.policy})`, agentName);
+  const reserve = () => reserveToolCall(withTopUps(budgetLimits(plan, agentName), context.budget.topUps()), context.ledger.committed());
+  let budget = reserve();
+  while (!budget.fits) {
+    await exhausted(context, budget);
+    if (context.budget.wrappedUp()) {
+      context.onToolResult(call.name, null, 'BUDGET_EXCEEDED');
+      return toolError(call, { error: 'BUDGET_EXCEEDED', message: 'the run is wrapping up: its budget is spent' });
+    }
+    budget = reserve();
+  }
   context.onStep(step, `tool ${call.name}`);
   context.ledger.reserve(budget.reserve);
   try {
@@ -320,4 +343,17 @@ function gateCheck(plan: Plan, agent: string, approval: GateCheck['approval']): 
     governance: plan.governance,
     approval,
   };
+}
+
+/**
+ * A call that does not fit the budget: the run fails (BUDGET_EXCEEDED), or under
+ * `on_budget_exhausted: pause` it waits, durably, until a person adds budget or wraps it up.
+ */
+async function exhausted(context: ActivationContext, budget: Extract<BudgetDecision, { fits: false }>): Promise<void> {
+  const { plan, agentName } = context;
+  if (onBudgetExhausted(plan, agentName) === 'fail') {
+    throw new RunFailure('BUDGET_EXCEEDED', `${budget.reason} (${budget.policy})`, agentName);
+  }
+  context.onStep(0, `paused: ${budget.reason}`);
+  await context.budget.resolve({ agent: agentName, limit: budget.limit, policy: budget.policy, reason: budget.reason });
 }

@@ -5,3 +5,4 @@
  */
 export { orchDelegate, orchRun, progressQuery } from './orch-run.ts';
 export { approvalsQuery, decideApprovalUpdate } from './approval-desk.ts';
+export { budgetQuery, resolveBudgetUpdate } from './budget-desk.ts';

@@ -24,8 +24,10 @@ import { renderInbox } from './inbox.ts';
 import { reportToJoin, type Arrival, type JoinRound, type Report } from './join-state.ts';
 import { ToolCatalog } from './mcp-catalog.ts';
 import { CallFailure, RunFailure } from './run-failure.ts';
+import type { BudgetState } from '../policies/budget.ts';
 import type {
   ActivationRecord,
+  BudgetRequest,
   Effects,
   LateArrival,
   PendingActivation,
@@ -111,6 +113,11 @@ export class PlanInterpreter {
   private failure: RunFailure | null = null;
   private delegations: number;
   private approvalCount: number;
+  /** Budget people added while the run was paused (`on_budget_exhausted: pause`). */
+  private readonly topUps: BudgetState;
+  /** A person told the paused run to wrap up: no new activations; running ones answer now. */
+  private wrappedUp = false;
+  private budgetPause: Promise<void> | null = null;
 
   /** Child runs (delegations) started so far, across executions of the run. */
   get delegationCount(): number {
@@ -138,6 +145,7 @@ export class PlanInterpreter {
     this.leaves = resume ? [...resume.leaves] : [];
     this.delegations = resume?.delegations ?? 0;
     this.approvalCount = resume?.approvals ?? 0;
+    this.topUps = resume?.topUps ? { ...resume.topUps } : { tokens: 0, costUsd: 0, modelCalls: 0, toolCalls: 0 };
     this.runAttempt = resume?.runAttempt ?? 1;
     this.continuedAsNew = resume?.continuedAsNew ?? 0;
     this.progress = { phase: 'running', agents: {}, usage: this.ledger.total };
@@ -190,6 +198,7 @@ export class PlanInterpreter {
       lateArrivals: this.lateArrivals,
       delegations: this.delegations,
       approvals: this.approvalCount,
+      topUps: this.topUps,
       continuedAsNew: this.continuedAsNew + 1,
     };
   }
@@ -202,8 +211,24 @@ export class PlanInterpreter {
     this.failure ??= failure;
   }
 
+  /** One pause at a time: activations that run out together wait for the same decision. */
+  private resolveBudget(request: BudgetRequest): Promise<void> {
+    this.budgetPause ??= this.effects.awaitBudget(request).then((decision) => {
+      this.budgetPause = null;
+      if (decision.action === 'wrap_up') {
+        this.wrappedUp = true;
+        return;
+      }
+      this.topUps.tokens += decision.tokens ?? 0;
+      this.topUps.costUsd += decision.costUsd ?? 0;
+      this.topUps.modelCalls += decision.modelCalls ?? 0;
+      this.topUps.toolCalls += decision.toolCalls ?? 0;
+    });
+    return this.budgetPause;
+  }
+
   private launch(pending: PendingActivation): void {
-    if (this.failure) return;
+    if (this.failure || this.wrappedUp) return;
     // At a quiet point the run continues as new: what would start now starts there instead.
     if (this.deferred.length > 0 || this.effects.shouldContinueAsNew?.()) {
       this.deferred.push(pending);
@@ -275,6 +300,11 @@ export class PlanInterpreter {
         ledger: this.ledger,
         catalog: this.catalog,
         approvals: { next: () => ++this.approvalCount },
+        budget: {
+          topUps: () => this.topUps,
+          wrappedUp: () => this.wrappedUp,
+          resolve: (request) => this.resolveBudget(request),
+        },
         delegation: {
           depth: this.depth,
           limits: childLimits(this.plan, agent),
@@ -302,7 +332,7 @@ export class PlanInterpreter {
     this.report();
     const edges = this.plan.graph[agent]?.edges ?? [];
     // At the turn limit the branch ends here, successfully: nothing is handed on.
-    const firing = turnLimitReached ? [] : firingEdges(edges, outcome.output);
+    const firing = turnLimitReached || this.wrappedUp ? [] : firingEdges(edges, outcome.output);
     if (firing.length === 0) this.leaves.push({ agent, output: outcome.output });
     for (const edge of edges) {
       if (!firing.includes(edge)) this.deliver(agent, edge, { kind: 'not-taken', from: agent });

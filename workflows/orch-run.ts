@@ -24,6 +24,7 @@ import { PLAN_SCHEMA_VERSION, type PlanMcpServer } from '../compiler/plan.ts';
 import { CheckpointReached, PlanInterpreter } from './interpreter.ts';
 import { withPlanDefaults } from './plan-defaults.ts';
 import { openApprovalDesk } from './approval-desk.ts';
+import { openBudgetDesk } from './budget-desk.ts';
 import { CallFailure, RunFailure } from './run-failure.ts';
 import { renderProgressMarkdown } from './progress-details.ts';
 import { emptyTotals } from './usage-ledger.ts';
@@ -56,10 +57,12 @@ const activities = proxyActivities<OrchActivities>({
 function temporalEffects(
   onProgress: (progress: RunProgress) => void,
   continueAsNewAfterEvents: number | undefined,
-  awaitApproval: Effects['awaitApproval']
+  awaitApproval: Effects['awaitApproval'],
+  awaitBudget: Effects['awaitBudget']
 ): Effects {
   return {
     awaitApproval,
+    awaitBudget,
     callModel: (request, options) =>
       activities.callModel
         .executeWithOptions({ summary: options.summary, heartbeatTimeout: HEARTBEAT_TIMEOUT }, [request])
@@ -216,7 +219,8 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
       setCurrentDetails(renderProgressMarkdown(plan, next));
     },
     runInput.continueAsNewAfterEvents,
-    openApprovalDesk(runInput.approvalTimeoutMs)
+    openApprovalDesk(runInput.approvalTimeoutMs),
+    openBudgetDesk()
   );
   let resume = runInput.resume;
   for (;;) {
@@ -263,7 +267,8 @@ export async function orchDelegate(request: DelegationRequest): Promise<Delegati
       progress = next;
     },
     undefined,
-    openApprovalDesk(request.approvalTimeoutMs)
+    openApprovalDesk(request.approvalTimeoutMs),
+    openBudgetDesk()
   );
   const interpreter = new PlanInterpreter(plan, request.task, effects, undefined, { depth: request.depth });
   try {

@@ -3,6 +3,7 @@
  * progress, and the effects port the interpreter is written against.
  */
 import type { JsonValue, Plan } from '../compiler/plan.ts';
+import type { BudgetState } from '../policies/budget.ts';
 import type {
   ModelCallRequest,
   ModelCallResult,
@@ -46,6 +47,8 @@ export interface RunCheckpoint {
   delegations: number;
   /** Approvals requested so far (ids keep counting across executions). */
   approvals?: number;
+  /** Budget people added to the run so far. */
+  topUps?: BudgetState;
   continuedAsNew: number;
 }
 
@@ -91,8 +94,8 @@ export interface ActivationRecord {
   output: JsonValue;
   outputTruncated?: boolean;
   steps: number;
-  /** Why the agent loop ended; `foreach` for a dynamic fan-out's combined activation. */
-  stoppedBy: 'answer' | 'max_steps' | 'tool_output' | 'foreach';
+  /** Why the agent loop ended; `foreach` for a dynamic fan-out's combined activation; `budget` when a person wrapped the run up. */
+  stoppedBy: 'answer' | 'max_steps' | 'tool_output' | 'foreach' | 'budget';
   /** Set when the branch ended here because `maxTurns` was reached. */
   turnLimitReached: boolean;
   /** Branch turn (activations along the branch, start included). */
@@ -147,6 +150,26 @@ export interface ApprovalDecisionInput {
 export type ApprovalOutcome =
   | { decision: 'approved' | 'denied'; decidedBy: string; reason: string | null }
   | { decision: 'timeout' };
+
+/** A run paused because a call did not fit its budget (`on_budget_exhausted: pause`). */
+export interface BudgetRequest {
+  agent: string;
+  limit: 'tokens' | 'costUsd' | 'modelCalls' | 'toolCalls';
+  policy: string;
+  reason: string;
+}
+
+/** What a person decided for a paused run, through the `resolveBudget` update. */
+export interface BudgetResolution {
+  action: 'top_up' | 'wrap_up';
+  /** For `top_up`: what to add to the run's limits. */
+  tokens?: number;
+  costUsd?: number;
+  modelCalls?: number;
+  toolCalls?: number;
+  decidedBy: string;
+  reason?: string;
+}
 
 /** A delegation: a supervisor's tool call that runs another agent as a child workflow. */
 export interface DelegationRequest {
@@ -215,6 +238,8 @@ export interface Effects {
   listMcpTools(request: McpListRequest, options: CallOptions): Promise<McpToolDescription[]>;
   /** Runs a delegate agent as a child workflow; rejects with a CallFailure when it failed. */
   delegate(request: DelegationRequest, options: CallOptions & { childId: string }): Promise<DelegationResult>;
+  /** Waits, durably, for a person to add budget to the run or to tell it to wrap up. */
+  awaitBudget(request: BudgetRequest): Promise<BudgetResolution>;
   /** Waits for a person to approve or deny a tool call, or for the approval's time to run out. */
   awaitApproval(request: ApprovalRequest): Promise<ApprovalOutcome>;
   /** A durable timer. */

@@ -38,6 +38,47 @@ export function registerApprovalCommands(program: Command, context: CommandConte
       }
     });
 
+  program
+    .command('budget')
+    .description('Show why a run is paused on its budget; add budget to it, or tell it to wrap up.')
+    .argument('<workflow-id>', 'workflow id of the run')
+    .option('--add-tokens <n>', 'tokens to add', Number)
+    .option('--add-cost <usd>', 'USD to add', Number)
+    .option('--add-model-calls <n>', 'model calls to add', Number)
+    .option('--add-tool-calls <n>', 'tool calls to add', Number)
+    .option('--wrap-up', 'finish with what the agents have; start nothing new')
+    .option('--by <name>', 'who decides (recorded in the run history)', process.env.USER ?? 'unknown')
+    .option('--reason <text>', 'why (recorded in the run history)')
+    .option('--json', 'print the pause as JSON')
+    .action(
+      async (
+        workflowId: string,
+        flags: { addTokens?: number; addCost?: number; addModelCalls?: number; addToolCalls?: number; wrapUp?: boolean; by: string; reason?: string; json?: boolean }
+      ) => {
+        const add = {
+          ...(flags.addTokens ? { tokens: flags.addTokens } : {}),
+          ...(flags.addCost ? { costUsd: flags.addCost } : {}),
+          ...(flags.addModelCalls ? { modelCalls: flags.addModelCalls } : {}),
+          ...(flags.addToolCalls ? { toolCalls: flags.addToolCalls } : {}),
+        };
+        if (flags.wrapUp && Object.keys(add).length > 0) throw new CliError('--wrap-up cannot be combined with --add-*', EXIT.usage);
+        await withRun(context, workflowId, async (client) => {
+          const run = client.getRun(workflowId);
+          if (flags.wrapUp) {
+            await run.wrapUp(flags.by, flags.reason);
+            io.stdout('wrapping up\n');
+          } else if (Object.keys(add).length > 0) {
+            await run.topUp(add, flags.by, flags.reason);
+            io.stdout('budget added; the run goes on\n');
+          } else {
+            const pause = await run.budgetPause();
+            if (flags.json) io.stdout(`${JSON.stringify(pause)}\n`);
+            else io.stdout(pause ? `paused: ${pause.agent}: ${pause.reason} (${pause.policy})\n` : 'not paused\n');
+          }
+        });
+      }
+    );
+
   for (const decision of ['approve', 'deny'] as const) {
     program
       .command(decision)

@@ -14,6 +14,7 @@ export interface ScriptedStep {
   text?: string;
   tool_calls?: { tool: string; input: unknown }[];
   latency?: string;
+  usage?: { input_tokens: number; output_tokens: number };
 }
 
 export function mockEndpoint(namespace: string, name: string, responses: Record<string, ScriptedStep[]>): object {

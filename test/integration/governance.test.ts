@@ -122,6 +122,58 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
   });
 });
 
+describe('budgets that pause', () => {
+  async function pausingRun() {
+    const spend = { tool_calls: [{ tool: 'again', input: {} }], usage: { input_tokens: 250, output_tokens: 50 } };
+    const file = writeOverride([
+      mockEndpoint('default', 'metered', { saver: [spend, spend, spend, spend, { text: 'finished', usage: { input_tokens: 250, output_tokens: 50 } }] }),
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'saver' }, spec: { model_ref: 'metered', prompt: 'spend' } },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'paused-system' }, spec: { agents: ['saver'] } },
+      {
+        apiVersion: 'orch/v1',
+        kind: 'AgentPolicy',
+        metadata: { name: 'pause-at-thousand' },
+        spec: { apply_mode: 'global', max_tokens_per_run: 1000, on_budget_exhausted: 'pause' },
+      },
+    ]);
+    const { plan } = await compile([file]);
+    return harness.client.start(plan!);
+  }
+  async function paused(run: Awaited<ReturnType<typeof pausingRun>>) {
+    for (let i = 0; i < 100; i++) {
+      const pause = await run.budgetPause().catch(() => null);
+      if (pause) return pause;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('the run never paused');
+  }
+
+  it('waits durably when the budget is spent, and goes on after a top-up from the CLI', async () => {
+    const run = await pausingRun();
+    const pause = await paused(run);
+    expect(pause).toMatchObject({ agent: 'saver', limit: 'tokens', policy: 'AgentPolicy default/pause-at-thousand' });
+    expect(activitiesOf(await run.handle.fetchHistory()).filter((c) => c.type === 'callModel')).toHaveLength(3);
+
+    const io = { stdout: (_: string) => {}, stderr: (_: string) => {}, env: { ...process.env, TEMPORAL_ADDRESS: harness.address }, isTTY: false };
+    expect(await main(['budget', run.workflowId, '--add-tokens', '1000', '--by', 'dana', '--reason', 'worth it'], io)).toBe(0);
+    const outcome = await run.result();
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.output).toBe('finished');
+    expect(outcome.usage.total).toMatchObject({ modelCalls: 5, totalTokens: 1500 });
+    expect(JSON.stringify(auditTrail(await run.handle.fetchHistory()))).toContain('dana');
+  });
+
+  it('wraps up when told: the run succeeds with what the agent had, nothing more is called', async () => {
+    const run = await pausingRun();
+    await paused(run);
+    await run.wrapUp('erin', 'enough');
+    const outcome = await run.result();
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.activations[0]).toMatchObject({ agent: 'saver', stoppedBy: 'budget', steps: 3 });
+    expect(outcome.usage.total.modelCalls).toBe(3);
+  });
+});
+
 describe('budgets', () => {
   it('stops a run at max_tokens_per_run before the call that would not fit, with an exact ledger', async () => {
     const spend = { tool_calls: [{ tool: 'again', input: {} }], usage: { input_tokens: 250, output_tokens: 50 } };

@@ -33,6 +33,7 @@ function recordingEffects(reply?: (request: ModelCallRequest) => Partial<ModelCa
       return [];
     },
     awaitApproval: async () => ({ decision: 'approved', decidedBy: 'test', reason: null }),
+    awaitBudget: async () => ({ action: 'wrap_up', decidedBy: 'test' }),
     ...timeEffects,
     async delegate(request) {
       // A child run, in-process: the delegate's one activation against the same effects.

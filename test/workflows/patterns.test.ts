@@ -34,6 +34,7 @@ function fake(reply: Reply = () => ({}), extra: Partial<Effects> = {}) {
       return [];
     },
     awaitApproval: async () => ({ decision: 'approved', decidedBy: 'test', reason: null }),
+    awaitBudget: async () => ({ action: 'wrap_up', decidedBy: 'test' }),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5))),
     withTimeout: (ms, fn) =>
       Promise.race([fn(), new Promise<never>((_, reject) => setTimeout(() => reject(new CallFailure('AGENT_TIMEOUT', 'timed out')), ms))]),
