@@ -1,5 +1,5 @@
 /** Builds Plans in code, for interpreter tests that should not depend on the compiler. */
-import type { Plan, PlanAgent, PlanEdge, PlanModel } from '../../compiler/plan.ts';
+import type { Plan, PlanAgent, PlanEdge, PlanModel, PlanPolicy } from '../../compiler/plan.ts';
 
 export const MOCK_MODEL: PlanModel = {
   id: { namespace: 'default', name: 'mock' },
@@ -59,6 +59,28 @@ export function planOf(
     tools: {},
     mcpServers: {},
     governance: { policies: [], roles: {}, toolPermissions: [] },
+    ...overrides,
+  };
+}
+
+/** A global AgentPolicy with every limit unset, then `overrides`. */
+export function globalPolicy(name: string, overrides: Partial<PlanPolicy> = {}): PlanPolicy {
+  return {
+    id: { namespace: 'default', name },
+    applyMode: 'global',
+    targetSystems: [],
+    targetTasks: [],
+    targetAgents: [],
+    allowedModels: [],
+    blockedTools: [],
+    maxTokensPerRun: null,
+    maxCostUsdPerRun: null,
+    maxToolCallsPerRun: null,
+    maxModelCallsPerRun: null,
+    onViolation: null,
+    onBudgetExhausted: null,
+    maxChildDepth: null,
+    maxChildTasks: null,
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { auditTrail } from '../../audit.ts';
+import { globalPolicy } from '../helpers/plan-builder.ts';
 import { main } from '../../cli/main.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
@@ -225,23 +226,7 @@ describe('the worker re-checks every call', () => {
     toolUseBehavior: 'run_llm_again' as const,
     source: '',
   };
-  const blocking = {
-    id: { namespace: 'default', name: 'block-rogue' },
-    applyMode: 'global' as const,
-    targetSystems: [],
-    targetTasks: [],
-    targetAgents: [],
-    allowedModels: [],
-    blockedTools: ['rogue-target'],
-    maxTokensPerRun: null,
-    maxCostUsdPerRun: null,
-    maxToolCallsPerRun: null,
-    maxModelCallsPerRun: null,
-    onViolation: null,
-    onBudgetExhausted: null,
-    maxChildDepth: null,
-    maxChildTasks: null,
-  };
+  const blocking = globalPolicy('block-rogue', { blockedTools: ['rogue-target'] });
 
   async function rogueCall(gate: object | undefined) {
     const connection = await NativeConnection.connect({ address: harness.address });

@@ -1,28 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PlanPolicy } from '../../compiler/plan.ts';
 import { budgetLimits, reserveModelCall, reserveToolCall } from '../../policies/budget.ts';
-import { agent, planOf } from '../helpers/plan-builder.ts';
+import { agent, globalPolicy, planOf } from '../helpers/plan-builder.ts';
 
-function policy(name: string, limits: Partial<PlanPolicy>): PlanPolicy {
-  return {
-    id: { namespace: 'default', name },
-    applyMode: 'global',
-    targetSystems: [],
-    targetTasks: [],
-    targetAgents: [],
-    allowedModels: [],
-    blockedTools: [],
-    maxTokensPerRun: null,
-    maxCostUsdPerRun: null,
-    maxToolCallsPerRun: null,
-    maxModelCallsPerRun: null,
-    onViolation: null,
-    onBudgetExhausted: null,
-    maxChildDepth: null,
-    maxChildTasks: null,
-    ...limits,
-  };
-}
 
 const used = (over: Partial<{ tokens: number; costUsd: number; modelCalls: number; toolCalls: number }> = {}) => ({
   tokens: 0,
@@ -35,8 +14,8 @@ const used = (over: Partial<{ tokens: number; costUsd: number; modelCalls: numbe
 describe('budgets', () => {
   it('takes the most restrictive applicable limit, naming the policy that set it', () => {
     const plan = planOf([agent('a')], []);
-    plan.governance.policies.push(policy('loose', { maxTokensPerRun: 5000, maxToolCallsPerRun: 3 }), policy('tight', { maxTokensPerRun: 1000 }));
-    plan.governance.policies.push({ ...policy('elsewhere', { maxTokensPerRun: 10 }), applyMode: 'scoped', targetSystems: ['other'] });
+    plan.governance.policies.push(globalPolicy('loose', { maxTokensPerRun: 5000, maxToolCallsPerRun: 3 }), globalPolicy('tight', { maxTokensPerRun: 1000 }));
+    plan.governance.policies.push({ ...globalPolicy('elsewhere', { maxTokensPerRun: 10 }), applyMode: 'scoped', targetSystems: ['other'] });
     expect(budgetLimits(plan, 'a')).toEqual({
       tokens: { value: 1000, policy: 'AgentPolicy default/tight' },
       costUsd: null,

@@ -4,7 +4,7 @@ import type { PlanTool } from '../../compiler/plan.ts';
 import { PlanInterpreter, runPlan, requiredArrivals } from '../../workflows/interpreter.ts';
 import { CallFailure, RunFailure } from '../../workflows/run-failure.ts';
 import type { Effects } from '../../workflows/types.ts';
-import { agent, planOf } from '../helpers/plan-builder.ts';
+import { agent, planOf, globalPolicy } from '../helpers/plan-builder.ts';
 
 const usage = { inputTokens: 10, outputTokens: 5, totalTokens: 15 };
 
@@ -129,23 +129,7 @@ describe('runPlan', () => {
         roles: {},
         toolPermissions: [],
         policies: [
-          {
-            id: { namespace: 'default', name: 'no-search' },
-            applyMode: 'global',
-            targetSystems: [],
-            targetTasks: [],
-            targetAgents: [],
-            allowedModels: [],
-            blockedTools: ['search'],
-            maxTokensPerRun: null,
-            maxCostUsdPerRun: null,
-            maxToolCallsPerRun: null,
-            maxModelCallsPerRun: null,
-            onViolation: null,
-            onBudgetExhausted: null,
-            maxChildDepth: null,
-            maxChildTasks: null,
-          },
+          globalPolicy('no-search', { blockedTools: ['search'] }),
         ],
       },
     });
@@ -163,23 +147,7 @@ describe('runPlan', () => {
         roles: {},
         toolPermissions: [],
         policies: [
-          {
-            id: { namespace: 'default', name: 'no-search' },
-            applyMode: 'global',
-            targetSystems: [],
-            targetTasks: [],
-            targetAgents: [],
-            allowedModels: [],
-            blockedTools: ['Search'],
-            maxTokensPerRun: null,
-            maxCostUsdPerRun: null,
-            maxToolCallsPerRun: null,
-            maxModelCallsPerRun: null,
-            onViolation: 'feedback',
-            onBudgetExhausted: null,
-            maxChildDepth: null,
-            maxChildTasks: null,
-          },
+          globalPolicy('no-search', { blockedTools: ['Search'], onViolation: 'feedback' }),
         ],
       },
     });

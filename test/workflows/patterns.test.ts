@@ -9,7 +9,7 @@ import type { PlanEdge, PlanJoin } from '../../compiler/plan.ts';
 import { CheckpointReached, PlanInterpreter, runPlan } from '../../workflows/interpreter.ts';
 import { CallFailure, RunFailure } from '../../workflows/run-failure.ts';
 import type { Effects } from '../../workflows/types.ts';
-import { agent, planOf } from '../helpers/plan-builder.ts';
+import { agent, planOf, globalPolicy } from '../helpers/plan-builder.ts';
 
 const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
 type Reply = (request: ModelCallRequest) => Partial<ModelCallResult> | Promise<Partial<ModelCallResult>>;
@@ -263,23 +263,7 @@ describe('dynamic fan-out and delegation', () => {
     const plan = planOf([agent('supervisor'), agent('researcher')], []);
     plan.graph.supervisor!.delegates = ['researcher'];
     plan.entryAgents = ['supervisor'];
-    plan.governance.policies.push({
-      id: { namespace: 'default', name: 'no-children' },
-      applyMode: 'global',
-      targetSystems: [],
-      targetTasks: [],
-      targetAgents: [],
-      allowedModels: [],
-      blockedTools: [],
-      maxTokensPerRun: null,
-      maxCostUsdPerRun: null,
-      maxToolCallsPerRun: null,
-      maxModelCallsPerRun: null,
-      onViolation: null,
-      onBudgetExhausted: null,
-      maxChildDepth: 0,
-      maxChildTasks: null,
-    });
+    plan.governance.policies.push(globalPolicy('no-children', { maxChildDepth: 0 }));
     const { effects, order, calls } = fake((r) => (r.agent === 'supervisor' && r.step === 1 ? { toolCalls: [{ id: 't', name: 'delegate--researcher', input: { task: 'x' } }] } : {}));
     await runPlan(plan, 'go', effects);
     expect(order()).toEqual(['supervisor', 'supervisor']);
@@ -290,23 +274,7 @@ describe('dynamic fan-out and delegation', () => {
 describe('budgets', () => {
   it('a model spending 300 tokens a call against 1000 per run stops after 3 calls with BUDGET_EXCEEDED', async () => {
     const plan = planOf([agent('spender', { tools: [] })], [], {});
-    plan.governance.policies.push({
-      id: { namespace: 'default', name: 'thousand' },
-      applyMode: 'global',
-      targetSystems: [],
-      targetTasks: [],
-      targetAgents: [],
-      allowedModels: [],
-      blockedTools: [],
-      maxTokensPerRun: 1000,
-      maxCostUsdPerRun: null,
-      maxToolCallsPerRun: null,
-      maxModelCallsPerRun: null,
-      onViolation: null,
-      onBudgetExhausted: null,
-      maxChildDepth: null,
-      maxChildTasks: null,
-    });
+    plan.governance.policies.push(globalPolicy('thousand', { maxTokensPerRun: 1000 }));
     plan.agents.spender!.tools = [];
     const { effects, calls } = fake((r) => ({
       // Keeps asking for an undeclared tool, so the loop goes on until the budget stops it.
