@@ -20,8 +20,10 @@ export { OrchClient, OrchRun, WORKFLOW_TYPE } from './client.ts';
 export type { OrchClientOptions, OrchConnectOptions, RunOutcome, RunStatus, StartRunOptions } from './client.ts';
 export { createOrchWorker, orchPlugin, workflowBundle, defaultTaskQueue, DEFAULT_TASK_QUEUE, WORKFLOWS_PATH } from './worker.ts';
 export type { OrchWorkerOptions } from './worker.ts';
-export { createActivities } from './activities/index.ts';
-export type { ActivityDeps } from './activities/index.ts';
+export { createActivities, createActivityRuntime } from './activities/index.ts';
+export type { ActivityDeps, ActivityRuntimeHandle } from './activities/index.ts';
+export { policyInterceptor } from './activities/policy-interceptor.ts';
+export { evaluateModelCall, evaluateToolCall, type PolicyDecision } from './policies/engine.ts';
 export type * from './activities/types.ts';
 export type * from './workflows/types.ts';
 export {
