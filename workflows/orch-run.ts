@@ -213,10 +213,17 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
   const input = runInput.input !== undefined ? runInput.input : plan.input;
   let progress: RunProgress | null = null;
   setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyTotals() });
+  // Progress changes many times per workflow task; render the Web UI details once per burst.
+  let renderQueued = false;
   const effects = temporalEffects(
     (next) => {
       progress = next;
-      setCurrentDetails(renderProgressMarkdown(plan, next));
+      if (renderQueued) return;
+      renderQueued = true;
+      void Promise.resolve().then(() => {
+        renderQueued = false;
+        if (progress) setCurrentDetails(renderProgressMarkdown(plan, progress));
+      });
     },
     runInput.continueAsNewAfterEvents,
     openApprovalDesk(runInput.approvalTimeoutMs),
