@@ -10,7 +10,7 @@
  * Both activities heartbeat while in flight and honour cancellation (the server gets
  * `notifications/cancelled`).
  */
-import type { JsonValue } from '../compiler/plan.ts';
+import { sameMcpToolName, type JsonValue } from '../compiler/plan.ts';
 import { currentActivityContext, withHeartbeat } from './activity-context.ts';
 import { activityFailure } from './classify-failure.ts';
 import type { ActivityRuntime } from './deps.ts';
@@ -121,8 +121,7 @@ async function serverToolName(connection: McpConnection, name: string, timeoutMs
   }
   const names = await listing;
   if (!names || names.includes(name)) return name;
-  const key = name.replace(/_/g, '-');
-  const matches = names.filter((candidate) => candidate.replace(/_/g, '-') === key);
+  const matches = names.filter((candidate) => sameMcpToolName(candidate, name));
   return matches.length === 1 ? matches[0]! : name;
 }
 

@@ -6,6 +6,7 @@
 import { planHash } from './canonical-json.ts';
 import {
   PLAN_SCHEMA_VERSION,
+  generatedToolName,
   type JsonValue,
   type Plan,
   type PlanAgent,
@@ -17,7 +18,7 @@ import {
   type SecretRef,
 } from './plan.ts';
 import { buildGovernance } from './build-governance.ts';
-import { generatedToolName, parseReference, toolTargetKey, type ResourceRegistry, type ToolTarget } from './registry.ts';
+import { parseReference, toolTargetKey, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import type { AgentResource, AgentSystemResource, McpServerResource, ModelEndpointResource, TaskResource, ToolResource, ToolSpec } from './resources.ts';
 import { taskMessageRetry, taskRetry } from './normalize/task.ts';
 import { formatSource } from './source-map.ts';

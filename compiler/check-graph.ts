@@ -5,6 +5,7 @@
 import type { Diagnostic } from './diagnostics.ts';
 import type { AgentSystemResource, RouteSpec } from './resources.ts';
 import { keyLocation, valueLocation, type ManifestPath, type SourceDocument } from './source-map.ts';
+import { delegateToolName } from './plan.ts';
 
 /** What may bound a cycle besides an edge condition: the Task's max_turns. */
 export interface CycleBound {
@@ -23,10 +24,6 @@ export interface GraphAgentInfo {
 
 export type GraphAgentLookup = (listed: string) => GraphAgentInfo | undefined;
 
-/** The tool the workflow offers a supervisor for each of its delegates. */
-export function delegateToolName(agent: string): string {
-  return `delegate--${agent}`;
-}
 
 export interface GraphSummary {
   /** Listed agents with no incoming route or delegation, in declaration order. */

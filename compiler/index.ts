@@ -16,8 +16,8 @@ import {
   type DiscoverMcpTools,
 } from './mcp-discovery.ts';
 import { parseResource, type ParsedResource } from './parse-resources.ts';
-import type { JsonValue, Plan, PlanMcpServer } from './plan.ts';
-import { buildRegistry, generatedToolName, type ResourceRegistry, type ToolTarget } from './registry.ts';
+import { generatedToolName, type JsonValue, type Plan, type PlanMcpServer } from './plan.ts';
+import { buildRegistry, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import { resolveReferences } from './resolve-references.ts';
 import type { AgentResource, AgentSystemResource, LoadedResources, TaskResource, ToolResource } from './resources.ts';
 import { isSupportedKind } from './schemas/envelope.ts';

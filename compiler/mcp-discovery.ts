@@ -7,7 +7,7 @@
 import type { McpToolDescription } from '../activities/types.ts';
 import type { Diagnostic, SourceLocation } from './diagnostics.ts';
 import type { ParsedResource } from './parse-resources.ts';
-import type { Plan, PlanMcpServer, PlanTool } from './plan.ts';
+import { sameMcpToolName, type Plan, type PlanMcpServer, type PlanTool } from './plan.ts';
 import type { ResourceRegistry } from './registry.ts';
 import type { AgentResource, ToolResource } from './resources.ts';
 import { valueLocation, type ManifestPath } from './source-map.ts';
@@ -18,10 +18,6 @@ export type DiscoverMcpTools = (server: PlanMcpServer) => Promise<McpToolDescrip
 /** Longest error text kept in an MCP_DISCOVERY_FAILED message. */
 const MAX_ERROR_CHARS = 500;
 
-/** MCP tool names compare with `_` and `-` as the same character, as Orloj names generated tools. */
-export function sameMcpToolName(a: string, b: string): boolean {
-  return a.replace(/_/g, '-') === b.replace(/_/g, '-');
-}
 
 /** What agents may use of what a server offers: its tool_filter applied (empty filter: everything). */
 export function offeredTools(server: PlanMcpServer, found: readonly McpToolDescription[]): McpToolDescription[] {

@@ -233,3 +233,27 @@ export interface PlanToolPermission {
   targetAgents: string[];
   operationRules: { operationClass: string; verdict: 'allow' | 'deny' | 'approval_required' }[];
 }
+
+/*
+ * Tool names are part of the plan's contract: the compiler generates them, the workflow
+ * offers them to models, the worker and policies match them. One definition for all.
+ */
+
+/** Orloj writes `_` in an MCP tool's name as `-`; names compare in that form. */
+export function mcpToolKey(name: string): string {
+  return name.replace(/_/g, '-');
+}
+
+export function sameMcpToolName(a: string, b: string): boolean {
+  return mcpToolKey(a) === mcpToolKey(b);
+}
+
+/** The name of a tool generated from an McpServer, as Orloj gives it: `<server>--<tool>`. */
+export function generatedToolName(serverName: string, toolName: string): string {
+  return `${serverName}--${mcpToolKey(toolName)}`;
+}
+
+/** The tool a supervisor calls to hand work to its delegate `agent`. */
+export function delegateToolName(agent: string): string {
+  return `delegate--${agent}`;
+}

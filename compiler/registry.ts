@@ -6,6 +6,7 @@ import type { Diagnostic } from './diagnostics.ts';
 import { formatSource } from './source-map.ts';
 import type { ParsedResource } from './parse-resources.ts';
 import type { McpServerResource, ResourceKind, ToolResource, ValidResource } from './resources.ts';
+import { generatedToolName, mcpToolKey } from './plan.ts';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -21,15 +22,6 @@ export type ToolTarget =
   | { kind: 'tool'; tool: ToolResource | null; namespace: string; name: string }
   | { kind: 'mcp'; server: McpServerResource | null; namespace: string; serverName: string; toolName: string };
 
-/** Orloj names generated MCP tools with `_` turned into `-`; compare names the same way. */
-function mcpToolKey(name: string): string {
-  return name.replace(/_/g, '-');
-}
-
-/** The name Orloj gives a tool generated from an McpServer: `<server>--<tool>`, `_` as `-`. */
-export function generatedToolName(serverName: string, toolName: string): string {
-  return `${serverName}--${mcpToolKey(toolName)}`;
-}
 
 /** The plan key (`namespace/name`) of a resolved tool reference. */
 export function toolTargetKey(target: ToolTarget): string {

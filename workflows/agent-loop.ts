@@ -6,7 +6,7 @@
  * the agent declares, policy must allow it, and its arguments must fit its input schema.
  * A refused or invalid call goes back to the model as a tool error and is never executed.
  */
-import type { JsonObject, JsonValue, Plan, PlanAgent } from '../compiler/plan.ts';
+import { delegateToolName, type JsonObject, type JsonValue, type Plan, type PlanAgent } from '../compiler/plan.ts';
 import type { ChildLimits } from '../policies/limits.ts';
 import type { ChatMessage, GateCheck, ModelCallResult, ToolCall, ToolDeclaration } from '../activities/types.ts';
 import { checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
@@ -61,8 +61,6 @@ export interface BudgetContext {
   resolve(request: BudgetRequest): Promise<void>;
 }
 
-/** The tool a supervisor calls to hand work to one of its delegates. */
-export const DELEGATE_TOOL_PREFIX = 'delegate--';
 
 /** A tool the agent may call, as the model sees it and as the gate checks it. */
 interface OfferedTool extends ToolDeclaration {
@@ -100,7 +98,7 @@ async function offeredTools(context: ActivationContext, agent: PlanAgent): Promi
   for (const delegate of context.plan.graph[context.agentName]?.delegates ?? []) {
     tools.push({
       key: null,
-      name: `${DELEGATE_TOOL_PREFIX}${delegate}`,
+      name: delegateToolName(delegate),
       description: delegateDescription(context.plan, delegate),
       inputSchema: copyJson(DELEGATION_INPUT_SCHEMA) as unknown as JsonObject,
       mcpToolName: null,

@@ -3,7 +3,7 @@
  * time describe themselves in the plan; other MCP tools are discovered here, with one
  * `listMcpTools` activity per server per run, whose result history keeps for replay.
  */
-import type { JsonObject, Plan } from '../compiler/plan.ts';
+import { sameMcpToolName, type JsonObject, type Plan } from '../compiler/plan.ts';
 import type { McpToolDescription } from '../activities/types.ts';
 import { RunFailure } from './run-failure.ts';
 import type { Effects } from './types.ts';
@@ -17,9 +17,6 @@ export interface ToolDescription {
 
 const ANY_OBJECT_SCHEMA: JsonObject = { type: 'object' };
 
-function sameToolName(a: string, b: string): boolean {
-  return a.replace(/_/g, '-') === b.replace(/_/g, '-');
-}
 
 export class ToolCatalog {
   private readonly plan: Plan;
@@ -39,7 +36,7 @@ export class ToolCatalog {
       return { description: tool.description, inputSchema: tool.inputSchema ?? ANY_OBJECT_SCHEMA, mcpToolName: tool.mcp?.tool ?? null };
     }
     const offered = await this.discover(tool.mcp.server, agent);
-    const found = offered.find((candidate) => sameToolName(candidate.name, tool.mcp!.tool));
+    const found = offered.find((candidate) => sameMcpToolName(candidate.name, tool.mcp!.tool));
     if (!found) {
       throw new RunFailure(
         'TOOL_NOT_FOUND',

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { hasErrors } from '../../compiler/diagnostics.ts';
+import { generatedToolName } from '../../compiler/plan.ts';
 import type { McpToolDescription } from '../../activities/types.ts';
 import { EXIT } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
@@ -49,7 +50,7 @@ export function registerToolsCommand(program: Command, context: CommandContext):
         const server = serverKey.split('/')[1]!;
         for (const tool of tools as McpToolDescription[]) {
           listing.push({
-            name: `${server}--${tool.name.replace(/_/g, '-')}`,
+            name: generatedToolName(server, tool.name),
             type: 'mcp',
             source: `${serverKey} (${tool.name})`,
             description: tool.description,
