@@ -4,7 +4,7 @@
  * Secret values are not here (they travel separately, see `CompileResult.secrets`).
  */
 import type { SourceLocation } from './diagnostics.ts';
-import type { JsonObject, JsonValue, MockScript, ModelProvider, PlanCondition, PlanPolicy, ToolType } from './plan.ts';
+import type { JsonObject, JsonValue, MockScript, ModelProvider, PlanCondition, PlanPolicy, PlanToolPermission, ToolType } from './plan.ts';
 import type { ManifestPath } from './source-map.ts';
 import type { ResourceKind, SupportedKind, UnsupportedKind } from './schemas/envelope.ts';
 
@@ -164,17 +164,11 @@ export interface AgentRoleSpec {
   permissions: string[];
 }
 
-export interface ToolPermissionSpec {
-  toolRef: string;
+/** What a plan carries per ToolPermission, less its id, plus where `tool_ref` came from. */
+export type ToolPermissionSpec = Omit<PlanToolPermission, 'id'> & {
   /** `tool_ref` was not written and defaults to `metadata.name`. */
   toolRefDefaulted: boolean;
-  action: string;
-  requiredPermissions: string[];
-  matchMode: 'all' | 'any';
-  applyMode: 'global' | 'scoped';
-  targetAgents: string[];
-  operationRules: { operationClass: string; verdict: 'allow' | 'deny' | 'approval_required' }[];
-}
+};
 
 export type AgentResource = Resource<'Agent', AgentSpec>;
 export type AgentSystemResource = Resource<'AgentSystem', AgentSystemSpec>;

@@ -1,5 +1,5 @@
 /** Builds Plans in code, for interpreter tests that should not depend on the compiler. */
-import type { Plan, PlanAgent, PlanEdge, PlanModel, PlanPolicy } from '../../compiler/plan.ts';
+import type { Plan, PlanAgent, PlanEdge, PlanModel, PlanPolicy, PlanTool } from '../../compiler/plan.ts';
 
 export const MOCK_MODEL: PlanModel = {
   id: { namespace: 'default', name: 'mock' },
@@ -81,6 +81,26 @@ export function globalPolicy(name: string, overrides: Partial<PlanPolicy> = {}):
     onBudgetExhausted: null,
     maxChildDepth: null,
     maxChildTasks: null,
+    ...overrides,
+  };
+}
+
+/** An HTTP tool with Orloj's defaults, then `overrides`. */
+export function tool(name: string, overrides: Partial<PlanTool> = {}): PlanTool {
+  return {
+    id: { namespace: 'default', name },
+    name,
+    type: 'http',
+    endpoint: `http://127.0.0.1:1/${name}`,
+    description: name,
+    inputSchema: null,
+    capabilities: [],
+    operationClasses: ['read'],
+    riskLevel: 'low',
+    timeoutMs: 30_000,
+    retry: { maxAttempts: 1, backoffMs: 0, maxBackoffMs: 30_000, jitter: 'none' },
+    auth: null,
+    mcp: null,
     ...overrides,
   };
 }

@@ -1,25 +1,8 @@
 /** Plan pieces for policy-engine tests: tools, AgentPolicies and ToolPermissions with Orloj's defaults. */
 import type { Plan, PlanAgent, PlanPolicy, PlanTool, PlanToolPermission } from '../../compiler/plan.ts';
-import { agent, planOf } from '../helpers/plan-builder.ts';
+import { agent, globalPolicy, planOf, tool } from '../helpers/plan-builder.ts';
 
-export function tool(name: string, overrides: Partial<PlanTool> = {}): PlanTool {
-  return {
-    id: { namespace: 'default', name },
-    name,
-    type: 'http',
-    endpoint: `http://127.0.0.1:1/${name}`,
-    description: name,
-    inputSchema: null,
-    capabilities: [],
-    operationClasses: ['read'],
-    riskLevel: 'low',
-    timeoutMs: 30_000,
-    retry: { maxAttempts: 1, backoffMs: 0, maxBackoffMs: 30_000, jitter: 'none' },
-    auth: null,
-    mcp: null,
-    ...overrides,
-  };
-}
+export { tool } from '../helpers/plan-builder.ts';
 
 /** An MCP-generated tool, named as Orloj names it: `<server>--<tool>` with `_` as `-`. */
 export function mcpTool(server: string, toolName: string): PlanTool {
@@ -27,25 +10,9 @@ export function mcpTool(server: string, toolName: string): PlanTool {
   return tool(name, { type: 'mcp', endpoint: null, mcp: { server: `default/${server}`, tool: toolName, discovered: false } });
 }
 
+/** A scoped AgentPolicy with every limit unset (matches nothing until given targets). */
 export function policy(name: string, overrides: Partial<PlanPolicy> = {}): PlanPolicy {
-  return {
-    id: { namespace: 'default', name },
-    applyMode: 'scoped',
-    targetSystems: [],
-    targetTasks: [],
-    targetAgents: [],
-    allowedModels: [],
-    blockedTools: [],
-    maxTokensPerRun: null,
-    maxCostUsdPerRun: null,
-    maxToolCallsPerRun: null,
-    maxModelCallsPerRun: null,
-    onViolation: null,
-    onBudgetExhausted: null,
-    maxChildDepth: null,
-    maxChildTasks: null,
-    ...overrides,
-  };
+  return globalPolicy(name, { applyMode: 'scoped', ...overrides });
 }
 
 export function toolPermission(name: string, toolRef: string, overrides: Partial<PlanToolPermission> = {}): PlanToolPermission {

@@ -4,7 +4,7 @@ import type { PlanTool } from '../../compiler/plan.ts';
 import { PlanInterpreter, runPlan, requiredArrivals } from '../../workflows/interpreter.ts';
 import { CallFailure, RunFailure } from '../../workflows/run-failure.ts';
 import type { Effects } from '../../workflows/types.ts';
-import { agent, planOf, globalPolicy } from '../helpers/plan-builder.ts';
+import { agent, globalPolicy, planOf, tool } from '../helpers/plan-builder.ts';
 
 const usage = { inputTokens: 10, outputTokens: 5, totalTokens: 15 };
 
@@ -45,21 +45,7 @@ function recordingEffects(reply?: (request: ModelCallRequest) => Partial<ModelCa
   return { effects, calls };
 }
 
-const searchTool: PlanTool = {
-  id: { namespace: 'default', name: 'search' },
-  name: 'search',
-  type: 'http',
-  endpoint: 'http://127.0.0.1:1/search',
-  description: 'search the web',
-  inputSchema: null,
-  capabilities: [],
-  operationClasses: ['read'],
-  riskLevel: 'low',
-  timeoutMs: 30_000,
-  retry: { maxAttempts: 1, backoffMs: 0, maxBackoffMs: 30_000, jitter: 'none' },
-  auth: null,
-  mcp: null,
-};
+const searchTool: PlanTool = tool('search', { description: 'search the web' });
 
 describe('runPlan', () => {
   it('runs a pipeline in order, handing each agent its upstream output labelled by source', async () => {
