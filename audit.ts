@@ -14,6 +14,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { OrchClient } from './client.ts';
 import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCallRequest, ToolCallResult } from './activities/types.ts';
+import { addUsage, spentUsageIn } from './workflows/usage-ledger.ts';
 import type { DelegationRequest, DelegationResult, RunFailureDetails, RunInput, RunResult } from './workflows/types.ts';
 
 type History = temporal.api.history.v1.IHistory;
@@ -118,7 +119,9 @@ function failureCode(failure: Failure | null | undefined, fallback: string): { c
       details: firstPayload(failure.applicationFailureInfo.details),
     };
   }
-  if (failure.timeoutFailureInfo) return { code: 'CALL_TIMEOUT', reason: failure.message ?? null, details: undefined };
+  if (failure.timeoutFailureInfo) {
+    return { code: 'CALL_TIMEOUT', reason: failure.message ?? null, details: firstPayload(failure.timeoutFailureInfo.lastHeartbeatDetails) };
+  }
   if (failure.canceledFailureInfo) return { code: 'CANCELED', reason: failure.message ?? null, details: undefined };
   if (failure.terminatedFailureInfo) return { code: 'TERMINATED', reason: failure.message ?? null, details: undefined };
   return { code: fallback, reason: failure.message ?? null, details: undefined };
@@ -177,7 +180,9 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
     const reason = failed?.reason ?? null;
     if (open.type === 'callModel') {
       const request = open.input as Partial<ModelCallRequest> | undefined;
-      const usage = failed ? undefined : tokens((result as Partial<ModelCallResult> | undefined)?.usage);
+      // Charged usage: a failed call's attempts that got answers, a successful one's earlier attempts too.
+      const answer = result as Partial<ModelCallResult> | undefined;
+      const usage = failed ? spentUsageIn(failed.details) : addUsage(tokens(answer?.usage), tokens(answer?.retriedUsage));
       push({ ...base, kind: 'model.call', agent: request?.agent ?? null, subject: request?.model?.model ?? null, outcome, reason, code, ...(usage ? { usage } : {}) });
     } else if (open.type === 'callTool') {
       const request = open.input as Partial<ToolCallRequest> | undefined;

@@ -25,6 +25,8 @@ import { emptyTotals } from './workflows/usage-ledger.ts';
 
 /** The workflow type name, recorded in history. */
 export const WORKFLOW_TYPE = 'orchRun';
+/** The workflow type of a delegate's child run. */
+export const DELEGATE_WORKFLOW_TYPE = 'orchDelegate';
 
 export type RunStatus = 'succeeded' | 'failed' | 'canceled' | 'terminated' | 'timed_out';
 
@@ -90,9 +92,43 @@ export class OrchRun {
     return this.handle.client.withDeadline(Date.now() + options.timeoutMs, query);
   }
 
-  /** Tool calls waiting for a human decision, from the workflow's `approvals` query. */
-  approvals(): Promise<PendingApproval[]> {
-    return this.handle.query<PendingApproval[]>('approvals');
+  /**
+   * Tool calls waiting for a human decision, from the `approvals` query of the run and of
+   * the delegates' child runs in flight under it. A child's approvals have ids prefixed with
+   * the child's id relative to the run (`researcher-1/approval-1`); `approve` takes them as they are.
+   */
+  async approvals(): Promise<PendingApproval[]> {
+    const pending: PendingApproval[] = [];
+    for (const { path, handle } of await this.runsInFlight()) {
+      const own = await handle.query<PendingApproval[]>('approvals').catch((error: unknown) => {
+        if (path === '') throw error;
+        return []; // the child finished between the listing and the query
+      });
+      pending.push(...own.map((approval) => (path === '' ? approval : { ...approval, id: `${path}/${approval.id}` })));
+    }
+    return pending;
+  }
+
+  /** The run and the delegates' child runs in flight under it, each with its id relative to the run ('' for the run). */
+  private async runsInFlight(): Promise<Array<{ path: string; handle: WorkflowHandle }>> {
+    const runs: Array<{ path: string; handle: WorkflowHandle }> = [{ path: '', handle: this.handle }];
+    for (let i = 0; i < runs.length; i++) {
+      const description = await runs[i]!.handle.describe().catch(() => null);
+      for (const child of description?.raw.pendingChildren ?? []) {
+        if (!child.workflowId || child.workflowTypeName !== DELEGATE_WORKFLOW_TYPE) continue;
+        runs.push({ path: this.relativeId(child.workflowId), handle: this.handle.client.getHandle(child.workflowId) });
+      }
+    }
+    return runs;
+  }
+
+  private relativeId(workflowId: string): string {
+    return workflowId.startsWith(`${this.workflowId}/`) ? workflowId.slice(this.workflowId.length + 1) : workflowId;
+  }
+
+  /** The run (or delegate child run) an id relative to this run names. */
+  private handleFor(path: string): WorkflowHandle {
+    return path === '' ? this.handle : this.handle.client.getHandle(`${this.workflowId}/${path}`);
   }
 
   /** Approves a pending tool call; it runs once, nothing else is re-run. Rejects when `id` is not pending. */
@@ -105,9 +141,24 @@ export class OrchRun {
     return this.decide({ id, decision: 'deny', decidedBy: by, ...(reason ? { reason } : {}) });
   }
 
-  /** Why the run is paused on its budget (`on_budget_exhausted: pause`), or null when it is not. */
-  budgetPause(): Promise<BudgetRequest | null> {
-    return this.handle.query<BudgetRequest | null>('budget');
+  /**
+   * Why the run is paused on its budget (`on_budget_exhausted: pause`), or null when it is
+   * not. A pause inside a delegate's child run names that run (`run`, relative to this one).
+   */
+  async budgetPause(): Promise<BudgetRequest | null> {
+    return (await this.budgetPauses())[0] ?? null;
+  }
+
+  private async budgetPauses(): Promise<BudgetRequest[]> {
+    const pauses: BudgetRequest[] = [];
+    for (const { path, handle } of await this.runsInFlight()) {
+      const pause = await handle.query<BudgetRequest | null>('budget').catch((error: unknown) => {
+        if (path === '') throw error;
+        return null;
+      });
+      if (pause) pauses.push(path === '' ? pause : { ...pause, run: path });
+    }
+    return pauses;
   }
 
   /** Adds budget to a paused run; it goes on. */
@@ -120,12 +171,23 @@ export class OrchRun {
     return this.resolveBudget({ action: 'wrap_up', decidedBy: by, ...(reason ? { reason } : {}) });
   }
 
-  private resolveBudget(input: BudgetResolution): Promise<{ action: string }> {
-    return this.handle.executeUpdate<{ action: string }, [BudgetResolution]>('resolveBudget', { args: [input] });
+  /** Resolves every paused run under this one (usually one); with none paused, the run itself answers. */
+  private async resolveBudget(input: BudgetResolution): Promise<{ action: string }> {
+    const paused = (await this.budgetPauses()).map((pause) => pause.run ?? '');
+    let answer: { action: string } | undefined;
+    for (const path of paused.length > 0 ? paused : ['']) {
+      answer = await this.handleFor(path).executeUpdate<{ action: string }, [BudgetResolution]>('resolveBudget', { args: [input] });
+    }
+    return answer!;
   }
 
   private decide(input: ApprovalDecisionInput): Promise<{ id: string; decision: 'approved' | 'denied' }> {
-    return this.handle.executeUpdate<{ id: string; decision: 'approved' | 'denied' }, [ApprovalDecisionInput]>('decideApproval', { args: [input] });
+    const slash = input.id.lastIndexOf('/');
+    const handle = this.handleFor(slash < 0 ? '' : input.id.slice(0, slash));
+    const local = { ...input, id: input.id.slice(slash + 1) };
+    return handle
+      .executeUpdate<{ id: string; decision: 'approved' | 'denied' }, [ApprovalDecisionInput]>('decideApproval', { args: [local] })
+      .then((decided) => ({ ...decided, id: input.id }));
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   bundleWorkflowCode,
   DefaultLogger,
   NativeConnection,
+  Runtime,
   Worker,
   type Logger,
   type TLSConfig,
@@ -15,6 +16,7 @@ import {
 } from '@temporalio/worker';
 import { createActivityRuntime, type ActivityDeps } from './activities/index.ts';
 import { policyInterceptor } from './activities/policy-interceptor.ts';
+import { ModelQueueWorkers } from './model-queue-workers.ts';
 
 /** The task queue orch uses unless told otherwise (`--task-queue`, `ORCH_TASK_QUEUE`). */
 export const DEFAULT_TASK_QUEUE = 'orch';
@@ -66,30 +68,42 @@ export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise
       ...(options.apiKey ? { apiKey: options.apiKey } : {}),
     }));
   const runtime = createActivityRuntime(options);
-  const worker = await Worker.create({
-    connection,
-    namespace: options.namespace ?? 'default',
-    taskQueue: options.taskQueue ?? defaultTaskQueue(),
-    workflowBundle: await workflowBundle(),
+  const namespace = options.namespace ?? 'default';
+  const activityOptions = {
     activities: runtime.activities,
     // Heartbeats are how a call learns it was cancelled (an agent timeout, a cancelled run):
     // send them every second, not every 0.8 × heartbeat timeout, so a cancelled model call
     // stops spending tokens within a second.
     maxHeartbeatThrottleInterval: '1 second',
-    ...options.workerOptions,
     // The second enforcement point: every model and tool call is re-checked on the worker.
     interceptors: {
       ...options.workerOptions?.interceptors,
       activity: [policyInterceptor, ...(options.workerOptions?.interceptors?.activity ?? [])],
     },
+  } satisfies Partial<WorkerOptions>;
+  const modelQueues = new ModelQueueWorkers({
+    connection,
+    namespace,
+    workerOptions: { ...activityOptions, activities: { callModel: runtime.activities.callModel } },
+    onError: (queue, error) => Runtime.instance().logger.error(`orch: cannot serve model queue ${queue}: ${String(error)}`),
   });
-  // Once the worker has drained: stop the MCP servers it started, and close the connection
-  // if it was ours to open.
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: options.taskQueue ?? defaultTaskQueue(),
+    workflowBundle: await workflowBundle(),
+    ...options.workerOptions,
+    ...activityOptions,
+    sinks: { ...options.workerOptions?.sinks, ...modelQueues.sinks() },
+  });
+  // Once the worker has drained: stop the rate-limited queues' workers and the MCP servers
+  // it started, and close the connection if it was ours to open.
   const run = worker.run.bind(worker);
   worker.run = async () => {
     try {
       await run();
     } finally {
+      await modelQueues.shutdown();
       await runtime.close();
       if (ownsConnection) await connection.close();
     }
@@ -104,24 +118,32 @@ export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise
  */
 export function orchPlugin(deps: ActivityDeps = {}): WorkerPlugin {
   const runtime = createActivityRuntime(deps);
+  let modelQueues: ModelQueueWorkers | null = null;
   return {
     name: 'orch',
     configureWorker(options) {
+      const interceptors = { ...options.interceptors, activity: [policyInterceptor, ...(options.interceptors?.activity ?? [])] };
+      modelQueues = new ModelQueueWorkers({
+        connection: options.connection!,
+        namespace: options.namespace ?? 'default',
+        workerOptions: { activities: { callModel: runtime.activities.callModel }, interceptors, maxHeartbeatThrottleInterval: '1 second' },
+        onError: (queue, error) => Runtime.instance().logger.error(`orch: cannot serve model queue ${queue}: ${String(error)}`),
+      });
       return {
         ...options,
         workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
         activities: { ...(options.activities ?? {}), ...runtime.activities },
-        interceptors: {
-          ...options.interceptors,
-          activity: [policyInterceptor, ...(options.interceptors?.activity ?? [])],
-        },
+        interceptors,
+        sinks: { ...options.sinks, ...modelQueues.sinks() },
       };
     },
-    // Stop the MCP servers the activities started once the worker has drained.
+    // Stop the rate-limited queues' workers and the MCP servers the activities started once
+    // the worker has drained.
     async runWorker(worker, next) {
       try {
         await next(worker);
       } finally {
+        await modelQueues?.shutdown();
         await runtime.close();
       }
     },

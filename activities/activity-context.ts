@@ -21,16 +21,17 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1000;
 /**
  * Runs `work` while heartbeating every `intervalMs`. The first heartbeat waits an interval:
  * the heartbeat timeout runs from the start anyway, and a call that finishes sooner (most
- * tool calls, every mock call) then costs no heartbeat request at all. Heartbeats carry no
- * details: nothing here is worth checkpointing, and details would be recorded.
+ * tool calls, every mock call) then costs no heartbeat request at all. Heartbeats carry
+ * `details` when given (what earlier attempts spent), so a later attempt still finds them.
  */
 export async function withHeartbeat<T>(
   context: Context | undefined,
   intervalMs: number,
-  work: () => Promise<T>
+  work: () => Promise<T>,
+  details?: unknown
 ): Promise<T> {
   if (!context || context.info.isLocal) return work();
-  const timer = setInterval(() => context.heartbeat(), Math.max(1, intervalMs));
+  const timer = setInterval(() => context.heartbeat(details), Math.max(1, intervalMs));
   try {
     return await work();
   } finally {

@@ -12,7 +12,8 @@ import { buildModel, PROVIDER_KEY_ENV } from './model-provider.ts';
 import { createRedactor, type Redact } from './redact.ts';
 import { resolveSecret } from './secrets.ts';
 import { structuredOutputSchema } from './output-schema.ts';
-import type { ChatMessage, ModelCallRequest, ModelCallResult, ToolCall, ToolDeclaration } from './types.ts';
+import { addUsage, priorAttemptsUsage, SPENT_USAGE_FIELD, tokenUsage, usageOfError, withSpentUsage } from './spent-usage.ts';
+import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCall, ToolDeclaration } from './types.ts';
 
 /** Creates the `callModel` activity function over the given runtime. */
 export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRequest) => Promise<ModelCallResult> {
@@ -21,6 +22,9 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
     const cancellationSignal = context?.cancellationSignal;
     const subject = `${request.model.provider}/${request.model.model}`;
     let redact: Redact = createRedactor([]);
+    // Tokens consumed by earlier attempts that failed, and by this one once it has an answer.
+    const prior = priorAttemptsUsage(context);
+    let answered: TokenUsage | undefined;
     try {
       const apiKey = resolveApiKey(request, runtime);
       redact = createRedactor([apiKey]);
@@ -47,8 +51,10 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
             : {}),
           maxRetries: 0,
           ...(cancellationSignal ? { abortSignal: cancellationSignal } : {}),
-        })
+        }),
+        prior ? { [SPENT_USAGE_FIELD]: prior } : undefined
       );
+      answered = tokenUsage(result.usage);
       // Under an output schema, return the validated object re-serialised: canonical JSON
       // the workflow can parse, whatever wrapping the provider put around it. ai@7 parses
       // the output only for a step that did not end in tool calls, and its getter throws
@@ -58,15 +64,13 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
         text,
         toolCalls: result.toolCalls.map((call) => toToolCall(call, redact)),
         finishReason: result.finishReason,
-        usage: {
-          inputTokens: result.usage.inputTokens ?? 0,
-          outputTokens: result.usage.outputTokens ?? 0,
-          totalTokens: result.usage.totalTokens ?? (result.usage.inputTokens ?? 0) + (result.usage.outputTokens ?? 0),
-        },
+        usage: answered,
+        ...(prior ? { retriedUsage: prior } : {}),
         modelId: result.response.modelId || request.model.model,
       };
     } catch (error) {
-      throw classifyModelError(error, { redact, cancellationSignal, subject });
+      const failure = classifyModelError(error, { redact, cancellationSignal, subject });
+      throw withSpentUsage(failure, addUsage(prior, answered ?? usageOfError(error)), context);
     }
   };
 }

@@ -71,6 +71,8 @@ export interface ModelCallResult {
   /** AI SDK finish reason: stop, length, tool-calls, content-filter, error, other. */
   finishReason: string;
   usage: TokenUsage;
+  /** Tokens that earlier, failed attempts of this call consumed (charged as well). */
+  retriedUsage?: TokenUsage;
   /** The model id the provider reports having used. */
   modelId: string;
 }

@@ -13,7 +13,7 @@ import { checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts'
 import { budgetLimits, onBudgetExhausted, reserveModelCall, reserveToolCall, withTopUps, type BudgetDecision, type BudgetState } from '../policies/budget.ts';
 import type { ToolCatalog } from './mcp-catalog.ts';
 import type { BudgetRequest, Effects } from './types.ts';
-import { CallFailure, RunFailure } from './run-failure.ts';
+import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
 import type { UsageLedger } from './usage-ledger.ts';
 import { validateArguments } from './validate-arguments.ts';
 
@@ -168,11 +168,16 @@ export async function runActivation(context: ActivationContext): Promise<Activat
         },
         { summary: `${agentName} · model ${model.model} · step ${step}` }
       );
+    } catch (error) {
+      // Attempts that failed after the model answered still consumed tokens.
+      if (error instanceof CallFailure && error.spent) ledger.chargeFailedAttempts(agentName, error.spent, model.pricing);
+      throw error;
     } finally {
       ledger.reserve(budget.reserve, -1);
     }
-    // Settle with what the call reports having used.
+    // Settle with what the call reports having used, failed earlier attempts included.
     ledger.recordModelCall(agentName, result.usage, model.pricing);
+    if (result.retriedUsage) ledger.chargeFailedAttempts(agentName, result.retriedUsage, model.pricing);
     lastInputTokens = result.usage.inputTokens;
     lastText = result.text;
     if (result.toolCalls.length === 0) return { output: finalOutput(agent, result), steps: step, stoppedBy: 'answer' };
@@ -284,7 +289,7 @@ async function runDelegation(context: ActivationContext, delegate: string, call:
   context.onStep(0, `delegating to ${delegate}`);
   try {
     const result = await context.effects.delegate(
-      { plan: context.plan, agent: delegate, task, supervisor: agentName, depth },
+      { plan: context.plan, agent: delegate, task, supervisor: agentName, depth, spentOutside: netOfTopUps(context) },
       { summary: `${agentName} · delegate ${delegate}`, childId: `${delegate}-${ordinal}` }
     );
     context.ledger.merge(result.usage);
@@ -292,9 +297,24 @@ async function runDelegation(context: ActivationContext, delegate: string, call:
     return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: false };
   } catch (error) {
     if (!(error instanceof CallFailure)) throw error;
+    if (error.childUsage) context.ledger.merge(error.childUsage);
+    // A denial inside the delegate is the run's denial, not something to tell the supervisor.
+    if (GOVERNANCE_FAILURES.has(error.type)) throw new RunFailure(error.type, error.message, delegate);
     context.onToolResult(call.name, null, error.type);
     return toolError(call, { error: error.type, message: error.message });
   }
+}
+
+/** The run's commitments less what was added to its budget: what a delegate's limits must count. */
+function netOfTopUps(context: ActivationContext): BudgetState {
+  const committed = context.ledger.committed();
+  const topUps = context.budget.topUps();
+  return {
+    tokens: committed.tokens - topUps.tokens,
+    costUsd: committed.costUsd - topUps.costUsd,
+    modelCalls: committed.modelCalls - topUps.modelCalls,
+    toolCalls: committed.toolCalls - topUps.toolCalls,
+  };
 }
 
 /**

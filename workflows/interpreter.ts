@@ -23,7 +23,7 @@ import { edgeKey, graphShape, type GraphShape } from './graph-shape.ts';
 import { renderInbox } from './inbox.ts';
 import { reportToJoin, type Arrival, type JoinRound, type Report } from './join-state.ts';
 import { ToolCatalog } from './mcp-catalog.ts';
-import { CallFailure, RunFailure } from './run-failure.ts';
+import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
 import type { BudgetState } from '../policies/budget.ts';
 import type {
   ActivationRecord,
@@ -42,7 +42,7 @@ export { requiredArrivals } from './join-state.ts';
 /** Outputs longer than this (as JSON) are kept as a preview in activation records. */
 const RECORD_OUTPUT_LIMIT = 500;
 /** Failure types no activation retry can fix: the run fails closed. */
-const NEVER_RETRIED = new Set(['POLICY_DENIED', 'APPROVAL_DENIED', 'APPROVAL_TIMEOUT', 'BUDGET_EXCEEDED', 'TOOL_NOT_FOUND', 'AGENT_NOT_FOUND', 'PLAN_VERSION_UNSUPPORTED']);
+const NEVER_RETRIED = new Set([...GOVERNANCE_FAILURES, 'TOOL_NOT_FOUND', 'AGENT_NOT_FOUND', 'PLAN_VERSION_UNSUPPORTED']);
 
 /** One element of a `foreach` failed for good: the whole fan-out fails as one branch. */
 class ElementFailed {
@@ -129,7 +129,13 @@ export class PlanInterpreter {
   /** Delegation depth of this run: 0 for a run of the system, 1 for a delegate's child run, … */
   private readonly depth: number;
 
-  constructor(plan: Plan, input: JsonValue, effects: Effects, resume?: RunCheckpoint, options: { depth?: number } = {}) {
+  constructor(
+    plan: Plan,
+    input: JsonValue,
+    effects: Effects,
+    resume?: RunCheckpoint,
+    options: { depth?: number; spentOutside?: BudgetState } = {}
+  ) {
     this.depth = options.depth ?? 0;
     this.plan = plan;
     this.input = input;
@@ -137,7 +143,7 @@ export class PlanInterpreter {
     this.resume = resume;
     this.shape = graphShape(plan);
     this.catalog = new ToolCatalog(plan, effects);
-    this.ledger = new UsageLedger(resume?.usage);
+    this.ledger = new UsageLedger(resume?.usage, options.spentOutside);
     this.activations = resume ? [...resume.activations] : [];
     this.lateArrivals = resume ? [...resume.lateArrivals] : [];
     this.joins = resume ? (JSON.parse(JSON.stringify(resume.joins)) as Record<string, JoinRound[]>) : {};
@@ -249,7 +255,7 @@ export class PlanInterpreter {
   async runSingle(agent: string): Promise<{ output: JsonValue; activations: ActivationRecord[] }> {
     const pending: PendingActivation = { agent, inbox: [], turn: 1, partialFrom: [] };
     const result = await this.withRetries(pending);
-    if (!result.ok) throw new RunFailure(result.type, result.message, agent, { cause: result.error, deadLettered: result.retryable });
+    if (!result.ok) throw new RunFailure(result.type, result.message, failingAgent(result.error, agent), { cause: result.error, deadLettered: result.retryable });
     this.activations.push(activationRecord(pending, result.activation, result.attempts, result.outcome, false));
     return { output: result.outcome.output, activations: this.activations };
   }
@@ -350,7 +356,7 @@ export class PlanInterpreter {
       edges.every((edge) => (this.plan.graph[edge.to]?.join?.onFailure ?? 'deadletter') !== 'deadletter');
     if (!tolerated) {
       const spent = attempts > 1 ? ` after ${attempts} attempts` : '';
-      this.fail(new RunFailure(type, `${message}${spent}`, agent, { cause, deadLettered: retryable }));
+      this.fail(new RunFailure(type, `${message}${spent}`, failingAgent(cause, agent), { cause, deadLettered: retryable }));
       return;
     }
     for (const edge of edges) this.deliver(agent, edge, { kind: 'failed', from: agent, type, message });
@@ -459,4 +465,9 @@ function parseIfText(output: JsonValue): JsonValue {
 /** Interprets `plan` against `effects`; throws RunFailure when the run fails. */
 export function runPlan(plan: Plan, input: JsonValue, effects: Effects): Promise<RunResult> {
   return new PlanInterpreter(plan, input, effects).run();
+}
+
+/** The agent a failure names: a delegate's denial names the delegate, anything else the branch's agent. */
+function failingAgent(error: unknown, branchAgent: string): string {
+  return error instanceof RunFailure && error.agent ? error.agent : branchAgent;
 }

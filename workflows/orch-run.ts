@@ -23,11 +23,12 @@ import type { OrchActivities, ToolCallRequest } from '../activities/types.ts';
 import { PLAN_SCHEMA_VERSION, type PlanMcpServer } from '../compiler/plan.ts';
 import { CheckpointReached, PlanInterpreter } from './interpreter.ts';
 import { withPlanDefaults } from './plan-defaults.ts';
+import { announceModelQueue, modelQueueOf } from './model-queues.ts';
 import { openApprovalDesk } from './approval-desk.ts';
 import { openBudgetDesk } from './budget-desk.ts';
 import { CallFailure, RunFailure } from './run-failure.ts';
 import { renderProgressMarkdown } from './progress-details.ts';
-import { emptyTotals } from './usage-ledger.ts';
+import { emptyTotals, spentUsageIn } from './usage-ledger.ts';
 import type {
   DelegationRequest,
   DelegationResult,
@@ -58,15 +59,22 @@ function temporalEffects(
   onProgress: (progress: RunProgress) => void,
   continueAsNewAfterEvents: number | undefined,
   awaitApproval: Effects['awaitApproval'],
-  awaitBudget: Effects['awaitBudget']
+  awaitBudget: Effects['awaitBudget'],
+  approvalTimeoutMs: number | undefined
 ): Effects {
   return {
     awaitApproval,
     awaitBudget,
-    callModel: (request, options) =>
-      activities.callModel
-        .executeWithOptions({ summary: options.summary, heartbeatTimeout: HEARTBEAT_TIMEOUT }, [request])
-        .catch(asCallFailure),
+    callModel: (request, options) => {
+      const queue = modelQueueOf(workflowInfo().taskQueue, request.model);
+      if (queue) announceModelQueue(queue);
+      return activities.callModel
+        .executeWithOptions(
+          { summary: options.summary, heartbeatTimeout: HEARTBEAT_TIMEOUT, ...(queue ? { taskQueue: queue.name } : {}) },
+          [request]
+        )
+        .catch(asCallFailure);
+    },
     callTool: (request, options) =>
       activities.callTool
         .executeWithOptions(
@@ -94,7 +102,8 @@ function temporalEffects(
         .catch(asCallFailure),
     delegate: (request, options) =>
       executeChild(orchDelegate, {
-        args: [request],
+        // A delegate's approvals wait as long as the run's own.
+        args: [approvalTimeoutMs === undefined ? request : { ...request, approvalTimeoutMs }],
         workflowId: `${workflowInfo().workflowId}/${options.childId}`,
         staticSummary: options.summary,
       }).catch(asDelegationFailure),
@@ -149,7 +158,9 @@ function asCallFailure(error: unknown): never {
     const type =
       cause instanceof ApplicationFailure ? (cause.type ?? 'ACTIVITY_FAILED') : cause instanceof TimeoutFailure ? 'CALL_TIMEOUT' : 'ACTIVITY_FAILED';
     const nonRetryable = cause instanceof ApplicationFailure && cause.nonRetryable === true;
-    throw new CallFailure(type, cause?.message ?? error.message, { cause: error, nonRetryable });
+    const details = cause instanceof ApplicationFailure ? cause.details : cause instanceof TimeoutFailure ? cause.lastHeartbeatDetails : undefined;
+    const spent = spentUsageIn(Array.isArray(details) ? details[0] : details);
+    throw new CallFailure(type, cause?.message ?? error.message, { cause: error, nonRetryable, spent });
   }
   throw error;
 }
@@ -159,7 +170,8 @@ function asDelegationFailure(error: unknown): never {
   if (error instanceof ChildWorkflowFailure && !isCancellation(error)) {
     const cause = error.cause;
     const type = cause instanceof ApplicationFailure ? (cause.type ?? 'DELEGATION_FAILED') : 'DELEGATION_FAILED';
-    throw new CallFailure(type, cause?.message ?? error.message, { cause: error });
+    const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as Partial<RunFailureDetails> | undefined) : undefined;
+    throw new CallFailure(type, cause?.message ?? error.message, { cause: error, childUsage: details?.usage });
   }
   throw error;
 }
@@ -227,7 +239,8 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
     },
     runInput.continueAsNewAfterEvents,
     openApprovalDesk(runInput.approvalTimeoutMs),
-    openBudgetDesk()
+    openBudgetDesk(),
+    runInput.approvalTimeoutMs
   );
   let resume = runInput.resume;
   for (;;) {
@@ -275,9 +288,13 @@ export async function orchDelegate(request: DelegationRequest): Promise<Delegati
     },
     undefined,
     openApprovalDesk(request.approvalTimeoutMs),
-    openBudgetDesk()
+    openBudgetDesk(),
+    request.approvalTimeoutMs
   );
-  const interpreter = new PlanInterpreter(plan, request.task, effects, undefined, { depth: request.depth });
+  const interpreter = new PlanInterpreter(plan, request.task, effects, undefined, {
+    depth: request.depth,
+    ...(request.spentOutside ? { spentOutside: request.spentOutside } : {}),
+  });
   try {
     const { output, activations } = await interpreter.runSingle(request.agent);
     return { output, usage: interpreter.ledger.snapshot(), activations };

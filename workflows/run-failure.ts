@@ -3,6 +3,12 @@
  * to CallFailure on the way in, and RunFailure to an ApplicationFailure on the way out.
  */
 
+import type { TokenUsage } from '../activities/types.ts';
+import type { RunUsage } from './types.ts';
+
+/** Failures that are a governance decision: they end the run, also from inside a delegate. */
+export const GOVERNANCE_FAILURES: ReadonlySet<string> = new Set(['POLICY_DENIED', 'APPROVAL_DENIED', 'APPROVAL_TIMEOUT', 'BUDGET_EXCEEDED']);
+
 /**
  * A model call, tool call or delegation that failed for good (after its retries). The
  * interpreter never sees Temporal's failure types, only this.
@@ -12,12 +18,22 @@ export class CallFailure extends Error {
   readonly type: string;
   /** No retry of the activation can help (bad credentials, a denied policy, …). */
   readonly nonRetryable: boolean;
+  /** Tokens the call's failed attempts consumed anyway (a model answer that failed its schema). */
+  readonly spent: TokenUsage | undefined;
+  /** What a failed delegation's child run used before it failed. */
+  readonly childUsage: RunUsage | undefined;
 
-  constructor(type: string, message: string, options?: { cause?: unknown; nonRetryable?: boolean }) {
+  constructor(
+    type: string,
+    message: string,
+    options?: { cause?: unknown; nonRetryable?: boolean; spent?: TokenUsage | undefined; childUsage?: RunUsage | undefined }
+  ) {
     super(message, options);
     this.name = 'CallFailure';
     this.type = type;
     this.nonRetryable = options?.nonRetryable ?? false;
+    this.spent = options?.spent;
+    this.childUsage = options?.childUsage;
   }
 }
 

@@ -157,6 +157,8 @@ export interface BudgetRequest {
   limit: 'tokens' | 'costUsd' | 'modelCalls' | 'toolCalls';
   policy: string;
   reason: string;
+  /** Set by the client when the pause is in a delegate's child run: that run's id relative to the run. */
+  run?: string;
 }
 
 /** What a person decided for a paused run, through the `resolveBudget` update. */
@@ -181,6 +183,11 @@ export interface DelegationRequest {
   /** 1 for a supervisor's own delegates, 2 for theirs, … */
   depth: number;
   approvalTimeoutMs?: number;
+  /**
+   * What the rest of the run had committed when it delegated (spent and in flight, net of
+   * top-ups): the child's budget checks count it, so a run's limits hold across delegation.
+   */
+  spentOutside?: BudgetState;
 }
 
 export interface DelegationResult {

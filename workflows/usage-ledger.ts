@@ -7,6 +7,28 @@ import type { PlanModel } from '../compiler/plan.ts';
 import type { BudgetState } from '../policies/budget.ts';
 import type { RunUsage, UsageTotals } from './types.ts';
 
+/**
+ * The field of an activity's heartbeat and failure details that carries the tokens its
+ * failed attempts consumed (see activities/spent-usage.ts, which writes it).
+ */
+export const SPENT_USAGE_FIELD = 'spentUsage';
+
+/** The spent tokens `details` carry, if any. */
+export function spentUsageIn(details: unknown): TokenUsage | undefined {
+  if (details === null || typeof details !== 'object') return undefined;
+  const value = (details as Record<string, unknown>)[SPENT_USAGE_FIELD];
+  if (value === null || typeof value !== 'object') return undefined;
+  const { inputTokens, outputTokens, totalTokens } = value as Record<string, unknown>;
+  if (typeof inputTokens !== 'number' || typeof outputTokens !== 'number' || typeof totalTokens !== 'number') return undefined;
+  return totalTokens > 0 ? { inputTokens, outputTokens, totalTokens } : undefined;
+}
+
+/** The sum of two usages, either of which may be absent. */
+export function addUsage(a: TokenUsage | undefined, b: TokenUsage | undefined): TokenUsage | undefined {
+  if (!a || !b) return a ?? b;
+  return { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens, totalTokens: a.totalTokens + b.totalTokens };
+}
+
 export function emptyTotals(): UsageTotals {
   return { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0, toolErrors: 0, costUsd: 0 };
 }
@@ -28,13 +50,14 @@ export class UsageLedger {
   /** Bounds reserved by calls in flight; zero whenever nothing is in flight (so never carried). */
   private readonly reserved: BudgetState = { tokens: 0, costUsd: 0, modelCalls: 0, toolCalls: 0 };
 
-  /** Spent plus reserved: what a budget check must count. */
+  /** Spent plus reserved, plus what the rest of the run committed (for a delegate): what a budget check must count. */
   committed(): BudgetState {
+    const outside = this.outside;
     return {
-      tokens: this.total.totalTokens + this.reserved.tokens,
-      costUsd: this.total.costUsd + this.reserved.costUsd,
-      modelCalls: this.total.modelCalls + this.reserved.modelCalls,
-      toolCalls: this.total.toolCalls + this.reserved.toolCalls,
+      tokens: this.total.totalTokens + this.reserved.tokens + outside.tokens,
+      costUsd: this.total.costUsd + this.reserved.costUsd + outside.costUsd,
+      modelCalls: this.total.modelCalls + this.reserved.modelCalls + outside.modelCalls,
+      toolCalls: this.total.toolCalls + this.reserved.toolCalls + outside.toolCalls,
     };
   }
 
@@ -45,8 +68,12 @@ export class UsageLedger {
     this.reserved.toolCalls += sign * bound.toolCalls;
   }
 
+  /** A delegate's parent run's commitments when it delegated; zero for a run of the system. */
+  private readonly outside: BudgetState;
+
   /** Starts empty, or from the usage a previous execution of the run carried over. */
-  constructor(carried?: RunUsage) {
+  constructor(carried?: RunUsage, outside?: BudgetState) {
+    this.outside = outside ?? { tokens: 0, costUsd: 0, modelCalls: 0, toolCalls: 0 };
     this.total = carried ? { ...carried.total } : emptyTotals();
     this.byAgent = {};
     for (const [agent, totals] of Object.entries(carried?.byAgent ?? {})) this.byAgent[agent] = { ...totals };
@@ -84,6 +111,17 @@ export class UsageLedger {
       totals.outputTokens += usage.outputTokens;
       totals.totalTokens += usage.totalTokens;
       totals.modelCalls += 1;
+    }
+  }
+
+  /** Tokens that failed attempts consumed: charged, though no call counts as made. */
+  chargeFailedAttempts(agent: string, usage: TokenUsage, pricing: PlanModel['pricing'] = null): void {
+    const cost = costOf(usage, pricing);
+    for (const totals of [this.total, this.forAgent(agent)]) {
+      totals.costUsd += cost;
+      totals.inputTokens += usage.inputTokens;
+      totals.outputTokens += usage.outputTokens;
+      totals.totalTokens += usage.totalTokens;
     }
   }
 

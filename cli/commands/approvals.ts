@@ -73,7 +73,7 @@ export function registerApprovalCommands(program: Command, context: CommandConte
           } else {
             const pause = await run.budgetPause();
             if (flags.json) io.stdout(`${JSON.stringify(pause)}\n`);
-            else io.stdout(pause ? `paused: ${pause.agent}: ${pause.reason} (${pause.policy})\n` : 'not paused\n');
+            else io.stdout(pause ? `paused: ${pause.run ? `${pause.run}: ` : ''}${pause.agent}: ${pause.reason} (${pause.policy})\n` : 'not paused\n');
           }
         });
       }

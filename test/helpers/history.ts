@@ -18,6 +18,17 @@ export interface ActivityRecord {
   /** The worker that ran the attempt that finished. */
   identity: string | null;
   completed: boolean;
+  /** The task queue the activity was scheduled on. */
+  taskQueue: string | null;
+  /** When the attempt that finished started (ms since the epoch). */
+  startedAt: number | null;
+}
+
+function millis(time: unknown): number | null {
+  if (time === null || time === undefined) return null;
+  if (typeof time === 'string') return Date.parse(time);
+  const { seconds, nanos } = time as { seconds?: unknown; nanos?: number | null };
+  return Number(seconds ?? 0) * 1000 + (nanos ?? 0) / 1e6;
 }
 
 function decode(payload: Payload | null | undefined): any {
@@ -54,6 +65,8 @@ export function activitiesOf(history: History): ActivityRecord[] {
         attempt: null,
         identity: null,
         completed: false,
+        taskQueue: attributes.taskQueue?.name ?? null,
+        startedAt: null,
       });
     } else if (name === EVENT.started) {
       const attributes = event.activityTaskStartedEventAttributes!;
@@ -61,6 +74,7 @@ export function activitiesOf(history: History): ActivityRecord[] {
       if (record) {
         record.attempt = attributes.attempt ?? null;
         record.identity = attributes.identity ?? null;
+        record.startedAt = millis(event.eventTime);
       }
     } else if (name === EVENT.completed) {
       const attributes = event.activityTaskCompletedEventAttributes!;

@@ -123,6 +123,58 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
   });
 });
 
+describe("approvals inside a delegate's child run", () => {
+  it("are listed and decided through the root run, with the run's approval timeout", async () => {
+    const tool = 'delegate-risky';
+    const before = stub.requests.filter((r) => r.path === `/${tool}`).length;
+    const file = writeOverride([
+      mockEndpoint('default', 'desk', {
+        boss: [{ tool_calls: [{ tool: 'delegate--hand', input: { task: 'write it' } }] }, { text: 'all done' }],
+        hand: [{ tool_calls: [{ tool, input: { goal: 'write' } }] }, { text: 'written' }],
+      }),
+      httpTool('default', tool, `${stub.url}/${tool}`, { operation_classes: ['write'] }),
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'boss' }, spec: { model_ref: 'desk', prompt: 'delegate' } },
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'hand' }, spec: { model_ref: 'desk', prompt: 'act', tools: [tool], roles: ['writer'] } },
+      { apiVersion: 'orch/v1', kind: 'AgentRole', metadata: { name: 'writer' }, spec: { permissions: [`tool:${tool}:invoke`] } },
+      {
+        apiVersion: 'orch/v1',
+        kind: 'ToolPermission',
+        metadata: { name: 'risky-perm' },
+        spec: {
+          tool_ref: tool,
+          action: 'invoke',
+          match_mode: 'all',
+          apply_mode: 'global',
+          required_permissions: [`tool:${tool}:invoke`],
+          operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }],
+        },
+      },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'delegating' }, spec: { agents: ['boss', 'hand'], graph: { boss: { delegates: ['hand'] } } } },
+    ]);
+    const { plan, diagnostics } = await compile([file]);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const run = await harness.client.start(plan!, { approvalTimeoutMs: 90_000 });
+    let pending = await run.approvals();
+    for (let i = 0; i < 100 && pending.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      pending = await run.approvals();
+    }
+    expect(pending).toMatchObject([{ id: 'hand-1/approval-1', agent: 'hand', tool, arguments: { goal: 'write' } }]);
+    expect(pending[0]!.expiresAt - pending[0]!.requestedAt).toBe(90_000);
+    expect(stub.requests.filter((r) => r.path === `/${tool}`).length).toBe(before);
+
+    const out: string[] = [];
+    const io = { stdout: (text: string) => void out.push(text), stderr: (_: string) => {}, env: { ...process.env, TEMPORAL_ADDRESS: harness.address }, isTTY: false };
+    expect(await main(['approvals', run.workflowId, '--json'], io)).toBe(0);
+    expect(JSON.parse(out.join(''))).toMatchObject([{ id: 'hand-1/approval-1' }]);
+    expect(await main(['approve', run.workflowId, 'hand-1/approval-1', '--by', 'kim'], io)).toBe(0);
+
+    const outcome = await run.result();
+    expect(outcome).toMatchObject({ status: 'succeeded', output: 'all done' });
+    expect(stub.requests.filter((r) => r.path === `/${tool}`).length).toBe(before + 1);
+  });
+});
+
 describe('budgets that pause', () => {
   async function pausingRun() {
     const spend = { tool_calls: [{ tool: 'again', input: {} }], usage: { input_tokens: 250, output_tokens: 50 } };

@@ -39,7 +39,10 @@ function fake(reply: Reply = () => ({}), extra: Partial<Effects> = {}) {
     withTimeout: (ms, fn) =>
       Promise.race([fn(), new Promise<never>((_, reject) => setTimeout(() => reject(new CallFailure('AGENT_TIMEOUT', 'timed out')), ms))]),
     async delegate(request) {
-      const child = new PlanInterpreter(request.plan, request.task, effects, undefined, { depth: request.depth });
+      const child = new PlanInterpreter(request.plan, request.task, effects, undefined, {
+        depth: request.depth,
+        ...(request.spentOutside ? { spentOutside: request.spentOutside } : {}),
+      });
       const { output, activations } = await child.runSingle(request.agent);
       return { output, usage: child.ledger.snapshot(), activations };
     },
@@ -257,6 +260,57 @@ describe('dynamic fan-out and delegation', () => {
     ]);
     expect(Object.keys(result.usage.byAgent).sort()).toEqual(['analyst', 'researcher', 'supervisor']);
     expect(result.usage.total.modelCalls).toBe(4);
+  });
+
+  it('a delegation that failed still adds what its child run used to the ledger', async () => {
+    const plan = planOf([agent('supervisor'), agent('researcher')], []);
+    plan.graph.supervisor!.delegates = ['researcher'];
+    plan.entryAgents = ['supervisor'];
+    const childUsage = { total: { inputTokens: 70, outputTokens: 30, totalTokens: 100, modelCalls: 2, toolCalls: 0, toolErrors: 0, costUsd: 0 }, byAgent: {} };
+    childUsage.byAgent = { researcher: { ...childUsage.total } };
+    const { effects, calls } = fake((r) => (r.step === 1 ? { toolCalls: [{ id: 't', name: 'delegate--researcher', input: { task: 'x' } }] } : {}), {
+      delegate: async () => {
+        throw new CallFailure('MODEL_UNAVAILABLE', 'the child gave up', { childUsage });
+      },
+    });
+    const result = await runPlan(plan, 'go', effects);
+    expect(calls[1]!.messages[2]).toMatchObject({ role: 'tool', isError: true, output: { error: 'MODEL_UNAVAILABLE' } });
+    expect(result.usage.total).toMatchObject({ modelCalls: 4, totalTokens: 104 });
+    expect(result.usage.byAgent.researcher).toMatchObject({ modelCalls: 2, totalTokens: 100 });
+  });
+
+  it("a delegate's budget counts what the rest of the run spent", async () => {
+    const plan = planOf([agent('supervisor'), agent('researcher')], []);
+    plan.graph.supervisor!.delegates = ['researcher'];
+    plan.entryAgents = ['supervisor'];
+    plan.governance.policies.push(globalPolicy('thousand', { maxTokensPerRun: 1000 }));
+    const { effects, calls } = fake((r) =>
+      r.agent === 'supervisor' && r.step === 1
+        ? { toolCalls: [{ id: 't', name: 'delegate--researcher', input: { task: 'x' } }], usage: { inputTokens: 700, outputTokens: 100, totalTokens: 800 } }
+        : r.agent === 'researcher'
+          ? { toolCalls: [{ id: `r${r.step}`, name: 'more', input: {} }], usage: { inputTokens: 150, outputTokens: 50, totalTokens: 200 } }
+          : {}
+    );
+    const failure = await runPlan(plan, 'go', effects).catch((e: unknown) => e);
+    const researcher = calls.filter((c) => c.agent === 'researcher');
+    // 800 spent by the supervisor: the delegate may use at most what is left of the 1000.
+    expect(researcher[0]!.maxOutputTokens).toBeLessThan(200);
+    expect(researcher).toHaveLength(1);
+    expect(failure).toMatchObject({ code: 'BUDGET_EXCEEDED' });
+  });
+
+  it("a denial inside a delegate's run ends the whole run, naming the delegate", async () => {
+    const plan = planOf([agent('supervisor'), agent('researcher')], []);
+    plan.graph.supervisor!.delegates = ['researcher'];
+    plan.entryAgents = ['supervisor'];
+    const { effects, calls } = fake((r) => (r.step === 1 ? { toolCalls: [{ id: 't', name: 'delegate--researcher', input: { task: 'x' } }] } : {}), {
+      delegate: async () => {
+        throw new CallFailure('POLICY_DENIED', 'delegate researcher: tool blocked');
+      },
+    });
+    const failure = await runPlan(plan, 'go', effects).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: 'POLICY_DENIED', agent: 'researcher' });
+    expect(calls.filter((c) => c.agent === 'supervisor')).toHaveLength(1);
   });
 
   it('refuses a delegation beyond the policy bound, telling the supervisor', async () => {

@@ -1,0 +1,54 @@
+/**
+ * Tokens that model-call attempts consumed without producing a usable result (an answer
+ * that failed its output schema, a malformed tool call) still cost money, so they are
+ * charged. Temporal retries attempts out of the workflow's sight, so the activity carries
+ * the tally itself: each failing attempt that consumed tokens adds them to its heartbeat
+ * details (the final heartbeat of a failing attempt is always delivered) and to its
+ * failure's details; the next attempt starts from that tally and reports it with its
+ * result. The workflow charges it either way.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { Context } from '@temporalio/activity';
+import { addUsage, SPENT_USAGE_FIELD, spentUsageIn } from '../workflows/usage-ledger.ts';
+import type { TokenUsage } from './types.ts';
+
+export { addUsage, SPENT_USAGE_FIELD };
+
+/** What earlier attempts of this activity spent, from the last heartbeat they sent. */
+export function priorAttemptsUsage(context: Context | undefined): TokenUsage | undefined {
+  return context && context.info.attempt > 1 ? spentUsageIn(context.info.heartbeatDetails) : undefined;
+}
+
+/** AI SDK usage (fields may be undefined) in orch's form. */
+export function tokenUsage(usage: { inputTokens?: number | undefined; outputTokens?: number | undefined; totalTokens?: number | undefined }): TokenUsage {
+  const inputTokens = usage.inputTokens ?? 0;
+  const outputTokens = usage.outputTokens ?? 0;
+  return { inputTokens, outputTokens, totalTokens: usage.totalTokens ?? inputTokens + outputTokens };
+}
+
+/** The usage an AI SDK error reports (NoObjectGeneratedError carries it), if any. */
+export function usageOfError(error: unknown): TokenUsage | undefined {
+  if (error === null || typeof error !== 'object' || !('usage' in error)) return undefined;
+  const usage = (error as { usage?: unknown }).usage;
+  if (usage === null || typeof usage !== 'object') return undefined;
+  const tokens = tokenUsage(usage as Parameters<typeof tokenUsage>[0]);
+  return tokens.totalTokens > 0 ? tokens : undefined;
+}
+
+/**
+ * Records `spent` (all attempts so far) on a failing attempt: in the final heartbeat, for
+ * the next attempt, and in the failure's details, for the workflow when no attempt is left.
+ */
+export function withSpentUsage(failure: unknown, spent: TokenUsage | undefined, context: Context | undefined): unknown {
+  if (!spent || !(failure instanceof ApplicationFailure)) return failure;
+  if (context && !context.info.isLocal) context.heartbeat({ [SPENT_USAGE_FIELD]: spent });
+  const [first, ...rest] = failure.details ?? [];
+  const details = first !== null && typeof first === 'object' ? { ...first, [SPENT_USAGE_FIELD]: spent } : { [SPENT_USAGE_FIELD]: spent };
+  return ApplicationFailure.create({
+    ...(failure.type ? { type: failure.type } : {}),
+    message: failure.message,
+    nonRetryable: failure.nonRetryable ?? false,
+    ...(failure.nextRetryDelay != null ? { nextRetryDelay: failure.nextRetryDelay } : {}),
+    details: [details, ...rest],
+  });
+}
