@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, TerminatedFailure, CancelledFailure, TimeoutFailure } from '@temporalio/common';
 import { Client, Connection, WorkflowFailedError, type TLSConfig, type WorkflowHandle } from '@temporalio/client';
 import type { JsonValue, Plan } from './compiler/plan.ts';
-import { OrchPlanHash, OrchSystem, OrchTask } from './workflows/search-attributes.ts';
+import { OrchCostUsd, OrchDenials, OrchPlanHash, OrchStatus, OrchSystem, OrchTask, OrchTotalTokens, type OrchRunStatus } from './workflows/search-attributes.ts';
 import type {
   ActivationRecord,
   ApprovalDecisionInput,
@@ -53,6 +53,28 @@ export interface RunOutcome {
   executions: number;
   /** Branches that reached a quorum join after it had fired. */
   lateArrivals: LateArrival[];
+}
+
+/** The list filter `listRuns` sends: orch's runs (not their delegates' child runs), narrowed by `query`. */
+export function runsFilter(query: string | undefined): string {
+  return `WorkflowType = '${WORKFLOW_TYPE}'${query?.trim() ? ` AND (${query.trim()})` : ''}`;
+}
+
+/** One run in a fleet listing (`orch runs`), from its search attributes; null where a run has none. */
+export interface RunSummary {
+  workflowId: string;
+  runId: string;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CONTINUED_AS_NEW, TERMINATED, … */
+  executionStatus: string;
+  /** orch's finer status (`OrchStatus`): running, awaiting_approval, budget_paused, completed, failed, denied. */
+  status: OrchRunStatus | null;
+  system: string | null;
+  task: string | null;
+  totalTokens: number | null;
+  costUsd: number | null;
+  denials: number | null;
+  startTime: string;
+  closeTime: string | null;
 }
 
 export interface StartRunOptions {
@@ -296,16 +318,55 @@ export class OrchClient {
       { key: OrchSystem, value: plan.system.name },
       { key: OrchPlanHash, value: plan.hash },
       ...(plan.task ? [{ key: OrchTask, value: plan.task.name }] : []),
+      { key: OrchStatus, value: 'running' },
+      { key: OrchTotalTokens, value: 0 },
+      { key: OrchCostUsd, value: 0 },
+      { key: OrchDenials, value: 0 },
     ];
     let handle;
     try {
-      handle = await this.client.workflow.start(WORKFLOW_TYPE, { ...startOptions, typedSearchAttributes: searchAttributes });
+      handle = await this.client.workflow.start(WORKFLOW_TYPE, {
+        ...startOptions,
+        args: [{ ...args, searchAttributes: true }] as [RunInput],
+        typedSearchAttributes: searchAttributes,
+      });
     } catch (error) {
       // A cluster where nobody registered orch's search attributes still runs orch, unsearchable.
       if (!/search attribute/i.test(String((error as Error)?.message))) throw error;
       handle = await this.client.workflow.start(WORKFLOW_TYPE, startOptions);
     }
     return new OrchRun(handle, handle.firstExecutionRunId);
+  }
+
+  /**
+   * Runs across the fleet, newest first, from Temporal's visibility store: `query` is a
+   * Temporal list filter over orch's search attributes (`OrchStatus = 'denied'`,
+   * `OrchTotalTokens > 10000`, `OrchSystem = 'newsdesk'`) and Temporal's own
+   * (`ExecutionStatus = 'Running'`, `StartTime > '2026-11-01T00:00:00Z'`).
+   */
+  async listRuns(options: { query?: string; limit?: number } = {}): Promise<RunSummary[]> {
+    const limit = options.limit ?? 20;
+    const query = runsFilter(options.query);
+    const runs: RunSummary[] = [];
+    if (limit <= 0) return runs;
+    for await (const info of this.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
+      const attributes = info.typedSearchAttributes;
+      runs.push({
+        workflowId: info.workflowId,
+        runId: info.runId,
+        executionStatus: info.status.name,
+        status: (attributes.get(OrchStatus) as OrchRunStatus | undefined) ?? null,
+        system: attributes.get(OrchSystem) ?? null,
+        task: attributes.get(OrchTask) ?? null,
+        totalTokens: attributes.get(OrchTotalTokens) ?? null,
+        costUsd: attributes.get(OrchCostUsd) ?? null,
+        denials: attributes.get(OrchDenials) ?? null,
+        startTime: info.startTime.toISOString(),
+        closeTime: info.closeTime?.toISOString() ?? null,
+      });
+      if (runs.length >= limit) break;
+    }
+    return runs;
   }
 
   /** A handle on an existing run. */

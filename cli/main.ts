@@ -12,6 +12,7 @@ import { registerServerCommand } from './commands/server.ts';
 import { registerToolsCommand } from './commands/tools.ts';
 import { registerApprovalCommands } from './commands/approvals.ts';
 import { registerAuditCommand } from './commands/audit.ts';
+import { registerRunsCommand } from './commands/runs.ts';
 
 export interface CommandContext {
   io: CliIo;
@@ -41,6 +42,7 @@ export function buildProgram(context: CommandContext): Command {
   registerToolsCommand(program, context);
   registerApprovalCommands(program, context);
   registerAuditCommand(program, context);
+  registerRunsCommand(program, context);
   // Subcommands inherit exit and output handling so their usage errors exit 2 too.
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;

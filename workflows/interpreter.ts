@@ -113,6 +113,8 @@ export class PlanInterpreter {
   private failure: RunFailure | null = null;
   private delegations: number;
   private approvalCount: number;
+  /** Calls a policy, an approver or the budget refused, which the model was told about. */
+  private deniedCalls: number;
   /** Budget people added while the run was paused (`on_budget_exhausted: pause`). */
   private readonly topUps: BudgetState;
   /** A person told the paused run to wrap up: no new activations; running ones answer now. */
@@ -125,6 +127,11 @@ export class PlanInterpreter {
   }
   readonly runAttempt: number;
   readonly continuedAsNew: number;
+
+  /** Refused calls so far, the run-ending one not included. */
+  get denials(): number {
+    return this.deniedCalls;
+  }
 
   /** Delegation depth of this run: 0 for a run of the system, 1 for a delegate's child run, … */
   private readonly depth: number;
@@ -151,6 +158,7 @@ export class PlanInterpreter {
     this.leaves = resume ? [...resume.leaves] : [];
     this.delegations = resume?.delegations ?? 0;
     this.approvalCount = resume?.approvals ?? 0;
+    this.deniedCalls = resume?.denials ?? 0;
     this.topUps = resume?.topUps ? { ...resume.topUps } : { tokens: 0, costUsd: 0, modelCalls: 0, toolCalls: 0 };
     this.runAttempt = resume?.runAttempt ?? 1;
     this.continuedAsNew = resume?.continuedAsNew ?? 0;
@@ -204,6 +212,7 @@ export class PlanInterpreter {
       lateArrivals: this.lateArrivals,
       delegations: this.delegations,
       approvals: this.approvalCount,
+      denials: this.deniedCalls,
       topUps: this.topUps,
       continuedAsNew: this.continuedAsNew + 1,
     };
@@ -324,6 +333,7 @@ export class PlanInterpreter {
         },
         onToolResult: (name, durationMs, error) => {
           state.lastTool = { name, durationMs, error };
+          if (error !== null && GOVERNANCE_FAILURES.has(error)) this.deniedCalls++;
           this.report();
         },
       });

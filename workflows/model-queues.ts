@@ -5,8 +5,12 @@
  * on the deployment's task queue. Workers learn which queues to serve from the runs they
  * process: the workflow names the queue through the `orchModelQueues` sink before it
  * schedules a call there (replays included, so a worker that takes over a run serves it too).
+ *
+ * A call may wait in its queue while the only worker serving it dies. Nothing else would
+ * then wake the run, so while a call waits the workflow names its queue again every
+ * {@link REANNOUNCE_MS}: the worker that handles that wake-up starts serving the queue.
  */
-import { proxySinks, type Sinks } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, proxySinks, sleep, type Sinks } from '@temporalio/workflow';
 import type { PlanModel } from '../compiler/plan.ts';
 
 export interface ModelQueue {
@@ -29,7 +33,32 @@ export interface ModelQueueSinks extends Sinks {
 
 const { orchModelQueues } = proxySinks<ModelQueueSinks>();
 
+/** How often a call still waiting in a rate-limited queue names it again. */
+export const REANNOUNCE_MS = 15_000;
+
 /** Tells the worker the queue is needed; it starts serving it if it does not yet. */
-export function announceModelQueue(queue: ModelQueue): void {
+function announceModelQueue(queue: ModelQueue): void {
   orchModelQueues.serve(queue.name, queue.requestsPerSecond);
+}
+
+/** Runs `call` (scheduled on `queue`), making sure some live worker serves the queue until it ends. */
+export async function callOnModelQueue<T>(queue: ModelQueue, call: () => Promise<T>): Promise<T> {
+  announceModelQueue(queue);
+  const reminder = new CancellationScope();
+  const reminding = reminder
+    .run(async () => {
+      for (;;) {
+        await sleep(REANNOUNCE_MS);
+        announceModelQueue(queue);
+      }
+    })
+    .catch((error: unknown) => {
+      if (!isCancellation(error)) throw error;
+    });
+  try {
+    return await call();
+  } finally {
+    reminder.cancel();
+    await reminding;
+  }
 }

@@ -23,10 +23,12 @@ import type { OrchActivities, ToolCallRequest } from '../activities/types.ts';
 import { PLAN_SCHEMA_VERSION, type PlanMcpServer } from '../compiler/plan.ts';
 import { CheckpointReached, PlanInterpreter } from './interpreter.ts';
 import { withPlanDefaults } from './plan-defaults.ts';
-import { announceModelQueue, modelQueueOf } from './model-queues.ts';
+import { callOnModelQueue, modelQueueOf } from './model-queues.ts';
 import { openApprovalDesk } from './approval-desk.ts';
 import { openBudgetDesk } from './budget-desk.ts';
-import { CallFailure, RunFailure } from './run-failure.ts';
+import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
+import { RunStatusBoard } from './run-status-board.ts';
+import type { OrchRunStatus } from './search-attributes.ts';
 import { renderProgressMarkdown } from './progress-details.ts';
 import { emptyTotals, spentUsageIn } from './usage-ledger.ts';
 import type {
@@ -67,13 +69,14 @@ function temporalEffects(
     awaitBudget,
     callModel: (request, options) => {
       const queue = modelQueueOf(workflowInfo().taskQueue, request.model);
-      if (queue) announceModelQueue(queue);
-      return activities.callModel
-        .executeWithOptions(
-          { summary: options.summary, heartbeatTimeout: HEARTBEAT_TIMEOUT, ...(queue ? { taskQueue: queue.name } : {}) },
-          [request]
-        )
-        .catch(asCallFailure);
+      const call = () =>
+        activities.callModel
+          .executeWithOptions(
+            { summary: options.summary, heartbeatTimeout: HEARTBEAT_TIMEOUT, ...(queue ? { taskQueue: queue.name } : {}) },
+            [request]
+          )
+          .catch(asCallFailure);
+      return queue ? callOnModelQueue(queue, call) : call();
     },
     callTool: (request, options) =>
       activities.callTool
@@ -151,6 +154,26 @@ function reconnectPolicy(reconnect: PlanMcpServer['reconnect']) {
   };
 }
 
+/**
+ * A desk (approvals, budget) whose waits show on the run's status: `status` while any wait
+ * is open, `running` again once none is.
+ */
+function whileWaiting<Request, Answer>(
+  desk: (request: Request) => Promise<Answer>,
+  status: OrchRunStatus,
+  show: (status: OrchRunStatus) => void
+): (request: Request) => Promise<Answer> {
+  let open = 0;
+  return async (request) => {
+    if (open++ === 0) show(status);
+    try {
+      return await desk(request);
+    } finally {
+      if (--open === 0) show('running');
+    }
+  };
+}
+
 /** An activity that failed for good becomes a CallFailure for the interpreter; cancellation passes through. */
 function asCallFailure(error: unknown): never {
   if (error instanceof ActivityFailure && !isCancellation(error)) {
@@ -214,6 +237,7 @@ function retryCheckpoint(plan: RunInput['plan'], interpreter: PlanInterpreter, p
     lateArrivals: interpreter.lateArrivals,
     // Child ids keep counting, so a retried run's delegations never collide with earlier ones.
     delegations: interpreter.delegationCount,
+    denials: interpreter.denials,
     continuedAsNew: previous?.continuedAsNew ?? interpreter.continuedAsNew,
   };
 }
@@ -225,6 +249,15 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
   const input = runInput.input !== undefined ? runInput.input : plan.input;
   let progress: RunProgress | null = null;
   setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyTotals() });
+  let interpreter: PlanInterpreter | null = null;
+  const carried = runInput.resume;
+  const board = new RunStatusBoard(runInput.searchAttributes === true, {
+    tokens: carried?.usage.total.totalTokens ?? 0,
+    costUsd: carried?.usage.total.costUsd ?? 0,
+    denials: carried?.denials ?? 0,
+  });
+  const show = (status: OrchRunStatus, options?: { force?: boolean }) =>
+    interpreter && board.show(status, interpreter.ledger.total, interpreter.denials, options);
   // Progress changes many times per workflow task; render the Web UI details once per burst.
   let renderQueued = false;
   const effects = temporalEffects(
@@ -238,18 +271,21 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
       });
     },
     runInput.continueAsNewAfterEvents,
-    openApprovalDesk(runInput.approvalTimeoutMs),
-    openBudgetDesk(),
+    whileWaiting(openApprovalDesk(runInput.approvalTimeoutMs), 'awaiting_approval', show),
+    whileWaiting(openBudgetDesk(), 'budget_paused', show),
     runInput.approvalTimeoutMs
   );
   let resume = runInput.resume;
   for (;;) {
-    const interpreter = new PlanInterpreter(plan, input, effects, resume);
+    interpreter = new PlanInterpreter(plan, input, effects, resume);
     try {
-      return await interpreter.run();
+      const result = await interpreter.run();
+      show('completed', { force: true });
+      return result;
     } catch (error) {
       if (error instanceof CheckpointReached) {
         // History is getting long: go on in a fresh execution with the run's state.
+        show('running', { force: true });
         return await continueAsNew<typeof orchRun>({ ...runInput, resume: error.checkpoint });
       }
       if (isCancellation(error)) throw error;
@@ -261,6 +297,8 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
         resume = retryCheckpoint(plan, interpreter, resume);
         continue;
       }
+      const denied = GOVERNANCE_FAILURES.has(failure.code);
+      board.show(denied ? 'denied' : 'failed', interpreter.ledger.total, interpreter.denials + (denied ? 1 : 0), { force: true });
       const prefix = failure.agent ? `agent ${failure.agent}: ` : '';
       const attempts = interpreter.runAttempt > 1 ? ` (run attempt ${interpreter.runAttempt} of ${plan.retry.maxAttempts})` : '';
       throw ApplicationFailure.create({

@@ -28,6 +28,8 @@ export interface RunInput {
   continueAsNewAfterEvents?: number;
   /** How long a tool call waits for a human approval before it fails with APPROVAL_TIMEOUT (default 10 minutes). */
   approvalTimeoutMs?: number;
+  /** The run was started with orch's search attributes, so it keeps them current (see workflows/search-attributes.ts). */
+  searchAttributes?: boolean;
 }
 
 /**
@@ -47,6 +49,8 @@ export interface RunCheckpoint {
   delegations: number;
   /** Approvals requested so far (ids keep counting across executions). */
   approvals?: number;
+  /** Calls refused so far (policy, approval, budget) that the model was told about. */
+  denials?: number;
   /** Budget people added to the run so far. */
   topUps?: BudgetState;
   continuedAsNew: number;

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { fetchAuditTrail, type AuditEvent } from '../../audit.ts';
 import { OrchClient } from '../../client.ts';
 import { CliError } from '../io.ts';
+import { renderColumns } from '../render-table.ts';
 import type { CommandContext } from '../main.ts';
 import { connectTemporal, reachTemporal } from '../temporal-target.ts';
 
@@ -47,9 +48,5 @@ export function renderJsonl(trail: readonly AuditEvent[]): string {
 const COLUMNS = ['time', 'kind', 'agent', 'subject', 'outcome', 'code'] as const;
 
 export function renderTable(trail: readonly AuditEvent[]): string {
-  const rows = trail.map((event) => COLUMNS.map((column) => event[column] ?? '-'));
-  const header = [...COLUMNS];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [header, ...rows].map((cells) => `${format(cells)}\n`).join('');
+  return renderColumns(COLUMNS, trail.map((event) => COLUMNS.map((column) => event[column] ?? '-')));
 }

@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll } from 'vitest';
+import { startRecordingServer, type RecordingServer } from './http-server.ts';
 import { OrchClient } from '../../client.ts';
 import { createOrchWorker, type OrchWorkerOptions } from '../../worker.ts';
 import { temporalAddress } from './temporal.ts';
@@ -35,4 +37,21 @@ export async function startHarness(options: Omit<OrchWorkerOptions, 'address' | 
       await client.client.connection.close();
     },
   };
+}
+
+/**
+ * For a test file: a harness whose worker may call loopback tools, and a stub HTTP tool
+ * server counting calls; both started before the file's tests and stopped after them.
+ */
+export function harnessWithStub(): { readonly harness: Harness; readonly stub: RecordingServer } {
+  const parts = {} as { harness: Harness; stub: RecordingServer };
+  beforeAll(async () => {
+    parts.harness = await startHarness({ env: { ...process.env, ORCH_TOOLS_ALLOW_LOOPBACK: 'true' } });
+    parts.stub = await startRecordingServer();
+  });
+  afterAll(async () => {
+    await parts.harness?.stop();
+    await parts.stub?.close();
+  });
+  return parts;
 }

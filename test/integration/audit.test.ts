@@ -3,26 +3,15 @@
  * and decision, with the agent, the subject and the outcome's code — for a pipeline, a tool
  * run with a refusal, a policy denial and a run that continued as new.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditTrail, fetchAuditTrail, type AuditEvent } from '../../audit.ts';
 import { compile } from '../../compiler/index.ts';
 import type { Plan } from '../../compiler/plan.ts';
 import { activitiesOf } from '../helpers/history.ts';
-import { startHarness, type Harness } from '../helpers/orch-harness.ts';
-import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
+import { harnessWithStub } from '../helpers/orch-harness.ts';
 import { CORPUS, httpTool, mockEndpoint, writeOverride, type ScriptedStep } from '../helpers/scenario-overrides.ts';
 
-let harness: Harness;
-let stub: RecordingServer;
-
-beforeAll(async () => {
-  harness = await startHarness({ env: { ...process.env, ORCH_TOOLS_ALLOW_LOOPBACK: 'true' } });
-  stub = await startRecordingServer();
-});
-afterAll(async () => {
-  await harness?.stop();
-  await stub?.close();
-});
+const setup = harnessWithStub();
 
 async function compiled(paths: string[], overrides: object[] = []): Promise<Plan> {
   const { plan, diagnostics } = await compile(paths, overrides.length ? { overrides: [writeOverride(overrides)] } : {});
@@ -35,11 +24,11 @@ const ofKind = (trail: AuditEvent[], kind: AuditEvent['kind']) => trail.filter((
 describe.concurrent('audit trail', () => {
   it('research pipeline: run.started, three model calls in order with their usage, run.completed', async () => {
     const plan = await compiled(['examples/research-pipeline']);
-    const run = await harness.client.start(plan);
+    const run = await setup.harness.client.start(plan);
     const outcome = await run.result();
     expect(outcome.status).toBe('succeeded');
 
-    const trail = await fetchAuditTrail(harness.client, run.workflowId);
+    const trail = await fetchAuditTrail(setup.harness.client, run.workflowId);
     expect(trail.map((e) => e.kind)).toEqual(['run.started', 'model.call', 'model.call', 'model.call', 'run.completed']);
     expect(trail[0]).toMatchObject({ agent: null, subject: 'research-pipeline', outcome: 'succeeded', plan: { system: 'research-pipeline', task: 'research-brief', hash: plan.hash } });
 
@@ -82,13 +71,13 @@ describe.concurrent('audit trail', () => {
       mockEndpoint(ns, 'scripted', { caller: steps }),
       { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'caller', namespace: ns }, spec: { model_ref: 'scripted', prompt: 'call', tools: ['declared'] } },
       { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'audit-tools', namespace: ns }, spec: { agents: ['caller'] } },
-      httpTool(ns, 'declared', `${stub.url}/tool/declared`),
+      httpTool(ns, 'declared', `${setup.stub.url}/tool/declared`),
     ]);
-    const run = await harness.client.start(await compiled([file]));
+    const run = await setup.harness.client.start(await compiled([file]));
     const outcome = await run.result();
     expect(outcome.status).toBe('succeeded');
 
-    const trail = await fetchAuditTrail(harness.client, run.workflowId);
+    const trail = await fetchAuditTrail(setup.harness.client, run.workflowId);
     expect(trail.map((e) => e.kind)).toEqual(['run.started', 'model.call', 'tool.refused', 'model.call', 'tool.call', 'model.call', 'run.completed']);
     expect(ofKind(trail, 'tool.refused')).toEqual([
       expect.objectContaining({ agent: 'caller', subject: 'undeclared', outcome: 'refused', code: 'TOOL_NOT_DECLARED' }),
@@ -104,13 +93,13 @@ describe.concurrent('audit trail', () => {
   it('04-governance-deny: a policy.denied event naming the agent ends the trail', async () => {
     const plan = await compiled([`${CORPUS}/testing/scenarios/04-governance-deny`], [
       mockEndpoint('default', 'openai-default', { 'rt-gov-analyst-agent': [{ tool_calls: [{ tool: 'rt-gov-search-tool', input: { query: 'governed' } }] }] }),
-      httpTool('rt-gov', 'rt-gov-search-tool', `${stub.url}/rt-gov-search-tool`),
+      httpTool('rt-gov', 'rt-gov-search-tool', `${setup.stub.url}/rt-gov-search-tool`),
     ]);
-    const run = await harness.client.start(plan);
+    const run = await setup.harness.client.start(plan);
     const outcome = await run.result();
     expect(outcome.failure).toMatchObject({ type: 'POLICY_DENIED' });
 
-    const trail = await fetchAuditTrail(harness.client, run.workflowId);
+    const trail = await fetchAuditTrail(setup.harness.client, run.workflowId);
     expect(ofKind(trail, 'tool.call')).toHaveLength(0);
     expect(ofKind(trail, 'run.failed')).toHaveLength(0);
     expect(trail.at(-1)).toMatchObject({ kind: 'policy.denied', agent: 'rt-gov-analyst-agent', outcome: 'denied', code: 'POLICY_DENIED' });
@@ -129,15 +118,15 @@ describe.concurrent('audit trail', () => {
         resource('Task', 'ping-pong-task', { system: 'ping-pong', input: { topic: 'audit' }, max_turns: TURNS }),
       ]),
     ]);
-    const run = await harness.client.start(plan, { continueAsNewAfterEvents: 60 });
+    const run = await setup.harness.client.start(plan, { continueAsNewAfterEvents: 60 });
     const outcome = await run.result();
     expect(outcome.status).toBe('succeeded');
     expect(outcome.executions).toBeGreaterThan(1);
 
     // Asked by the latest run id, the trail still starts at the first execution.
-    const latest = (await harness.client.client.workflow.getHandle(run.workflowId).describe()).runId;
+    const latest = (await setup.harness.client.client.workflow.getHandle(run.workflowId).describe()).runId;
     expect(latest).not.toBe(run.runId);
-    const trail = await fetchAuditTrail(harness.client, run.workflowId, latest);
+    const trail = await fetchAuditTrail(setup.harness.client, run.workflowId, latest);
     expect(ofKind(trail, 'run.started')).toHaveLength(1);
     expect(trail[0]).toMatchObject({ kind: 'run.started', runId: run.runId });
     expect(ofKind(trail, 'run.continued')).toHaveLength(outcome.executions - 1);

@@ -4,46 +4,35 @@
  */
 import { randomUUID } from 'node:crypto';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { auditTrail } from '../../audit.ts';
 import { globalPolicy } from '../helpers/plan-builder.ts';
 import { main } from '../../cli/main.ts';
-import { startHarness, type Harness } from '../helpers/orch-harness.ts';
-import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
+import { harnessWithStub } from '../helpers/orch-harness.ts';
 import { CORPUS, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 
-let harness: Harness;
-let stub: RecordingServer;
-
-beforeAll(async () => {
-  harness = await startHarness({ env: { ...process.env, ORCH_TOOLS_ALLOW_LOOPBACK: 'true' } });
-  stub = await startRecordingServer();
-});
-afterAll(async () => {
-  await harness?.stop();
-  await stub?.close();
-});
+const setup = harnessWithStub();
 
 async function runScenario(dir: string, namespace: string, agentName: string, tool: string, extra: object[] = []) {
   const override = writeOverride([
     mockEndpoint('default', 'openai-default', { [agentName]: [{ tool_calls: [{ tool, input: { query: 'governed' } }] }] }),
-    httpTool(namespace, tool, `${stub.url}/${tool}`),
+    httpTool(namespace, tool, `${setup.stub.url}/${tool}`),
     ...extra,
   ]);
   const { plan, diagnostics } = await compile([dir], { overrides: [override] });
   expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  const run = await harness.client.start(plan!);
+  const run = await setup.harness.client.start(plan!);
   return { run, outcome: await run.result() };
 }
 
 describe('policy denials fail closed', () => {
   it('04-governance-deny: the role lacks the ToolPermission; the tool is never called', async () => {
-    const before = stub.requests.length;
+    const before = setup.stub.requests.length;
     const { run, outcome } = await runScenario(`${CORPUS}/testing/scenarios/04-governance-deny`, 'rt-gov', 'rt-gov-analyst-agent', 'rt-gov-search-tool');
     expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'POLICY_DENIED', agent: 'rt-gov-analyst-agent', deadLettered: false } });
-    expect(stub.requests.length).toBe(before);
+    expect(setup.stub.requests.length).toBe(before);
     expect(activitiesOf(await run.handle.fetchHistory()).filter((c) => c.type === 'callTool')).toHaveLength(0);
   });
 
@@ -55,11 +44,11 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
   async function startApprovalRun(options: { approvalTimeoutMs?: number } = {}) {
     const override = writeOverride([
       mockEndpoint(ns, 'rr-real-approval-model', { 'rr-real-approval-agent': [{ tool_calls: [{ tool, input: { goal: 'write' } }] }] }),
-      httpTool(ns, tool, `${stub.url}/${tool}`, { operation_classes: ['write'], risk_level: 'high' }),
+      httpTool(ns, tool, `${setup.stub.url}/${tool}`, { operation_classes: ['write'], risk_level: 'high' }),
     ]);
     const { plan, diagnostics } = await compile([`${CORPUS}/testing/scenarios-real/17-tool-approval-live`], { overrides: [override] });
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    return harness.client.start(plan!, options);
+    return setup.harness.client.start(plan!, options);
   }
   async function pendingApproval(run: Awaited<ReturnType<typeof startApprovalRun>>) {
     for (let i = 0; i < 100; i++) {
@@ -69,7 +58,7 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
     }
     throw new Error('no approval was requested');
   }
-  const toolCalls = () => stub.requests.filter((r) => r.path === `/${tool}`).length;
+  const toolCalls = () => setup.stub.requests.filter((r) => r.path === `/${tool}`).length;
 
   it('waits; the tool has not run; approved with the CLI, it runs exactly once', async () => {
     const before = toolCalls();
@@ -81,7 +70,7 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
     const io = {
       stdout: (() => {}) as (text: string) => void,
       stderr: (() => {}) as (text: string) => void,
-      env: { ...process.env, TEMPORAL_ADDRESS: harness.address },
+      env: { ...process.env, TEMPORAL_ADDRESS: setup.harness.address },
       isTTY: false,
     };
     let printed = '';
@@ -126,13 +115,13 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
 describe("approvals inside a delegate's child run", () => {
   it("are listed and decided through the root run, with the run's approval timeout", async () => {
     const tool = 'delegate-risky';
-    const before = stub.requests.filter((r) => r.path === `/${tool}`).length;
+    const before = setup.stub.requests.filter((r) => r.path === `/${tool}`).length;
     const file = writeOverride([
       mockEndpoint('default', 'desk', {
         boss: [{ tool_calls: [{ tool: 'delegate--hand', input: { task: 'write it' } }] }, { text: 'all done' }],
         hand: [{ tool_calls: [{ tool, input: { goal: 'write' } }] }, { text: 'written' }],
       }),
-      httpTool('default', tool, `${stub.url}/${tool}`, { operation_classes: ['write'] }),
+      httpTool('default', tool, `${setup.stub.url}/${tool}`, { operation_classes: ['write'] }),
       { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'boss' }, spec: { model_ref: 'desk', prompt: 'delegate' } },
       { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'hand' }, spec: { model_ref: 'desk', prompt: 'act', tools: [tool], roles: ['writer'] } },
       { apiVersion: 'orch/v1', kind: 'AgentRole', metadata: { name: 'writer' }, spec: { permissions: [`tool:${tool}:invoke`] } },
@@ -153,7 +142,7 @@ describe("approvals inside a delegate's child run", () => {
     ]);
     const { plan, diagnostics } = await compile([file]);
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const run = await harness.client.start(plan!, { approvalTimeoutMs: 90_000 });
+    const run = await setup.harness.client.start(plan!, { approvalTimeoutMs: 90_000 });
     let pending = await run.approvals();
     for (let i = 0; i < 100 && pending.length === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -161,17 +150,17 @@ describe("approvals inside a delegate's child run", () => {
     }
     expect(pending).toMatchObject([{ id: 'hand-1/approval-1', agent: 'hand', tool, arguments: { goal: 'write' } }]);
     expect(pending[0]!.expiresAt - pending[0]!.requestedAt).toBe(90_000);
-    expect(stub.requests.filter((r) => r.path === `/${tool}`).length).toBe(before);
+    expect(setup.stub.requests.filter((r) => r.path === `/${tool}`).length).toBe(before);
 
     const out: string[] = [];
-    const io = { stdout: (text: string) => void out.push(text), stderr: (_: string) => {}, env: { ...process.env, TEMPORAL_ADDRESS: harness.address }, isTTY: false };
+    const io = { stdout: (text: string) => void out.push(text), stderr: (_: string) => {}, env: { ...process.env, TEMPORAL_ADDRESS: setup.harness.address }, isTTY: false };
     expect(await main(['approvals', run.workflowId, '--json'], io)).toBe(0);
     expect(JSON.parse(out.join(''))).toMatchObject([{ id: 'hand-1/approval-1' }]);
     expect(await main(['approve', run.workflowId, 'hand-1/approval-1', '--by', 'kim'], io)).toBe(0);
 
     const outcome = await run.result();
     expect(outcome).toMatchObject({ status: 'succeeded', output: 'all done' });
-    expect(stub.requests.filter((r) => r.path === `/${tool}`).length).toBe(before + 1);
+    expect(setup.stub.requests.filter((r) => r.path === `/${tool}`).length).toBe(before + 1);
   });
 });
 
@@ -190,7 +179,7 @@ describe('budgets that pause', () => {
       },
     ]);
     const { plan } = await compile([file]);
-    return harness.client.start(plan!);
+    return setup.harness.client.start(plan!);
   }
   async function paused(run: Awaited<ReturnType<typeof pausingRun>>) {
     for (let i = 0; i < 100; i++) {
@@ -207,7 +196,7 @@ describe('budgets that pause', () => {
     expect(pause).toMatchObject({ agent: 'saver', limit: 'tokens', policy: 'AgentPolicy default/pause-at-thousand' });
     expect(activitiesOf(await run.handle.fetchHistory()).filter((c) => c.type === 'callModel')).toHaveLength(3);
 
-    const io = { stdout: (_: string) => {}, stderr: (_: string) => {}, env: { ...process.env, TEMPORAL_ADDRESS: harness.address }, isTTY: false };
+    const io = { stdout: (_: string) => {}, stderr: (_: string) => {}, env: { ...process.env, TEMPORAL_ADDRESS: setup.harness.address }, isTTY: false };
     expect(await main(['budget', run.workflowId, '--add-tokens', '1000', '--by', 'dana', '--reason', 'worth it'], io)).toBe(0);
     const outcome = await run.result();
     expect(outcome.status).toBe('succeeded');
@@ -237,7 +226,7 @@ describe('budgets', () => {
       { apiVersion: 'orch/v1', kind: 'AgentPolicy', metadata: { name: 'thousand-tokens' }, spec: { apply_mode: 'global', max_tokens_per_run: 1000 } },
     ]);
     const { plan } = await compile([file]);
-    const run = await harness.client.start(plan!);
+    const run = await setup.harness.client.start(plan!);
     const outcome = await run.result();
     expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'BUDGET_EXCEEDED', agent: 'spender', deadLettered: false } });
     const models = activitiesOf(await run.handle.fetchHistory()).filter((c) => c.type === 'callModel');
@@ -281,7 +270,7 @@ describe('the worker re-checks every call', () => {
   const blocking = globalPolicy('block-rogue', { blockedTools: ['rogue-target'] });
 
   async function rogueCall(gate: object | undefined) {
-    const connection = await NativeConnection.connect({ address: harness.address });
+    const connection = await NativeConnection.connect({ address: setup.harness.address });
     const queue = `rogue-${randomUUID()}`;
     const worker = await Worker.create({
       connection,
@@ -291,7 +280,7 @@ describe('the worker re-checks every call', () => {
     const request = {
       agent: 'rogue',
       step: 1,
-      tool: { ...tool, endpoint: `${stub.url}/rogue-target` },
+      tool: { ...tool, endpoint: `${setup.stub.url}/rogue-target` },
       mcpServer: null,
       call: { id: 'x', name: 'rogue-target', input: {} },
       toolKey: 'default/rogue-target',
@@ -299,8 +288,8 @@ describe('the worker re-checks every call', () => {
     };
     try {
       return await worker.runUntil(
-        harness.client.client.workflow
-          .execute('rogueToolCall', { taskQueue: queue, workflowId: queue, args: [harness.taskQueue, request] })
+        setup.harness.client.client.workflow
+          .execute('rogueToolCall', { taskQueue: queue, workflowId: queue, args: [setup.harness.taskQueue, request] })
           .then(
             () => 'ran',
             (error: any) => error?.cause?.cause?.type ?? 'failed'
@@ -310,7 +299,7 @@ describe('the worker re-checks every call', () => {
       await connection.close();
     }
   }
-  const calls = () => stub.requests.filter((r) => r.path === '/rogue-target').length;
+  const calls = () => setup.stub.requests.filter((r) => r.path === '/rogue-target').length;
   const gate = (governance: object) => ({ system: 's', task: null, agent: 'rogue', agentSpec, governance, approval: null });
 
   it('refuses a call that carries no decision: the tool sees nothing', async () => {

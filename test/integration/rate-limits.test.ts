@@ -2,7 +2,10 @@
  * ModelEndpoint `rate_limit` on a real server: the endpoint's calls go to a task queue of
  * their own, which the server dispatches no faster than the limit, whichever workers poll it.
  */
+import { randomUUID } from 'node:crypto';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrchWorker, workflowBundle } from '../../worker.ts';
 import { compile } from '../../compiler/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
@@ -73,4 +76,42 @@ describe('model endpoint rate limits', () => {
     const { calls } = await runCalls();
     expect(new Set(calls.map((c) => c.taskQueue))).toEqual(new Set([harness.taskQueue]));
   });
+});
+
+describe('a rate-limited queue nobody serves any more', () => {
+  it('is served again by the worker that takes over the run', async () => {
+    const { plan } = await compile([
+      writeOverride([
+        { apiVersion: 'orch/v1', kind: 'ModelEndpoint', metadata: { name: 'limited' }, spec: { provider: 'mock', rate_limit: { requests_per_second: 2 } } },
+        { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'caller' }, spec: { model_ref: 'limited', prompt: 'call' } },
+        { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'orphaned' }, spec: { agents: ['caller'] } },
+      ]),
+    ]);
+    const taskQueue = `test-takeover-${randomUUID()}`;
+    // A worker that runs the workflow but never serves model queues, as if it died right after
+    // scheduling the call: the call sits in a queue no worker polls.
+    const connection = await NativeConnection.connect({ address: harness.address });
+    const first = await Worker.create({ connection, taskQueue, workflowBundle: await workflowBundle(), activities: {} });
+    const firstRunning = first.run();
+    const run = await harness.client.start(plan!, { taskQueue });
+    for (let i = 0; i < 100; i++) {
+      if (activitiesOf(await run.handle.fetchHistory()).some((c) => c.type === 'callModel')) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    first.shutdown();
+    await firstRunning;
+    await connection.close();
+
+    const second = await createOrchWorker({ address: harness.address, taskQueue });
+    const secondRunning = second.run();
+    try {
+      const outcome = await run.result();
+      expect(outcome.status).toBe('succeeded');
+      const [call] = activitiesOf(await run.handle.fetchHistory()).filter((c) => c.type === 'callModel');
+      expect(call).toMatchObject({ taskQueue: `${taskQueue}/model/default/limited`, completed: true });
+    } finally {
+      second.shutdown();
+      await secondRunning;
+    }
+  }, 60_000);
 });

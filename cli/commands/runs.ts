@@ -1,0 +1,59 @@
+/** `orch runs`: runs across the fleet, filtered by orch's search attributes. */
+import type { Command } from 'commander';
+import { OrchClient, runsFilter, type RunSummary } from '../../client.ts';
+import { CliError, EXIT } from '../io.ts';
+import type { CommandContext } from '../main.ts';
+import { renderColumns } from '../render-table.ts';
+import { connectTemporal, reachTemporal } from '../temporal-target.ts';
+
+export function registerRunsCommand(program: Command, context: CommandContext): void {
+  const { io } = context;
+  program
+    .command('runs')
+    .description('List runs, newest first, filtered by a Temporal list query over orch\'s search attributes.')
+    .option('--query <filter>', "e.g. \"OrchStatus = 'denied'\", \"OrchTotalTokens > 10000 AND OrchSystem = 'newsdesk'\"")
+    .option('--limit <n>', 'at most this many runs', parseLimit, 20)
+    .option('--json', 'print them as JSON')
+    .action(async (flags: { query?: string; limit: number; json?: boolean }) => {
+      const target = await connectTemporal(io, { startServer: false });
+      const client = await reachTemporal(target, () => OrchClient.connect(target.connection));
+      try {
+        let runs: RunSummary[];
+        try {
+          runs = await client.listRuns({ ...(flags.query ? { query: flags.query } : {}), limit: flags.limit });
+        } catch (error) {
+          // The server parses the filter: INVALID_ARGUMENT is a bad --query, said in its words.
+          const grpc = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+          if (grpc?.code === 3) {
+            const message = String(grpc.message).replace(/^\d+ INVALID_ARGUMENT: /, '');
+            throw new CliError(`--query: ${message} (in: ${runsFilter(flags.query)})`, EXIT.usage);
+          }
+          throw error;
+        }
+        io.stdout(flags.json ? `${JSON.stringify(runs)}\n` : renderRuns(runs));
+      } finally {
+        await client.client.connection.close();
+      }
+    });
+}
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`--limit must be a positive integer, got "${value}"`, EXIT.usage);
+  return n;
+}
+
+function renderRuns(runs: readonly RunSummary[]): string {
+  if (runs.length === 0) return 'no runs match\n';
+  const header = ['workflow id', 'status', 'system', 'tokens', 'cost usd', 'denials', 'started'];
+  const rows = runs.map((run) => [
+    run.workflowId,
+    run.status ?? run.executionStatus.toLowerCase(),
+    run.system ?? '-',
+    run.totalTokens === null ? '-' : String(run.totalTokens),
+    run.costUsd === null ? '-' : run.costUsd.toFixed(6),
+    run.denials === null ? '-' : String(run.denials),
+    run.startTime,
+  ]);
+  return renderColumns(header, rows);
+}

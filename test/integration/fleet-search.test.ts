@@ -1,0 +1,108 @@
+/**
+ * Runs are searchable across the fleet: each run keeps orch's search attributes (status,
+ * tokens, cost, denials) current, and `orch runs --query` filters on them.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../client.ts';
+import { main } from '../../cli/main.ts';
+import { compile } from '../../compiler/index.ts';
+import { harnessWithStub } from '../helpers/orch-harness.ts';
+import { httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
+
+const setup = harnessWithStub();
+
+/** One system per test file run, so other files' runs on the shared server never match. */
+const SYSTEM = `searchable-${randomUUID().slice(0, 8)}`;
+
+async function start(script: object[], extra: object[] = []) {
+  const endpoint = mockEndpoint('default', 'priced', { worker: script }) as { spec: Record<string, unknown> };
+  endpoint.spec.pricing = { input_per_million: 10, output_per_million: 30 };
+  const file = writeOverride([
+    endpoint,
+    httpTool('default', 'publish', `${setup.stub.url}/publish`, { operation_classes: ['write'] }),
+    { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'worker' }, spec: { model_ref: 'priced', prompt: 'work', tools: ['publish'] } },
+    { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: SYSTEM }, spec: { agents: ['worker'] } },
+    ...extra,
+  ]);
+  const { plan, diagnostics } = await compile([file]);
+  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return setup.harness.client.start(plan!);
+}
+
+/** Visibility is eventually consistent: polls until the run's listing satisfies `ready`. */
+async function listed(workflowId: string, ready: (run: RunSummary) => boolean): Promise<RunSummary> {
+  let last: RunSummary | undefined;
+  for (let i = 0; i < 100; i++) {
+    last = (await setup.harness.client.listRuns({ query: `WorkflowId = '${workflowId}'` }))[0];
+    if (last && ready(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`run ${workflowId} never listed as expected; last: ${JSON.stringify(last)}`);
+}
+
+const cli = () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t), env: { ...process.env, TEMPORAL_ADDRESS: setup.harness.address }, isTTY: false };
+  return { io, out, err };
+};
+
+const usage = { input_tokens: 250, output_tokens: 50 };
+const blockPublish = { apiVersion: 'orch/v1', kind: 'AgentPolicy', metadata: { name: 'no-publish' }, spec: { apply_mode: 'global', blocked_tools: ['publish'] } };
+
+describe('search attributes on every run', () => {
+  it('a completed run shows its status, tokens and cost', async () => {
+    const run = await start([{ text: 'done', usage }]);
+    expect((await run.result()).status).toBe('succeeded');
+    const summary = await listed(run.workflowId, (r) => r.status === 'completed');
+    expect(summary).toMatchObject({ system: SYSTEM, executionStatus: 'COMPLETED', totalTokens: 300, costUsd: 0.004, denials: 0 });
+  });
+
+  it('a run a policy stopped is denied, with its denial counted', async () => {
+    const run = await start([{ tool_calls: [{ tool: 'publish', input: {} }], usage }], [blockPublish]);
+    expect((await run.result()).failure?.type).toBe('POLICY_DENIED');
+    expect(await listed(run.workflowId, (r) => r.status === 'denied')).toMatchObject({ executionStatus: 'FAILED', denials: 1, totalTokens: 300 });
+  });
+
+  it('a run waiting for a person shows it while it waits', async () => {
+    const permission = {
+      apiVersion: 'orch/v1',
+      kind: 'ToolPermission',
+      metadata: { name: 'publish-needs-approval' },
+      spec: { tool_ref: 'publish', action: 'invoke', apply_mode: 'global', operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }] },
+    };
+    const run = await start([{ tool_calls: [{ tool: 'publish', input: {} }], usage }, { text: 'published', usage }], [permission]);
+    await listed(run.workflowId, (r) => r.status === 'awaiting_approval');
+    const [pending] = await run.approvals();
+    await run.approve(pending!.id, 'lee');
+    expect((await run.result()).status).toBe('succeeded');
+    expect(await listed(run.workflowId, (r) => r.status === 'completed')).toMatchObject({ totalTokens: 600, denials: 0 });
+  });
+});
+
+describe('orch runs', () => {
+  it('--query filters on orch attributes; --json prints the summaries', async () => {
+    const denied = await start([{ tool_calls: [{ tool: 'publish', input: {} }], usage }], [blockPublish]);
+    await denied.result();
+    await listed(denied.workflowId, (r) => r.status === 'denied');
+    const { io, out } = cli();
+    const query = `OrchSystem = '${SYSTEM}' AND OrchDenials > 0`;
+    expect(await main(['runs', '--query', query, '--json'], io)).toBe(0);
+    const runs = JSON.parse(out.join('')) as RunSummary[];
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(runs.every((r) => r.system === SYSTEM && r.status === 'denied' && (r.denials ?? 0) > 0)).toBe(true);
+    expect(runs.map((r) => r.workflowId)).toContain(denied.workflowId);
+
+    const table = cli();
+    expect(await main(['runs', '--query', `WorkflowId = '${denied.workflowId}'`], table.io)).toBe(0);
+    expect(table.out.join('')).toMatch(new RegExp(`${denied.workflowId}\\s+denied\\s+${SYSTEM}\\s+300\\s+0\\.004000\\s+1`));
+  });
+
+  it('a query the server cannot parse is a usage error (exit 2), not a stack trace', async () => {
+    const { io, err } = cli();
+    expect(await main(['runs', '--query', 'OrchStatus ==== nonsense'], io)).toBe(2);
+    expect(err.join('')).toMatch(/^orch: --query: /m);
+    expect(err.join('')).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * The run's own search attributes (status, tokens, cost, denials), kept current from inside
+ * the workflow. See search-attributes.ts for the keys and why a run may have none.
+ */
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import { OrchCostUsd, OrchDenials, OrchStatus, OrchTotalTokens, type OrchRunStatus } from './search-attributes.ts';
+import type { UsageTotals } from './types.ts';
+
+interface Board {
+  status: OrchRunStatus;
+  tokens: number;
+  costUsd: number;
+  denials: number;
+}
+
+/**
+ * Keeps the run's attributes current: an upsert (one history event) only when the status
+ * changes, and then with the totals so far, so a long run's attributes move at its milestones
+ * rather than on every call.
+ */
+export class RunStatusBoard {
+  private readonly enabled: boolean;
+  private readonly shown: Board;
+
+  constructor(enabled: boolean, carried?: { tokens: number; costUsd: number; denials: number }) {
+    this.enabled = enabled;
+    this.shown = { status: 'running', tokens: carried?.tokens ?? 0, costUsd: carried?.costUsd ?? 0, denials: carried?.denials ?? 0 };
+  }
+
+  show(status: OrchRunStatus, usage: UsageTotals, denials: number, options: { force?: boolean } = {}): void {
+    if (!this.enabled) return;
+    const next: Board = { status, tokens: usage.totalTokens, costUsd: Math.round(usage.costUsd * 1e9) / 1e9, denials };
+    const same = next.status === this.shown.status && next.tokens === this.shown.tokens && next.costUsd === this.shown.costUsd && next.denials === this.shown.denials;
+    if (same || (next.status === this.shown.status && !options.force)) return;
+    upsertSearchAttributes([
+      { key: OrchStatus, value: next.status },
+      { key: OrchTotalTokens, value: next.tokens },
+      { key: OrchCostUsd, value: next.costUsd },
+      { key: OrchDenials, value: next.denials },
+    ]);
+    Object.assign(this.shown, next);
+  }
+}
