@@ -15,6 +15,7 @@ import type { temporal } from '@temporalio/proto';
 import type { OrchClient } from './client.ts';
 import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCallRequest, ToolCallResult } from './activities/types.ts';
 import { addUsage, spentUsageIn } from './workflows/usage-ledger.ts';
+import { parseWaitSummary, type WaitSummary } from './workflows/wait-summaries.ts';
 import type { DelegationRequest, DelegationResult, RunFailureDetails, RunInput, RunResult } from './workflows/types.ts';
 
 type History = temporal.api.history.v1.IHistory;
@@ -33,10 +34,13 @@ export type AuditEventKind =
   | 'run.completed'
   | 'run.failed'
   | 'run.continued'
+  | 'approval.requested'
   | 'approval.decided'
+  | 'approval.timed_out'
+  | 'budget.exhausted'
   | 'budget.decided';
 
-export type AuditOutcome = 'allowed' | 'succeeded' | 'failed' | 'denied' | 'refused';
+export type AuditOutcome = 'allowed' | 'succeeded' | 'failed' | 'denied' | 'refused' | 'requested' | 'paused';
 
 export interface AuditEvent {
   /** ISO time of the event that decided the outcome (a call's completion, a refusal's report). */
@@ -53,8 +57,10 @@ export interface AuditEvent {
   /** The deciding policy and rule, when the workflow recorded them. */
   policy?: string | null;
   rule?: string | null;
-  /** Model calls: the call's tokens; run and delegation ends: the totals. */
+  /** Model calls: the tokens charged (failed attempts included); run and delegation ends: the totals. */
   usage?: TokenUsage;
+  /** Model calls under a budget: what the budget reserved for the call before it was made (settled by `usage`). */
+  reserved?: { tokens: number; costUsd: number };
   /** Tool calls: wall-clock time inside the activity. */
   durationMs?: number;
   /** Activities: the attempt that finished (retries make it more than 1). */
@@ -165,6 +171,10 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
   const children = new Map<number, OpenChild>();
   /** callTool activities by `agent/toolCallId`, to tell a tool's own error from a refusal. */
   const toolCallIds = new Set<string>();
+  /** Approval timers by their TimerStarted event id, to tell an approval's time-out when it fires. */
+  const approvalTimers = new Map<number, Extract<WaitSummary, { kind: 'approval' }>>();
+  /** Agents whose budget pause is already reported and not yet resolved. */
+  const pausedOn = new Set<string>();
   const push = (event: Omit<AuditEvent, 'runId'>) => events.push(options.runId ? { ...event, runId: options.runId } : event);
 
   const activityEvent = (open: OpenActivity, closing: HistoryEvent, close: 'completed' | 'failed' | 'timed_out' | 'canceled', result: unknown, failure?: Failure | null) => {
@@ -183,7 +193,18 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       // Charged usage: a failed call's attempts that got answers, a successful one's earlier attempts too.
       const answer = result as Partial<ModelCallResult> | undefined;
       const usage = failed ? spentUsageIn(failed.details) : addUsage(tokens(answer?.usage), tokens(answer?.retriedUsage));
-      push({ ...base, kind: 'model.call', agent: request?.agent ?? null, subject: request?.model?.model ?? null, outcome, reason, code, ...(usage ? { usage } : {}) });
+      const reserved = request?.reserved;
+      push({
+        ...base,
+        kind: 'model.call',
+        agent: request?.agent ?? null,
+        subject: request?.model?.model ?? null,
+        outcome,
+        reason,
+        code,
+        ...(usage ? { usage } : {}),
+        ...(reserved ? { reserved } : {}),
+      });
     } else if (open.type === 'callTool') {
       const request = open.input as Partial<ToolCallRequest> | undefined;
       const toolResult = failed ? undefined : (result as Partial<ToolCallResult> | undefined);
@@ -368,6 +389,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       // A person's decision on a pending approval: who, what and why are the update's input.
       const request = event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
       if (request?.input?.name === 'resolveBudget') {
+        pausedOn.clear();
         // A person's answer to a run paused on its budget: a top-up, or wrap up.
         const input = asObject(decode(request.input.args?.payloads?.[0]));
         const topUp = input?.action === 'top_up';
@@ -402,6 +424,22 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
           code: approve ? null : 'APPROVAL_DENIED',
           eventId,
         });
+      }
+    } else if (event.timerStartedEventAttributes) {
+      // Waits for people are named timers: an approval's TTL, a budget pause.
+      const wait = parseWaitSummary(decode(event.userMetadata?.summary));
+      if (wait?.kind === 'approval') {
+        approvalTimers.set(eventId, wait);
+        push({ time, kind: 'approval.requested', agent: wait.agent, subject: wait.id, outcome: 'requested', reason: `${wait.tool} waits for a person`, code: null, eventId });
+      } else if (wait?.kind === 'budget' && !pausedOn.has(wait.agent)) {
+        // A pause outliving its timer renews it: one event per pause, not per timer.
+        pausedOn.add(wait.agent);
+        push({ time, kind: 'budget.exhausted', agent: wait.agent, subject: wait.limit, outcome: 'paused', reason: `paused until someone adds budget or says wrap up`, code: null, policy: wait.policy, eventId });
+      }
+    } else if (event.timerFiredEventAttributes) {
+      const wait = approvalTimers.get(Number(event.timerFiredEventAttributes.startedEventId));
+      if (wait) {
+        push({ time, kind: 'approval.timed_out', agent: wait.agent, subject: wait.id, outcome: 'denied', reason: `nobody decided on ${wait.tool} in time`, code: 'APPROVAL_TIMEOUT', eventId });
       }
     } else if (event.workflowExecutionContinuedAsNewEventAttributes) {
       const next = event.workflowExecutionContinuedAsNewEventAttributes.newExecutionRunId || null;

@@ -62,6 +62,8 @@ export interface ModelCallRequest {
   outputSchema: JsonObject | null;
   /** The most output the run's budget leaves room for; absent when no budget limits it. */
   maxOutputTokens?: number | null;
+  /** The bound the run's budget reserved for this call until it settles; absent when no budget applies. */
+  reserved?: { tokens: number; costUsd: number };
   gate?: GateCheck;
 }
 

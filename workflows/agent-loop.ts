@@ -164,6 +164,8 @@ export async function runActivation(context: ActivationContext): Promise<Activat
           tools: declarations,
           outputSchema: agent.outputSchema,
           ...(budget.maxOutputTokens !== null ? { maxOutputTokens: budget.maxOutputTokens } : {}),
+          // What the budget holds back for this call until it settles (audited), when a budget applies.
+          ...(limits.tokens || limits.costUsd ? { reserved: { tokens: budget.reserve.tokens, costUsd: budget.reserve.costUsd } } : {}),
           gate: gateCheck(plan, agentName, null),
         },
         { summary: `${agentName} · model ${model.model} · step ${step}` }

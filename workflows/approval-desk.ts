@@ -4,6 +4,7 @@
  * history events). A timer bounds each wait. Workflow code: Temporal APIs, no I/O.
  */
 import { condition, defineQuery, defineUpdate, setHandler } from '@temporalio/workflow';
+import { approvalWaitSummary } from './wait-summaries.ts';
 import type { ApprovalDecisionInput, ApprovalOutcome, ApprovalRequest, PendingApproval } from './types.ts';
 
 export const approvalsQuery = defineQuery<PendingApproval[]>('approvals');
@@ -37,7 +38,7 @@ export function openApprovalDesk(timeoutMs: number = DEFAULT_APPROVAL_TIMEOUT_MS
     const requestedAt = Date.now();
     pending.set(request.id, { ...request, requestedAt, expiresAt: requestedAt + timeoutMs });
     try {
-      const answered = await condition(() => decided.has(request.id), timeoutMs);
+      const answered = await condition(() => decided.has(request.id), timeoutMs, { summary: approvalWaitSummary(request) });
       return answered ? decided.get(request.id)! : { decision: 'timeout' };
     } finally {
       pending.delete(request.id);

@@ -3,8 +3,13 @@
  * the `resolveBudget` update adds budget or tells it to wrap up; who decided and why are in
  * the update's history events. It waits as long as it takes: the pause is durable.
  */
-import { condition, defineQuery, defineUpdate, setHandler } from '@temporalio/workflow';
+import { condition, defineQuery, defineUpdate, patched, setHandler } from '@temporalio/workflow';
 import type { BudgetRequest, BudgetResolution } from './types.ts';
+import { budgetWaitSummary } from './wait-summaries.ts';
+
+/** A budget pause has no deadline; its timer is renewed after this long. */
+const PAUSE_TIMER_MS = 30 * 24 * 60 * 60 * 1000;
+const NAMED_PAUSE_PATCH = 'orch-named-budget-pause';
 
 export const budgetQuery = defineQuery<BudgetRequest | null>('budget');
 export const resolveBudgetUpdate = defineUpdate<{ action: BudgetResolution['action'] }, [BudgetResolution]>('resolveBudget');
@@ -35,7 +40,13 @@ export function openBudgetDesk(): (request: BudgetRequest) => Promise<BudgetReso
     pending = request;
     resolution = null;
     try {
-      await condition(() => resolution !== null);
+      if (patched(NAMED_PAUSE_PATCH)) {
+        // As long as it takes; the timer only names the wait in history and the Web UI.
+        while (!(await condition(() => resolution !== null, PAUSE_TIMER_MS, { summary: budgetWaitSummary(request) })));
+      } else {
+        // Runs paused before pauses were named wait without a timer, as they started to.
+        await condition(() => resolution !== null);
+      }
       return resolution!;
     } finally {
       pending = null;

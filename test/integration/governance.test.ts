@@ -99,7 +99,8 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
     expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'APPROVAL_DENIED', agent: 'rr-real-approval-agent' } });
     expect(toolCalls()).toBe(before);
     const trail = auditTrail(await run.handle.fetchHistory());
-    expect(trail.map((e) => e.kind)).toEqual(['run.started', 'model.call', 'approval.decided', 'policy.denied']);
+    expect(trail.map((e) => e.kind)).toEqual(['run.started', 'model.call', 'approval.requested', 'approval.decided', 'policy.denied']);
+    expect(trail.find((e) => e.kind === 'approval.requested')).toMatchObject({ agent: 'rr-real-approval-agent', subject: 'approval-1', outcome: 'requested' });
   });
 
   it('unanswered: the run fails APPROVAL_TIMEOUT when the approval expires', async () => {
@@ -109,6 +110,11 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
     const outcome = await run.result();
     expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'APPROVAL_TIMEOUT' } });
     expect(toolCalls()).toBe(before);
+    const trail = auditTrail(await run.handle.fetchHistory());
+    expect(trail.filter((e) => e.kind.startsWith('approval.'))).toMatchObject([
+      { kind: 'approval.requested', subject: 'approval-1', agent: 'rr-real-approval-agent' },
+      { kind: 'approval.timed_out', subject: 'approval-1', outcome: 'denied', code: 'APPROVAL_TIMEOUT' },
+    ]);
   });
 });
 
@@ -202,7 +208,19 @@ describe('budgets that pause', () => {
     expect(outcome.status).toBe('succeeded');
     expect(outcome.output).toBe('finished');
     expect(outcome.usage.total).toMatchObject({ modelCalls: 5, totalTokens: 1500 });
-    expect(JSON.stringify(auditTrail(await run.handle.fetchHistory()))).toContain('dana');
+    const trail = auditTrail(await run.handle.fetchHistory());
+    expect(trail.filter((e) => e.kind.startsWith('budget.'))).toMatchObject([
+      { kind: 'budget.exhausted', agent: 'saver', subject: 'tokens', outcome: 'paused', policy: 'AgentPolicy default/pause-at-thousand' },
+      { kind: 'budget.decided', subject: 'tokens +1000', outcome: 'allowed' },
+    ]);
+    expect(trail.find((e) => e.kind === 'budget.decided')!.reason).toContain('dana');
+    // Each model call shows what the budget reserved for it, and what it settled at.
+    const calls = trail.filter((e) => e.kind === 'model.call');
+    expect(calls).toHaveLength(5);
+    for (const call of calls) {
+      expect(call.usage?.totalTokens).toBe(300);
+      expect(call.reserved!.tokens).toBeGreaterThanOrEqual(250);
+    }
   });
 
   it('wraps up when told: the run succeeds with what the agent had, nothing more is called', async () => {
