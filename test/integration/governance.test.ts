@@ -287,7 +287,7 @@ describe('the worker re-checks every call', () => {
   };
   const blocking = globalPolicy('block-rogue', { blockedTools: ['rogue-target'] });
 
-  async function rogueCall(gate: object | undefined) {
+  async function rogueCall(gate: object | undefined, workflowType: 'rogueToolCall' | 'orchRun' = 'orchRun') {
     const connection = await NativeConnection.connect({ address: setup.harness.address });
     const queue = `rogue-${randomUUID()}`;
     const worker = await Worker.create({
@@ -307,7 +307,7 @@ describe('the worker re-checks every call', () => {
     try {
       return await worker.runUntil(
         setup.harness.client.client.workflow
-          .execute('rogueToolCall', { taskQueue: queue, workflowId: queue, args: [setup.harness.taskQueue, request] })
+          .execute(workflowType, { taskQueue: queue, workflowId: queue, args: [setup.harness.taskQueue, request] })
           .then(
             () => 'ran',
             (error: any) => error?.cause?.cause?.type ?? 'failed'
@@ -329,6 +329,12 @@ describe('the worker re-checks every call', () => {
   it('refuses a call whose carried governance does not allow it', async () => {
     const before = calls();
     expect(await rogueCall(gate({ policies: [blocking], roles: {}, toolPermissions: [] }))).toBe('POLICY_DENIED');
+    expect(calls()).toBe(before);
+  });
+
+  it("refuses a call from a workflow that is not orch's, whatever it carries", async () => {
+    const before = calls();
+    expect(await rogueCall(gate({ policies: [], roles: {}, toolPermissions: [] }), 'rogueToolCall')).toBe('POLICY_DENIED');
     expect(calls()).toBe(before);
   });
 
