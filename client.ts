@@ -332,7 +332,8 @@ export class OrchClient {
       });
     } catch (error) {
       // A cluster where nobody registered orch's search attributes still runs orch, unsearchable.
-      if (!/search attribute/i.test(String((error as Error)?.message))) throw error;
+      const said = `${String((error as Error)?.message)} ${String((error as { cause?: Error })?.cause?.message)}`;
+      if (!/search attribute/i.test(said)) throw error;
       handle = await this.client.workflow.start(WORKFLOW_TYPE, startOptions);
     }
     return new OrchRun(handle, handle.firstExecutionRunId);

@@ -14,3 +14,9 @@ export async function bareFanOut(width: number): Promise<number> {
   const results = await Promise.all(Array.from({ length: width }, (_, step) => noop(step)));
   return results.length;
 }
+
+/** One no-op, then `width` at once: the shape of a root agent fanning out to its leaves. */
+export async function bareRootFanOut(width: number): Promise<number> {
+  await noop(-1);
+  return bareFanOut(width);
+}

@@ -5,8 +5,12 @@
  * latency) divided by the per-activity time of a bare workflow running N no-op activities.
  * Runs alternate between the two so machine noise hits both alike; medians are reported.
  *
- * Fan-out: a root agent with N outgoing edges to N leaf agents, against a bare workflow that
- * runs N no-op activities in parallel (wall time of the whole run, ratio of medians).
+ * Parallel agents (the fan-out target): N agents that all start at once (N entry agents),
+ * against a bare workflow that runs N no-op activities in parallel (wall time of the whole
+ * run, ratio of medians).
+ *
+ * Fan-out behind a root: a root agent with N outgoing edges to N leaf agents, against a bare
+ * workflow that runs one no-op and then N at once (the same shape).
  *
  * Loop: a two-agent cycle bounded by `max_turns` T; its time per turn against the
  * per-activity time of a bare workflow running T no-op activities one after another.
@@ -59,6 +63,19 @@ function fanOutManifests(width: number): string {
   ].join('---\n');
 }
 
+/**
+ * `width` agents with no edges: all are entry agents, started at once. (A system with no
+ * graph at all is a chain in declaration order, so the graph names one agent, edgeless.)
+ */
+function parallelManifests(width: number): string {
+  const agents = Array.from({ length: width }, (_, i) => `agent-${i + 1}`);
+  return [
+    ZERO_LATENCY_ENDPOINT,
+    ...agents.map(agentManifest),
+    `apiVersion: orch/v1\nkind: AgentSystem\nmetadata:\n  name: bench-parallel\nspec:\n  agents: [${agents.join(', ')}]\n  graph:\n    ${agents[0]}:\n      edges: []\n`,
+  ].join('---\n');
+}
+
 /** Two agents in a cycle, bounded by the Task's max_turns: `turns` activations in sequence. */
 function loopManifests(turns: number): string {
   return [
@@ -88,6 +105,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'orch-bench-'));
   const plan = await compileBench(dir, 'pipeline.yaml', pipelineManifests(AGENTS));
   const fanOutPlan = await compileBench(dir, 'fan-out.yaml', fanOutManifests(FANOUT));
+  const parallelPlan = await compileBench(dir, 'parallel.yaml', parallelManifests(FANOUT));
   const loopPlan = await compileBench(dir, 'loop.yaml', loopManifests(LOOP_TURNS));
 
   const server = await startDevServer({ port: 0, ui: false, dbFile: null, log: () => {} });
@@ -116,7 +134,7 @@ async function main(): Promise<void> {
       }
       return performance.now() - start;
     };
-    const timeBareWorkflow = async (workflowType: 'bareSequence' | 'bareFanOut', size: number) => {
+    const timeBareWorkflow = async (workflowType: 'bareSequence' | 'bareFanOut' | 'bareRootFanOut', size: number) => {
       const start = performance.now();
       await client.workflow.execute(workflowType, {
         taskQueue: 'bench-bare',
@@ -158,29 +176,44 @@ async function main(): Promise<void> {
           console.log(`  ratio                  ${report.ratio} (target ≤ ${report.target})`);
           console.log(JSON.stringify(report));
 
-          // Fan-out: the root's activation, then FANOUT leaves at once, against FANOUT no-ops at once.
-          await timeOrchPlan(fanOutPlan, FANOUT + 1);
-          await timeBareWorkflow('bareFanOut', FANOUT);
-          const fanOrch: number[] = [];
-          const fanBare: number[] = [];
-          for (let i = 0; i < FANOUT_ROUNDS; i++) {
-            fanOrch.push(await timeOrchPlan(fanOutPlan, FANOUT + 1));
-            fanBare.push(await timeBareWorkflow('bareFanOut', FANOUT));
-          }
-          const fanOut = {
-            benchmark: 'fan-out',
-            width: FANOUT,
-            rounds: FANOUT_ROUNDS,
-            orchRunMs: Number(median(fanOrch).toFixed(1)),
-            bareRunMs: Number(median(fanBare).toFixed(1)),
-            ratio: Number((median(fanOrch) / median(fanBare)).toFixed(3)),
-            target: 1.5,
+          // Wall time of whole runs, orch against bare, alternating; medians and their ratio.
+          const compare = async (name: string, runOrch: () => Promise<number>, runBare: () => Promise<number>, describe: string, target?: number) => {
+            await runOrch();
+            await runBare();
+            const orchRuns: number[] = [];
+            const bareRuns: number[] = [];
+            for (let i = 0; i < FANOUT_ROUNDS; i++) {
+              orchRuns.push(await runOrch());
+              bareRuns.push(await runBare());
+            }
+            const result = {
+              benchmark: name,
+              width: FANOUT,
+              rounds: FANOUT_ROUNDS,
+              orchRunMs: Number(median(orchRuns).toFixed(1)),
+              bareRunMs: Number(median(bareRuns).toFixed(1)),
+              ratio: Number((median(orchRuns) / median(bareRuns)).toFixed(3)),
+              ...(target ? { target } : {}),
+            };
+            console.log(`${name}: ${describe}, ${FANOUT_ROUNDS} rounds, medians`);
+            console.log(`  orch run               ${result.orchRunMs} ms`);
+            console.log(`  bare run               ${result.bareRunMs} ms`);
+            console.log(`  ratio                  ${result.ratio}${target ? ` (target ≤ ${target})` : ''}`);
+            console.log(JSON.stringify(result));
           };
-          console.log(`fan-out: root agent → ${FANOUT} leaf agents vs ${FANOUT} parallel no-op activities, ${FANOUT_ROUNDS} rounds, medians`);
-          console.log(`  orch run               ${fanOut.orchRunMs} ms (root + ${FANOUT} leaves)`);
-          console.log(`  bare run               ${fanOut.bareRunMs} ms`);
-          console.log(`  ratio                  ${fanOut.ratio} (target ≤ ${fanOut.target})`);
-          console.log(JSON.stringify(fanOut));
+          await compare(
+            'fan-out',
+            () => timeOrchPlan(parallelPlan, FANOUT),
+            () => timeBareWorkflow('bareFanOut', FANOUT),
+            `${FANOUT} parallel agents vs ${FANOUT} parallel no-op activities`,
+            1.5
+          );
+          await compare(
+            'fan-out-behind-root',
+            () => timeOrchPlan(fanOutPlan, FANOUT + 1),
+            () => timeBareWorkflow('bareRootFanOut', FANOUT),
+            `root agent → ${FANOUT} leaf agents vs one no-op → ${FANOUT} parallel no-ops`
+          );
 
           // Loop: time per turn of a max_turns-bounded two-agent cycle, against sequential no-ops.
           const loopOrch: number[] = [];

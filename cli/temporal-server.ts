@@ -797,6 +797,7 @@ async function waitUntilReady(o: { address: string; namespace: string; attribute
   const { host, port } = splitAddress(o.address);
   let lastError: unknown = new Error('no answer yet');
   let connection: Connection | undefined;
+  let namespaceReadyAt: number | undefined;
   try {
     while (Date.now() < o.deadline) {
       if (o.hasExited()) throw new Error('server process exited');
@@ -807,9 +808,15 @@ async function waitUntilReady(o: { address: string; namespace: string; attribute
         }
         await connection.workflowService.getSystemInfo({});
         await connection.workflowService.describeNamespace({ namespace: o.namespace });
+        namespaceReadyAt ??= Date.now();
         const listed = await connection.operatorService.listSearchAttributes({ namespace: o.namespace });
         const missing = o.attributes.filter((name) => !(name in (listed.customAttributes ?? {})));
         if (missing.length === 0) return;
+        // The CLI registers its --search-attribute flags only in a fresh database: a database
+        // from an older orch lacks the attributes added since, so add them here.
+        if (Date.now() - namespaceReadyAt > 1000) {
+          await ensureSearchAttributes(connection, o.namespace, ORCH_SEARCH_ATTRIBUTES.filter((a) => missing.includes(a.name)));
+        }
         throw new Error(`search attributes not registered yet: ${missing.join(', ')}`);
       } catch (error) {
         lastError = error;

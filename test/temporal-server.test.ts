@@ -226,6 +226,22 @@ describe('startDevServer', () => {
     }
   });
 
+  it('adds the search attributes an older database lacks when it starts on it again', async () => {
+    const dbFile = path.join(scratch, 'upgrade', 'temporal.db');
+    const older = ORCH_SEARCH_ATTRIBUTES.slice(0, 3);
+    const first = await startDevServer({ cli, port: 0, ui: false, dbFile, log: () => {}, searchAttributes: older });
+    await first.stop();
+    const second = await startDevServer({ cli, port: 0, ui: false, dbFile, log: () => {} });
+    try {
+      const connection = await Connection.connect({ address: second.address });
+      const listed = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      await connection.close();
+      expect(Object.keys(listed.customAttributes ?? {}).sort()).toEqual(ORCH_SEARCH_ATTRIBUTES.map((a) => a.name).sort());
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('reports the server output when the process exits before answering', async () => {
     const broken = await writeExecutable(path.join(scratch, 'broken', 'temporal'), "#!/bin/sh\necho 'listen tcp: bind failed for a reason' >&2\nexit 3\n");
     let error: unknown;

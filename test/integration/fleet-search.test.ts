@@ -4,7 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../client.ts';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
+import { OrchClient, type RunSummary } from '../../client.ts';
+import { createOrchWorker } from '../../worker.ts';
+import { OrchStatus } from '../../workflows/search-attributes.ts';
 import { main } from '../../cli/main.ts';
 import { compile } from '../../compiler/index.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
@@ -105,4 +109,32 @@ describe('orch runs', () => {
     expect(err.join('')).toMatch(/^orch: --query: /m);
     expect(err.join('')).not.toMatch(/\n\s+at /);
   });
+});
+
+describe('a namespace without orch search attributes', () => {
+  it('still runs orch: the run starts without them and never upserts them', async () => {
+    const namespace = `orch-plain-${randomUUID().slice(0, 8)}`;
+    const connection = await Connection.connect({ address: setup.harness.address });
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    for (let i = 0; i < 100; i++) {
+      const ready = await connection.workflowService.describeNamespace({ namespace }).then(() => true, () => false);
+      if (ready) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await connection.close();
+    const taskQueue = `plain-${randomUUID()}`;
+    const worker = await createOrchWorker({ address: setup.harness.address, namespace, taskQueue });
+    const client = await OrchClient.connect({ address: setup.harness.address, namespace, taskQueue });
+    try {
+      const { plan } = await compile([writeOverride([mockEndpoint('default', 'm', {}), { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'solo' }, spec: { model_ref: 'm', prompt: 'hi' } },
+        { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'plain' }, spec: { agents: ['solo'] } },
+      ])]);
+      const outcome = await worker.runUntil(async () => (await client.start(plan!)).result());
+      expect(outcome.status).toBe('succeeded');
+      const description = await client.getRun(outcome.workflowId).handle.describe();
+      expect(description.typedSearchAttributes.get(OrchStatus)).toBeUndefined();
+    } finally {
+      await client.client.connection.close();
+    }
+  }, 60_000);
 });
