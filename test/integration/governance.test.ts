@@ -38,6 +38,43 @@ describe('policy denials fail closed', () => {
 
 });
 
+describe('AgentPolicy denials on a real server', () => {
+  const insist = { tool_calls: [{ tool: 'publish-tool', input: { text: 'now' } }] };
+  async function deniedRun(policy: Record<string, unknown>) {
+    const file = writeOverride([
+      mockEndpoint('default', 'writer-model', { insister: [insist, insist, insist] }),
+      httpTool('default', 'publish-tool', `${setup.stub.url}/publish-tool`),
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'insister' }, spec: { model_ref: 'writer-model', prompt: 'publish', tools: ['publish-tool'] } },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'insisting' }, spec: { agents: ['insister'] } },
+      { apiVersion: 'orch/v1', kind: 'AgentPolicy', metadata: { name: 'the-policy' }, spec: { apply_mode: 'global', ...policy } },
+    ]);
+    const { plan, diagnostics } = await compile([file]);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const before = setup.stub.requests.filter((r) => r.path === '/publish-tool').length;
+    const run = await setup.harness.client.start(plan!);
+    const outcome = await run.result();
+    const history = await run.handle.fetchHistory();
+    return {
+      outcome,
+      toolRequests: setup.stub.requests.filter((r) => r.path === '/publish-tool').length - before,
+      activities: activitiesOf(history).map((c) => c.type),
+      denial: auditTrail(history).find((e) => e.kind === 'policy.denied'),
+    };
+  }
+
+  it.each([
+    ['a blocked tool', { blocked_tools: ['publish-tool'] }, ['callModel']],
+    ['a blocked tool named in another case and separator', { blocked_tools: ['Publish_Tool'] }, ['callModel']],
+    ['a model the policy does not allow', { allowed_models: ['gpt-4o'] }, []],
+  ])('%s: the run fails POLICY_DENIED, nothing denied is called, the audit shows the denial', async (_name, policy, calls) => {
+    const { outcome, toolRequests, activities, denial } = await deniedRun(policy);
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'POLICY_DENIED', agent: 'insister' } });
+    expect(toolRequests).toBe(0);
+    expect(activities).toEqual(calls);
+    expect(denial).toMatchObject({ agent: 'insister', code: 'POLICY_DENIED', outcome: 'denied' });
+  });
+});
+
 describe('human approval (Orloj 17-tool-approval-live)', () => {
   const ns = 'rr-real-tool-approval';
   const tool = 'rr-real-approval-smoke-tool';
