@@ -200,6 +200,23 @@ export class PlanInterpreter {
     };
   }
 
+  /**
+   * The state a retry of the whole run (`Task.retry`) starts from: a fresh graph, with the
+   * ledger, records and counters carried (approval ids keep counting, so a decision from an
+   * earlier attempt never answers a new request; budget people added stays added).
+   */
+  retryCheckpoint(): RunCheckpoint {
+    return {
+      ...this.checkpoint(),
+      runAttempt: this.runAttempt + 1,
+      pending: this.plan.entryAgents.map((agent) => ({ agent, inbox: [], turn: 1, partialFrom: [] })),
+      joins: {},
+      activationCounts: {},
+      leaves: [],
+      continuedAsNew: this.continuedAsNew,
+    };
+  }
+
   private checkpoint(): RunCheckpoint {
     return {
       runAttempt: this.runAttempt,

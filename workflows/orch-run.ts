@@ -13,6 +13,7 @@ import {
   defineQuery,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -35,7 +36,6 @@ import type {
   DelegationRequest,
   DelegationResult,
   Effects,
-  RunCheckpoint,
   RunFailureDetails,
   RunInput,
   RunProgress,
@@ -50,6 +50,8 @@ export const progressQuery = defineQuery<RunProgress>('progress');
  * another worker. Activities heartbeat every second, so this only trips on a dead worker.
  */
 const HEARTBEAT_TIMEOUT = '10 seconds';
+/** Marks runs whose whole-run retries carry approval and top-up counters (see PlanInterpreter.retryCheckpoint). */
+const RETRY_CARRIES_COUNTERS_PATCH = 'orch-retry-carries-counters';
 const DEFAULT_MODEL_CALL_TIMEOUT_MS = 10 * 60 * 1000;
 
 const activities = proxyActivities<OrchActivities>({
@@ -224,24 +226,6 @@ function checkPlanVersion(plan: RunInput['plan']): void {
   }
 }
 
-/** The state a retry of the whole run (`Task.retry`) starts from: fresh graph, same ledger and records. */
-function retryCheckpoint(plan: RunInput['plan'], interpreter: PlanInterpreter, previous: RunCheckpoint | undefined): RunCheckpoint {
-  return {
-    runAttempt: interpreter.runAttempt + 1,
-    pending: plan.entryAgents.map((agent) => ({ agent, inbox: [], turn: 1, partialFrom: [] })),
-    joins: {},
-    activationCounts: {},
-    usage: interpreter.ledger.snapshot(),
-    activations: interpreter.activations,
-    leaves: [],
-    lateArrivals: interpreter.lateArrivals,
-    // Child ids keep counting, so a retried run's delegations never collide with earlier ones.
-    delegations: interpreter.delegationCount,
-    denials: interpreter.denials,
-    continuedAsNew: previous?.continuedAsNew ?? interpreter.continuedAsNew,
-  };
-}
-
 /** Interprets a compiled Plan. One workflow type runs every agent system. */
 export async function orchRun(runInput: RunInput): Promise<RunResult> {
   checkPlanVersion(runInput.plan);
@@ -294,7 +278,12 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
       if (failure.deadLettered && attemptsLeft) {
         // Task.retry: the whole run again after its backoff, the ledger carried over.
         await sleep(plan.retry.backoffMs * 2 ** (interpreter.runAttempt - 1));
-        resume = retryCheckpoint(plan, interpreter, resume);
+        resume = interpreter.retryCheckpoint();
+        if (!patched(RETRY_CARRIES_COUNTERS_PATCH)) {
+          // Runs that retried before counters were carried replay as they ran.
+          delete resume.approvals;
+          delete resume.topUps;
+        }
         continue;
       }
       const denied = GOVERNANCE_FAILURES.has(failure.code);

@@ -9,7 +9,7 @@ import type { PlanEdge, PlanJoin } from '../../compiler/plan.ts';
 import { CheckpointReached, PlanInterpreter, runPlan } from '../../workflows/interpreter.ts';
 import { CallFailure, RunFailure } from '../../workflows/run-failure.ts';
 import type { Effects } from '../../workflows/types.ts';
-import { agent, planOf, globalPolicy } from '../helpers/plan-builder.ts';
+import { agent, planOf, globalPolicy, tool } from '../helpers/plan-builder.ts';
 
 const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };
 type Reply = (request: ModelCallRequest) => Partial<ModelCallResult> | Promise<Partial<ModelCallResult>>;
@@ -340,6 +340,38 @@ describe('budgets', () => {
     expect(calls).toHaveLength(3);
     expect(calls[0]!.maxOutputTokens).toBeLessThanOrEqual(1000);
     expect(calls[2]!.maxOutputTokens).toBe(1000 - 600 - 250);
+  });
+});
+
+describe('whole-run retries (Task.retry)', () => {
+  it('keep counting approval ids, so a decision from an earlier attempt never answers a new request', async () => {
+    const plan = planOf([agent('writer', { tools: ['default/publish'] })], []);
+    plan.tools['default/publish'] = tool('publish', { operationClasses: ['write'] });
+    plan.governance.toolPermissions.push({
+      id: { namespace: 'default', name: 'publish-needs-approval' },
+      toolRef: 'default/publish',
+      action: 'invoke',
+      requiredPermissions: [],
+      matchMode: 'all',
+      applyMode: 'global',
+      targetAgents: [],
+      operationRules: [{ operationClass: 'write', verdict: 'approval_required' }],
+    });
+    const asked: string[] = [];
+    const { effects } = fake((r) => (r.step === 1 ? { toolCalls: [{ id: 'c', name: 'publish', input: {} }] } : {}), {
+      awaitApproval: async (request) => {
+        asked.push(request.id);
+        return { decision: 'approved', decidedBy: 'test', reason: null };
+      },
+    });
+    const first = new PlanInterpreter(plan, 'go', effects);
+    await first.run();
+    const retry = first.retryCheckpoint();
+    expect(retry).toMatchObject({ runAttempt: 2, approvals: 1, joins: {}, activationCounts: {}, leaves: [], continuedAsNew: 0 });
+    expect(retry.topUps).toEqual({ tokens: 0, costUsd: 0, modelCalls: 0, toolCalls: 0 });
+    expect(retry.pending).toEqual([{ agent: 'writer', inbox: [], turn: 1, partialFrom: [] }]);
+    await new PlanInterpreter(plan, 'go', effects, retry).run();
+    expect(asked).toEqual(['approval-1', 'approval-2']);
   });
 });
 
