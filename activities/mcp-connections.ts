@@ -30,7 +30,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { mcpToolKey, type JsonObject, type PlanMcpServer } from '../compiler/plan.ts';
+import { admittedMcpTool, type JsonObject, type PlanMcpServer } from '../compiler/plan.ts';
 import { activityFailure, cancellationError, isAbortOrTimeout, networkErrorCode } from './classify-failure.ts';
 import { ChildProcessTransport, TailBuffer } from './mcp-stdio-transport.ts';
 import { createGuardedHttp, endpointForbidden, networkSettings, type GuardedHttp, type NetworkSettings } from './network-guard.ts';
@@ -410,7 +410,6 @@ export async function listToolsOn(
   toolFilter: readonly string[],
   options: { signal?: AbortSignal; timeoutMs?: number } = {}
 ): Promise<McpToolDescription[]> {
-  const wanted = new Set(toolFilter.map(mcpToolKey));
   const out: McpToolDescription[] = [];
   const seen = new Set<string>();
   let cursor: string | undefined;
@@ -420,7 +419,7 @@ export async function listToolsOn(
       ...(options.signal ? { signal: options.signal } : {}),
     });
     for (const tool of result.tools) {
-      if (wanted.size > 0 && !wanted.has(mcpToolKey(tool.name))) continue;
+      if (admittedMcpTool(toolFilter, tool.name) === undefined) continue;
       out.push({
         name: tool.name,
         description: tool.description ?? '',

@@ -39,15 +39,14 @@ const agentManifest = (name: string) => `apiVersion: orch/v1\nkind: Agent\nmetad
 
 function pipelineManifests(agents: number): string {
   const names = Array.from({ length: agents }, (_, i) => `agent-${i + 1}`);
-  const docs = [
-    `apiVersion: orch/v1\nkind: ModelEndpoint\nmetadata:\n  name: zero-latency\nspec:\n  provider: mock\n  default_model: mock-1\n`,
-    ...names.map((name) => `apiVersion: orch/v1\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  model_ref: zero-latency\n  prompt: step ${name}\n`),
+  return [
+    ZERO_LATENCY_ENDPOINT,
+    ...names.map(agentManifest),
     `apiVersion: orch/v1\nkind: AgentSystem\nmetadata:\n  name: bench-pipeline\nspec:\n  agents: [${names.join(', ')}]\n  graph:\n${names
       .slice(0, -1)
       .map((name, i) => `    ${name}:\n      next: ${names[i + 1]}\n`)
       .join('')}`,
-  ];
-  return docs.join('---\n');
+  ].join('---\n');
 }
 
 /** A root agent whose `width` outgoing edges start `width` leaf agents in parallel. */
@@ -100,6 +99,31 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * Runs orch and bare alternately, so machine noise hits both alike: `warmup` unrecorded
+ * pairs, then `rounds` recorded ones. Returns the median of each.
+ */
+async function alternate(rounds: number, warmup: number, orch: () => Promise<number>, bare: () => Promise<number>) {
+  for (let i = 0; i < warmup; i++) {
+    await orch();
+    await bare();
+  }
+  const orchTimes: number[] = [];
+  const bareTimes: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    orchTimes.push(await orch());
+    bareTimes.push(await bare());
+  }
+  return { orch: median(orchTimes), bare: median(bareTimes) };
+}
+
+/** Prints a benchmark: a title, aligned `label value` lines, then the result as one JSON line. */
+function report(title: string, lines: Array<[string, string]>, result: object): void {
+  console.log(title);
+  for (const [label, value] of lines) console.log(`  ${label.padEnd(24)}${value}`);
+  console.log(JSON.stringify(result));
+}
+
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = mkdtempSync(join(tmpdir(), 'orch-bench-'));
@@ -143,63 +167,52 @@ async function main(): Promise<void> {
       });
       return performance.now() - start;
     };
-    const timeOrch = () => timeOrchPlan(plan, AGENTS);
-    const timeBare = () => timeBareWorkflow('bareSequence', AGENTS);
-
     await Promise.all([
       orchWorker.runUntil(async () => {
         await bareWorker.runUntil(async () => {
-          for (let i = 0; i < WARMUP; i++) {
-            await timeOrch();
-            await timeBare();
-          }
-          const orchTimes: number[] = [];
-          const bareTimes: number[] = [];
-          for (let i = 0; i < ROUNDS; i++) {
-            orchTimes.push(await timeOrch());
-            bareTimes.push(await timeBare());
-          }
-          const perAgentStep = median(orchTimes) / AGENTS;
-          const perActivity = median(bareTimes) / AGENTS;
-          const report = {
-            benchmark: 'pipeline-overhead',
-            agents: AGENTS,
-            rounds: ROUNDS,
-            orchPerAgentStepMs: Number(perAgentStep.toFixed(2)),
-            barePerActivityMs: Number(perActivity.toFixed(2)),
-            ratio: Number((perAgentStep / perActivity).toFixed(3)),
-            target: 1.15,
-          };
-          console.log(`pipeline overhead: ${AGENTS}-agent pipeline, ${ROUNDS} rounds, medians`);
-          console.log(`  orch per agent step    ${report.orchPerAgentStepMs} ms`);
-          console.log(`  bare per no-op activity ${report.barePerActivityMs} ms`);
-          console.log(`  ratio                  ${report.ratio} (target ≤ ${report.target})`);
-          console.log(JSON.stringify(report));
-
-          // Wall time of whole runs, orch against bare, alternating; medians and their ratio.
-          const compare = async (name: string, runOrch: () => Promise<number>, runBare: () => Promise<number>, describe: string, target?: number) => {
-            await runOrch();
-            await runBare();
-            const orchRuns: number[] = [];
-            const bareRuns: number[] = [];
-            for (let i = 0; i < FANOUT_ROUNDS; i++) {
-              orchRuns.push(await runOrch());
-              bareRuns.push(await runBare());
+          const pipeline = await alternate(ROUNDS, WARMUP, () => timeOrchPlan(plan, AGENTS), () => timeBareWorkflow('bareSequence', AGENTS));
+          const perAgentStep = pipeline.orch / AGENTS;
+          const perActivity = pipeline.bare / AGENTS;
+          const ratio = Number((perAgentStep / perActivity).toFixed(3));
+          report(
+            `pipeline overhead: ${AGENTS}-agent pipeline, ${ROUNDS} rounds, medians`,
+            [
+              ['orch per agent step', `${perAgentStep.toFixed(2)} ms`],
+              ['bare per no-op activity', `${perActivity.toFixed(2)} ms`],
+              ['ratio', `${ratio} (target ≤ 1.15)`],
+            ],
+            {
+              benchmark: 'pipeline-overhead',
+              agents: AGENTS,
+              rounds: ROUNDS,
+              orchPerAgentStepMs: Number(perAgentStep.toFixed(2)),
+              barePerActivityMs: Number(perActivity.toFixed(2)),
+              ratio,
+              target: 1.15,
             }
-            const result = {
-              benchmark: name,
-              width: FANOUT,
-              rounds: FANOUT_ROUNDS,
-              orchRunMs: Number(median(orchRuns).toFixed(1)),
-              bareRunMs: Number(median(bareRuns).toFixed(1)),
-              ratio: Number((median(orchRuns) / median(bareRuns)).toFixed(3)),
-              ...(target ? { target } : {}),
-            };
-            console.log(`${name}: ${describe}, ${FANOUT_ROUNDS} rounds, medians`);
-            console.log(`  orch run               ${result.orchRunMs} ms`);
-            console.log(`  bare run               ${result.bareRunMs} ms`);
-            console.log(`  ratio                  ${result.ratio}${target ? ` (target ≤ ${target})` : ''}`);
-            console.log(JSON.stringify(result));
+          );
+
+          // Wall time of whole runs, orch against bare; medians and their ratio.
+          const compare = async (name: string, runOrch: () => Promise<number>, runBare: () => Promise<number>, describe: string, target?: number) => {
+            const runs = await alternate(FANOUT_ROUNDS, 1, runOrch, runBare);
+            const ratio = Number((runs.orch / runs.bare).toFixed(3));
+            report(
+              `${name}: ${describe}, ${FANOUT_ROUNDS} rounds, medians`,
+              [
+                ['orch run', `${runs.orch.toFixed(1)} ms`],
+                ['bare run', `${runs.bare.toFixed(1)} ms`],
+                ['ratio', `${ratio}${target ? ` (target ≤ ${target})` : ''}`],
+              ],
+              {
+                benchmark: name,
+                width: FANOUT,
+                rounds: FANOUT_ROUNDS,
+                orchRunMs: Number(runs.orch.toFixed(1)),
+                bareRunMs: Number(runs.bare.toFixed(1)),
+                ratio,
+                ...(target ? { target } : {}),
+              }
+            );
           };
           await compare(
             'fan-out',
@@ -216,27 +229,26 @@ async function main(): Promise<void> {
           );
 
           // Loop: time per turn of a max_turns-bounded two-agent cycle, against sequential no-ops.
-          const loopOrch: number[] = [];
-          const loopBare: number[] = [];
-          for (let i = 0; i < LOOP_ROUNDS; i++) {
-            loopOrch.push(await timeOrchPlan(loopPlan, LOOP_TURNS));
-            loopBare.push(await timeBareWorkflow('bareSequence', LOOP_TURNS));
-          }
-          const perTurn = median(loopOrch) / LOOP_TURNS;
-          const perSequentialActivity = median(loopBare) / LOOP_TURNS;
-          const loop = {
-            benchmark: 'loop',
-            turns: LOOP_TURNS,
-            rounds: LOOP_ROUNDS,
-            orchPerTurnMs: Number(perTurn.toFixed(2)),
-            barePerActivityMs: Number(perSequentialActivity.toFixed(2)),
-            ratio: Number((perTurn / perSequentialActivity).toFixed(3)),
-          };
-          console.log(`loop: ${LOOP_TURNS}-turn ping/pong cycle (max_turns) vs ${LOOP_TURNS} sequential no-op activities, ${LOOP_ROUNDS} rounds, medians`);
-          console.log(`  orch per turn          ${loop.orchPerTurnMs} ms`);
-          console.log(`  bare per no-op activity ${loop.barePerActivityMs} ms`);
-          console.log(`  ratio                  ${loop.ratio}`);
-          console.log(JSON.stringify(loop));
+          const loop = await alternate(LOOP_ROUNDS, 0, () => timeOrchPlan(loopPlan, LOOP_TURNS), () => timeBareWorkflow('bareSequence', LOOP_TURNS));
+          const perTurn = loop.orch / LOOP_TURNS;
+          const perSequentialActivity = loop.bare / LOOP_TURNS;
+          const loopRatio = Number((perTurn / perSequentialActivity).toFixed(3));
+          report(
+            `loop: ${LOOP_TURNS}-turn ping/pong cycle (max_turns) vs ${LOOP_TURNS} sequential no-op activities, ${LOOP_ROUNDS} rounds, medians`,
+            [
+              ['orch per turn', `${perTurn.toFixed(2)} ms`],
+              ['bare per no-op activity', `${perSequentialActivity.toFixed(2)} ms`],
+              ['ratio', `${loopRatio}`],
+            ],
+            {
+              benchmark: 'loop',
+              turns: LOOP_TURNS,
+              rounds: LOOP_ROUNDS,
+              orchPerTurnMs: Number(perTurn.toFixed(2)),
+              barePerActivityMs: Number(perSequentialActivity.toFixed(2)),
+              ratio: loopRatio,
+            }
+          );
         });
       }),
     ]);

@@ -21,7 +21,8 @@ import { buildGovernance } from './build-governance.ts';
 import { parseReference, toolTargetKey, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import type { AgentResource, AgentSystemResource, McpServerResource, ModelEndpointResource, TaskResource, ToolResource, ToolSpec } from './resources.ts';
 import { taskMessageRetry, taskRetry } from './normalize/task.ts';
-import { formatSource } from './source-map.ts';
+import { formatLocation } from './diagnostics.ts';
+import { DEFAULT_TOOL_RUNTIME } from './normalize/tool.ts';
 
 export interface PlanRequest {
   registry: ResourceRegistry;
@@ -36,7 +37,8 @@ function isObject(value: JsonValue | undefined): value is { [key: string]: JsonV
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function unique<T>(values: readonly T[]): T[] {
+/** The values, first occurrences only, in order. */
+export function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
 }
 
@@ -136,8 +138,8 @@ function planToolFromMcp(target: Extract<ToolTarget, { kind: 'mcp' }>): PlanTool
     capabilities: [],
     operationClasses: ['read'],
     riskLevel: 'low',
-    timeoutMs: 30_000,
-    retry: { maxAttempts: 1, backoffMs: 0, maxBackoffMs: 30_000, jitter: 'none' },
+    timeoutMs: DEFAULT_TOOL_RUNTIME.timeoutMs,
+    retry: { ...DEFAULT_TOOL_RUNTIME.retry },
     auth: null,
     mcp: { server: `${target.namespace}/${target.serverName}`, tool: target.toolName, discovered: false },
   };
@@ -203,7 +205,7 @@ export function buildPlan(request: PlanRequest): Plan {
       timeoutMs: spec.limits.timeoutMs,
       outputSchema: spec.execution.outputSchema,
       toolUseBehavior: spec.execution.toolUseBehavior,
-      source: formatSource(agent.location),
+      source: formatLocation(agent.location),
     };
   }
 

@@ -3,7 +3,7 @@
  * AgentSystem; `compile` also builds the Plan for one system. Neither throws on a user's
  * mistake: problems come back as located diagnostics.
  */
-import { buildPlan, planMcpServer, withHash } from './build-plan.ts';
+import { buildPlan, planMcpServer, unique, withHash } from './build-plan.ts';
 import { checkGraph, type CycleBound, type GraphAgentLookup } from './check-graph.ts';
 import { hasErrors, type Diagnostic, type SourceLocation } from './diagnostics.ts';
 import { loadFiles } from './load-files.ts';
@@ -210,10 +210,6 @@ async function discoverForPlan(registry: ResourceRegistry, plan: Plan, discover:
     .filter((t): t is ToolResource => t !== undefined);
   checkMcpReferences([...agentMcpReferences(registry, unique(agents)), ...toolMcpReferences(registry, tools)], offered, plan.mcpServers, diagnostics);
   return withHash(applyDiscovery(plan, offered));
-}
-
-function unique<T>(values: readonly T[]): T[] {
-  return [...new Set(values)];
 }
 
 /** Validates every resource and every AgentSystem; needs no system selection. */

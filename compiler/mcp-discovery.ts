@@ -7,7 +7,7 @@
 import type { McpToolDescription } from '../activities/types.ts';
 import type { Diagnostic, SourceLocation } from './diagnostics.ts';
 import type { ParsedResource } from './parse-resources.ts';
-import { sameMcpToolName, type Plan, type PlanMcpServer, type PlanTool } from './plan.ts';
+import { admittedMcpTool, sameMcpToolName, type Plan, type PlanMcpServer, type PlanTool } from './plan.ts';
 import type { ResourceRegistry } from './registry.ts';
 import type { AgentResource, ToolResource } from './resources.ts';
 import { valueLocation, type ManifestPath } from './source-map.ts';
@@ -21,8 +21,7 @@ const MAX_ERROR_CHARS = 500;
 
 /** What agents may use of what a server offers: its tool_filter applied (empty filter: everything). */
 export function offeredTools(server: PlanMcpServer, found: readonly McpToolDescription[]): McpToolDescription[] {
-  if (server.toolFilter.length === 0) return [...found];
-  return found.filter((tool) => server.toolFilter.some((name) => sameMcpToolName(name, tool.name)));
+  return found.filter((tool) => admittedMcpTool(server.toolFilter, tool.name) !== undefined);
 }
 
 function oneLine(error: unknown): string {

@@ -248,6 +248,12 @@ export function sameMcpToolName(a: string, b: string): boolean {
   return mcpToolKey(a) === mcpToolKey(b);
 }
 
+/** The filter's spelling of `name` when a server's `tool_filter.include` admits it; an empty filter admits all as spelled. */
+export function admittedMcpTool(filter: readonly string[] | null, name: string): string | undefined {
+  if (filter === null || filter.length === 0) return name;
+  return filter.find((listed) => sameMcpToolName(listed, name));
+}
+
 /** The name of a tool generated from an McpServer, as Orloj gives it: `<server>--<tool>`. */
 export function generatedToolName(serverName: string, toolName: string): string {
   return `${serverName}--${mcpToolKey(toolName)}`;

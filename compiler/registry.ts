@@ -2,11 +2,10 @@
  * Every named resource after duplicates and overrides, with Orloj-style lookup:
  * `namespace/name` exactly, or a bare `name` in the referrer's namespace, then in `default`.
  */
-import type { Diagnostic } from './diagnostics.ts';
-import { formatSource } from './source-map.ts';
+import { formatLocation, type Diagnostic } from './diagnostics.ts';
 import type { ParsedResource } from './parse-resources.ts';
 import type { McpServerResource, ResourceKind, ToolResource, ValidResource } from './resources.ts';
-import { generatedToolName, mcpToolKey } from './plan.ts';
+import { admittedMcpTool, generatedToolName } from './plan.ts';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -60,7 +59,7 @@ export class ResourceRegistry {
       diagnostics.push({
         code: 'DUPLICATE_RESOURCE',
         severity: 'error',
-        message: `${kind} ${namespace}/${name} is already defined at ${formatSource(existing.header.nameLocation)}`,
+        message: `${kind} ${namespace}/${name} is already defined at ${formatLocation(existing.header.nameLocation)}`,
         location: nameLocation,
         path: ['metadata', 'name'],
       });
@@ -109,12 +108,8 @@ export class ResourceRegistry {
       const serverEntry = this.find('McpServer', `${prefix}${serverName}`, referrerNamespace);
       if (!serverEntry) continue;
       const server = serverEntry.resource?.kind === 'McpServer' ? serverEntry.resource : null;
-      const include = server?.spec.toolFilter.include ?? null;
-      if (include === null || include.length === 0) {
-        return { kind: 'mcp', server, namespace: serverEntry.header.namespace, serverName, toolName };
-      }
-      const original = include.find((t) => mcpToolKey(t) === mcpToolKey(toolName));
-      if (original !== undefined) return { kind: 'mcp', server, namespace: serverEntry.header.namespace, serverName, toolName: original };
+      const admitted = admittedMcpTool(server?.spec.toolFilter.include ?? null, toolName);
+      if (admitted !== undefined) return { kind: 'mcp', server, namespace: serverEntry.header.namespace, serverName, toolName: admitted };
     }
     return undefined;
   }

@@ -37,10 +37,6 @@ export function locationOf(source: SourceDocument, node: Node | null | undefined
   return { file: source.file, line: Math.max(line, 1), column: Math.max(col, 1) };
 }
 
-/** Renders `file:line:col`, the form agents carry as their `source`. */
-export function formatSource(location: SourceLocation): string {
-  return `${location.file}:${location.line}:${location.column}`;
-}
 
 interface Found {
   /** The node the whole path leads to, if it exists. */

@@ -104,14 +104,9 @@ export class UsageLedger {
   }
 
   recordModelCall(agent: string, usage: TokenUsage, pricing: PlanModel['pricing'] = null): void {
-    const cost = costOf(usage, pricing);
-    for (const totals of [this.total, this.forAgent(agent)]) {
-      totals.costUsd += cost;
-      totals.inputTokens += usage.inputTokens;
-      totals.outputTokens += usage.outputTokens;
-      totals.totalTokens += usage.totalTokens;
-      totals.modelCalls += 1;
-    }
+    this.chargeFailedAttempts(agent, usage, pricing);
+    this.total.modelCalls += 1;
+    this.forAgent(agent).modelCalls += 1;
   }
 
   /** Tokens that failed attempts consumed: charged, though no call counts as made. */

@@ -6,6 +6,12 @@ import type { Reporter } from './reporter.ts';
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_BACKOFF_MS = 30_000;
 
+/** A tool's runtime when nothing is declared; MCP-generated tools get it too. */
+export const DEFAULT_TOOL_RUNTIME = {
+  timeoutMs: DEFAULT_TIMEOUT_MS,
+  retry: { maxAttempts: 1, backoffMs: 0, maxBackoffMs: DEFAULT_MAX_BACKOFF_MS, jitter: 'none' as const },
+};
+
 /** Tool and McpServer auth: bearer once a secret is set; profile-specific fields checked. */
 export function normalizeToolAuth(input: ToolSpecInput['auth'], report: Reporter): ToolSpec['auth'] {
   if (!input) return null;
