@@ -14,7 +14,7 @@
  *    ToolPermissions (or default permissions when the agent has roles and none applies),
  *    their `operation_rules`, and the most restrictive verdict.
  */
-import type { Plan, PlanAgent, PlanPolicy, PlanTool, PlanToolPermission } from '../compiler/plan.ts';
+import { mcpToolKey, type Plan, type PlanAgent, type PlanPolicy, type PlanTool, type PlanToolPermission } from '../compiler/plan.ts';
 import { dedupePermissions, defaultRequiredPermissions, grantedPermissions, matchPermissions } from './permissions.ts';
 
 export type PolicyVerdict = 'allow' | 'deny' | 'approval_required';
@@ -63,7 +63,7 @@ function namesResource(target: string, namespace: string, name: string): boolean
 
 /** A tool name as blocked_tools compares it: case-insensitive, `-` and `_` alike (MCP-generated `<server>--<tool>` names use `-`). */
 function toolNameKey(name: string): string {
-  return name.trim().toLowerCase().replace(/_/g, '-');
+  return mcpToolKey(name.trim().toLowerCase());
 }
 
 function label(kind: string, id: { namespace: string; name: string }): string {

@@ -26,19 +26,9 @@ const ALLOW: GateDecision = { allowed: true };
 
 function gate(decision: PolicyDecision): GateDecision {
   if (decision.verdict === 'allow') return ALLOW;
-  if (decision.verdict === 'approval_required') {
-    // Not allowed as it stands: `verdict` tells the workflow to wait for a person (the agent
-    // loop does); any caller that cannot wait refuses it, which fails closed.
-    return {
-      allowed: false,
-      code: 'POLICY_DENIED',
-      policy: decision.policy ?? '',
-      reason: decision.reason,
-      verdict: 'approval_required',
-      rule: decision.rule,
-    };
-  }
-  return { allowed: false, code: 'POLICY_DENIED', policy: decision.policy ?? '', reason: decision.reason, verdict: 'deny', rule: decision.rule };
+  // approval_required is not allowed as it stands: `verdict` tells the workflow to wait for a
+  // person (the agent loop does); any caller that cannot wait refuses it, which fails closed.
+  return { allowed: false, code: 'POLICY_DENIED', policy: decision.policy ?? '', reason: decision.reason, verdict: decision.verdict, rule: decision.rule };
 }
 
 /** May `agent` call the model endpoint `modelKey`? Checks every applicable policy's `allowed_models`. */

@@ -8,9 +8,9 @@
  */
 import { delegateToolName, type JsonObject, type JsonValue, type Plan, type PlanAgent } from '../compiler/plan.ts';
 import type { ChildLimits } from '../policies/limits.ts';
-import type { ChatMessage, GateCheck, ModelCallResult, ToolCall, ToolDeclaration } from '../activities/types.ts';
+import type { ChatMessage, GateCheck, ModelCallResult, ToolCall, ToolCallResult, ToolDeclaration } from '../activities/types.ts';
 import { checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
-import { budgetLimits, onBudgetExhausted, reserveModelCall, reserveToolCall, withTopUps, type BudgetDecision, type BudgetState } from '../policies/budget.ts';
+import { budgetLimits, onBudgetExhausted, reserveModelCall, reserveToolCall, withTopUps, type BudgetDecision, type BudgetLimits, type BudgetState } from '../policies/budget.ts';
 import type { ToolCatalog } from './mcp-catalog.ts';
 import type { BudgetRequest, Effects } from './types.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
@@ -142,13 +142,10 @@ export async function runActivation(context: ActivationContext): Promise<Activat
     const model = plan.models[agent.model]!;
     // Reserve before the call: the conversation only grows, so the last call's input is a floor.
     const estimate = Math.max(lastInputTokens, estimateTokens(agent.prompt, messages, declarations));
-    const reserve = () => reserveModelCall(withTopUps(limits, context.budget.topUps()), ledger.committed(), estimate, model.pricing);
-    let budget = reserve();
-    while (!budget.fits) {
-      await exhausted(context, budget);
-      if (context.budget.wrappedUp()) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
-      budget = reserve();
-    }
+    const budget = await fitBudget(context, () =>
+      reserveModelCall(withTopUps(limits, context.budget.topUps()), ledger.committed(), estimate, model.pricing)
+    );
+    if (!budget) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
     context.onStep(step, `model ${model.model}`);
     ledger.reserve(budget.reserve);
     let result: ModelCallResult;
@@ -186,7 +183,7 @@ export async function runActivation(context: ActivationContext): Promise<Activat
 
     messages.push({ role: 'assistant', content: result.text, toolCalls: result.toolCalls });
     // Tools asked for in one turn run in parallel; their results go back in the order asked.
-    const toolMessages = await Promise.all(result.toolCalls.map((call) => runToolCall(context, tools, step, call)));
+    const toolMessages = await Promise.all(result.toolCalls.map((call) => runToolCall(context, tools, step, call, limits)));
     messages.push(...toolMessages);
     if (agent.toolUseBehavior === 'stop_on_first_tool') {
       const first = toolMessages[0];
@@ -204,7 +201,8 @@ async function runToolCall(
   context: ActivationContext,
   tools: readonly OfferedTool[],
   step: number,
-  call: ToolCall
+  call: ToolCall,
+  limits: BudgetLimits
 ): Promise<ChatMessage> {
   const { plan, agentName } = context;
   const tool = tools.find((candidate) => candidate.name === call.name);
@@ -243,35 +241,31 @@ async function runToolCall(
   // MCP tools are called by the name their server gave them, as discovery found it.
   const planTool = declared.mcp && tool.mcpToolName ? { ...declared, mcp: { ...declared.mcp, tool: tool.mcpToolName } } : declared;
   const mcpServer = planTool.mcp ? (plan.mcpServers[planTool.mcp.server] ?? null) : null;
-  const reserve = () => reserveToolCall(withTopUps(budgetLimits(plan, agentName), context.budget.topUps()), context.ledger.committed());
-  let budget = reserve();
-  while (!budget.fits) {
-    await exhausted(context, budget);
-    if (context.budget.wrappedUp()) {
-      context.onToolResult(call.name, null, 'BUDGET_EXCEEDED');
-      return toolError(call, { error: 'BUDGET_EXCEEDED', message: 'the run is wrapping up: its budget is spent' });
-    }
-    budget = reserve();
+  const budget = await fitBudget(context, () => reserveToolCall(withTopUps(limits, context.budget.topUps()), context.ledger.committed()));
+  if (!budget) {
+    context.onToolResult(call.name, null, 'BUDGET_EXCEEDED');
+    return toolError(call, { error: 'BUDGET_EXCEEDED', message: 'the run is wrapping up: its budget is spent' });
   }
   context.onStep(step, `tool ${call.name}`);
   context.ledger.reserve(budget.reserve);
+  let result: ToolCallResult;
   try {
-    const result = await context.effects.callTool(
+    result = await context.effects.callTool(
       { agent: agentName, step, tool: planTool, mcpServer, call, toolKey: tool.key!, gate: gateCheck(plan, agentName, approval) },
       { summary: `${agentName} · ${call.name}` }
     );
-    context.ledger.reserve(budget.reserve, -1);
-    context.ledger.recordToolCall(agentName, result.isError);
-    context.onToolResult(call.name, result.durationMs, result.isError ? 'tool reported an error' : null);
-    return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: result.isError };
   } catch (error) {
-    context.ledger.reserve(budget.reserve, -1);
     if (!(error instanceof CallFailure)) throw error;
     // The tool failed for good (its retries are spent): the model hears about it and decides.
     context.ledger.recordToolCall(agentName, true);
     context.onToolResult(call.name, null, error.type);
     return toolError(call, { error: error.type, message: error.message });
+  } finally {
+    context.ledger.reserve(budget.reserve, -1);
   }
+  context.ledger.recordToolCall(agentName, result.isError);
+  context.onToolResult(call.name, result.durationMs, result.isError ? 'tool reported an error' : null);
+  return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: result.isError };
 }
 
 /** A supervisor's delegation: the delegate runs as a child workflow; its answer is the tool result. */
@@ -363,6 +357,20 @@ function gateCheck(plan: Plan, agent: string, approval: GateCheck['approval']): 
     governance: plan.governance,
     approval,
   };
+}
+
+/**
+ * Reserves a call's bound once it fits; until then the budget is exhausted (the run fails, or
+ * pauses for a person). Null when the run was told to wrap up meanwhile.
+ */
+async function fitBudget(context: ActivationContext, reserve: () => BudgetDecision): Promise<Extract<BudgetDecision, { fits: true }> | null> {
+  let budget = reserve();
+  while (!budget.fits) {
+    await exhausted(context, budget);
+    if (context.budget.wrappedUp()) return null;
+    budget = reserve();
+  }
+  return budget;
 }
 
 /**

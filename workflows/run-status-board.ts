@@ -5,6 +5,7 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import { OrchCostUsd, OrchDenials, OrchStatus, OrchTotalTokens, type OrchRunStatus } from './search-attributes.ts';
 import type { UsageTotals } from './types.ts';
+import { roundCost } from './usage-ledger.ts';
 
 interface Board {
   status: OrchRunStatus;
@@ -29,9 +30,10 @@ export class RunStatusBoard {
 
   show(status: OrchRunStatus, usage: UsageTotals, denials: number, options: { force?: boolean } = {}): void {
     if (!this.enabled) return;
-    const next: Board = { status, tokens: usage.totalTokens, costUsd: Math.round(usage.costUsd * 1e9) / 1e9, denials };
-    const same = next.status === this.shown.status && next.tokens === this.shown.tokens && next.costUsd === this.shown.costUsd && next.denials === this.shown.denials;
-    if (same || (next.status === this.shown.status && !options.force)) return;
+    const next: Board = { status, tokens: usage.totalTokens, costUsd: roundCost(usage.costUsd), denials };
+    const totalsSame = next.tokens === this.shown.tokens && next.costUsd === this.shown.costUsd && next.denials === this.shown.denials;
+    // Upsert on a new status; on the same status only when forced and something moved.
+    if (next.status === this.shown.status && (totalsSame || !options.force)) return;
     upsertSearchAttributes([
       { key: OrchStatus, value: next.status },
       { key: OrchTotalTokens, value: next.tokens },

@@ -40,8 +40,12 @@ export function costOf(usage: TokenUsage, pricing: PlanModel['pricing']): number
 }
 
 /** Sums of fractional cents pick up float noise; a nano-dollar is far below any price. */
+export function roundCost(usd: number): number {
+  return Math.round(usd * 1e9) / 1e9;
+}
+
 function rounded(totals: UsageTotals): UsageTotals {
-  return { ...totals, costUsd: Math.round(totals.costUsd * 1e9) / 1e9 };
+  return { ...totals, costUsd: roundCost(totals.costUsd) };
 }
 
 export class UsageLedger {
