@@ -132,6 +132,7 @@ export function orchPlugin(deps: ActivityDeps = {}): WorkerPlugin {
       return {
         ...options,
         workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
+        maxHeartbeatThrottleInterval: options.maxHeartbeatThrottleInterval ?? '1 second',
         activities: { ...(options.activities ?? {}), ...runtime.activities },
         interceptors,
         sinks: { ...options.sinks, ...modelQueues.sinks() },
