@@ -269,38 +269,19 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const attributes = event.activityTaskStartedEventAttributes;
       const open = activities.get(Number(attributes.scheduledEventId));
       if (open && attributes.attempt) open.attempt = attributes.attempt;
-    } else if (event.activityTaskCompletedEventAttributes) {
-      const attributes = event.activityTaskCompletedEventAttributes;
-      const id = Number(attributes.scheduledEventId);
-      const open = activities.get(id);
-      if (open) {
-        activities.delete(id);
-        activityEvent(open, event, 'completed', firstPayload(attributes.result));
-      }
-    } else if (event.activityTaskFailedEventAttributes) {
-      const attributes = event.activityTaskFailedEventAttributes;
-      const id = Number(attributes.scheduledEventId);
-      const open = activities.get(id);
-      if (open) {
-        activities.delete(id);
-        activityEvent(open, event, 'failed', undefined, attributes.failure);
-      }
-    } else if (event.activityTaskTimedOutEventAttributes) {
-      const attributes = event.activityTaskTimedOutEventAttributes;
-      const id = Number(attributes.scheduledEventId);
-      const open = activities.get(id);
-      if (open) {
-        activities.delete(id);
-        activityEvent(open, event, 'timed_out', undefined, attributes.failure);
-      }
-    } else if (event.activityTaskCanceledEventAttributes) {
-      const attributes = event.activityTaskCanceledEventAttributes;
-      const id = Number(attributes.scheduledEventId);
-      const open = activities.get(id);
-      if (open) {
-        activities.delete(id);
-        activityEvent(open, event, 'canceled', undefined, null);
-      }
+    } else if (
+      event.activityTaskCompletedEventAttributes ||
+      event.activityTaskFailedEventAttributes ||
+      event.activityTaskTimedOutEventAttributes ||
+      event.activityTaskCanceledEventAttributes
+    ) {
+      const completed = event.activityTaskCompletedEventAttributes;
+      const failed = event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
+      const attributes = completed ?? failed ?? event.activityTaskCanceledEventAttributes!;
+      const open = take(activities, attributes.scheduledEventId);
+      if (!open) continue;
+      const close = completed ? 'completed' : event.activityTaskFailedEventAttributes ? 'failed' : failed ? 'timed_out' : 'canceled';
+      activityEvent(open, event, close, completed ? firstPayload(completed.result) : undefined, failed?.failure ?? null);
     } else if (event.startChildWorkflowExecutionInitiatedEventAttributes) {
       const request = firstPayload(event.startChildWorkflowExecutionInitiatedEventAttributes.input) as Partial<DelegationRequest> | undefined;
       children.set(eventId, {
@@ -311,7 +292,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       });
     } else if (event.childWorkflowExecutionCompletedEventAttributes) {
       const attributes = event.childWorkflowExecutionCompletedEventAttributes;
-      const child = takeChild(children, attributes.initiatedEventId);
+      const child = take(children, attributes.initiatedEventId);
       if (child) {
         const usage = tokens(asObject((firstPayload(attributes.result) as Partial<DelegationResult> | undefined)?.usage)?.total);
         push({ ...delegationBase(child, event), outcome: 'succeeded', reason: null, code: null, ...(usage ? { usage } : {}) });
@@ -329,7 +310,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
         event.childWorkflowExecutionCanceledEventAttributes ??
         event.childWorkflowExecutionTerminatedEventAttributes ??
         event.startChildWorkflowExecutionFailedEventAttributes!;
-      const child = takeChild(children, attributes.initiatedEventId);
+      const child = take(children, attributes.initiatedEventId);
       if (!child) continue;
       const fallback = event.childWorkflowExecutionTimedOutEventAttributes
         ? 'TIMED_OUT'
@@ -388,13 +369,13 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
     } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
       // A person's decision on a pending approval: who, what and why are the update's input.
       const request = event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
+      const input = asObject(firstPayload(request?.input?.args));
+      const by = typeof input?.decidedBy === 'string' ? input.decidedBy : 'unknown';
+      const why = typeof input?.reason === 'string' ? `: ${input.reason}` : '';
       if (request?.input?.name === 'resolveBudget') {
         pausedOn.clear();
         // A person's answer to a run paused on its budget: a top-up, or wrap up.
-        const input = asObject(decode(request.input.args?.payloads?.[0]));
         const topUp = input?.action === 'top_up';
-        const by = typeof input?.decidedBy === 'string' ? input.decidedBy : 'unknown';
-        const why = typeof input?.reason === 'string' ? `: ${input.reason}` : '';
         const added = ['tokens', 'costUsd', 'modelCalls', 'toolCalls']
           .filter((key) => typeof input?.[key] === 'number')
           .map((key) => `${key} +${String(input![key])}`)
@@ -410,10 +391,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
           eventId,
         });
       } else if (request?.input?.name === 'decideApproval') {
-        const input = asObject(decode(request.input.args?.payloads?.[0]));
         const approve = input?.decision === 'approve';
-        const by = typeof input?.decidedBy === 'string' ? input.decidedBy : 'unknown';
-        const why = typeof input?.reason === 'string' ? `: ${input.reason}` : '';
         push({
           time,
           kind: 'approval.decided',
@@ -474,11 +452,12 @@ function agentOfSummary(open: OpenActivity): string | null {
   return agent ? agent : null;
 }
 
-function takeChild(children: Map<number, OpenChild>, initiatedEventId: unknown): OpenChild | undefined {
-  const id = Number(initiatedEventId);
-  const child = children.get(id);
-  children.delete(id);
-  return child;
+/** Removes and returns the open activity or child an event closes. */
+function take<T>(open: Map<number, T>, eventId: unknown): T | undefined {
+  const id = Number(eventId);
+  const found = open.get(id);
+  open.delete(id);
+  return found;
 }
 
 function delegationBase(child: OpenChild, closing: HistoryEvent) {
@@ -530,9 +509,11 @@ const MAX_EXECUTIONS = 10_000;
 export async function fetchAuditTrail(client: OrchClient, workflowId: string, runId?: string): Promise<AuditEvent[]> {
   const workflows = client.client.workflow;
   const fetch = (id: string | undefined) => workflows.getHandle(workflowId, id).fetchHistory();
-  let history = await fetch(runId);
-  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  let currentRunId: string | undefined = started?.originalExecutionRunId || runId;
+  const asked = await fetch(runId);
+  const started = asked.events?.[0]?.workflowExecutionStartedEventAttributes;
+  const askedRunId: string | undefined = started?.originalExecutionRunId || runId;
+  let history = asked;
+  let currentRunId = askedRunId;
   const firstRunId = started?.firstExecutionRunId || undefined;
   if (firstRunId && firstRunId !== currentRunId) {
     try {
@@ -548,7 +529,8 @@ export async function fetchAuditTrail(client: OrchClient, workflowId: string, ru
     const last = history.events?.at(-1);
     const next = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
     if (!next) break;
-    history = await fetch(next);
+    // The execution asked for is already fetched when the chain reaches it.
+    history = next === askedRunId ? asked : await fetch(next);
     currentRunId = next;
   }
   return trail;

@@ -120,26 +120,39 @@ export class OrchRun {
    * the child's id relative to the run (`researcher-1/approval-1`); `approve` takes them as they are.
    */
   async approvals(): Promise<PendingApproval[]> {
-    const pending: PendingApproval[] = [];
-    for (const { path, handle } of await this.runsInFlight()) {
-      const own = await handle.query<PendingApproval[]>('approvals').catch((error: unknown) => {
-        if (path === '') throw error;
-        return []; // the child finished between the listing and the query
-      });
-      pending.push(...own.map((approval) => (path === '' ? approval : { ...approval, id: `${path}/${approval.id}` })));
-    }
-    return pending;
+    const answers = await this.queryEach<PendingApproval[]>('approvals');
+    return answers.flatMap(({ path, value }) => (path === '' ? value : value.map((approval) => ({ ...approval, id: `${path}/${approval.id}` }))));
   }
 
-  /** The run and the delegates' child runs in flight under it, each with its id relative to the run ('' for the run). */
+  /**
+   * Asks `query` of the run and of every delegate's child run in flight under it, each with its
+   * id relative to the run ('' for the run). A child that finished meanwhile is left out.
+   */
+  private async queryEach<T>(query: string): Promise<Array<{ path: string; value: T }>> {
+    const answers = await Promise.all(
+      (await this.runsInFlight()).map(async ({ path, handle }) => {
+        try {
+          return { path, value: await handle.query<T>(query) };
+        } catch (error) {
+          if (path === '') throw error;
+          return null;
+        }
+      })
+    );
+    return answers.filter((answer) => answer !== null);
+  }
+
+  /** The run and the delegates' child runs in flight under it, level by level. */
   private async runsInFlight(): Promise<Array<{ path: string; handle: WorkflowHandle }>> {
-    const runs: Array<{ path: string; handle: WorkflowHandle }> = [{ path: '', handle: this.handle }];
-    for (let i = 0; i < runs.length; i++) {
-      const description = await runs[i]!.handle.describe().catch(() => null);
-      for (const child of description?.raw.pendingChildren ?? []) {
-        if (!child.workflowId || child.workflowTypeName !== DELEGATE_WORKFLOW_TYPE) continue;
-        runs.push({ path: this.relativeId(child.workflowId), handle: this.handle.client.getHandle(child.workflowId) });
-      }
+    const runs: Array<{ path: string; handle: WorkflowHandle }> = [];
+    let level: WorkflowHandle[] = [this.handle];
+    while (level.length > 0) {
+      runs.push(...level.map((handle) => ({ path: handle === this.handle ? '' : this.relativeId(handle.workflowId), handle })));
+      const descriptions = await Promise.all(level.map((handle) => handle.describe().catch(() => null)));
+      level = descriptions
+        .flatMap((description) => description?.raw.pendingChildren ?? [])
+        .filter((child) => child.workflowId && child.workflowTypeName === DELEGATE_WORKFLOW_TYPE)
+        .map((child) => this.handle.client.getHandle(child.workflowId!));
     }
     return runs;
   }
@@ -172,15 +185,8 @@ export class OrchRun {
   }
 
   private async budgetPauses(): Promise<BudgetRequest[]> {
-    const pauses: BudgetRequest[] = [];
-    for (const { path, handle } of await this.runsInFlight()) {
-      const pause = await handle.query<BudgetRequest | null>('budget').catch((error: unknown) => {
-        if (path === '') throw error;
-        return null;
-      });
-      if (pause) pauses.push(path === '' ? pause : { ...pause, run: path });
-    }
-    return pauses;
+    const answers = await this.queryEach<BudgetRequest | null>('budget');
+    return answers.flatMap(({ path, value }) => (value === null ? [] : [path === '' ? value : { ...value, run: path }]));
   }
 
   /** Adds budget to a paused run; it goes on. */

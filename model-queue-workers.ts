@@ -18,7 +18,7 @@ export interface ModelQueueWorkersOptions {
 }
 
 export class ModelQueueWorkers {
-  private readonly serving = new Map<string, { requestsPerSecond: number; running: Promise<void>; worker: Promise<Worker | null> }>();
+  private readonly serving = new Map<string, { running: Promise<void>; worker: Promise<Worker | null> }>();
   private stopped = false;
   private readonly options: ModelQueueWorkersOptions;
 
@@ -41,12 +41,7 @@ export class ModelQueueWorkers {
       return null;
     });
     const running = worker.then((w) => w?.run()).catch((error: unknown) => this.options.onError?.(queue, error));
-    this.serving.set(queue, { requestsPerSecond, running, worker });
-  }
-
-  /** The queues served, with their rates. */
-  queues(): Record<string, number> {
-    return Object.fromEntries([...this.serving].map(([queue, { requestsPerSecond }]) => [queue, requestsPerSecond]));
+    this.serving.set(queue, { running, worker });
   }
 
   /** Drains and stops every queue worker. */

@@ -55,6 +55,13 @@ export interface OrchWorkerOptions extends ActivityDeps {
 }
 
 /**
+ * Heartbeats are how a call learns it was cancelled (an agent timeout, a cancelled run): send
+ * them every second, not every 0.8 × heartbeat timeout, so a cancelled model call stops
+ * spending tokens within a second.
+ */
+const HEARTBEAT_THROTTLE = '1 second';
+
+/**
  * A worker that runs orch's workflow and activities. Runs carry their Plan, so the worker
  * needs no manifests; only Secret values it should resolve (`secrets`) beyond the environment.
  */
@@ -67,45 +74,24 @@ export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise
       ...(options.tls ? { tls: options.tls } : {}),
       ...(options.apiKey ? { apiKey: options.apiKey } : {}),
     }));
-  const runtime = createActivityRuntime(options);
-  const namespace = options.namespace ?? 'default';
-  const activityOptions = {
-    activities: runtime.activities,
-    // Heartbeats are how a call learns it was cancelled (an agent timeout, a cancelled run):
-    // send them every second, not every 0.8 × heartbeat timeout, so a cancelled model call
-    // stops spending tokens within a second.
-    maxHeartbeatThrottleInterval: '1 second',
-    // The second enforcement point: every model and tool call is re-checked on the worker.
-    interceptors: {
-      ...options.workerOptions?.interceptors,
-      activity: [policyInterceptor, ...(options.workerOptions?.interceptors?.activity ?? [])],
-    },
-  } satisfies Partial<WorkerOptions>;
-  const modelQueues = new ModelQueueWorkers({
-    connection,
-    namespace,
-    workerOptions: { ...activityOptions, activities: { callModel: runtime.activities.callModel } },
-    onError: (queue, error) => Runtime.instance().logger.error(`orch: cannot serve model queue ${queue}: ${String(error)}`),
-  });
   const worker = await Worker.create({
     connection,
-    namespace,
+    namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? defaultTaskQueue(),
     workflowBundle: await workflowBundle(),
     ...options.workerOptions,
-    ...activityOptions,
-    sinks: { ...options.workerOptions?.sinks, ...modelQueues.sinks() },
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    plugins: [...(options.workerOptions?.plugins ?? []), orchPlugin(options)],
   });
-  // Once the worker has drained: stop the rate-limited queues' workers and the MCP servers
-  // it started, and close the connection if it was ours to open.
+  if (!ownsConnection) return worker;
+  // Once the worker has drained (and the plugin has stopped what it started), close the
+  // connection it opened.
   const run = worker.run.bind(worker);
   worker.run = async () => {
     try {
       await run();
     } finally {
-      await modelQueues.shutdown();
-      await runtime.close();
-      if (ownsConnection) await connection.close();
+      await connection.close();
     }
   };
   return worker;
@@ -113,8 +99,9 @@ export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise
 
 /**
  * A worker plugin that registers orch's workflow and activities on an existing Temporal
- * worker: `Worker.create({ ..., plugins: [orchPlugin()] })`. The worker must not set its own
- * `workflowsPath`; use `workflowsPath` exports from your own module alongside orch's instead.
+ * worker: `Worker.create({ ..., plugins: [orchPlugin()] })`. A worker that brings neither
+ * `workflowsPath` nor `workflowBundle` gets orch's workflows; one that brings its own must
+ * re-export orch's (`WORKFLOWS_PATH`) from its workflows module.
  */
 export function orchPlugin(deps: ActivityDeps = {}): WorkerPlugin {
   const runtime = createActivityRuntime(deps);
@@ -122,17 +109,19 @@ export function orchPlugin(deps: ActivityDeps = {}): WorkerPlugin {
   return {
     name: 'orch',
     configureWorker(options) {
+      // The second enforcement point: every model and tool call is re-checked on the worker.
       const interceptors = { ...options.interceptors, activity: [policyInterceptor, ...(options.interceptors?.activity ?? [])] };
+      const maxHeartbeatThrottleInterval = options.maxHeartbeatThrottleInterval ?? HEARTBEAT_THROTTLE;
       modelQueues = new ModelQueueWorkers({
         connection: options.connection!,
         namespace: options.namespace ?? 'default',
-        workerOptions: { activities: { callModel: runtime.activities.callModel }, interceptors, maxHeartbeatThrottleInterval: '1 second' },
+        workerOptions: { activities: { callModel: runtime.activities.callModel }, interceptors, maxHeartbeatThrottleInterval },
         onError: (queue, error) => Runtime.instance().logger.error(`orch: cannot serve model queue ${queue}: ${String(error)}`),
       });
       return {
         ...options,
-        workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
-        maxHeartbeatThrottleInterval: options.maxHeartbeatThrottleInterval ?? '1 second',
+        ...(options.workflowsPath || options.workflowBundle ? {} : { workflowsPath: WORKFLOWS_PATH }),
+        maxHeartbeatThrottleInterval,
         activities: { ...(options.activities ?? {}), ...runtime.activities },
         interceptors,
         sinks: { ...options.sinks, ...modelQueues.sinks() },

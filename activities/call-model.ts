@@ -8,11 +8,11 @@ import type { JsonValue } from '../compiler/plan.ts';
 import { currentActivityContext, withHeartbeat } from './activity-context.ts';
 import { activityFailure, classifyModelError } from './classify-failure.ts';
 import type { ActivityRuntime } from './deps.ts';
-import { buildModel, PROVIDER_KEY_ENV } from './model-provider.ts';
+import { buildModel, configInvalid, PROVIDER_KEY_ENV } from './model-provider.ts';
 import { createRedactor, type Redact } from './redact.ts';
 import { resolveSecret } from './secrets.ts';
 import { structuredOutputSchema } from './output-schema.ts';
-import { addUsage, priorAttemptsUsage, SPENT_USAGE_FIELD, tokenUsage, usageOfError, withSpentUsage } from './spent-usage.ts';
+import { addUsage, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, withSpentUsage } from './spent-usage.ts';
 import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCall, ToolDeclaration } from './types.ts';
 
 /** Creates the `callModel` activity function over the given runtime. */
@@ -52,7 +52,7 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
           maxRetries: 0,
           ...(cancellationSignal ? { abortSignal: cancellationSignal } : {}),
         }),
-        prior ? { [SPENT_USAGE_FIELD]: prior } : undefined
+        prior ? spentUsageDetails(prior) : undefined
       );
       answered = tokenUsage(result.usage);
       // Under an output schema, return the validated object re-serialised: canonical JSON
@@ -90,11 +90,9 @@ function resolveApiKey(request: ModelCallRequest, runtime: ActivityRuntime): str
   if (value !== undefined && value !== '') return value;
   // Checked here rather than left to the provider, which would read process.env behind
   // the injected env's back.
-  throw activityFailure(
-    'MODEL_CONFIG_INVALID',
-    `model endpoint ${model.id.namespace}/${model.id.name}: provider ${model.provider} needs an API key: ` +
-      `set auth.secretRef, or ${variable} on the worker (a keyless server can use provider openai-compatible)`,
-    { nonRetryable: true, details: { modelEndpoint: `${model.id.namespace}/${model.id.name}` } },
+  throw configInvalid(
+    model,
+    `provider ${model.provider} needs an API key: set auth.secretRef, or ${variable} on the worker (a keyless server can use provider openai-compatible)`,
     createRedactor([])
   );
 }

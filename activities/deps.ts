@@ -4,7 +4,7 @@
  */
 import type { SecretValues } from './types.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './activity-context.ts';
-import { McpConnectionPool } from './mcp-connections.ts';
+import { DEFAULT_MCP_LIST_TIMEOUT_MS, McpConnectionPool } from './mcp-connections.ts';
 import { createGuardedHttp, networkSettings, type GuardedHttp, type NetworkSettings } from './network-guard.ts';
 import { DEFAULT_MAX_TOOL_OUTPUT_BYTES } from './tool-output.ts';
 
@@ -80,7 +80,7 @@ export function activityRuntime(deps: ActivityDeps = {}): ActivityRuntime {
     maxToolOutputBytes: Math.max(1, deps.maxToolOutputBytes ?? DEFAULT_MAX_TOOL_OUTPUT_BYTES),
     http,
     mcp,
-    mcpListTimeoutMs: deps.mcp?.listTimeoutMs ?? 30_000,
+    mcpListTimeoutMs: deps.mcp?.listTimeoutMs ?? DEFAULT_MCP_LIST_TIMEOUT_MS,
     async close() {
       await mcp.closeAll();
       http.destroy();

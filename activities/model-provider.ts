@@ -147,7 +147,8 @@ export function buildModel(input: ModelBuildInput): BuiltModel {
   }
 }
 
-function configInvalid(model: PlanModel, message: string, redact: Redact) {
+/** MODEL_CONFIG_INVALID (not retryable) naming the endpoint. */
+export function configInvalid(model: PlanModel, message: string, redact: Redact) {
   return activityFailure(
     'MODEL_CONFIG_INVALID',
     `model endpoint ${model.id.namespace}/${model.id.name}: ${message}`,

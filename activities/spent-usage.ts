@@ -9,10 +9,10 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from '@temporalio/activity';
-import { addUsage, SPENT_USAGE_FIELD, spentUsageIn } from '../workflows/usage-ledger.ts';
+import { addUsage, spentUsageDetails, spentUsageIn } from '../workflows/usage-ledger.ts';
 import type { TokenUsage } from './types.ts';
 
-export { addUsage, SPENT_USAGE_FIELD };
+export { addUsage, spentUsageDetails };
 
 /** What earlier attempts of this activity spent, from the last heartbeat they sent. */
 export function priorAttemptsUsage(context: Context | undefined): TokenUsage | undefined {
@@ -41,9 +41,9 @@ export function usageOfError(error: unknown): TokenUsage | undefined {
  */
 export function withSpentUsage(failure: unknown, spent: TokenUsage | undefined, context: Context | undefined): unknown {
   if (!spent || !(failure instanceof ApplicationFailure)) return failure;
-  if (context && !context.info.isLocal) context.heartbeat({ [SPENT_USAGE_FIELD]: spent });
+  if (context && !context.info.isLocal) context.heartbeat(spentUsageDetails(spent));
   const [first, ...rest] = failure.details ?? [];
-  const details = first !== null && typeof first === 'object' ? { ...first, [SPENT_USAGE_FIELD]: spent } : { [SPENT_USAGE_FIELD]: spent };
+  const details = first !== null && typeof first === 'object' ? { ...first, ...spentUsageDetails(spent) } : spentUsageDetails(spent);
   return ApplicationFailure.create({
     ...(failure.type ? { type: failure.type } : {}),
     message: failure.message,

@@ -11,7 +11,12 @@ import type { RunUsage, UsageTotals } from './types.ts';
  * The field of an activity's heartbeat and failure details that carries the tokens its
  * failed attempts consumed (see activities/spent-usage.ts, which writes it).
  */
-export const SPENT_USAGE_FIELD = 'spentUsage';
+const SPENT_USAGE_FIELD = 'spentUsage';
+
+/** Heartbeat or failure details carrying `spent`. */
+export function spentUsageDetails(spent: TokenUsage): { [SPENT_USAGE_FIELD]: TokenUsage } {
+  return { [SPENT_USAGE_FIELD]: spent };
+}
 
 /** The spent tokens `details` carry, if any. */
 export function spentUsageIn(details: unknown): TokenUsage | undefined {
