@@ -61,10 +61,14 @@ describe('MCP over streamable HTTP', () => {
   });
 
   it('discovers without a pool (as the CLI does) and ends its session', async () => {
+    const before = new Set(mcp.sessions());
+    const opened = mcp.requests.length;
     const tools = await discoverMcpTools(httpServer({ toolFilter: ['greet'] }), { env, network: { allowLoopback: true } });
     expect(tools.map((tool) => tool.name)).toEqual(['greet']);
-    // The pooled session from the previous test remains; the one-shot session was deleted.
-    await waitFor(() => mcp.sessions().length === 1, 2_000, 'the one-shot session to end');
+    const oneShot = mcp.requests.slice(opened).find((request) => request.session !== undefined && !before.has(request.session))?.session;
+    expect(oneShot).toBeDefined();
+    // Whatever sessions were open before remain; the one-shot session was deleted.
+    await waitFor(() => !mcp.sessions().includes(oneShot!) && mcp.sessions().length === before.size, 2_000, 'the one-shot session to end');
   });
 
   it('without credentials the server answers 401: non-retryable TOOL_AUTH_FAILED', async () => {

@@ -112,9 +112,13 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
     };
     let printed = '';
     io.stdout = (text) => void (printed += text);
+    // The tool answers slowly, so the run is still going when a second decision arrives.
+    setup.stub.enqueue({ delayMs: 1500, body: { ok: true } });
     const code = await main(['approve', run.workflowId, approval.id, '--by', 'alice', '--reason', 'reviewed'], io);
     expect(code).toBe(0);
     expect(printed.trim()).toBe('approval-1 approved');
+    // A second decision on the same approval is refused by the update's validator.
+    await expect(run.approve(approval.id, 'bob')).rejects.toMatchObject({ cause: { message: expect.stringMatching(/no pending approval approval-1/) } });
 
     const outcome = await run.result();
     expect(outcome.status).toBe('succeeded');
@@ -123,8 +127,6 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
     expect(trail.filter((e) => e.kind === 'approval.decided')).toMatchObject([{ subject: 'approval-1', outcome: 'allowed' }]);
     expect(trail.find((e) => e.kind === 'approval.decided')!.reason).toContain('alice');
     expect(trail.filter((e) => e.kind === 'tool.call')).toMatchObject([{ subject: tool, outcome: 'succeeded' }]);
-    // A second decision on the same approval is refused.
-    await expect(run.approve(approval.id, 'bob')).rejects.toThrow();
   });
 
   it('denied: the run fails APPROVAL_DENIED and the tool never runs', async () => {
