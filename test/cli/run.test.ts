@@ -12,6 +12,7 @@ import { createOrchWorker } from '../../worker.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
 import { lastUserMessage, startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
 import { fakeCli, orch, singleJson, STACK_FRAME, writeFixtures } from './cli-harness.ts';
+import { waitFor } from '../helpers/processes.ts';
 
 const EXAMPLE = 'examples/research-pipeline';
 const AGENTS = ['planner', 'researcher', 'writer'];
@@ -219,12 +220,7 @@ describe('orch run --detach and orch result', () => {
     const workflowId = `cli-interrupted-${randomUUID()}`;
     // --no-worker and no worker anywhere: the run cannot finish while we wait on it.
     const waiting = cli.run(['run', EXAMPLE, '--no-worker', '--workflow-id', workflowId]);
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const described = await client.workflow.getHandle(workflowId).describe().catch(() => null);
-      if (described) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitFor(() => client.workflow.getHandle(workflowId).describe().then(() => true, () => false), 20_000, `run ${workflowId} to start`);
     cli.interrupt();
     const interrupted = await waiting;
     expect(interrupted.code).toBe(130);
@@ -251,14 +247,17 @@ describe('orch run --detach and orch result', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^orch: .+\n$/);
+    expect(stderr).toContain(workflowId);
     expect(stderr).not.toMatch(STACK_FRAME);
   });
 
   it('result for an unknown workflow id exits 1 with one line, no stack trace', async () => {
-    const { code, stdout, stderr } = await orch(['result', `cli-no-such-run-${randomUUID()}`, '--json']);
+    const workflowId = `cli-no-such-run-${randomUUID()}`;
+    const { code, stdout, stderr } = await orch(['result', workflowId, '--json']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^orch: .+\n$/);
+    expect(stderr).toContain(workflowId);
     expect(stderr).not.toMatch(STACK_FRAME);
   });
 });
@@ -267,8 +266,7 @@ describe('orch worker', () => {
   it('serves runs on its task queue until interrupted, then exits 0', async () => {
     const workerCli = fakeCli();
     const exited = workerCli.run(['worker']);
-    const deadline = Date.now() + 20_000;
-    while (!workerCli.stderr().includes('polling') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => workerCli.stderr().includes('polling'), 20_000, 'the worker to poll');
     expect(workerCli.stderr()).toContain(`"${workerCli.taskQueue}"`);
 
     const { code, stdout } = await orch(['run', EXAMPLE, '--no-worker', '--json'], { taskQueue: workerCli.taskQueue });
@@ -287,6 +285,7 @@ describe('orch worker', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^orch: .+\n$/);
+    expect(stderr).toContain('127.0.0.1:1');
     expect(stderr).not.toMatch(STACK_FRAME);
   });
 
@@ -352,8 +351,7 @@ describe('orch run on an openai-compatible endpoint', () => {
     const envKey = `sk-env-${randomUUID()}`;
     const workerCli = fakeCli({ env: { ORCH_SECRET_CLI_ENV_KEY: envKey } });
     const exited = workerCli.run(['worker', '--secrets', secretsDir]);
-    const deadline = Date.now() + 20_000;
-    while (!workerCli.stderr().includes('polling') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => workerCli.stderr().includes('polling'), 20_000, 'the worker to poll');
     try {
       for (const [secretRef, expected] of [
         ['cli-env-key', envKey],

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { orch, STACK_FRAME } from './cli-harness.ts';
 
-const COMMANDS = ['run', 'result', 'worker', 'validate', 'compile', 'server'] as const;
+const COMMANDS = ['run', 'result', 'worker', 'validate', 'compile', 'server', 'tools', 'approvals', 'approve', 'deny', 'budget', 'audit', 'runs'] as const;
 
 describe('help', () => {
   it('orch --help exits 0 and lists every command on stdout', async () => {
@@ -47,6 +47,13 @@ describe('help', () => {
       validate: ['--override', '--json'],
       compile: ['--override', '--system', '--task', '--input'],
       server: ['--port', '--ui-port', '--db-file', '--in-memory'],
+      tools: ['--override', '--json'],
+      approvals: ['--json'],
+      approve: ['--by', '--reason'],
+      deny: ['--by', '--reason'],
+      budget: ['--add-tokens', '--add-cost', '--add-model-calls', '--add-tool-calls', '--wrap-up', '--by', '--reason', '--json'],
+      audit: ['--run-id', '--format'],
+      runs: ['--query', '--limit', '--json'],
     };
     for (const command of COMMANDS) {
       const { stdout } = await orch([command, '--help'], { temporal: false });

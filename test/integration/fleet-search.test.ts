@@ -13,6 +13,7 @@ import { main } from '../../cli/main.ts';
 import { compile } from '../../compiler/index.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
 import { httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
+import { waitFor } from '../helpers/processes.ts';
 
 const setup = harnessWithStub();
 
@@ -116,11 +117,7 @@ describe('a namespace without orch search attributes', () => {
     const namespace = `orch-plain-${randomUUID().slice(0, 8)}`;
     const connection = await Connection.connect({ address: setup.harness.address });
     await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-    for (let i = 0; i < 100; i++) {
-      const ready = await connection.workflowService.describeNamespace({ namespace }).then(() => true, () => false);
-      if (ready) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(() => connection.workflowService.describeNamespace({ namespace }).then(() => true, () => false), 10_000, `namespace ${namespace}`);
     await connection.close();
     const taskQueue = `plain-${randomUUID()}`;
     const worker = await createOrchWorker({ address: setup.harness.address, namespace, taskQueue });

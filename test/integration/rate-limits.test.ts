@@ -10,6 +10,7 @@ import { compile } from '../../compiler/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { writeOverride } from '../helpers/scenario-overrides.ts';
+import { waitFor } from '../helpers/processes.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -94,10 +95,7 @@ describe('a rate-limited queue nobody serves any more', () => {
     const first = await Worker.create({ connection, taskQueue, workflowBundle: await workflowBundle(), activities: {} });
     const firstRunning = first.run();
     const run = await harness.client.start(plan!, { taskQueue });
-    for (let i = 0; i < 100; i++) {
-      if (activitiesOf(await run.handle.fetchHistory()).some((c) => c.type === 'callModel')) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(async () => activitiesOf(await run.handle.fetchHistory()).some((c) => c.type === 'callModel'), 10_000, 'the model call to be scheduled');
     first.shutdown();
     await firstRunning;
     await connection.close();

@@ -207,8 +207,12 @@ describe('runPlan', () => {
       callModel: (request, options) =>
         request.agent === 'writer' ? Promise.reject(new Error('provider down')) : effects.callModel(request, options),
     };
-    const failure = await runPlan(plan, 'go', failing).catch((e: unknown) => e);
+    const interpreter = new PlanInterpreter(plan, 'go', failing);
+    const failure = await interpreter.run().catch((e: unknown) => e);
     expect(failure).toMatchObject({ code: 'AGENT_FAILED', agent: 'writer' });
+    // The planner's call stays on the ledger.
+    expect(interpreter.ledger.snapshot().total.modelCalls).toBe(1);
+    expect(interpreter.ledger.snapshot().byAgent.planner?.modelCalls).toBe(1);
   });
 
   it('feeds invalid arguments back to the model without calling the tool; it counts as a step', async () => {
