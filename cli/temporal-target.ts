@@ -7,6 +7,7 @@ import {
   resolveTemporalConnection,
 } from './temporal-server.ts';
 import { CliError, type CliIo } from './io.ts';
+import { OrchClient } from '../client.ts';
 
 /** Connection settings for OrchClient.connect and createOrchWorker. */
 export interface TemporalConnectionSettings {
@@ -67,5 +68,19 @@ export async function reachTemporal<T>(target: TemporalTarget, connect: () => Pr
       );
     }
     throw error;
+  }
+}
+
+/**
+ * Connects an OrchClient to the configured cluster (never starting a server), runs `act`,
+ * and closes the connection: the shape of every command that inspects or steers a run.
+ */
+export async function withOrchClient<T>(io: CliIo, act: (client: OrchClient, target: TemporalTarget) => Promise<T>): Promise<T> {
+  const target = await connectTemporal(io, { startServer: false });
+  const client = await reachTemporal(target, () => OrchClient.connect(target.connection));
+  try {
+    return await act(client, target);
+  } finally {
+    await client.client.connection.close();
   }
 }

@@ -1,21 +1,20 @@
 /** `orch approvals`, `orch approve`, `orch deny`: people deciding tool calls that wait for them. */
 import type { Command } from 'commander';
-import { OrchClient } from '../../client.ts';
+import type { OrchClient } from '../../client.ts';
 import { CliError, EXIT } from '../io.ts';
 import type { CommandContext } from '../main.ts';
-import { connectTemporal, reachTemporal } from '../temporal-target.ts';
+import { withOrchClient } from '../temporal-target.ts';
 
+/** Runs `act` on a client; any failure becomes one line naming the run. */
 async function withRun<T>(context: CommandContext, workflowId: string, act: (client: OrchClient) => Promise<T>): Promise<T> {
-  const target = await connectTemporal(context.io, { startServer: false });
-  const client = await reachTemporal(target, () => OrchClient.connect(target.connection));
-  try {
-    return await act(client);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new CliError(`${workflowId}: ${message.split('\n')[0]}`);
-  } finally {
-    await client.client.connection.close();
-  }
+  return withOrchClient(context.io, async (client) => {
+    try {
+      return await act(client);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new CliError(`${workflowId}: ${message.split('\n')[0]}`);
+    }
+  });
 }
 
 export function registerApprovalCommands(program: Command, context: CommandContext): void {

@@ -1,11 +1,10 @@
 /** `orch audit`: a run's audit trail, derived from its workflow history. */
 import { Option, type Command } from 'commander';
 import { fetchAuditTrail, type AuditEvent } from '../../audit.ts';
-import { OrchClient } from '../../client.ts';
 import { CliError } from '../io.ts';
 import { renderColumns } from '../render-table.ts';
 import type { CommandContext } from '../main.ts';
-import { connectTemporal, reachTemporal } from '../temporal-target.ts';
+import { withOrchClient } from '../temporal-target.ts';
 
 type AuditFormat = 'jsonl' | 'table';
 
@@ -18,9 +17,7 @@ export function registerAuditCommand(program: Command, context: CommandContext):
     .option('--run-id <id>', 'a specific run of that workflow id')
     .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'table']).default('table'))
     .action(async (workflowId: string, flags: { runId?: string; format: AuditFormat }) => {
-      const target = await connectTemporal(io, { startServer: false });
-      const client = await reachTemporal(target, () => OrchClient.connect(target.connection));
-      try {
+      await withOrchClient(io, async (client, target) => {
         let trail: AuditEvent[];
         try {
           trail = await fetchAuditTrail(client, workflowId, flags.runId);
@@ -29,9 +26,7 @@ export function registerAuditCommand(program: Command, context: CommandContext):
           throw error;
         }
         io.stdout(flags.format === 'jsonl' ? renderJsonl(trail) : renderTable(trail));
-      } finally {
-        await client.client.connection.close();
-      }
+      });
     });
 }
 

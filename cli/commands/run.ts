@@ -9,7 +9,7 @@ import { collect, type CommandContext } from '../main.ts';
 import { createProgressView, type ProgressView } from '../progress-view.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
 import { renderOutcome, webUiLink } from '../render-outcome.ts';
-import { connectTemporal, reachTemporal, type TemporalTarget } from '../temporal-target.ts';
+import { connectTemporal, reachTemporal, withOrchClient, type TemporalTarget } from '../temporal-target.ts';
 import type { Plan } from '../../compiler/plan.ts';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { compileOptions, type CompileFlags } from './validate.ts';
@@ -83,9 +83,7 @@ export function registerRunCommands(program: Command, context: CommandContext): 
     .option('--run-id <id>', 'a specific run of that workflow id')
     .option('--json', 'print one JSON object with the outcome')
     .action(async (workflowId: string, flags: { json?: boolean; runId?: string }) => {
-      const target = await connectTemporal(io, { startServer: false });
-      const client = await reachTemporal(target, () => OrchClient.connect(target.connection));
-      try {
+      await withOrchClient(io, async (client, target) => {
         const outcome = await resultUntilInterrupted(io, client.getRun(workflowId, flags.runId));
         if (outcome === INTERRUPTED) {
           reportInterrupted(io, workflowId, false);
@@ -93,9 +91,7 @@ export function registerRunCommands(program: Command, context: CommandContext): 
           return;
         }
         context.exitCode = printOutcome(io, outcome, target, flags.json);
-      } finally {
-        await client.client.connection.close();
-      }
+      });
     });
 }
 

@@ -1,10 +1,10 @@
 /** `orch runs`: runs across the fleet, filtered by orch's search attributes. */
 import type { Command } from 'commander';
-import { OrchClient, runsFilter, type RunSummary } from '../../client.ts';
+import { runsFilter, type RunSummary } from '../../client.ts';
 import { CliError, EXIT } from '../io.ts';
 import type { CommandContext } from '../main.ts';
 import { renderColumns } from '../render-table.ts';
-import { connectTemporal, reachTemporal } from '../temporal-target.ts';
+import { withOrchClient } from '../temporal-target.ts';
 
 export function registerRunsCommand(program: Command, context: CommandContext): void {
   const { io } = context;
@@ -15,9 +15,7 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
     .option('--limit <n>', 'at most this many runs', parseLimit, 20)
     .option('--json', 'print them as JSON')
     .action(async (flags: { query?: string; limit: number; json?: boolean }) => {
-      const target = await connectTemporal(io, { startServer: false });
-      const client = await reachTemporal(target, () => OrchClient.connect(target.connection));
-      try {
+      await withOrchClient(io, async (client) => {
         let runs: RunSummary[];
         try {
           runs = await client.listRuns({ ...(flags.query ? { query: flags.query } : {}), limit: flags.limit });
@@ -31,9 +29,7 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
           throw error;
         }
         io.stdout(flags.json ? `${JSON.stringify(runs)}\n` : renderRuns(runs));
-      } finally {
-        await client.client.connection.close();
-      }
+      });
     });
 }
 
