@@ -6,7 +6,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { stringify } from 'yaml';
+import { compile, type CompileOptions } from '../../compiler/index.ts';
+import type { Plan } from '../../compiler/plan.ts';
+import { errorsOf } from '../compiler/helpers.ts';
 
 export { ORLOJ_CORPUS as CORPUS } from '../compiler/helpers.ts';
 
@@ -36,4 +40,11 @@ export function writeOverride(resources: object[]): string {
   const file = join(dir, 'override.yaml');
   writeFileSync(file, resources.map((r) => stringify(r)).join('---\n'));
   return file;
+}
+
+/** Compiles as `compile` does and expects no error diagnostics; returns the plan. */
+export async function compileOk(paths: string[], options: CompileOptions = {}): Promise<Plan> {
+  const { plan, diagnostics } = await compile(paths, options);
+  expect(errorsOf(diagnostics)).toEqual([]);
+  return plan!;
 }

@@ -5,17 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { auditTrail, fetchAuditTrail, type AuditEvent } from '../../audit.ts';
-import { compile } from '../../compiler/index.ts';
 import type { Plan } from '../../compiler/plan.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
-import { CORPUS, httpTool, mockEndpoint, writeOverride, type ScriptedStep } from '../helpers/scenario-overrides.ts';
+import { CORPUS, httpTool, mockEndpoint, writeOverride, type ScriptedStep, compileOk } from '../helpers/scenario-overrides.ts';
 
 const setup = harnessWithStub();
 
 async function compiled(paths: string[], overrides: object[] = []): Promise<Plan> {
-  const { plan, diagnostics } = await compile(paths, overrides.length ? { overrides: [writeOverride(overrides)] } : {});
-  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const plan = await compileOk(paths, overrides.length ? { overrides: [writeOverride(overrides)] } : {});
   return plan!;
 }
 

@@ -12,7 +12,7 @@ import { OrchStatus } from '../../workflows/search-attributes.ts';
 import { main } from '../../cli/main.ts';
 import { compile } from '../../compiler/index.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
-import { httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
+import { httpTool, mockEndpoint, writeOverride, compileOk } from '../helpers/scenario-overrides.ts';
 import { waitFor } from '../helpers/processes.ts';
 
 const setup = harnessWithStub();
@@ -30,8 +30,7 @@ async function start(script: object[], extra: object[] = []) {
     { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: SYSTEM }, spec: { agents: ['worker'] } },
     ...extra,
   ]);
-  const { plan, diagnostics } = await compile([file]);
-  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const plan = await compileOk([file]);
   return setup.harness.client.start(plan!);
 }
 

@@ -11,7 +11,7 @@ import { auditTrail } from '../../audit.ts';
 import { globalPolicy } from '../helpers/plan-builder.ts';
 import { main } from '../../cli/main.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
-import { CORPUS, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
+import { CORPUS, httpTool, mockEndpoint, writeOverride, compileOk } from '../helpers/scenario-overrides.ts';
 
 const setup = harnessWithStub();
 
@@ -21,8 +21,7 @@ async function runScenario(dir: string, namespace: string, agentName: string, to
     httpTool(namespace, tool, `${setup.stub.url}/${tool}`),
     ...extra,
   ]);
-  const { plan, diagnostics } = await compile([dir], { overrides: [override] });
-  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const plan = await compileOk([dir], { overrides: [override] });
   const run = await setup.harness.client.start(plan!);
   return { run, outcome: await run.result() };
 }
@@ -48,8 +47,7 @@ describe('AgentPolicy denials on a real server', () => {
       { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'insisting' }, spec: { agents: ['insister'] } },
       { apiVersion: 'orch/v1', kind: 'AgentPolicy', metadata: { name: 'the-policy' }, spec: { apply_mode: 'global', ...policy } },
     ]);
-    const { plan, diagnostics } = await compile([file]);
-    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plan = await compileOk([file]);
     const before = setup.stub.requests.filter((r) => r.path === '/publish-tool').length;
     const run = await setup.harness.client.start(plan!);
     const outcome = await run.result();
@@ -83,8 +81,7 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
       mockEndpoint(ns, 'rr-real-approval-model', { 'rr-real-approval-agent': [{ tool_calls: [{ tool, input: { goal: 'write' } }] }] }),
       httpTool(ns, tool, `${setup.stub.url}/${tool}`, { operation_classes: ['write'], risk_level: 'high' }),
     ]);
-    const { plan, diagnostics } = await compile([`${CORPUS}/testing/scenarios-real/17-tool-approval-live`], { overrides: [override] });
-    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plan = await compileOk([`${CORPUS}/testing/scenarios-real/17-tool-approval-live`], { overrides: [override] });
     return setup.harness.client.start(plan!, options);
   }
   async function pendingApproval(run: Awaited<ReturnType<typeof startApprovalRun>>) {
@@ -185,8 +182,7 @@ describe("approvals inside a delegate's child run", () => {
       },
       { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'delegating' }, spec: { agents: ['boss', 'hand'], graph: { boss: { delegates: ['hand'] } } } },
     ]);
-    const { plan, diagnostics } = await compile([file]);
-    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plan = await compileOk([file]);
     const run = await setup.harness.client.start(plan!, { approvalTimeoutMs: 90_000 });
     let pending = await run.approvals();
     for (let i = 0; i < 100 && pending.length === 0; i++) {

@@ -11,7 +11,6 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OrchRun, type RunOutcome, type StartRunOptions } from '../../client.ts';
-import { compile } from '../../compiler/index.ts';
 import type { Plan } from '../../compiler/plan.ts';
 import type { RunFailureDetails, RunResult } from '../../workflows/types.ts';
 import { workflowBundle } from '../../worker.ts';
@@ -28,7 +27,7 @@ import {
 } from '../helpers/history-timeline.ts';
 import { lastUserMessage, startOpenAICompatibleServer, type OpenAICompatibleServer, type RecordedRequest, type ScriptedReply } from '../helpers/openai-compatible-server.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
-import { CORPUS, mockEndpoint, writeOverride, type ScriptedStep } from '../helpers/scenario-overrides.ts';
+import { compileOk, CORPUS, mockEndpoint, writeOverride, type ScriptedStep } from '../helpers/scenario-overrides.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -63,8 +62,7 @@ async function expectReplays(history: History, workflowId: string): Promise<void
 /** Compiles a corpus directory with Orloj's harness endpoint `openai-default` replaced by a scripted mock. */
 async function corpusPlan(relative: string, responses: Record<string, ScriptedStep[]> = {}): Promise<Plan> {
   const override = writeOverride([mockEndpoint('default', 'openai-default', responses)]);
-  const { plan, diagnostics } = await compile([`${CORPUS}/${relative}`, fixture('mock-openai-default')], { overrides: [override] });
-  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const plan = await compileOk([`${CORPUS}/${relative}`, fixture('mock-openai-default')], { overrides: [override] });
   return plan!;
 }
 
@@ -79,8 +77,7 @@ const systemDoc = (name: string, agents: string[], graph: Doc): Doc => resource(
 const taskDoc = (system: string, spec: Doc = {}): Doc => resource('Task', `${system}-task`, { system, input: { topic: 'durable agents' }, ...spec });
 
 async function bundlePlan(docs: Doc[]): Promise<Plan> {
-  const { plan, diagnostics } = await compile([writeOverride(docs)]);
-  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const plan = await compileOk([writeOverride(docs)]);
   return plan!;
 }
 

@@ -4,12 +4,11 @@
  * timeouts, invalid arguments, idempotency and the SSRF guard.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../../compiler/index.ts';
 import type { Plan } from '../../compiler/plan.ts';
 import { activitiesOf, historyText } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
-import { CORPUS, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
+import { CORPUS, httpTool, mockEndpoint, writeOverride, compileOk } from '../helpers/scenario-overrides.ts';
 
 let harness: Harness;
 let stub: RecordingServer;
@@ -39,8 +38,7 @@ afterAll(async () => {
 });
 
 async function compiled(paths: string[], overrides: object[], options: { task?: string } = {}): Promise<Plan> {
-  const { plan, diagnostics } = await compile(paths, { overrides: [writeOverride(overrides)], ...options });
-  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const plan = await compileOk(paths, { overrides: [writeOverride(overrides)], ...options });
   return plan!;
 }
 
@@ -170,8 +168,7 @@ describe('HTTP tool behaviour', () => {
   ];
   async function runWith(tool: object, toolName: string, steps: object[]) {
     const file = writeOverride([...agentDoc(toolName, steps), tool]);
-    const { plan, diagnostics } = await compile([file]);
-    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plan = await compileOk([file]);
     const run = await harness.client.start(plan!);
     const outcome = await run.result();
     const history = activitiesOf(await run.handle.fetchHistory());

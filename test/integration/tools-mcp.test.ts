@@ -17,7 +17,7 @@ import { compile } from '../../compiler/index.ts';
 import type { Plan } from '../../compiler/plan.ts';
 import { activitiesOf, historyText } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
-import { CORPUS, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
+import { CORPUS, mockEndpoint, writeOverride, compileOk } from '../helpers/scenario-overrides.ts';
 
 const BIN = resolve('node_modules/.bin');
 const HTTP_TOKEN = 'mcp-http-token-31337';
@@ -31,8 +31,7 @@ afterAll(async () => harness?.stop());
 /** Compiles `resources` as overrides of a corpus folder, or on their own when there is none. */
 async function compiled(paths: string[], resources: object[]): Promise<Plan> {
   const file = writeOverride(resources);
-  const { plan, diagnostics } = paths.length > 0 ? await compile(paths, { overrides: [file] }) : await compile([file]);
-  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const plan = await compileOk(paths.length > 0 ? paths : [file], paths.length > 0 ? { overrides: [file] } : {});
   return plan!;
 }
 

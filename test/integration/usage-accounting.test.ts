@@ -9,7 +9,7 @@ import { compile } from '../../compiler/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
-import { mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
+import { mockEndpoint, writeOverride, compileOk } from '../helpers/scenario-overrides.ts';
 
 let harness: Harness;
 let server: OpenAICompatibleServer;
@@ -45,8 +45,7 @@ async function structuredRun(system: string) {
     },
     { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: system }, spec: { agents: ['extractor'] } },
   ]);
-  const { plan, diagnostics } = await compile([file]);
-  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const plan = await compileOk([file]);
   return harness.client.start(plan!);
 }
 

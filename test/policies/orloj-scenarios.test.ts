@@ -3,7 +3,7 @@
  * the engine: the verdicts Orloj expects of them.
  */
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../compiler/index.ts';
+import { compileOk } from '../helpers/scenario-overrides.ts';
 import type { Plan } from '../../compiler/plan.ts';
 import { evaluateModelCall, evaluateToolCall } from '../../policies/engine.ts';
 
@@ -11,8 +11,7 @@ const CORPUS = 'test/fixtures/orloj-manifests';
 const MOCK_OPENAI_DEFAULT = 'test/fixtures/manifests/mock-openai-default';
 
 async function planOf(scenario: string): Promise<Plan> {
-  const { plan, diagnostics } = await compile([`${CORPUS}/${scenario}`], { overrides: [MOCK_OPENAI_DEFAULT] });
-  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const plan = await compileOk([`${CORPUS}/${scenario}`], { overrides: [MOCK_OPENAI_DEFAULT] });
   return plan!;
 }
 
