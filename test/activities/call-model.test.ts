@@ -9,7 +9,7 @@ import { createActivities, type ActivityDeps } from '../../activities/index.ts';
 import type { ModelCallRequest } from '../../activities/types.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
 import { echoReply, startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
-import { dumpFailure, modelRequest, planModel } from '../helpers/activity-fixtures.ts';
+import { applicationFailureOf, dumpFailure, modelRequest, planModel } from '../helpers/activity-fixtures.ts';
 
 // Not credential-shaped (no sk- prefix), so only value redaction can hide it.
 const SECRET = 'plain-DO-NOT-LEAK-0123456789';
@@ -35,14 +35,10 @@ async function call(request: ModelCallRequest, deps: ActivityDeps = { env: { ORC
   return env.run(createActivities(deps).callModel, request);
 }
 
-async function callFailure(request: ModelCallRequest, deps?: ActivityDeps): Promise<ApplicationFailure> {
-  try {
-    await call(request, deps);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    return error as ApplicationFailure;
-  }
-  throw new Error('expected the call to fail');
+function callFailure(request: ModelCallRequest, deps?: ActivityDeps): Promise<ApplicationFailure> {
+
+  return applicationFailureOf(call(request, deps));
+
 }
 
 const searchTool = {

@@ -8,7 +8,7 @@ import type { PlanTool } from '../../compiler/plan.ts';
 import type { ToolCallRequest } from '../../activities/types.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
-import { dumpFailure, planTool, toolRequest } from '../helpers/activity-fixtures.ts';
+import { applicationFailureOf, dumpFailure, planTool, toolRequest } from '../helpers/activity-fixtures.ts';
 
 const TOKEN = 'tool-token-NEVER-LOG-42';
 const secretRef = { namespace: 'default', name: 'search-token', key: 'value' };
@@ -45,14 +45,10 @@ async function call(request: ToolCallRequest, options: { deps?: ActivityDeps; en
   }
 }
 
-async function callFailure(request: ToolCallRequest): Promise<ApplicationFailure> {
-  try {
-    await call(request);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    return error as ApplicationFailure;
-  }
-  throw new Error('expected the call to fail');
+function callFailure(request: ToolCallRequest): Promise<ApplicationFailure> {
+
+  return applicationFailureOf(call(request));
+
 }
 
 describe('callTool over HTTP', () => {

@@ -10,7 +10,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { createActivityRuntime, discoverMcpTools } from '../../activities/index.ts';
 import type { PlanMcpServer } from '../../compiler/plan.ts';
 import type { ToolCallRequest } from '../../activities/types.ts';
-import { dumpFailure, mcpRequest, planMcpServer } from '../helpers/activity-fixtures.ts';
+import { applicationFailureOf, dumpFailure, mcpRequest, planMcpServer } from '../helpers/activity-fixtures.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
 import { isAlive, waitFor } from '../helpers/processes.ts';
 
@@ -26,16 +26,6 @@ afterAll(() => runtime.close());
 
 function call(request: ToolCallRequest, env = new MockActivityEnvironment()) {
   return env.run(runtime.activities.callTool, request);
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    return error as ApplicationFailure;
-  }
-  throw new Error('expected a failure');
 }
 
 const server = fixture('fixture');
@@ -64,7 +54,7 @@ describe('results', () => {
   });
 
   it('an unknown tool answered with a protocol error (-32602) is a non-retryable TOOL_REQUEST_INVALID', async () => {
-    const error = await failure(call(mcpRequest(server, 'no_such_tool', {})));
+    const error = await applicationFailureOf(call(mcpRequest(server, 'no_such_tool', {})));
     expect(error).toMatchObject({ type: 'TOOL_REQUEST_INVALID', nonRetryable: true });
     expect(error.message).toContain('Unknown tool: no_such_tool');
     // The connection survives a refused request.
@@ -100,7 +90,7 @@ describe('timeouts and cancellation', () => {
   it('a call slower than the tool timeout is a retryable TOOL_TIMEOUT, and the connection stays usable', async () => {
     await call(mcpRequest(server, 'pid', {}));
     const pid = runtime.mcp.connectionFor(server)!.pid;
-    const error = await failure(call(mcpRequest(server, 'slow', { ms: 5_000 }, { timeoutMs: 150 })));
+    const error = await applicationFailureOf(call(mcpRequest(server, 'slow', { ms: 5_000 }, { timeoutMs: 150 })));
     expect(error).toMatchObject({ type: 'TOOL_TIMEOUT', nonRetryable: false });
     const after = await call(mcpRequest(server, 'pid', {}));
     expect(Number(after.output)).toBe(pid);
@@ -146,7 +136,7 @@ describe('connection lifetime', () => {
 describe('servers that do not start', () => {
   it('a missing command is a non-retryable TOOL_CONFIG_INVALID', async () => {
     const missing = fixture('missing', { command: '/nonexistent/bin/mcp-server-nowhere', args: [] });
-    const error = await failure(call(mcpRequest(missing, 'pid', {})));
+    const error = await applicationFailureOf(call(mcpRequest(missing, 'pid', {})));
     expect(error).toMatchObject({ type: 'TOOL_CONFIG_INVALID', nonRetryable: true });
     expect(error.message).toContain('ENOENT');
   });
@@ -156,7 +146,7 @@ describe('servers that do not start', () => {
       args: [FIXTURE, '--crash-on-start'],
       env: [{ name: 'API_TOKEN', value: null, secretRef: { namespace: 'default', name: 'fixture-token', key: 'value' } }],
     });
-    const error = await failure(call(mcpRequest(crashing, 'pid', {})));
+    const error = await applicationFailureOf(call(mcpRequest(crashing, 'pid', {})));
     expect(error).toMatchObject({ type: 'TOOL_UNAVAILABLE', nonRetryable: false });
     expect(error.message).toContain('exit code 3');
     expect(error.message).toContain('fatal: cannot authenticate with token ***');
@@ -164,7 +154,7 @@ describe('servers that do not start', () => {
   });
 
   it('a server without a command is a non-retryable TOOL_CONFIG_INVALID', async () => {
-    const error = await failure(call(mcpRequest(fixture('no-command', { command: null }), 'pid', {})));
+    const error = await applicationFailureOf(call(mcpRequest(fixture('no-command', { command: null }), 'pid', {})));
     expect(error).toMatchObject({ type: 'TOOL_CONFIG_INVALID', nonRetryable: true });
   });
 });

@@ -3,10 +3,9 @@
  * sessions on node:http, test/helpers/mcp-http-server.ts) that checks a bearer token.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApplicationFailure } from '@temporalio/common';
 import { createActivityRuntime, discoverMcpTools } from '../../activities/index.ts';
 import type { PlanMcpServer } from '../../compiler/plan.ts';
-import { dumpFailure, mcpRequest, planMcpServer } from '../helpers/activity-fixtures.ts';
+import { applicationFailureOf, dumpFailure, mcpRequest, planMcpServer } from '../helpers/activity-fixtures.ts';
 import { startMcpHttpServer, type McpHttpServer } from '../helpers/mcp-http-server.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
 import { waitFor } from '../helpers/processes.ts';
@@ -37,16 +36,6 @@ function httpServer(overrides: Partial<PlanMcpServer> = {}): PlanMcpServer {
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    return error as ApplicationFailure;
-  }
-  throw new Error('expected a failure');
-}
-
 describe('MCP over streamable HTTP', () => {
   it('discovers tools and calls one with the bearer secret, in one session', async () => {
     const server = httpServer();
@@ -72,20 +61,20 @@ describe('MCP over streamable HTTP', () => {
   });
 
   it('without credentials the server answers 401: non-retryable TOOL_AUTH_FAILED', async () => {
-    const error = await failure(discoverMcpTools(httpServer({ auth: null }), { env, network: { allowLoopback: true } }));
+    const error = await applicationFailureOf(discoverMcpTools(httpServer({ auth: null }), { env, network: { allowLoopback: true } }));
     expect(error).toMatchObject({ type: 'TOOL_AUTH_FAILED', nonRetryable: true });
   });
 
   it('with the wrong secret: TOOL_AUTH_FAILED, and the secret never appears in the failure', async () => {
     const wrong = httpServer({ id: { namespace: 'default', name: 'remote-wrong' }, auth: { profile: 'bearer', secretRef: { ...secretRef, name: 'wrong-token' }, headerName: null, tokenUrl: null, scopes: [] } });
-    const error = await failure(new MockActivityEnvironment().run(runtime.activities.callTool, mcpRequest(wrong, 'greet', { name: 'x' })));
+    const error = await applicationFailureOf(new MockActivityEnvironment().run(runtime.activities.callTool, mcpRequest(wrong, 'greet', { name: 'x' })));
     expect(error).toMatchObject({ type: 'TOOL_AUTH_FAILED', nonRetryable: true });
     expect(dumpFailure(error)).not.toContain('not-the-token');
   });
 
   it('a loopback endpoint is refused by default: non-retryable TOOL_ENDPOINT_FORBIDDEN naming the setting', async () => {
     const before = mcp.requests.length;
-    const error = await failure(discoverMcpTools(httpServer(), { env }));
+    const error = await applicationFailureOf(discoverMcpTools(httpServer(), { env }));
     expect(error).toMatchObject({ type: 'TOOL_ENDPOINT_FORBIDDEN', nonRetryable: true });
     expect(error.message).toContain('ORCH_TOOLS_ALLOW_LOOPBACK=true');
     expect(mcp.requests.length).toBe(before);
@@ -100,7 +89,7 @@ describe('MCP over streamable HTTP', () => {
     const gone = await startMcpHttpServer();
     const url = gone.url;
     await gone.close();
-    const error = await failure(discoverMcpTools(httpServer({ endpoint: url, auth: null }), { network: { allowLoopback: true } }));
+    const error = await applicationFailureOf(discoverMcpTools(httpServer({ endpoint: url, auth: null }), { network: { allowLoopback: true } }));
     expect(error).toMatchObject({ type: 'TOOL_UNAVAILABLE', nonRetryable: false });
   });
 });

@@ -4,11 +4,10 @@
  */
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApplicationFailure } from '@temporalio/common';
 import { createActivityRuntime, discoverMcpTools } from '../../activities/index.ts';
 import type { PlanMcpServer } from '../../compiler/plan.ts';
 import type { ToolCallRequest } from '../../activities/types.ts';
-import { mcpRequest, planMcpServer } from '../helpers/activity-fixtures.ts';
+import { applicationFailureOf, mcpRequest, planMcpServer } from '../helpers/activity-fixtures.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
 import { childPids, isAlive, waitFor } from '../helpers/processes.ts';
 
@@ -28,16 +27,6 @@ afterAll(() => runtime.close());
 
 function call(request: ToolCallRequest, env = new MockActivityEnvironment()) {
   return env.run(runtime.activities.callTool, request);
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    return error as ApplicationFailure;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('server-everything over stdio', () => {
@@ -136,7 +125,7 @@ describe('stdio environment isolation', () => {
     const server = everything('env-missing', {
       env: [{ name: 'API_TOKEN', value: null, secretRef: { namespace: 'default', name: 'absent', key: 'value' } }],
     });
-    const error = await failure(call(mcpRequest(server, 'echo', { message: 'x' })));
+    const error = await applicationFailureOf(call(mcpRequest(server, 'echo', { message: 'x' })));
     expect(error).toMatchObject({ type: 'SECRET_NOT_FOUND', nonRetryable: true });
     expect(childPids().length).toBe(before);
   });
@@ -151,7 +140,7 @@ describe('a crashed stdio server', () => {
     const pending = call(mcpRequest(server, 'trigger-long-running-operation', { duration: 10, steps: 5 }));
     await new Promise((resolve) => setTimeout(resolve, 150));
     process.kill(pid1, 'SIGKILL');
-    const error = await failure(pending);
+    const error = await applicationFailureOf(pending);
     expect(error).toMatchObject({ type: 'TOOL_UNAVAILABLE', nonRetryable: false });
     expect(error.message).toMatch(/connection lost/);
     expect(error.message).toContain('killed by SIGKILL');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { closeActivities, createActivities, type ActivityDeps } from '../../activities/index.ts';
 import { classifyAddress, guardedLookup } from '../../activities/network-guard.ts';
-import { planTool, toolRequest } from '../helpers/activity-fixtures.ts';
+import { applicationFailureOf, planTool, toolRequest } from '../helpers/activity-fixtures.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
 
@@ -83,14 +83,10 @@ describe('HTTP tools behind the guard', () => {
     }
   }
 
-  async function refusal(endpoint: string, deps: ActivityDeps): Promise<ApplicationFailure> {
-    try {
-      await callWith(endpoint, deps);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ApplicationFailure);
-      return error as ApplicationFailure;
-    }
-    throw new Error(`expected ${endpoint} to be refused`);
+  function refusal(endpoint: string, deps: ActivityDeps): Promise<ApplicationFailure> {
+
+    return applicationFailureOf(callWith(endpoint, deps));
+
   }
 
   it('refuses 127.0.0.1 by default with a non-retryable TOOL_ENDPOINT_FORBIDDEN naming the setting; the server sees nothing', async () => {

@@ -2,6 +2,8 @@
  * Builders for the Plan pieces activity tests need: a model endpoint, a tool, a model
  * call request. Each takes overrides, so a test states only what it is about.
  */
+import { ApplicationFailure } from '@temporalio/common';
+import { expect } from 'vitest';
 import type { PlanMcpServer, PlanModel, PlanTool } from '../../compiler/plan.ts';
 import type { ModelCallRequest, ToolCallRequest } from '../../activities/types.ts';
 
@@ -122,4 +124,15 @@ export function dumpFailure(error: unknown): string {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
   };
   return JSON.stringify(walk(error));
+}
+
+/** The ApplicationFailure `promise` rejects with; the test fails when it resolves, or rejects with anything else. */
+export async function applicationFailureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    return error as ApplicationFailure;
+  }
+  throw new Error('expected an ApplicationFailure, but the call succeeded');
 }

@@ -8,7 +8,7 @@ import { auditTrail, fetchAuditTrail, type AuditEvent } from '../../audit.ts';
 import type { Plan } from '../../compiler/plan.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
-import { CORPUS, httpTool, mockEndpoint, writeOverride, type ScriptedStep, compileOk } from '../helpers/scenario-overrides.ts';
+import { compileOk, CORPUS, httpTool, mockEndpoint, writeOverride, type ScriptedStep } from '../helpers/scenario-overrides.ts';
 
 const setup = harnessWithStub();
 

@@ -12,7 +12,7 @@ import { OrchStatus } from '../../workflows/search-attributes.ts';
 import { main } from '../../cli/main.ts';
 import { compile } from '../../compiler/index.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
-import { httpTool, mockEndpoint, writeOverride, compileOk } from '../helpers/scenario-overrides.ts';
+import { compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 import { waitFor } from '../helpers/processes.ts';
 
 const setup = harnessWithStub();

@@ -11,7 +11,7 @@ import { auditTrail } from '../../audit.ts';
 import { globalPolicy } from '../helpers/plan-builder.ts';
 import { main } from '../../cli/main.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
-import { CORPUS, httpTool, mockEndpoint, writeOverride, compileOk } from '../helpers/scenario-overrides.ts';
+import { compileOk, CORPUS, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 
 const setup = harnessWithStub();
 

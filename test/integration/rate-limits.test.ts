@@ -9,7 +9,7 @@ import { createOrchWorker, workflowBundle } from '../../worker.ts';
 import { compile } from '../../compiler/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
-import { writeOverride, compileOk } from '../helpers/scenario-overrides.ts';
+import { compileOk, writeOverride } from '../helpers/scenario-overrides.ts';
 import { waitFor } from '../helpers/processes.ts';
 
 let harness: Harness;

@@ -8,7 +8,7 @@ import type { Plan } from '../../compiler/plan.ts';
 import { activitiesOf, historyText } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
-import { CORPUS, httpTool, mockEndpoint, writeOverride, compileOk } from '../helpers/scenario-overrides.ts';
+import { compileOk, CORPUS, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 
 let harness: Harness;
 let stub: RecordingServer;

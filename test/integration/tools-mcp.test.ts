@@ -17,7 +17,7 @@ import { compile } from '../../compiler/index.ts';
 import type { Plan } from '../../compiler/plan.ts';
 import { activitiesOf, historyText } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
-import { CORPUS, mockEndpoint, writeOverride, compileOk } from '../helpers/scenario-overrides.ts';
+import { compileOk, CORPUS, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 
 const BIN = resolve('node_modules/.bin');
 const HTTP_TOKEN = 'mcp-http-token-31337';

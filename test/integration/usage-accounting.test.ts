@@ -9,7 +9,7 @@ import { compile } from '../../compiler/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
-import { mockEndpoint, writeOverride, compileOk } from '../helpers/scenario-overrides.ts';
+import { compileOk, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 
 let harness: Harness;
 let server: OpenAICompatibleServer;
