@@ -44,23 +44,8 @@ function policiesFor(registry: ResourceRegistry, system: AgentSystemResource, ta
       spec.targetTasks.some((t) => taskNames.has(t.toLowerCase())) ||
       spec.targetAgents.some((a) => agentsFolded.has(a.toLowerCase()));
     if (!applies) continue;
-    out.push({
-      id: { namespace: resource.namespace, name: resource.name },
-      applyMode: spec.applyMode,
-      targetSystems: spec.targetSystems,
-      targetTasks: spec.targetTasks,
-      targetAgents: spec.targetAgents,
-      allowedModels: spec.allowedModels,
-      blockedTools: spec.blockedTools,
-      maxTokensPerRun: spec.maxTokensPerRun,
-      maxCostUsdPerRun: spec.maxCostUsdPerRun,
-      maxToolCallsPerRun: spec.maxToolCallsPerRun,
-      maxModelCallsPerRun: spec.maxModelCallsPerRun,
-      onViolation: spec.onViolation,
-      onBudgetExhausted: spec.onBudgetExhausted,
-      maxChildDepth: spec.maxChildDepth,
-      maxChildTasks: spec.maxChildTasks,
-    });
+    // The normalized spec is the plan's policy minus its id.
+    out.push({ id: { namespace: resource.namespace, name: resource.name }, ...spec });
   }
   return out;
 }
@@ -71,18 +56,11 @@ function toolPermissionsFor(registry: ResourceRegistry, system: AgentSystemResou
   for (const { resource } of registry.all()) {
     if (resource?.kind !== 'ToolPermission' || resource.namespace !== system.namespace) continue;
     const target = registry.findTool(resource.spec.toolRef, resource.namespace);
-    if (!target || !toolKeys.has(toolTargetKey(target))) continue;
-    const { spec } = resource;
-    out.push({
-      id: { namespace: resource.namespace, name: resource.name },
-      toolRef: toolTargetKey(target),
-      action: spec.action,
-      requiredPermissions: spec.requiredPermissions,
-      matchMode: spec.matchMode,
-      applyMode: spec.applyMode,
-      targetAgents: spec.targetAgents,
-      operationRules: spec.operationRules,
-    });
+    const toolKey = target ? toolTargetKey(target) : null;
+    if (toolKey === null || !toolKeys.has(toolKey)) continue;
+    // The normalized spec is the plan's permission minus its id, with `tool_ref` resolved to the tool's key.
+    const { toolRefDefaulted: _defaulted, ...spec } = resource.spec;
+    out.push({ id: { namespace: resource.namespace, name: resource.name }, ...spec, toolRef: toolKey });
   }
   return out;
 }
