@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { OrchClient } from '../../client.ts';
 import { CliError, EXIT } from '../io.ts';
 import type { CommandContext } from '../main.ts';
+import { positiveInteger, positiveNumber } from '../option-parsers.ts';
 import { withOrchClient } from '../temporal-target.ts';
 
 /** Runs `act` on a client; any failure becomes one line naming the run. */
@@ -41,10 +42,10 @@ export function registerApprovalCommands(program: Command, context: CommandConte
     .command('budget')
     .description('Show why a run is paused on its budget; add budget to it, or tell it to wrap up.')
     .argument('<workflow-id>', 'workflow id of the run')
-    .option('--add-tokens <n>', 'tokens to add', Number)
-    .option('--add-cost <usd>', 'USD to add', Number)
-    .option('--add-model-calls <n>', 'model calls to add', Number)
-    .option('--add-tool-calls <n>', 'tool calls to add', Number)
+    .option('--add-tokens <n>', 'tokens to add', positiveInteger('--add-tokens'))
+    .option('--add-cost <usd>', 'USD to add', positiveNumber('--add-cost'))
+    .option('--add-model-calls <n>', 'model calls to add', positiveInteger('--add-model-calls'))
+    .option('--add-tool-calls <n>', 'tool calls to add', positiveInteger('--add-tool-calls'))
     .option('--wrap-up', 'finish with what the agents have; start nothing new')
     .option('--by <name>', 'who decides (recorded in the run history)', process.env.USER ?? 'unknown')
     .option('--reason <text>', 'why (recorded in the run history)')

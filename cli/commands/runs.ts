@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { runsFilter, type RunSummary } from '../../client.ts';
 import { CliError, EXIT } from '../io.ts';
 import type { CommandContext } from '../main.ts';
+import { positiveInteger } from '../option-parsers.ts';
 import { renderColumns } from '../render-table.ts';
 import { withOrchClient } from '../temporal-target.ts';
 
@@ -12,7 +13,7 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
     .command('runs')
     .description('List runs, newest first, filtered by a Temporal list query over orch\'s search attributes.')
     .option('--query <filter>', "e.g. \"OrchStatus = 'denied'\", \"OrchTotalTokens > 10000 AND OrchSystem = 'newsdesk'\"")
-    .option('--limit <n>', 'at most this many runs', parseLimit, 20)
+    .option('--limit <n>', 'at most this many runs', positiveInteger('--limit'), 20)
     .option('--json', 'print them as JSON')
     .action(async (flags: { query?: string; limit: number; json?: boolean }) => {
       await withOrchClient(io, async (client) => {
@@ -31,12 +32,6 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
         io.stdout(flags.json ? `${JSON.stringify(runs)}\n` : renderRuns(runs));
       });
     });
-}
-
-function parseLimit(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`--limit must be a positive integer, got "${value}"`, EXIT.usage);
-  return n;
 }
 
 function renderRuns(runs: readonly RunSummary[]): string {

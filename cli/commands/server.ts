@@ -1,5 +1,6 @@
 /** `orch server`: the embedded Temporal dev server (SQLite under .orch/, Web UI), in the foreground. */
 import type { Command } from 'commander';
+import { port } from '../option-parsers.ts';
 import { startDevServer } from '../temporal-server.ts';
 import type { CommandContext } from '../main.ts';
 
@@ -8,15 +9,15 @@ export function registerServerCommand(program: Command, context: CommandContext)
   program
     .command('server')
     .description('Run a local Temporal dev server with orch search attributes until interrupted.')
-    .option('--port <port>', 'frontend gRPC port', '7233')
-    .option('--ui-port <port>', 'Web UI port', '8233')
+    .option('--port <port>', 'frontend gRPC port', port('--port'), 7233)
+    .option('--ui-port <port>', 'Web UI port', port('--ui-port'), 8233)
     .option('--db-file <file>', 'SQLite file (default .orch/temporal.db)')
     .option('--in-memory', 'keep nothing on disk')
-    .action(async (flags: { port: string; uiPort: string; dbFile?: string; inMemory?: boolean }) => {
+    .action(async (flags: { port: number; uiPort: number; dbFile?: string; inMemory?: boolean }) => {
       const server = await startDevServer({
         env: io.env,
-        port: Number(flags.port),
-        uiPort: Number(flags.uiPort),
+        port: flags.port,
+        uiPort: flags.uiPort,
         ...(flags.inMemory ? { dbFile: null } : flags.dbFile ? { dbFile: flags.dbFile } : {}),
         log: (message: string) => io.stderr(`${message}\n`),
       });

@@ -100,6 +100,23 @@ describe('usage errors exit 2 with the usage on stderr', () => {
   });
 });
 
+describe('numeric options', () => {
+  it.each([
+    ['--add-tokens', ['budget', 'some-run', '--add-tokens', 'abc']],
+    ['--add-cost', ['budget', 'some-run', '--add-cost', '-1']],
+    ['--add-model-calls', ['budget', 'some-run', '--add-model-calls', '1.5']],
+    ['--limit', ['runs', '--limit', '0']],
+    ['--port', ['server', '--port', '99999']],
+  ])('a malformed %s exits 2 naming the flag, before anything runs', async (flag, argv) => {
+    // Nothing listens on port 1: a command that reached Temporal would fail with exit 1, not 2.
+    const { code, stdout, stderr } = await orch(argv, { temporal: false, env: { TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(new RegExp(`^orch: ${flag} `, 'm'));
+    expect(stderr).not.toMatch(STACK_FRAME);
+  });
+});
+
 describe('orch --version', () => {
   it('prints the package version and exits 0', async () => {
     const { code, stdout } = await orch(['--version'], { temporal: false });
