@@ -66,7 +66,22 @@ export function budgetLimits(plan: Plan, agent: string): BudgetLimits {
   return limits;
 }
 
-const NOTHING: BudgetState = { tokens: 0, costUsd: 0, modelCalls: 0, toolCalls: 0 };
+/** A zero budget state, fresh for each caller to add to. */
+export function noBudget(): BudgetState {
+  return { tokens: 0, costUsd: 0, modelCalls: 0, toolCalls: 0 };
+}
+
+/** `a + sign × b`, field by field. */
+export function addBudget(a: BudgetState, b: BudgetState, sign: 1 | -1 = 1): BudgetState {
+  return {
+    tokens: a.tokens + sign * b.tokens,
+    costUsd: a.costUsd + sign * b.costUsd,
+    modelCalls: a.modelCalls + sign * b.modelCalls,
+    toolCalls: a.toolCalls + sign * b.toolCalls,
+  };
+}
+
+const NOTHING: BudgetState = noBudget();
 
 /**
  * Whether a model call fits, and with how much output. The bound reserved is the input

@@ -10,7 +10,7 @@ import { delegateToolName, type JsonObject, type JsonValue, type Plan, type Plan
 import type { ChildLimits } from '../policies/limits.ts';
 import type { ChatMessage, GateCheck, ModelCallResult, ToolCall, ToolCallResult, ToolDeclaration } from '../activities/types.ts';
 import { checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
-import { budgetLimits, onBudgetExhausted, reserveModelCall, reserveToolCall, withTopUps, type BudgetDecision, type BudgetLimits, type BudgetState } from '../policies/budget.ts';
+import { addBudget, budgetLimits, onBudgetExhausted, reserveModelCall, reserveToolCall, withTopUps, type BudgetDecision, type BudgetLimits, type BudgetState } from '../policies/budget.ts';
 import type { ToolCatalog } from './mcp-catalog.ts';
 import type { BudgetRequest, Effects } from './types.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
@@ -303,14 +303,7 @@ async function runDelegation(context: ActivationContext, delegate: string, call:
 
 /** The run's commitments less what was added to its budget: what a delegate's limits must count. */
 function netOfTopUps(context: ActivationContext): BudgetState {
-  const committed = context.ledger.committed();
-  const topUps = context.budget.topUps();
-  return {
-    tokens: committed.tokens - topUps.tokens,
-    costUsd: committed.costUsd - topUps.costUsd,
-    modelCalls: committed.modelCalls - topUps.modelCalls,
-    toolCalls: committed.toolCalls - topUps.toolCalls,
-  };
+  return addBudget(context.ledger.committed(), context.budget.topUps(), -1);
 }
 
 /**

@@ -24,7 +24,7 @@ import { renderInbox } from './inbox.ts';
 import { reportToJoin, type Arrival, type JoinRound, type Report } from './join-state.ts';
 import { ToolCatalog } from './mcp-catalog.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
-import type { BudgetState } from '../policies/budget.ts';
+import { noBudget, type BudgetState } from '../policies/budget.ts';
 import type {
   ActivationRecord,
   BudgetRequest,
@@ -159,7 +159,7 @@ export class PlanInterpreter {
     this.delegations = resume?.delegations ?? 0;
     this.approvalCount = resume?.approvals ?? 0;
     this.deniedCalls = resume?.denials ?? 0;
-    this.topUps = resume?.topUps ? { ...resume.topUps } : { tokens: 0, costUsd: 0, modelCalls: 0, toolCalls: 0 };
+    this.topUps = resume?.topUps ? { ...resume.topUps } : noBudget();
     this.runAttempt = resume?.runAttempt ?? 1;
     this.continuedAsNew = resume?.continuedAsNew ?? 0;
     this.progress = { phase: 'running', agents: {}, usage: this.ledger.total };

@@ -4,7 +4,7 @@
  */
 import type { TokenUsage } from '../activities/types.ts';
 import type { PlanModel } from '../compiler/plan.ts';
-import type { BudgetState } from '../policies/budget.ts';
+import { addBudget, noBudget, type BudgetState } from '../policies/budget.ts';
 import type { RunUsage, UsageTotals } from './types.ts';
 
 /**
@@ -57,24 +57,16 @@ export class UsageLedger {
   readonly total: UsageTotals;
   readonly byAgent: Record<string, UsageTotals>;
   /** Bounds reserved by calls in flight; zero whenever nothing is in flight (so never carried). */
-  private readonly reserved: BudgetState = { tokens: 0, costUsd: 0, modelCalls: 0, toolCalls: 0 };
+  private reserved: BudgetState = noBudget();
 
   /** Spent plus reserved, plus what the rest of the run committed (for a delegate): what a budget check must count. */
   committed(): BudgetState {
-    const outside = this.outside;
-    return {
-      tokens: this.total.totalTokens + this.reserved.tokens + outside.tokens,
-      costUsd: this.total.costUsd + this.reserved.costUsd + outside.costUsd,
-      modelCalls: this.total.modelCalls + this.reserved.modelCalls + outside.modelCalls,
-      toolCalls: this.total.toolCalls + this.reserved.toolCalls + outside.toolCalls,
-    };
+    const spent = { tokens: this.total.totalTokens, costUsd: this.total.costUsd, modelCalls: this.total.modelCalls, toolCalls: this.total.toolCalls };
+    return addBudget(addBudget(spent, this.reserved), this.outside);
   }
 
   reserve(bound: BudgetState, sign: 1 | -1 = 1): void {
-    this.reserved.tokens += sign * bound.tokens;
-    this.reserved.costUsd += sign * bound.costUsd;
-    this.reserved.modelCalls += sign * bound.modelCalls;
-    this.reserved.toolCalls += sign * bound.toolCalls;
+    this.reserved = addBudget(this.reserved, bound, sign);
   }
 
   /** A delegate's parent run's commitments when it delegated; zero for a run of the system. */
@@ -82,7 +74,7 @@ export class UsageLedger {
 
   /** Starts empty, or from the usage a previous execution of the run carried over. */
   constructor(carried?: RunUsage, outside?: BudgetState) {
-    this.outside = outside ?? { tokens: 0, costUsd: 0, modelCalls: 0, toolCalls: 0 };
+    this.outside = outside ?? noBudget();
     this.total = carried ? { ...carried.total } : emptyTotals();
     this.byAgent = {};
     for (const [agent, totals] of Object.entries(carried?.byAgent ?? {})) this.byAgent[agent] = { ...totals };
