@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { McpToolDescription, ModelCallRequest, ModelCallResult, ToolCallRequest } from '../../activities/types.ts';
-import type { PlanTool } from '../../compiler/plan.ts';
+import type { PlanPolicy, PlanTool } from '../../compiler/plan.ts';
 import { PlanInterpreter, runPlan, requiredArrivals } from '../../workflows/interpreter.ts';
 import { CallFailure, RunFailure } from '../../workflows/run-failure.ts';
 import type { Effects } from '../../workflows/types.ts';
@@ -108,17 +108,15 @@ describe('runPlan', () => {
     expect(second.messages[2]).toMatchObject({ role: 'tool', toolName: 'rm_rf', isError: true });
   });
 
-  it('never schedules a tool a policy blocks, and fails the run with POLICY_DENIED', async () => {
-    const plan = planOf([agent('research', { tools: ['default/search'] })], [], {
+  /** An agent that may call `search`, under `policy`. */
+  const searchPlanUnder = (policy: PlanPolicy) =>
+    planOf([agent('research', { tools: ['default/search'] })], [], {
       tools: { 'default/search': searchTool },
-      governance: {
-        roles: {},
-        toolPermissions: [],
-        policies: [
-          globalPolicy('no-search', { blockedTools: ['search'] }),
-        ],
-      },
+      governance: { roles: {}, toolPermissions: [], policies: [policy] },
     });
+
+  it('never schedules a tool a policy blocks, and fails the run with POLICY_DENIED', async () => {
+    const plan = searchPlanUnder(globalPolicy('no-search', { blockedTools: ['search'] }));
     const { effects, calls } = recordingEffects(() => ({ toolCalls: [{ id: 'c', name: 'search', input: {} }] }));
     const failure = await runPlan(plan, 'go', effects).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(RunFailure);
@@ -127,16 +125,7 @@ describe('runPlan', () => {
   });
 
   it('on_violation feedback: the model gets a structured denial instead of the run failing', async () => {
-    const plan = planOf([agent('research', { tools: ['default/search'] })], [], {
-      tools: { 'default/search': searchTool },
-      governance: {
-        roles: {},
-        toolPermissions: [],
-        policies: [
-          globalPolicy('no-search', { blockedTools: ['Search'], onViolation: 'feedback' }),
-        ],
-      },
-    });
+    const plan = searchPlanUnder(globalPolicy('no-search', { blockedTools: ['Search'], onViolation: 'feedback' }));
     const { effects, calls } = recordingEffects((r) => (r.step === 1 ? { toolCalls: [{ id: 'c', name: 'search', input: {} }] } : {}));
     const result = await runPlan(plan, 'go', effects);
     expect(calls.filter((c) => c.kind === 'tool')).toHaveLength(0);
