@@ -79,7 +79,8 @@ export class MockLanguageModel implements LanguageModelV4 {
       0
     );
     const inputTokens = entry?.usage?.inputTokens ?? Math.ceil(promptChars(options.prompt) / 4);
-    const outputTokens = entry?.usage?.outputTokens ?? Math.ceil(outputChars / 4);
+    // A provider never reports more output than the call allowed; neither does the mock.
+    const outputTokens = Math.min(entry?.usage?.outputTokens ?? Math.ceil(outputChars / 4), options.maxOutputTokens ?? Infinity);
     return {
       content,
       finishReason: toolCalls.length > 0 ? { unified: 'tool-calls', raw: 'tool_calls' } : { unified: 'stop', raw: 'stop' },

@@ -84,29 +84,65 @@ export function addBudget(a: BudgetState, b: BudgetState, sign: 1 | -1 = 1): Bud
 const NOTHING: BudgetState = noBudget();
 
 /**
- * Whether a model call fits, and with how much output. The bound reserved is the input
- * estimate plus the output allowed; the output is clamped to what the limits leave, and a
- * call with no room left for output is not made.
+ * The output cap a model call gets when a token or money budget applies and its endpoint
+ * sets no `max_tokens` (or `max_output_tokens` / `max_completion_tokens`). A call reserves its
+ * own bound, never the run's remainder, so parallel calls do not crowd each other out.
  */
-export function reserveModelCall(limits: BudgetLimits, used: BudgetState, inputEstimate: number, pricing: PlanModel['pricing']): BudgetDecision {
+export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
+/** The endpoint's own output cap from its options (Orloj writes numbers as strings), if it sets one. */
+export function endpointOutputCap(model: Pick<PlanModel, 'options'>): number | null {
+  for (const name of ['max_output_tokens', 'max_tokens', 'max_completion_tokens']) {
+    const raw = model.options[name];
+    const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+    if (Number.isFinite(value) && value >= 1) return Math.floor(value);
+  }
+  return null;
+}
+
+/**
+ * Whether a model call fits, and with how much output. The bound reserved is an upper bound
+ * of the input plus the output the call is given: the endpoint's cap (or
+ * DEFAULT_MAX_OUTPUT_TOKENS), clamped to what the limits leave. A call with no room left for
+ * output is not made. Without a token or money limit the call keeps its endpoint's own cap.
+ */
+export function reserveModelCall(
+  limits: BudgetLimits,
+  used: BudgetState,
+  inputBound: number,
+  pricing: PlanModel['pricing'],
+  outputCap: number | null = null
+): BudgetDecision {
   if (limits.modelCalls && used.modelCalls + 1 > limits.modelCalls.value) {
     return { fits: false, limit: 'modelCalls', policy: limits.modelCalls.policy, reason: `${limits.modelCalls.value} model calls per run are spent` };
   }
-  let maxOutput = Infinity;
-  if (limits.tokens) maxOutput = Math.min(maxOutput, limits.tokens.value - used.tokens - inputEstimate);
-  if (limits.costUsd && pricing && pricing.outputPerMillion > 0) {
-    const left = limits.costUsd.value - used.costUsd - (inputEstimate * pricing.inputPerMillion) / 1e6;
-    maxOutput = Math.min(maxOutput, Math.floor((left * 1e6) / pricing.outputPerMillion));
+  const priced = limits.costUsd !== null && pricing !== null && (pricing.inputPerMillion > 0 || pricing.outputPerMillion > 0);
+  if (!limits.tokens && !priced) {
+    return { fits: true, maxOutputTokens: null, reserve: { ...NOTHING, modelCalls: 1 } };
   }
+  let maxOutput = outputCap ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  let binding: 'tokens' | 'costUsd' = 'tokens';
+  if (limits.tokens) maxOutput = Math.min(maxOutput, limits.tokens.value - used.tokens - inputBound);
+  if (priced) {
+    const left = limits.costUsd!.value - used.costUsd - (inputBound * pricing!.inputPerMillion) / 1e6;
+    const affordable = pricing!.outputPerMillion > 0 ? Math.floor((left * 1e6) / pricing!.outputPerMillion) : left >= 0 ? Infinity : -1;
+    if (affordable < maxOutput) {
+      maxOutput = affordable;
+      binding = 'costUsd';
+    }
+  }
+  maxOutput = Math.floor(maxOutput);
   if (maxOutput < 1) {
-    const limit = limits.tokens && limits.tokens.value - used.tokens - inputEstimate < 1 ? 'tokens' : 'costUsd';
-    const set = limits[limit]!;
-    return { fits: false, limit, policy: set.policy, reason: `the next call (about ${inputEstimate} input tokens) does not fit in what is left of ${set.value} ${limit === 'tokens' ? 'tokens' : 'USD'} per run` };
+    const set = limits[binding]!;
+    return {
+      fits: false,
+      limit: binding,
+      policy: set.policy,
+      reason: `the next call (at most ${inputBound} input tokens) does not fit in what is left of ${set.value} ${binding === 'tokens' ? 'tokens' : 'USD'} per run`,
+    };
   }
-  const bounded = Number.isFinite(maxOutput) ? Math.floor(maxOutput) : null;
-  const outputBound = bounded ?? 0;
-  const cost = pricing ? (inputEstimate * pricing.inputPerMillion + outputBound * pricing.outputPerMillion) / 1e6 : 0;
-  return { fits: true, maxOutputTokens: bounded, reserve: { ...NOTHING, tokens: inputEstimate + outputBound, costUsd: cost, modelCalls: 1 } };
+  const cost = pricing ? (inputBound * pricing.inputPerMillion + maxOutput * pricing.outputPerMillion) / 1e6 : 0;
+  return { fits: true, maxOutputTokens: maxOutput, reserve: { ...NOTHING, tokens: inputBound + maxOutput, costUsd: cost, modelCalls: 1 } };
 }
 
 export function reserveToolCall(limits: BudgetLimits, used: BudgetState): BudgetDecision {
@@ -114,4 +150,51 @@ export function reserveToolCall(limits: BudgetLimits, used: BudgetState): Budget
     return { fits: false, limit: 'toolCalls', policy: limits.toolCalls.policy, reason: `${limits.toolCalls.value} tool calls per run are spent` };
   }
   return { fits: true, maxOutputTokens: null, reserve: { ...NOTHING, toolCalls: 1 } };
+}
+
+const LIMIT_KEYS = ['tokens', 'costUsd', 'modelCalls', 'toolCalls'] as const;
+
+/**
+ * The share of what is left that one of `ways` delegations started together holds while it
+ * runs: the remainder split evenly (counts rounded up, so 3 tool calls over 4 delegates are
+ * 1, 1, 1, 0 as they take them in turn), never more than is left. Each share names the
+ * policy whose limit it divides. Null where nothing limits.
+ */
+export function delegationShare(limits: BudgetLimits, used: BudgetState, ways: number): BudgetLimits {
+  const share: BudgetLimits = { tokens: null, costUsd: null, modelCalls: null, toolCalls: null };
+  for (const key of LIMIT_KEYS) {
+    const limit = limits[key];
+    if (!limit) continue;
+    const left = Math.max(limit.value - used[key], 0);
+    share[key] = { value: key === 'costUsd' ? left / Math.max(ways, 1) : Math.ceil(left / Math.max(ways, 1)), policy: limit.policy };
+  }
+  return share;
+}
+
+/** A share as a reservation (unlimited parts reserve nothing). */
+export function shareReserve(share: BudgetLimits): BudgetState {
+  return {
+    tokens: share.tokens?.value ?? 0,
+    costUsd: share.costUsd?.value ?? 0,
+    modelCalls: share.modelCalls?.value ?? 0,
+    toolCalls: share.toolCalls?.value ?? 0,
+  };
+}
+
+/**
+ * Limits tightened by a delegate's share of its parent's budget. `outside` is what the rest
+ * of the run had committed when it delegated (the child's ledger counts it too), so the share
+ * is on top of it.
+ */
+export function withinShare(limits: BudgetLimits, share: BudgetLimits | undefined, outside: BudgetState): BudgetLimits {
+  if (!share) return limits;
+  const out = { ...limits };
+  for (const key of LIMIT_KEYS) {
+    const part = share[key];
+    if (!part) continue;
+    const value = outside[key] + part.value;
+    const current = out[key];
+    if (current === null || value < current.value) out[key] = { value, policy: part.policy };
+  }
+  return out;
 }

@@ -10,7 +10,20 @@ import { delegateToolName, type JsonObject, type JsonValue, type Plan, type Plan
 import type { ChildLimits } from '../policies/limits.ts';
 import type { ChatMessage, GateCheck, ModelCallResult, ToolCall, ToolCallResult, ToolDeclaration } from '../activities/types.ts';
 import { checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
-import { addBudget, budgetLimits, onBudgetExhausted, reserveModelCall, reserveToolCall, withTopUps, type BudgetDecision, type BudgetLimits, type BudgetState } from '../policies/budget.ts';
+import {
+  addBudget,
+  budgetLimits,
+  delegationShare,
+  endpointOutputCap,
+  onBudgetExhausted,
+  reserveModelCall,
+  reserveToolCall,
+  shareReserve,
+  withTopUps,
+  type BudgetDecision,
+  type BudgetLimits,
+  type BudgetState,
+} from '../policies/budget.ts';
 import type { ToolCatalog } from './mcp-catalog.ts';
 import type { BudgetRequest, Effects } from './types.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
@@ -108,10 +121,46 @@ async function offeredTools(context: ActivationContext, agent: PlanAgent): Promi
   return tools;
 }
 
-/** A rough input-token count (characters / 4), for reserving a budget before a call. */
-function estimateTokens(system: string, messages: readonly ChatMessage[], tools: readonly ToolDeclaration[]): number {
-  const chars = system.length + JSON.stringify(messages).length + JSON.stringify(tools).length;
-  return Math.ceil(chars / 4);
+/** UTF-8 length of a string, counted without an encoder (the workflow sandbox may lack one). */
+function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Framing tokens a provider adds around each message and tool declaration, generously counted. */
+const MESSAGE_OVERHEAD_TOKENS = 8;
+const TOOL_OVERHEAD_TOKENS = 16;
+
+/**
+ * An upper bound of a call's input tokens: byte-level tokenizers never make more tokens than
+ * the text has UTF-8 bytes, plus framing. Once a call reported its input, the next is bounded
+ * by that plus what the conversation gained since, which is far tighter.
+ */
+function inputBound(
+  system: string,
+  messages: readonly ChatMessage[],
+  tools: readonly ToolDeclaration[],
+  previous: { inputTokens: number; messageCount: number } | null
+): number {
+  const whole =
+    utf8Bytes(system) +
+    utf8Bytes(JSON.stringify(messages)) +
+    utf8Bytes(JSON.stringify(tools)) +
+    MESSAGE_OVERHEAD_TOKENS * (messages.length + 1) +
+    TOOL_OVERHEAD_TOKENS * tools.length;
+  if (previous === null) return whole;
+  const added = messages.slice(previous.messageCount);
+  const grown = previous.inputTokens + utf8Bytes(JSON.stringify(added)) + MESSAGE_OVERHEAD_TOKENS * added.length;
+  return Math.min(whole, grown);
 }
 
 /** Structured output arrives as JSON text; keep it as JSON so conditions and joins can read it. */
@@ -133,21 +182,21 @@ export async function runActivation(context: ActivationContext): Promise<Activat
   const messages: ChatMessage[] = [{ role: 'user', content: context.inbox }];
   let lastText = '';
 
-  const limits = budgetLimits(plan, agentName);
-  let lastInputTokens = 0;
+  const limits = ledger.limit(budgetLimits(plan, agentName));
+  let previous: { inputTokens: number; messageCount: number } | null = null;
   for (let step = 1; step <= agent.maxSteps; step++) {
     if (context.budget.wrappedUp()) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
     const modelDecision = checkModelCall(plan, agentName, agent.model);
     if (!modelDecision.allowed) throw new RunFailure(modelDecision.code, modelDecision.reason, agentName);
     const model = plan.models[agent.model]!;
-    // Reserve before the call: the conversation only grows, so the last call's input is a floor.
-    const estimate = Math.max(lastInputTokens, estimateTokens(agent.prompt, messages, declarations));
+    // Reserve the call's own bound before it is scheduled: its input, at most, plus the output it is given.
+    const bound = inputBound(agent.prompt, messages, declarations, previous);
+    const cap = endpointOutputCap(model);
     const budget = await fitBudget(context, () =>
-      reserveModelCall(withTopUps(limits, context.budget.topUps()), ledger.committed(), estimate, model.pricing)
+      reserveModelCall(withTopUps(limits, context.budget.topUps()), ledger.committed(), bound, model.pricing, cap)
     );
     if (!budget) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
     context.onStep(step, `model ${model.model}`);
-    ledger.reserve(budget.reserve);
     let result: ModelCallResult;
     try {
       result = await effects.callModel(
@@ -177,13 +226,15 @@ export async function runActivation(context: ActivationContext): Promise<Activat
     // Settle with what the call reports having used, failed earlier attempts included.
     ledger.recordModelCall(agentName, result.usage, model.pricing);
     if (result.retriedUsage) ledger.chargeFailedAttempts(agentName, result.retriedUsage, model.pricing);
-    lastInputTokens = result.usage.inputTokens;
+    // A provider that reports no input tokens gives no floor to build on: bound the whole conversation again.
+    previous = result.usage.inputTokens > 0 ? { inputTokens: result.usage.inputTokens, messageCount: messages.length } : null;
     lastText = result.text;
     if (result.toolCalls.length === 0) return { output: finalOutput(agent, result), steps: step, stoppedBy: 'answer' };
 
     messages.push({ role: 'assistant', content: result.text, toolCalls: result.toolCalls });
     // Tools asked for in one turn run in parallel; their results go back in the order asked.
-    const toolMessages = await Promise.all(result.toolCalls.map((call) => runToolCall(context, tools, step, call, limits)));
+    const turn: TurnDelegations = { waiting: result.toolCalls.filter((call) => tools.some((t) => t.name === call.name && t.delegate !== null)).length };
+    const toolMessages = await Promise.all(result.toolCalls.map((call) => runToolCall(context, tools, step, call, limits, turn)));
     messages.push(...toolMessages);
     if (agent.toolUseBehavior === 'stop_on_first_tool') {
       const first = toolMessages[0];
@@ -202,7 +253,8 @@ async function runToolCall(
   tools: readonly OfferedTool[],
   step: number,
   call: ToolCall,
-  limits: BudgetLimits
+  limits: BudgetLimits,
+  turn: TurnDelegations
 ): Promise<ChatMessage> {
   const { plan, agentName } = context;
   const tool = tools.find((candidate) => candidate.name === call.name);
@@ -215,61 +267,73 @@ async function runToolCall(
       available: tools.map((t) => t.name),
     });
   }
-  let approval: GateCheck['approval'] = null;
-  if (tool.key !== null) {
-    const decision = checkToolCall(plan, agentName, tool.key);
-    if (!decision.allowed && decision.verdict === 'approval_required') {
-      const answer = await awaitApproval(context, call, decision);
-      if ('refusal' in answer) return answer.refusal;
-      approval = answer.approval;
-    } else if (!decision.allowed) {
-      if (onViolation(plan, agentName) === 'hard_stop') throw new RunFailure(decision.code, decision.reason, agentName);
-      // on_violation: feedback — the model hears why, and the tool never runs.
-      context.onToolResult(call.name, null, decision.code);
-      return toolError(call, { error: decision.code, policy: decision.policy, rule: decision.rule ?? null, reason: decision.reason });
-    }
+  // Everything that can refuse the call is decided before a person is asked to approve it.
+  const decision = tool.key !== null ? checkToolCall(plan, agentName, tool.key) : null;
+  if (decision && !decision.allowed && decision.verdict !== 'approval_required') {
+    if (onViolation(plan, agentName) === 'hard_stop') throw new RunFailure(decision.code, decision.reason, agentName);
+    // on_violation: feedback — the model hears why, and the tool never runs.
+    context.onToolResult(call.name, null, decision.code);
+    return toolError(call, { error: decision.code, policy: decision.policy, rule: decision.rule ?? null, reason: decision.reason });
   }
-
   const issues = validateArguments(call.input, tool.inputSchema);
   if (issues.length > 0) {
     context.onToolResult(call.name, null, 'INVALID_ARGUMENTS');
     return toolError(call, { error: 'INVALID_ARGUMENTS', message: `arguments do not match the input schema of ${call.name}`, issues: issues.map((i) => ({ ...i })) });
   }
-  if (tool.delegate !== null) return runDelegation(context, tool.delegate, call);
+  if (tool.delegate !== null) return runDelegation(context, tool.delegate, call, limits, turn);
 
-  const declared = plan.tools[tool.key!]!;
-  // MCP tools are called by the name their server gave them, as discovery found it.
-  const planTool = declared.mcp && tool.mcpToolName ? { ...declared, mcp: { ...declared.mcp, tool: tool.mcpToolName } } : declared;
-  const mcpServer = planTool.mcp ? (plan.mcpServers[planTool.mcp.server] ?? null) : null;
   const budget = await fitBudget(context, () => reserveToolCall(withTopUps(limits, context.budget.topUps()), context.ledger.committed()));
   if (!budget) {
     context.onToolResult(call.name, null, 'BUDGET_EXCEEDED');
     return toolError(call, { error: 'BUDGET_EXCEEDED', message: 'the run is wrapping up: its budget is spent' });
   }
-  context.onStep(step, `tool ${call.name}`);
-  context.ledger.reserve(budget.reserve);
-  let result: ToolCallResult;
   try {
-    result = await context.effects.callTool(
-      { agent: agentName, step, tool: planTool, mcpServer, call, toolKey: tool.key!, gate: gateCheck(plan, agentName, approval) },
-      { summary: `${agentName} · ${call.name}` }
-    );
-  } catch (error) {
-    if (!(error instanceof CallFailure)) throw error;
-    // The tool failed for good (its retries are spent): the model hears about it and decides.
-    context.ledger.recordToolCall(agentName, true);
-    context.onToolResult(call.name, null, error.type);
-    return toolError(call, { error: error.type, message: error.message });
+    let approval: GateCheck['approval'] = null;
+    if (decision && !decision.allowed) {
+      // The call holds its reservation while it waits: once approved it runs without a second check.
+      const answer = await awaitApproval(context, call, decision);
+      if ('refusal' in answer) return answer.refusal;
+      approval = answer.approval;
+    }
+    const declared = plan.tools[tool.key!]!;
+    // MCP tools are called by the name their server gave them, as discovery found it.
+    const planTool = declared.mcp && tool.mcpToolName ? { ...declared, mcp: { ...declared.mcp, tool: tool.mcpToolName } } : declared;
+    const mcpServer = planTool.mcp ? (plan.mcpServers[planTool.mcp.server] ?? null) : null;
+    context.onStep(step, `tool ${call.name}`);
+    let result: ToolCallResult;
+    try {
+      result = await context.effects.callTool(
+        { agent: agentName, step, tool: planTool, mcpServer, call, toolKey: tool.key!, gate: gateCheck(plan, agentName, approval) },
+        { summary: `${agentName} · ${call.name}` }
+      );
+    } catch (error) {
+      if (!(error instanceof CallFailure)) throw error;
+      // The tool failed for good (its retries are spent): the model hears about it and decides.
+      context.ledger.recordToolCall(agentName, true);
+      context.onToolResult(call.name, null, error.type);
+      return toolError(call, { error: error.type, message: error.message });
+    }
+    context.ledger.recordToolCall(agentName, result.isError);
+    context.onToolResult(call.name, result.durationMs, result.isError ? 'tool reported an error' : null);
+    return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: result.isError };
   } finally {
     context.ledger.reserve(budget.reserve, -1);
   }
-  context.ledger.recordToolCall(agentName, result.isError);
-  context.onToolResult(call.name, result.durationMs, result.isError ? 'tool reported an error' : null);
-  return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: result.isError };
+}
+
+/** The delegations one model turn asks for, counted down as each takes its share of the budget. */
+interface TurnDelegations {
+  waiting: number;
 }
 
 /** A supervisor's delegation: the delegate runs as a child workflow; its answer is the tool result. */
-async function runDelegation(context: ActivationContext, delegate: string, call: ToolCall): Promise<ChatMessage> {
+async function runDelegation(
+  context: ActivationContext,
+  delegate: string,
+  call: ToolCall,
+  limits: BudgetLimits,
+  turn: TurnDelegations
+): Promise<ChatMessage> {
   const { agentName, delegation } = context;
   const depth = delegation.depth + 1;
   if (depth > delegation.limits.maxDepth || delegation.used() >= delegation.limits.maxChildTasks) {
@@ -280,12 +344,19 @@ async function runDelegation(context: ActivationContext, delegate: string, call:
     });
   }
   const ordinal = delegation.reserve();
+  // The child draws on a share of what is left, which the run holds for it until it returns:
+  // delegates started together split the remainder, so together they never exceed it.
+  const spentOutside = netOfTopUps(context);
+  const share = delegationShare(withTopUps(limits, context.budget.topUps()), context.ledger.committed(), turn.waiting);
+  turn.waiting = Math.max(turn.waiting - 1, 1);
+  const held = shareReserve(share);
+  context.ledger.reserve(held);
   const input = call.input;
   const task = input !== null && typeof input === 'object' && !Array.isArray(input) && 'task' in input ? input.task! : input;
   context.onStep(0, `delegating to ${delegate}`);
   try {
     const result = await context.effects.delegate(
-      { plan: context.plan, agent: delegate, task, supervisor: agentName, depth, spentOutside: netOfTopUps(context) },
+      { plan: context.plan, agent: delegate, task, supervisor: agentName, depth, spentOutside, share },
       { summary: `${agentName} · delegate ${delegate}`, childId: `${delegate}-${ordinal}` }
     );
     context.ledger.merge(result.usage);
@@ -298,6 +369,8 @@ async function runDelegation(context: ActivationContext, delegate: string, call:
     if (GOVERNANCE_FAILURES.has(error.type)) throw new RunFailure(error.type, error.message, delegate);
     context.onToolResult(call.name, null, error.type);
     return toolError(call, { error: error.type, message: error.message });
+  } finally {
+    context.ledger.reserve(held, -1);
   }
 }
 
@@ -354,7 +427,8 @@ function gateCheck(plan: Plan, agent: string, approval: GateCheck['approval']): 
 
 /**
  * Reserves a call's bound once it fits; until then the budget is exhausted (the run fails, or
- * pauses for a person). Null when the run was told to wrap up meanwhile.
+ * pauses for a person). Null when the run was told to wrap up meanwhile. The caller releases
+ * the reservation when the call settles.
  */
 async function fitBudget(context: ActivationContext, reserve: () => BudgetDecision): Promise<Extract<BudgetDecision, { fits: true }> | null> {
   let budget = reserve();
@@ -363,6 +437,8 @@ async function fitBudget(context: ActivationContext, reserve: () => BudgetDecisi
     if (context.budget.wrappedUp()) return null;
     budget = reserve();
   }
+  // In the same synchronous step as the check: calls started together each see the others'.
+  context.ledger.reserve(budget.reserve);
   return budget;
 }
 

@@ -24,7 +24,7 @@ import { renderInbox } from './inbox.ts';
 import { reportToJoin, type Arrival, type JoinRound, type Report } from './join-state.ts';
 import { ToolCatalog } from './mcp-catalog.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
-import { noBudget, type BudgetState } from '../policies/budget.ts';
+import { noBudget, type BudgetLimits, type BudgetState } from '../policies/budget.ts';
 import type {
   ActivationRecord,
   BudgetRequest,
@@ -141,7 +141,7 @@ export class PlanInterpreter {
     input: JsonValue,
     effects: Effects,
     resume?: RunCheckpoint,
-    options: { depth?: number; spentOutside?: BudgetState } = {}
+    options: { depth?: number; spentOutside?: BudgetState; share?: BudgetLimits } = {}
   ) {
     this.depth = options.depth ?? 0;
     this.plan = plan;
@@ -150,7 +150,7 @@ export class PlanInterpreter {
     this.resume = resume;
     this.shape = graphShape(plan);
     this.catalog = new ToolCatalog(plan, effects);
-    this.ledger = new UsageLedger(resume?.usage, options.spentOutside);
+    this.ledger = new UsageLedger(resume?.usage, options.spentOutside, options.share);
     this.activations = resume ? [...resume.activations] : [];
     this.lateArrivals = resume ? [...resume.lateArrivals] : [];
     this.joins = resume ? (JSON.parse(JSON.stringify(resume.joins)) as Record<string, JoinRound[]>) : {};

@@ -321,6 +321,7 @@ export async function orchDelegate(request: DelegationRequest): Promise<Delegati
   const interpreter = new PlanInterpreter(plan, request.task, effects, undefined, {
     depth: request.depth,
     ...(request.spentOutside ? { spentOutside: request.spentOutside } : {}),
+    ...(request.share ? { share: request.share } : {}),
   });
   try {
     const { output, activations } = await interpreter.runSingle(request.agent);

@@ -3,7 +3,7 @@
  * progress, and the effects port the interpreter is written against.
  */
 import type { JsonValue, Plan } from '../compiler/plan.ts';
-import type { BudgetState } from '../policies/budget.ts';
+import type { BudgetLimits, BudgetState } from '../policies/budget.ts';
 import type {
   ModelCallRequest,
   ModelCallResult,
@@ -192,6 +192,11 @@ export interface DelegationRequest {
    * top-ups): the child's budget checks count it, so a run's limits hold across delegation.
    */
   spentOutside?: BudgetState;
+  /**
+   * The delegate's share of the run's remaining budget, which the parent holds for it while
+   * it runs: parallel delegates together never get more than is left.
+   */
+  share?: BudgetLimits;
 }
 
 export interface DelegationResult {

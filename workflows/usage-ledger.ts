@@ -4,7 +4,7 @@
  */
 import type { TokenUsage } from '../activities/types.ts';
 import type { PlanModel } from '../compiler/plan.ts';
-import { addBudget, noBudget, type BudgetState } from '../policies/budget.ts';
+import { addBudget, noBudget, withinShare, type BudgetLimits, type BudgetState } from '../policies/budget.ts';
 import type { RunUsage, UsageTotals } from './types.ts';
 
 /**
@@ -69,12 +69,20 @@ export class UsageLedger {
     this.reserved = addBudget(this.reserved, bound, sign);
   }
 
+  /** The policy limits this ledger is held to: a delegate's are tightened by its share. */
+  limit(limits: BudgetLimits): BudgetLimits {
+    return withinShare(limits, this.share, this.outside);
+  }
+
   /** A delegate's parent run's commitments when it delegated; zero for a run of the system. */
   private readonly outside: BudgetState;
+  /** A delegate's share of its parent's budget, held for it by the parent while it runs. */
+  private readonly share: BudgetLimits | undefined;
 
   /** Starts empty, or from the usage a previous execution of the run carried over. */
-  constructor(carried?: RunUsage, outside?: BudgetState) {
+  constructor(carried?: RunUsage, outside?: BudgetState, share?: BudgetLimits) {
     this.outside = outside ?? noBudget();
+    this.share = share;
     this.total = carried ? { ...carried.total } : emptyTotals();
     this.byAgent = {};
     for (const [agent, totals] of Object.entries(carried?.byAgent ?? {})) this.byAgent[agent] = { ...totals };
