@@ -75,8 +75,16 @@ export interface AuditEvent {
   runId?: string;
 }
 
-/** Tool errors the workflow generates without running anything. */
-const REFUSAL_CODES = new Set(['TOOL_NOT_DECLARED', 'INVALID_ARGUMENTS', 'DELEGATION_LIMIT']);
+/** Tool errors the workflow generates without running anything (see workflows/agent-loop.ts `refuse`). */
+const REFUSAL_CODES = new Set([
+  'TOOL_NOT_DECLARED',
+  'INVALID_ARGUMENTS',
+  'DELEGATION_LIMIT',
+  'POLICY_DENIED',
+  'APPROVAL_DENIED',
+  'APPROVAL_TIMEOUT',
+  'BUDGET_EXCEEDED',
+]);
 
 /** Failure types that are a policy decision rather than a fault. */
 function isDenialCode(code: string | null): boolean {
@@ -173,9 +181,15 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
   const toolCallIds = new Set<string>();
   /** Approval timers by their TimerStarted event id, to tell an approval's time-out when it fires. */
   const approvalTimers = new Map<number, Extract<WaitSummary, { kind: 'approval' }>>();
+  /** Approvals whose time ran out: a decision arriving later is refused. */
+  const timedOut = new Set<string>();
   /** Agents whose budget pause is already reported and not yet resolved. */
   const pausedOn = new Set<string>();
   const push = (event: Omit<AuditEvent, 'runId'>) => events.push(options.runId ? { ...event, runId: options.runId } : event);
+  const pushRefusal = (refusal: Refusal, time: string, eventId: number) => {
+    const { agent, tool, code, reason, ...decision } = refusal;
+    push({ time, kind: 'tool.refused', agent, subject: tool, outcome: 'refused', reason, code, ...decision, eventId });
+  };
 
   const activityEvent = (open: OpenActivity, closing: HistoryEvent, close: 'completed' | 'failed' | 'timed_out' | 'canceled', result: unknown, failure?: Failure | null) => {
     const base = {
@@ -261,9 +275,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
         if (request?.call?.id) toolCallIds.add(`${request.agent}/${request.call.id}`);
       }
       if (type === 'callModel') {
-        for (const refusal of refusalsIn(input as Partial<ModelCallRequest> | undefined, toolCallIds)) {
-          push({ time, kind: 'tool.refused', agent: refusal.agent, subject: refusal.tool, outcome: 'refused', reason: refusal.reason, code: refusal.code, eventId });
-        }
+        for (const refusal of refusalsIn(input as Partial<ModelCallRequest> | undefined, toolCallIds)) pushRefusal(refusal, time, eventId);
       }
     } else if (event.activityTaskStartedEventAttributes) {
       const attributes = event.activityTaskStartedEventAttributes;
@@ -294,7 +306,9 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const attributes = event.childWorkflowExecutionCompletedEventAttributes;
       const child = take(children, attributes.initiatedEventId);
       if (child) {
-        const usage = tokens(asObject((firstPayload(attributes.result) as Partial<DelegationResult> | undefined)?.usage)?.total);
+        const result = firstPayload(attributes.result) as Partial<DelegationResult> | undefined;
+        const usage = tokens(asObject(result?.usage)?.total);
+        for (const refusal of listedRefusals(result)) pushRefusal(refusal, time, eventId);
         push({ ...delegationBase(child, event), outcome: 'succeeded', reason: null, code: null, ...(usage ? { usage } : {}) });
       }
     } else if (
@@ -322,6 +336,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const failure = event.childWorkflowExecutionFailedEventAttributes?.failure;
       const { code, reason, details } = failureCode(failure, fallback);
       const usage = tokens(asObject((details as Partial<RunFailureDetails> | undefined)?.usage)?.total);
+      for (const refusal of listedRefusals(details)) pushRefusal(refusal, time, eventId);
       push({ ...delegationBase(child, event), outcome: 'failed', reason, code, ...(usage ? { usage } : {}) });
       if (isDenialCode(code)) {
         // The delegate's run was denied: a policy decision of its own, reported to the supervisor.
@@ -341,12 +356,14 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
     } else if (event.workflowExecutionCompletedEventAttributes) {
       const result = firstPayload(event.workflowExecutionCompletedEventAttributes.result) as Partial<RunResult> | undefined;
       const usage = tokens(result?.usage?.total);
+      for (const refusal of listedRefusals(result)) pushRefusal(refusal, time, eventId);
       push({ time, kind: 'run.completed', agent: null, subject: null, outcome: 'succeeded', reason: null, code: null, ...(usage ? { usage } : {}), eventId });
     } else if (event.workflowExecutionFailedEventAttributes) {
       const { code, reason, details } = failureCode(event.workflowExecutionFailedEventAttributes.failure, 'RUN_FAILED');
       const failure = details as Partial<RunFailureDetails> | undefined;
       const usage = tokens(failure?.usage?.total);
       const denied = isDenialCode(code);
+      for (const refusal of listedRefusals(details)) pushRefusal(refusal, time, eventId);
       push({
         time,
         kind: denied ? 'policy.denied' : 'run.failed',
@@ -392,16 +409,22 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
         });
       } else if (request?.input?.name === 'decideApproval') {
         const approve = input?.decision === 'approve';
-        push({
-          time,
-          kind: 'approval.decided',
-          agent: null,
-          subject: typeof input?.id === 'string' ? input.id : null,
-          outcome: approve ? 'allowed' : 'denied',
-          reason: `${approve ? 'approved' : 'denied'} by ${by}${why}`,
-          code: approve ? null : 'APPROVAL_DENIED',
-          eventId,
-        });
+        const id = typeof input?.id === 'string' ? input.id : null;
+        if (id !== null && timedOut.has(id)) {
+          // Its time ran out first: the run refused the decision (see workflows/approval-desk.ts).
+          push({ time, kind: 'approval.decided', agent: null, subject: id, outcome: 'refused', reason: `${approve ? 'approval' : 'denial'} by ${by} came after the deadline${why}`, code: 'APPROVAL_TIMEOUT', eventId });
+        } else {
+          push({
+            time,
+            kind: 'approval.decided',
+            agent: null,
+            subject: id,
+            outcome: approve ? 'allowed' : 'denied',
+            reason: `${approve ? 'approved' : 'denied'} by ${by}${why}`,
+            code: approve ? null : 'APPROVAL_DENIED',
+            eventId,
+          });
+        }
       }
     } else if (event.timerStartedEventAttributes) {
       // Waits for people are named timers: an approval's TTL, a budget pause.
@@ -417,6 +440,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
     } else if (event.timerFiredEventAttributes) {
       const wait = approvalTimers.get(Number(event.timerFiredEventAttributes.startedEventId));
       if (wait) {
+        timedOut.add(wait.id);
         push({ time, kind: 'approval.timed_out', agent: wait.agent, subject: wait.id, outcome: 'denied', reason: `nobody decided on ${wait.tool} in time`, code: 'APPROVAL_TIMEOUT', eventId });
       }
     } else if (event.workflowExecutionContinuedAsNewEventAttributes) {
@@ -476,6 +500,28 @@ interface Refusal {
   tool: string;
   code: string;
   reason: string | null;
+  policy?: string;
+  rule?: string;
+}
+
+/** Refusals a run's result, failure details or a delegate's result lists (see workflows/types.ts `Refusal`). */
+function listedRefusals(value: unknown): Refusal[] {
+  const list = asObject(value)?.refusals;
+  if (!Array.isArray(list)) return [];
+  const out: Refusal[] = [];
+  for (const item of list) {
+    const r = asObject(item);
+    if (!r || typeof r.tool !== 'string' || typeof r.code !== 'string') continue;
+    out.push({
+      agent: typeof r.agent === 'string' ? r.agent : null,
+      tool: r.tool,
+      code: r.code,
+      reason: typeof r.reason === 'string' ? r.reason : null,
+      ...(typeof r.policy === 'string' ? { policy: r.policy } : {}),
+      ...(typeof r.rule === 'string' ? { rule: r.rule } : {}),
+    });
+  }
+  return out;
 }
 
 /**
@@ -494,7 +540,15 @@ function refusalsIn(request: Partial<ModelCallRequest> | undefined, toolCallIds:
     if (code === null || !REFUSAL_CODES.has(code)) continue;
     // A tool that ran and happened to answer with such an error is a tool call, not a refusal.
     if (toolCallIds.has(`${request?.agent}/${message.toolCallId}`)) continue;
-    refusals.push({ agent: request?.agent ?? null, tool: message.toolName, code, reason: typeof output?.message === 'string' ? output.message : null });
+    const reason = typeof output?.reason === 'string' ? output.reason : typeof output?.message === 'string' ? output.message : null;
+    refusals.push({
+      agent: request?.agent ?? null,
+      tool: message.toolName,
+      code,
+      reason,
+      ...(typeof output?.policy === 'string' && output.policy !== '' ? { policy: output.policy } : {}),
+      ...(typeof output?.rule === 'string' ? { rule: output.rule } : {}),
+    });
   }
   return refusals;
 }

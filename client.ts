@@ -167,12 +167,12 @@ export class OrchRun {
   }
 
   /** Approves a pending tool call; it runs once, nothing else is re-run. Rejects when `id` is not pending. */
-  approve(id: string, by: string, reason?: string): Promise<{ id: string; decision: 'approved' | 'denied' }> {
+  approve(id: string, by: string, reason?: string): Promise<{ id: string; decision: 'approved' | 'denied' | 'expired' }> {
     return this.decide({ id, decision: 'approve', decidedBy: by, ...(reason ? { reason } : {}) });
   }
 
   /** Denies a pending tool call: the run fails with APPROVAL_DENIED (or the model is told, under `on_violation: feedback`). */
-  deny(id: string, by: string, reason?: string): Promise<{ id: string; decision: 'approved' | 'denied' }> {
+  deny(id: string, by: string, reason?: string): Promise<{ id: string; decision: 'approved' | 'denied' | 'expired' }> {
     return this.decide({ id, decision: 'deny', decidedBy: by, ...(reason ? { reason } : {}) });
   }
 
@@ -209,12 +209,16 @@ export class OrchRun {
     return answer!;
   }
 
-  private decide(input: ApprovalDecisionInput): Promise<{ id: string; decision: 'approved' | 'denied' }> {
+  /**
+   * `expired`: the decision reached the run after the approval's deadline, so the run recorded
+   * and refused it (the call was already refused as timed out).
+   */
+  private decide(input: ApprovalDecisionInput): Promise<{ id: string; decision: 'approved' | 'denied' | 'expired' }> {
     const slash = input.id.lastIndexOf('/');
     const handle = this.handleFor(slash < 0 ? '' : input.id.slice(0, slash));
     const local = { ...input, id: input.id.slice(slash + 1) };
     return handle
-      .executeUpdate<{ id: string; decision: 'approved' | 'denied' }, [ApprovalDecisionInput]>('decideApproval', { args: [local] })
+      .executeUpdate<{ id: string; decision: 'approved' | 'denied' | 'expired' }, [ApprovalDecisionInput]>('decideApproval', { args: [local] })
       .then((decided) => ({ ...decided, id: input.id }));
   }
 

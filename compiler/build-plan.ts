@@ -65,6 +65,7 @@ function planModel(registry: ResourceRegistry, endpoint: ModelEndpointResource):
     secretRef: spec.auth.secretRef ? secretRef(registry, spec.auth.secretRef, endpoint.namespace) : null,
     pricing: spec.pricing,
     rateLimit: spec.rateLimit,
+    timeoutMs: spec.timeoutMs,
     mock: spec.mock,
   };
 }

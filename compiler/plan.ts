@@ -129,6 +129,11 @@ export interface PlanModel {
   /** USD per million tokens. */
   pricing: { inputPerMillion: number; outputPerMillion: number } | null;
   rateLimit: { requestsPerSecond: number } | null;
+  /**
+   * How long one attempt of a model call may take (`spec.timeout`); null means
+   * DEFAULT_MODEL_CALL_TIMEOUT_MS. A model that never answers is retried, then fails CALL_TIMEOUT.
+   */
+  timeoutMs?: number | null;
   /** Scripted responses for the `mock` provider; null means the default mock behaviour. */
   mock: MockScript | null;
 }
@@ -145,6 +150,9 @@ export interface MockResponse {
   usage?: { inputTokens: number; outputTokens: number };
   latencyMs?: number;
 }
+
+/** One attempt of a model call, when its endpoint sets no `timeout`. */
+export const DEFAULT_MODEL_CALL_TIMEOUT_MS = 120_000;
 
 export type ToolType = 'http' | 'mcp';
 
@@ -211,6 +219,13 @@ export interface PlanPolicy {
   targetAgents: string[];
   allowedModels: string[];
   blockedTools: string[];
+  /**
+   * What each `blocked_tools` entry names by identity (see policies/tool-identity.ts), resolved
+   * by the compiler over every Tool and McpServer it loaded, so a tool the plan reaches under
+   * another name (an alias Tool, the same endpoint or server) is blocked even when the one the
+   * entry names is not in the plan. Absent when no entry names anything by identity.
+   */
+  blockedToolIdentities?: { entry: string; identities: string[] }[];
   maxTokensPerRun: number | null;
   maxCostUsdPerRun: number | null;
   maxToolCallsPerRun: number | null;

@@ -98,6 +98,7 @@ export interface ModelEndpointSpec {
   auth: { secretRef: string | null; profile: string | null };
   pricing: { inputPerMillion: number; outputPerMillion: number } | null;
   rateLimit: { requestsPerSecond: number } | null;
+  timeoutMs: number | null;
   mock: MockScript | null;
 }
 

@@ -25,7 +25,7 @@ import {
   type BudgetState,
 } from '../policies/budget.ts';
 import type { ToolCatalog } from './mcp-catalog.ts';
-import type { BudgetRequest, Effects } from './types.ts';
+import type { BudgetRequest, Effects, Refusal } from './types.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
 import type { UsageLedger } from './usage-ledger.ts';
 import { validateArguments } from './validate-arguments.ts';
@@ -48,6 +48,11 @@ export interface ActivationContext {
   onStep(step: number, action: string): void;
   /** Called when a tool call finished, failed, or was refused before running. */
   onToolResult(tool: string, durationMs: number | null, error: string | null): void;
+  /**
+   * Called with the calls refused without running: `sent` when the next model call's input
+   * carries them (the audit reads them there), not when the activation ended first.
+   */
+  onRefusals(refusals: readonly Refusal[], sent: boolean): void;
 }
 
 export interface DelegationContext {
@@ -136,9 +141,14 @@ function utf8Bytes(text: string): number {
   return bytes;
 }
 
-/** Framing tokens a provider adds around each message and tool declaration, generously counted. */
+/**
+ * Framing tokens a provider adds, generously counted: per call, per message, per tool, and
+ * the instructions some providers add when tools are offered (a few hundred tokens).
+ */
+const CALL_OVERHEAD_TOKENS = 64;
 const MESSAGE_OVERHEAD_TOKENS = 8;
 const TOOL_OVERHEAD_TOKENS = 16;
+const TOOL_USE_OVERHEAD_TOKENS = 512;
 
 /**
  * An upper bound of a call's input tokens: byte-level tokenizers never make more tokens than
@@ -155,8 +165,10 @@ function inputBound(
     utf8Bytes(system) +
     utf8Bytes(JSON.stringify(messages)) +
     utf8Bytes(JSON.stringify(tools)) +
+    CALL_OVERHEAD_TOKENS +
     MESSAGE_OVERHEAD_TOKENS * (messages.length + 1) +
-    TOOL_OVERHEAD_TOKENS * tools.length;
+    TOOL_OVERHEAD_TOKENS * tools.length +
+    (tools.length > 0 ? TOOL_USE_OVERHEAD_TOKENS : 0);
   if (previous === null) return whole;
   const added = messages.slice(previous.messageCount);
   const grown = previous.inputTokens + utf8Bytes(JSON.stringify(added)) + MESSAGE_OVERHEAD_TOKENS * added.length;
@@ -180,9 +192,28 @@ export async function runActivation(context: ActivationContext): Promise<Activat
   const tools = await offeredTools(context, agent);
   const declarations = tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
   const messages: ChatMessage[] = [{ role: 'user', content: context.inbox }];
-  let lastText = '';
 
   const limits = ledger.limit(budgetLimits(plan, agentName));
+  const refused: Refusal[] = [];
+  try {
+    return await activationLoop(context, agent, tools, declarations, messages, limits, refused);
+  } finally {
+    // Refusals of the last step reach no model: report them, so the audit still has them.
+    context.onRefusals(refused.splice(0), false);
+  }
+}
+
+async function activationLoop(
+  context: ActivationContext,
+  agent: PlanAgent,
+  tools: readonly OfferedTool[],
+  declarations: readonly ToolDeclaration[],
+  messages: ChatMessage[],
+  limits: BudgetLimits,
+  refused: Refusal[]
+): Promise<ActivationOutcome> {
+  const { plan, agentName, effects, ledger } = context;
+  let lastText = '';
   let previous: { inputTokens: number; messageCount: number } | null = null;
   for (let step = 1; step <= agent.maxSteps; step++) {
     if (context.budget.wrappedUp()) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
@@ -197,6 +228,7 @@ export async function runActivation(context: ActivationContext): Promise<Activat
     );
     if (!budget) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
     context.onStep(step, `model ${model.model}`);
+    context.onRefusals(refused.splice(0), true);
     let result: ModelCallResult;
     try {
       result = await effects.callModel(
@@ -207,7 +239,7 @@ export async function runActivation(context: ActivationContext): Promise<Activat
           model,
           system: agent.prompt,
           messages,
-          tools: declarations,
+          tools: [...declarations],
           outputSchema: agent.outputSchema,
           ...(budget.maxOutputTokens !== null ? { maxOutputTokens: budget.maxOutputTokens } : {}),
           // What the budget holds back for this call until it settles (audited), when a budget applies.
@@ -233,8 +265,11 @@ export async function runActivation(context: ActivationContext): Promise<Activat
 
     messages.push({ role: 'assistant', content: result.text, toolCalls: result.toolCalls });
     // Tools asked for in one turn run in parallel; their results go back in the order asked.
-    const turn: TurnDelegations = { waiting: result.toolCalls.filter((call) => tools.some((t) => t.name === call.name && t.delegate !== null)).length };
-    const toolMessages = await Promise.all(result.toolCalls.map((call) => runToolCall(context, tools, step, call, limits, turn)));
+    const turn: Turn = {
+      delegationsWaiting: result.toolCalls.filter((call) => tools.some((t) => t.name === call.name && t.delegate !== null)).length,
+      refused,
+    };
+    const toolMessages = await settleAll(result.toolCalls.map((call) => runToolCall(context, tools, step, call, limits, turn)));
     messages.push(...toolMessages);
     if (agent.toolUseBehavior === 'stop_on_first_tool') {
       const first = toolMessages[0];
@@ -242,6 +277,17 @@ export async function runActivation(context: ActivationContext): Promise<Activat
     }
   }
   return { output: lastText, steps: agent.maxSteps, stoppedBy: 'max_steps' };
+}
+
+/**
+ * Like Promise.all, but a failure waits for the others to settle first: every call that was
+ * scheduled is charged to the ledger (and a delegate's usage merged) before the run fails.
+ */
+export async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
 }
 
 function toolError(call: ToolCall, output: JsonValue): ChatMessage {
@@ -254,15 +300,13 @@ async function runToolCall(
   step: number,
   call: ToolCall,
   limits: BudgetLimits,
-  turn: TurnDelegations
+  turn: Turn
 ): Promise<ChatMessage> {
   const { plan, agentName } = context;
   const tool = tools.find((candidate) => candidate.name === call.name);
   if (!tool) {
     // Only declared tools can run: anything else is refused, reported, and never scheduled.
-    context.onToolResult(call.name, null, 'TOOL_NOT_DECLARED');
-    return toolError(call, {
-      error: 'TOOL_NOT_DECLARED',
+    return refuse(context, turn, call, 'TOOL_NOT_DECLARED', {
       message: `tool ${call.name} is not available to agent ${agentName}`,
       available: tools.map((t) => t.name),
     });
@@ -272,26 +316,26 @@ async function runToolCall(
   if (decision && !decision.allowed && decision.verdict !== 'approval_required') {
     if (onViolation(plan, agentName) === 'hard_stop') throw new RunFailure(decision.code, decision.reason, agentName);
     // on_violation: feedback — the model hears why, and the tool never runs.
-    context.onToolResult(call.name, null, decision.code);
-    return toolError(call, { error: decision.code, policy: decision.policy, rule: decision.rule ?? null, reason: decision.reason });
+    return refuse(context, turn, call, decision.code, { policy: decision.policy, rule: decision.rule ?? null, reason: decision.reason });
   }
   const issues = validateArguments(call.input, tool.inputSchema);
   if (issues.length > 0) {
-    context.onToolResult(call.name, null, 'INVALID_ARGUMENTS');
-    return toolError(call, { error: 'INVALID_ARGUMENTS', message: `arguments do not match the input schema of ${call.name}`, issues: issues.map((i) => ({ ...i })) });
+    return refuse(context, turn, call, 'INVALID_ARGUMENTS', {
+      message: `arguments do not match the input schema of ${call.name}`,
+      issues: issues.map((i) => ({ ...i })),
+    });
   }
   if (tool.delegate !== null) return runDelegation(context, tool.delegate, call, limits, turn);
 
   const budget = await fitBudget(context, () => reserveToolCall(withTopUps(limits, context.budget.topUps()), context.ledger.committed()));
   if (!budget) {
-    context.onToolResult(call.name, null, 'BUDGET_EXCEEDED');
-    return toolError(call, { error: 'BUDGET_EXCEEDED', message: 'the run is wrapping up: its budget is spent' });
+    return refuse(context, turn, call, 'BUDGET_EXCEEDED', { message: 'the run is wrapping up: its budget is spent' });
   }
   try {
     let approval: GateCheck['approval'] = null;
     if (decision && !decision.allowed) {
       // The call holds its reservation while it waits: once approved it runs without a second check.
-      const answer = await awaitApproval(context, call, decision);
+      const answer = await awaitApproval(context, turn, call, decision);
       if ('refusal' in answer) return answer.refusal;
       approval = answer.approval;
     }
@@ -321,9 +365,19 @@ async function runToolCall(
   }
 }
 
-/** The delegations one model turn asks for, counted down as each takes its share of the budget. */
-interface TurnDelegations {
-  waiting: number;
+/** One model turn's tool calls: the delegations still to take their budget share, and the refusals so far. */
+interface Turn {
+  delegationsWaiting: number;
+  refused: Refusal[];
+}
+
+/** A call refused without running: the model hears why, and the refusal is recorded for the audit. */
+function refuse(context: ActivationContext, turn: Turn, call: ToolCall, code: string, output: JsonObject): ChatMessage {
+  context.onToolResult(call.name, null, code);
+  const reason = typeof output.reason === 'string' ? output.reason : typeof output.message === 'string' ? output.message : code;
+  const policy = typeof output.policy === 'string' ? { policy: output.policy, rule: typeof output.rule === 'string' ? output.rule : null } : {};
+  turn.refused.push({ agent: context.agentName, tool: call.name, toolCallId: call.id, code, reason, ...policy });
+  return toolError(call, { error: code, ...output });
 }
 
 /** A supervisor's delegation: the delegate runs as a child workflow; its answer is the tool result. */
@@ -332,14 +386,12 @@ async function runDelegation(
   delegate: string,
   call: ToolCall,
   limits: BudgetLimits,
-  turn: TurnDelegations
+  turn: Turn
 ): Promise<ChatMessage> {
   const { agentName, delegation } = context;
   const depth = delegation.depth + 1;
   if (depth > delegation.limits.maxDepth || delegation.used() >= delegation.limits.maxChildTasks) {
-    context.onToolResult(call.name, null, 'DELEGATION_LIMIT');
-    return toolError(call, {
-      error: 'DELEGATION_LIMIT',
+    return refuse(context, turn, call, 'DELEGATION_LIMIT', {
       message: `delegation refused: depth ${depth} of at most ${delegation.limits.maxDepth}, ${delegation.used()} of at most ${delegation.limits.maxChildTasks} child runs`,
     });
   }
@@ -347,8 +399,8 @@ async function runDelegation(
   // The child draws on a share of what is left, which the run holds for it until it returns:
   // delegates started together split the remainder, so together they never exceed it.
   const spentOutside = netOfTopUps(context);
-  const share = delegationShare(withTopUps(limits, context.budget.topUps()), context.ledger.committed(), turn.waiting);
-  turn.waiting = Math.max(turn.waiting - 1, 1);
+  const share = delegationShare(withTopUps(limits, context.budget.topUps()), context.ledger.committed(), turn.delegationsWaiting);
+  turn.delegationsWaiting = Math.max(turn.delegationsWaiting - 1, 1);
   const held = shareReserve(share);
   context.ledger.reserve(held);
   const input = call.input;
@@ -360,11 +412,14 @@ async function runDelegation(
       { summary: `${agentName} · delegate ${delegate}`, childId: `${delegate}-${ordinal}` }
     );
     context.ledger.merge(result.usage);
+    // The delegate's own history is not the run's: its refusals go into the run's record.
+    if (result.refusals) context.onRefusals(result.refusals, false);
     context.onToolResult(call.name, null, null);
     return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: false };
   } catch (error) {
     if (!(error instanceof CallFailure)) throw error;
     if (error.childUsage) context.ledger.merge(error.childUsage);
+    if (error.childRefusals) context.onRefusals(error.childRefusals, false);
     // A denial inside the delegate is the run's denial, not something to tell the supervisor.
     if (GOVERNANCE_FAILURES.has(error.type)) throw new RunFailure(error.type, error.message, delegate);
     context.onToolResult(call.name, null, error.type);
@@ -386,6 +441,7 @@ function netOfTopUps(context: ActivationContext): BudgetState {
  */
 async function awaitApproval(
   context: ActivationContext,
+  turn: Turn,
   call: ToolCall,
   decision: { policy: string; rule?: string | null; reason: string }
 ): Promise<{ approval: NonNullable<GateCheck['approval']> } | { refusal: ChatMessage }> {
@@ -408,8 +464,7 @@ async function awaitApproval(
       ? `approval ${id} of ${call.name} timed out`
       : `approval ${id} of ${call.name} was denied by ${outcome.decidedBy}${outcome.reason ? `: ${outcome.reason}` : ''}`;
   if (onViolation(plan, agentName) === 'hard_stop') throw new RunFailure(code, why, agentName);
-  context.onToolResult(call.name, null, code);
-  return { refusal: toolError(call, { error: code, message: why }) };
+  return { refusal: refuse(context, turn, call, code, { message: why }) };
 }
 
 /** What the worker re-checks before running the call (see policies/recheck.ts). */

@@ -8,7 +8,7 @@ import { approvalWaitSummary } from './wait-summaries.ts';
 import type { ApprovalDecisionInput, ApprovalOutcome, ApprovalRequest, PendingApproval } from './types.ts';
 
 export const approvalsQuery = defineQuery<PendingApproval[]>('approvals');
-export const decideApprovalUpdate = defineUpdate<{ id: string; decision: 'approved' | 'denied' }, [ApprovalDecisionInput]>('decideApproval');
+export const decideApprovalUpdate = defineUpdate<{ id: string; decision: 'approved' | 'denied' | 'expired' }, [ApprovalDecisionInput]>('decideApproval');
 
 /** Orloj's ToolApproval default. */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 10 * 60 * 1000;
@@ -21,6 +21,10 @@ export function openApprovalDesk(timeoutMs: number = DEFAULT_APPROVAL_TIMEOUT_MS
   setHandler(
     decideApprovalUpdate,
     (input) => {
+      // A decision that reaches the run after the deadline (say no worker was up when the
+      // timer fired, so both arrive in one workflow task) is recorded and refused, never applied.
+      const expiresAt = pending.get(input.id)?.expiresAt ?? 0;
+      if (Date.now() >= expiresAt) return { id: input.id, decision: 'expired' as const };
       const decision = input.decision === 'approve' ? 'approved' : 'denied';
       decided.set(input.id, { decision, decidedBy: input.decidedBy, reason: input.reason ?? null });
       return { id: input.id, decision };

@@ -17,7 +17,7 @@
  */
 import type { JsonValue, Plan, PlanEdge } from '../compiler/plan.ts';
 import { childLimits } from '../policies/limits.ts';
-import { runActivation, type ActivationOutcome } from './agent-loop.ts';
+import { runActivation, settleAll, type ActivationOutcome } from './agent-loop.ts';
 import { firingEdges, readJsonPath } from './edge-conditions.ts';
 import { edgeKey, graphShape, type GraphShape } from './graph-shape.ts';
 import { renderInbox } from './inbox.ts';
@@ -31,6 +31,7 @@ import type {
   Effects,
   LateArrival,
   PendingActivation,
+  Refusal,
   RunCheckpoint,
   RunProgress,
   RunResult,
@@ -94,6 +95,9 @@ function activationRecord(
   };
 }
 
+/** Refusals a result lists at most; past it, the denial count still counts them. */
+const MAX_RECORDED_REFUSALS = 500;
+
 export class PlanInterpreter {
   readonly ledger: UsageLedger;
   readonly activations: ActivationRecord[];
@@ -136,6 +140,18 @@ export class PlanInterpreter {
   /** Delegation depth of this run: 0 for a run of the system, 1 for a delegate's child run, … */
   private readonly depth: number;
 
+  /** A delegate's child run (whose history is not part of its run's audit). */
+  get isDelegate(): boolean {
+    return this.depth > 0;
+  }
+
+  /**
+   * Calls refused without running: `all` of them, and the `unsent` ones no model call's input
+   * shows (the audit finds those in the run's result or failure). Bounded, so a run refused
+   * over and over cannot grow its result past a payload's limit.
+   */
+  readonly refusals: { all: Refusal[]; unsent: Refusal[] } = { all: [], unsent: [] };
+
   constructor(
     plan: Plan,
     input: JsonValue,
@@ -159,6 +175,7 @@ export class PlanInterpreter {
     this.delegations = resume?.delegations ?? 0;
     this.approvalCount = resume?.approvals ?? 0;
     this.deniedCalls = resume?.denials ?? 0;
+    if (resume?.refusals) this.refusals.unsent.push(...resume.refusals);
     this.topUps = resume?.topUps ? { ...resume.topUps } : noBudget();
     this.runAttempt = resume?.runAttempt ?? 1;
     this.continuedAsNew = resume?.continuedAsNew ?? 0;
@@ -197,6 +214,7 @@ export class PlanInterpreter {
       turnLimitReached: this.activations.some((a) => a.turnLimitReached),
       executions: this.continuedAsNew + 1,
       runAttempts: this.runAttempt,
+      ...(this.refusals.unsent.length > 0 ? { refusals: [...this.refusals.unsent] } : {}),
     };
   }
 
@@ -231,6 +249,7 @@ export class PlanInterpreter {
       approvals: this.approvalCount,
       denials: this.deniedCalls,
       topUps: this.topUps,
+      ...(this.refusals.unsent.length > 0 ? { refusals: [...this.refusals.unsent] } : {}),
       continuedAsNew: this.continuedAsNew + 1,
     };
   }
@@ -353,6 +372,12 @@ export class PlanInterpreter {
           if (error !== null && GOVERNANCE_FAILURES.has(error)) this.deniedCalls++;
           this.report();
         },
+        onRefusals: (refusals, sent) => {
+          for (const refusal of refusals) {
+            if (this.refusals.all.length < MAX_RECORDED_REFUSALS) this.refusals.all.push(refusal);
+            if (!sent && this.refusals.unsent.length < MAX_RECORDED_REFUSALS) this.refusals.unsent.push(refusal);
+          }
+        },
       });
     const timeoutMs = this.plan.agents[agent]?.timeoutMs ?? null;
     return timeoutMs === null ? run() : this.effects.withTimeout(timeoutMs, run);
@@ -452,7 +477,7 @@ export class PlanInterpreter {
           }
         };
         try {
-          await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+          await settleAll(Array.from({ length: Math.min(width, items.length) }, worker));
         } catch (error) {
           if (!(error instanceof ElementFailed)) throw error;
           const { type, message, retryable, attempts, error: cause } = error.result;

@@ -21,7 +21,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { OrchActivities, ToolCallRequest } from '../activities/types.ts';
-import { PLAN_SCHEMA_VERSION, type PlanMcpServer } from '../compiler/plan.ts';
+import { DEFAULT_MODEL_CALL_TIMEOUT_MS, PLAN_SCHEMA_VERSION, type PlanMcpServer } from '../compiler/plan.ts';
 import { CheckpointReached, PlanInterpreter } from './interpreter.ts';
 import { withPlanDefaults } from './plan-defaults.ts';
 import { callOnModelQueue, modelQueueOf } from './model-queues.ts';
@@ -36,6 +36,7 @@ import type {
   DelegationRequest,
   DelegationResult,
   Effects,
+  Refusal,
   RunFailureDetails,
   RunInput,
   RunProgress,
@@ -52,8 +53,6 @@ export const progressQuery = defineQuery<RunProgress>('progress');
 const HEARTBEAT_TIMEOUT = '10 seconds';
 /** Marks runs whose whole-run retries carry approval and top-up counters (see PlanInterpreter.retryCheckpoint). */
 const RETRY_CARRIES_COUNTERS_PATCH = 'orch-retry-carries-counters';
-const DEFAULT_MODEL_CALL_TIMEOUT_MS = 10 * 60 * 1000;
-
 const activities = proxyActivities<OrchActivities>({
   startToCloseTimeout: DEFAULT_MODEL_CALL_TIMEOUT_MS,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
@@ -74,7 +73,12 @@ function temporalEffects(
       const call = () =>
         activities.callModel
           .executeWithOptions(
-            { summary: options.summary, heartbeatTimeout: HEARTBEAT_TIMEOUT, ...(queue ? { taskQueue: queue.name } : {}) },
+            {
+              summary: options.summary,
+              heartbeatTimeout: HEARTBEAT_TIMEOUT,
+              startToCloseTimeout: request.model.timeoutMs ?? DEFAULT_MODEL_CALL_TIMEOUT_MS,
+              ...(queue ? { taskQueue: queue.name } : {}),
+            },
             [request]
           )
           .catch(asCallFailure);
@@ -196,7 +200,7 @@ function asDelegationFailure(error: unknown): never {
     const cause = error.cause;
     const type = cause instanceof ApplicationFailure ? (cause.type ?? 'DELEGATION_FAILED') : 'DELEGATION_FAILED';
     const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as Partial<RunFailureDetails> | undefined) : undefined;
-    throw new CallFailure(type, cause?.message ?? error.message, { cause: error, childUsage: details?.usage });
+    throw new CallFailure(type, cause?.message ?? error.message, { cause: error, childUsage: details?.usage, childRefusals: details?.refusals });
   }
   throw error;
 }
@@ -208,7 +212,14 @@ function failureDetails(failure: RunFailure, interpreter: PlanInterpreter): RunF
     runAttempts: interpreter.runAttempt,
     usage: interpreter.ledger.snapshot(),
     activations: interpreter.activations,
+    ...refusalsOf(interpreter, interpreter.isDelegate),
   };
+}
+
+/** The refusals a result must carry: a delegate's all of them, a run's those no model input shows. */
+function refusalsOf(interpreter: PlanInterpreter, all: boolean): { refusals?: Refusal[] } {
+  const refusals = all ? interpreter.refusals.all : interpreter.refusals.unsent;
+  return refusals.length > 0 ? { refusals: [...refusals] } : {};
 }
 
 function asRunFailure(error: unknown): RunFailure {
@@ -325,7 +336,7 @@ export async function orchDelegate(request: DelegationRequest): Promise<Delegati
   });
   try {
     const { output, activations } = await interpreter.runSingle(request.agent);
-    return { output, usage: interpreter.ledger.snapshot(), activations };
+    return { output, usage: interpreter.ledger.snapshot(), activations, ...refusalsOf(interpreter, true) };
   } catch (error) {
     if (isCancellation(error)) throw error;
     const failure = asRunFailure(error);

@@ -4,7 +4,7 @@
  */
 
 import type { TokenUsage } from '../activities/types.ts';
-import type { RunUsage } from './types.ts';
+import type { Refusal, RunUsage } from './types.ts';
 
 /** Failures that are a governance decision: they end the run, also from inside a delegate. */
 export const GOVERNANCE_FAILURES: ReadonlySet<string> = new Set(['POLICY_DENIED', 'APPROVAL_DENIED', 'APPROVAL_TIMEOUT', 'BUDGET_EXCEEDED']);
@@ -22,11 +22,19 @@ export class CallFailure extends Error {
   readonly spent: TokenUsage | undefined;
   /** What a failed delegation's child run used before it failed. */
   readonly childUsage: RunUsage | undefined;
+  /** What a failed delegation's child run refused. */
+  readonly childRefusals: Refusal[] | undefined;
 
   constructor(
     type: string,
     message: string,
-    options?: { cause?: unknown; nonRetryable?: boolean; spent?: TokenUsage | undefined; childUsage?: RunUsage | undefined }
+    options?: {
+      cause?: unknown;
+      nonRetryable?: boolean;
+      spent?: TokenUsage | undefined;
+      childUsage?: RunUsage | undefined;
+      childRefusals?: Refusal[] | undefined;
+    }
   ) {
     super(message, options);
     this.name = 'CallFailure';
@@ -34,6 +42,7 @@ export class CallFailure extends Error {
     this.nonRetryable = options?.nonRetryable ?? false;
     this.spent = options?.spent;
     this.childUsage = options?.childUsage;
+    this.childRefusals = options?.childRefusals;
   }
 }
 

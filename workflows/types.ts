@@ -53,6 +53,8 @@ export interface RunCheckpoint {
   denials?: number;
   /** Budget people added to the run so far. */
   topUps?: BudgetState;
+  /** Refusals no model call's input shows, carried to the execution that reports them. */
+  refusals?: Refusal[];
   continuedAsNew: number;
 }
 
@@ -123,6 +125,8 @@ export interface RunResult {
   executions: number;
   /** Attempts of the whole run (`Task.retry`). */
   runAttempts: number;
+  /** Refusals no model call's input shows (see Refusal). */
+  refusals?: Refusal[];
 }
 
 /** A tool call waiting for a human decision (a ToolPermission `approval_required` verdict). */
@@ -203,6 +207,25 @@ export interface DelegationResult {
   output: JsonValue;
   usage: RunUsage;
   activations: ActivationRecord[];
+  /** Every call the delegate's run refused (its own history is not part of the run's audit). */
+  refusals?: Refusal[];
+}
+
+/**
+ * A tool call the workflow refused without running it (a policy, an approver, the budget, an
+ * undeclared tool or invalid arguments). Most reach the model in the next call's input, where
+ * the audit reads them; the others (an activation's last step, a delegate's) are listed in the
+ * run's result or failure details, so every decision is in history.
+ */
+export interface Refusal {
+  agent: string;
+  tool: string;
+  toolCallId: string;
+  code: string;
+  reason: string;
+  /** The deciding resource, for a policy denial (`AgentPolicy ns/name`). */
+  policy?: string | null;
+  rule?: string | null;
 }
 
 /** Details attached to the workflow's failure so callers still get usage and partial outputs. */
@@ -213,6 +236,8 @@ export interface RunFailureDetails {
   runAttempts: number;
   usage: RunUsage;
   activations: ActivationRecord[];
+  /** Refusals no model call's input shows (see Refusal). */
+  refusals?: Refusal[];
 }
 
 export type AgentPhase = 'waiting' | 'running' | 'done' | 'failed';

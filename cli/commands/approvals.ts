@@ -93,7 +93,8 @@ export function registerApprovalCommands(program: Command, context: CommandConte
           return decision === 'approve' ? run.approve(approvalId, flags.by, flags.reason) : run.deny(approvalId, flags.by, flags.reason);
         });
         io.stdout(`${result.id} ${result.decision}\n`);
-        context.exitCode = EXIT.ok;
+        // Too late: the run had already timed the approval out and refused the decision.
+        context.exitCode = result.decision === 'expired' ? EXIT.failed : EXIT.ok;
       });
   }
 }

@@ -47,6 +47,7 @@ export function normalizeModelEndpoint(input: ModelEndpointSpecInput, report: Re
     auth: { secretRef: input.auth?.secret_ref ?? null, profile: input.auth?.profile ?? null },
     pricing: input.pricing ? { inputPerMillion: input.pricing.input_per_million, outputPerMillion: input.pricing.output_per_million } : null,
     rateLimit: input.rate_limit ? { requestsPerSecond: input.rate_limit.requests_per_second } : null,
+    timeoutMs: input.timeout ?? null,
     mock: provider === 'mock' && input.mock ? normalizeMock(input.mock) : null,
   };
 }

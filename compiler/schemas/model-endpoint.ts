@@ -23,6 +23,8 @@ export const modelEndpointSpecSchema = fields({
     output_per_million: z.number().min(0),
   }).optional(),
   rate_limit: fields({ requests_per_second: z.number().positive() }).optional(),
+  // How long one attempt of a model call may take (orch's; the default is in plan.ts).
+  timeout: duration.optional(),
   mock: fields({
     latency: duration.optional(),
     // Keys are agent names: one scripted response per model call of an activation.

@@ -1,0 +1,118 @@
+/**
+ * Budgets under concurrency, on a real server, from the reproducers in test/fixtures/repro:
+ * parallel tool calls in one turn, fan-out branches, parallel delegates, reservations of
+ * parallel branches, and an oversized model reply. Each asserts what the tool endpoint saw
+ * (the stub counts every request), the exact ledger, the audited decision and how the run ended.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTrail, type AuditEvent } from '../../audit.ts';
+import { activitiesOf } from '../helpers/history.ts';
+import { harnessWithStub } from '../helpers/orch-harness.ts';
+import { startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
+import { renderRepro } from '../helpers/repro-fixtures.ts';
+import { compileOk } from '../helpers/scenario-overrides.ts';
+
+const setup = harnessWithStub();
+
+async function runRepro(file: string, vars: Record<string, string> = {}) {
+  const plan = await compileOk([renderRepro(file, { STUB_URL: setup.stub.url, ...vars })]);
+  const before = setup.stub.requests.length;
+  const run = await setup.harness.client.start(plan);
+  const outcome = await run.result();
+  const history = await run.handle.fetchHistory();
+  const requests = setup.stub.requests.slice(before);
+  return { outcome, history, audit: auditTrail(history), requests, activities: activitiesOf(history) };
+}
+
+const ofKind = (audit: AuditEvent[], kind: string) => audit.filter((event) => event.kind === kind);
+
+describe('parallel calls draw on one ledger', () => {
+  it('budget-race: 10 tool calls in one turn under max_tool_calls_per_run 3 run 3; the run fails BUDGET_EXCEEDED', async () => {
+    const { outcome, audit, requests, activities } = await runRepro('budget-race/manifests.yaml');
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'BUDGET_EXCEEDED', agent: 'a' } });
+    expect(outcome.failure!.message).toContain('AgentPolicy default/three-tool-calls');
+    expect(requests.filter((r) => r.path === '/tool/record')).toHaveLength(3);
+    expect(activities.filter((a) => a.type === 'callTool')).toHaveLength(3);
+    expect(outcome.usage.total.toolCalls).toBe(3);
+    expect(ofKind(audit, 'tool.call')).toHaveLength(3);
+    expect(ofKind(audit, 'policy.denied')).toEqual([expect.objectContaining({ code: 'BUDGET_EXCEEDED', agent: 'a' })]);
+  });
+
+  it('budget-race control: the same 10 calls one per turn also stop at 3', async () => {
+    const { outcome, requests } = await runRepro('budget-race/control-sequential.yaml');
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'BUDGET_EXCEEDED' } });
+    expect(requests.filter((r) => r.path === '/tool/record')).toHaveLength(3);
+  });
+
+  it('fanout-model-calls: root and a 5-way fan-out under max_model_calls_per_run 3 make 3 model calls', async () => {
+    const { outcome, audit, activities } = await runRepro('fanout-model-calls/manifests.yaml');
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'BUDGET_EXCEEDED' } });
+    expect(outcome.failure!.message).toContain('AgentPolicy default/three-model-calls');
+    expect(activities.filter((a) => a.type === 'callModel')).toHaveLength(3);
+    expect(outcome.usage.total.modelCalls).toBe(3);
+    expect(ofKind(audit, 'model.call')).toHaveLength(3);
+    expect(ofKind(audit, 'policy.denied')).toEqual([expect.objectContaining({ code: 'BUDGET_EXCEEDED' })]);
+  });
+
+  it('fanout-tokens: the fan-out under max_tokens_per_run 2500 settles at most 2500 tokens, every reservation fits', async () => {
+    const { outcome, audit } = await runRepro('fanout-tokens/manifests.yaml');
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'BUDGET_EXCEEDED' } });
+    expect(outcome.failure!.message).toContain('AgentPolicy default/tokens-2500');
+    const calls = ofKind(audit, 'model.call');
+    const charged = calls.reduce((sum, call) => sum + (call.usage?.totalTokens ?? 0), 0);
+    expect(charged).toBe(outcome.usage.total.totalTokens);
+    expect(outcome.usage.total.totalTokens).toBeLessThanOrEqual(2500);
+    // Calls in flight together never reserved more than the run allows.
+    expect(calls.reduce((sum, call) => sum + (call.reserved?.tokens ?? 0), 0)).toBeLessThanOrEqual(2500 + 1000);
+    for (const call of calls) expect(call.usage!.totalTokens).toBeLessThanOrEqual(call.reserved!.tokens);
+  });
+
+  it('parallel-delegates: 4 delegates × 2 tool calls under max_tool_calls_per_run 3 run at most 3; the run fails naming a delegate', async () => {
+    const { outcome, audit, requests } = await runRepro('parallel-delegates/manifests.yaml');
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'BUDGET_EXCEEDED' } });
+    expect(['w1', 'w2', 'w3', 'w4']).toContain(outcome.failure!.agent);
+    expect(outcome.failure!.message).toContain('AgentPolicy default/three-tool-calls');
+    const ran = requests.filter((r) => r.path === '/tool/record').length;
+    expect(ran).toBeLessThanOrEqual(3);
+    expect(outcome.usage.total.toolCalls).toBe(ran);
+    expect(ofKind(audit, 'delegation').length).toBeGreaterThan(0);
+  });
+});
+
+describe('a call reserves its own bound', () => {
+  it.each(['manifests.yaml', 'with-max-tokens.yaml'])(
+    'reserve-remainder (%s): parallel branches of a 200,000-token run all run; each reserves its input bound plus its output cap',
+    async (file) => {
+      const { outcome, audit } = await runRepro(`reserve-remainder/${file}`);
+      expect(outcome).toMatchObject({ status: 'succeeded' });
+      const calls = ofKind(audit, 'model.call');
+      expect(calls.map((call) => call.agent).sort()).toEqual(['hop', 'quick', 'root', 'slow']);
+      const cap = file === 'with-max-tokens.yaml' ? 1000 : 4096;
+      for (const call of calls) {
+        expect(call.reserved!.tokens).toBeGreaterThan(cap);
+        expect(call.reserved!.tokens).toBeLessThan(cap + 2000);
+      }
+    }
+  );
+});
+
+describe('an oversized model reply', () => {
+  let model: OpenAICompatibleServer;
+  beforeAll(async () => {
+    model = await startOpenAICompatibleServer({
+      respond: () => ({ text: 'x'.repeat(5 * 1024 * 1024), usage: { promptTokens: 50, completionTokens: 1_310_720 } }),
+    });
+  });
+  afterAll(() => model?.close());
+
+  it('model-5mb: fails MODEL_RESPONSE_TOO_LARGE after one attempt, its reported tokens charged', async () => {
+    const { outcome, audit, activities } = await runRepro('model-5mb/manifests.yaml', { STUB_URL: model.origin });
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'MODEL_RESPONSE_TOO_LARGE', agent: 'a' } });
+    expect(model.requests).toHaveLength(1);
+    expect(activities.filter((a) => a.type === 'callModel')).toHaveLength(1);
+    expect(outcome.usage.total).toMatchObject({ inputTokens: 50, outputTokens: 1_310_720, totalTokens: 1_310_770, modelCalls: 0 });
+    expect(ofKind(audit, 'model.call')).toEqual([
+      expect.objectContaining({ outcome: 'failed', code: 'MODEL_RESPONSE_TOO_LARGE', usage: { inputTokens: 50, outputTokens: 1_310_720, totalTokens: 1_310_770 } }),
+    ]);
+  });
+});
