@@ -49,10 +49,11 @@ export interface ActivationContext {
   /** Called when a tool call finished, failed, or was refused before running. */
   onToolResult(tool: string, durationMs: number | null, error: string | null): void;
   /**
-   * Called with the calls refused without running: `sent` when the next model call's input
-   * carries them (the audit reads them there), not when the activation ended first.
+   * Called with the calls refused without running: `inHistory` when this run's history already
+   * shows them (the next model call's input, a delegate's result), not when the activation
+   * ended before another model call.
    */
-  onRefusals(refusals: readonly Refusal[], sent: boolean): void;
+  onRefusals(refusals: readonly Refusal[], inHistory: boolean): void;
 }
 
 export interface DelegationContext {
@@ -412,14 +413,14 @@ async function runDelegation(
       { summary: `${agentName} · delegate ${delegate}`, childId: `${delegate}-${ordinal}` }
     );
     context.ledger.merge(result.usage);
-    // The delegate's own history is not the run's: its refusals go into the run's record.
-    if (result.refusals) context.onRefusals(result.refusals, false);
+    // The child's result in this run's history shows its refusals; a delegate passes them up.
+    if (result.refusals) context.onRefusals(result.refusals, true);
     context.onToolResult(call.name, null, null);
     return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: false };
   } catch (error) {
     if (!(error instanceof CallFailure)) throw error;
     if (error.childUsage) context.ledger.merge(error.childUsage);
-    if (error.childRefusals) context.onRefusals(error.childRefusals, false);
+    if (error.childRefusals) context.onRefusals(error.childRefusals, true);
     // A denial inside the delegate is the run's denial, not something to tell the supervisor.
     if (GOVERNANCE_FAILURES.has(error.type)) throw new RunFailure(error.type, error.message, delegate);
     context.onToolResult(call.name, null, error.type);

@@ -372,10 +372,10 @@ export class PlanInterpreter {
           if (error !== null && GOVERNANCE_FAILURES.has(error)) this.deniedCalls++;
           this.report();
         },
-        onRefusals: (refusals, sent) => {
+        onRefusals: (refusals, inHistory) => {
           for (const refusal of refusals) {
             if (this.refusals.all.length < MAX_RECORDED_REFUSALS) this.refusals.all.push(refusal);
-            if (!sent && this.refusals.unsent.length < MAX_RECORDED_REFUSALS) this.refusals.unsent.push(refusal);
+            if (!inHistory && this.refusals.unsent.length < MAX_RECORDED_REFUSALS) this.refusals.unsent.push(refusal);
           }
         },
       });
