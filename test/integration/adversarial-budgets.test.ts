@@ -10,7 +10,7 @@ import { activitiesOf } from '../helpers/history.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
 import { startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
 import { renderRepro } from '../helpers/repro-fixtures.ts';
-import { compileOk } from '../helpers/scenario-overrides.ts';
+import { compileOk, writeOverride } from '../helpers/scenario-overrides.ts';
 
 const setup = harnessWithStub();
 
@@ -114,5 +114,27 @@ describe('an oversized model reply', () => {
     expect(ofKind(audit, 'model.call')).toEqual([
       expect.objectContaining({ outcome: 'failed', code: 'MODEL_RESPONSE_TOO_LARGE', usage: { inputTokens: 50, outputTokens: 1_310_720, totalTokens: 1_310_770 } }),
     ]);
+  });
+});
+
+describe('model calls are bounded in time', () => {
+  const timeouts = async (endpointSpec: Record<string, unknown>) => {
+    const file = writeOverride([
+      { apiVersion: 'orch/v1', kind: 'ModelEndpoint', metadata: { name: 'm' }, spec: { provider: 'mock', ...endpointSpec } },
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'a' }, spec: { model_ref: 'm' } },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'timed' }, spec: { agents: ['a'] } },
+    ]);
+    const run = await setup.harness.client.start(await compileOk([file]));
+    expect((await run.result()).status).toBe('succeeded');
+    const history = await run.handle.fetchHistory();
+    return (history.events ?? [])
+      .map((event) => event.activityTaskScheduledEventAttributes)
+      .filter((attributes) => attributes?.activityType?.name === 'callModel')
+      .map((attributes) => Number(attributes!.startToCloseTimeout?.seconds ?? 0));
+  };
+
+  it('each attempt has the endpoint’s spec.timeout, or 120 s by default', async () => {
+    expect(await timeouts({})).toEqual([120]);
+    expect(await timeouts({ timeout: '7s' })).toEqual([7]);
   });
 });
