@@ -2,10 +2,30 @@
  * The governance part of a plan: the AgentPolicies and ToolPermissions of the system's
  * namespace that can apply to this run, and the roles its agents hold. The policy gate
  * re-checks applicability per agent at run time.
+ *
+ * Also where `blocked_tools` entries are resolved to what they name by identity (over every
+ * Tool and McpServer loaded, not only the plan's), and where tool names that only look like a
+ * blocked one are refused (CONFUSABLE_TOOL_NAME).
  */
-import type { PlanGovernance, PlanPolicy, PlanToolPermission } from './plan.ts';
+import {
+  compareToolNames,
+  generatedEntryTool,
+  hasLookAlikes,
+  lookAlikeCodePoints,
+  mcpToolIdentities,
+  splitResourceKey,
+  toolFacts,
+  toolNameKey,
+  type McpServerShape,
+  type ToolFacts,
+  type ToolNameKey,
+} from '../policies/tool-identity.ts';
+import type { Diagnostic } from './diagnostics.ts';
+import type { ParsedResource } from './parse-resources.ts';
+import { generatedToolName, type PlanGovernance, type PlanPolicy, type PlanToolPermission } from './plan.ts';
 import { toolTargetKey, type ResourceRegistry } from './registry.ts';
-import type { AgentSystemResource, TaskResource } from './resources.ts';
+import type { AgentSystemResource, McpServerResource, TaskResource, ToolResource } from './resources.ts';
+import { valueLocation, type ManifestPath } from './source-map.ts';
 
 export interface GovernanceRequest {
   registry: ResourceRegistry;
@@ -45,7 +65,10 @@ function policiesFor(registry: ResourceRegistry, system: AgentSystemResource, ta
       spec.targetAgents.some((a) => agentsFolded.has(a.toLowerCase()));
     if (!applies) continue;
     // The normalized spec is the plan's policy minus its id.
-    out.push({ id: { namespace: resource.namespace, name: resource.name }, ...spec });
+    const blockedToolIdentities = spec.blockedTools
+      .map((entry) => ({ entry, identities: identitiesNamedBy(registry, entry) }))
+      .filter(({ identities }) => identities.length > 0);
+    out.push({ id: { namespace: resource.namespace, name: resource.name }, ...spec, ...(blockedToolIdentities.length > 0 ? { blockedToolIdentities } : {}) });
   }
   return out;
 }
@@ -63,4 +86,129 @@ function toolPermissionsFor(registry: ResourceRegistry, system: AgentSystemResou
     out.push({ id: { namespace: resource.namespace, name: resource.name }, ...spec, toolRef: toolKey });
   }
   return out;
+}
+
+function serverShape(server: McpServerResource): McpServerShape {
+  const { transport, command, args, endpoint } = server.spec;
+  return { id: { namespace: server.namespace, name: server.name }, transport, command, args, endpoint };
+}
+
+/** A Tool resource's facts, as its PlanTool would have them. */
+function resourceToolFacts(registry: ResourceRegistry, tool: ToolResource): ToolFacts {
+  const { spec } = tool;
+  const server = spec.type === 'mcp' && spec.mcpServerRef ? registry.findValid('McpServer', spec.mcpServerRef, tool.namespace) : undefined;
+  const mcp = server && spec.mcpToolName ? { server: server.key, tool: spec.mcpToolName } : null;
+  return toolFacts(tool.key, { id: { namespace: tool.namespace, name: tool.name }, name: tool.name, type: spec.type, endpoint: spec.endpoint, mcp }, server ? serverShape(server) : null);
+}
+
+/**
+ * The identities a `blocked_tools` entry names among every loaded resource: each Tool one of
+ * whose names is the entry (or looks like it), and each tool an McpServer would generate
+ * under the entry's `<server>--<tool>` reading. In load order, so the plan hash is stable.
+ */
+function identitiesNamedBy(registry: ResourceRegistry, entry: string): string[] {
+  const key = toolNameKey(entry);
+  const out = new Set<string>();
+  for (const { resource } of registry.all()) {
+    if (resource?.kind === 'Tool') {
+      const facts = resourceToolFacts(registry, resource);
+      if (facts.names.some((name) => compareToolNames(name, key) !== 'different')) for (const identity of facts.identities) out.add(identity);
+    } else if (resource?.kind === 'McpServer') {
+      const tool = generatedEntryTool(entry, { namespace: resource.namespace, name: resource.name });
+      if (tool !== null) for (const identity of mcpToolIdentities(resource.key, serverShape(resource), tool)) out.add(identity);
+    }
+  }
+  return [...out];
+}
+
+/** One place a manifest writes a tool name. */
+interface WrittenName {
+  name: string;
+  /** What the name is, for the message: `Tool default/x`, `blocked_tools entry of AgentPolicy default/p`, … */
+  what: string;
+  parsed: ParsedResource;
+  path: ManifestPath;
+}
+
+/** A written name with its comparison key (for an entry: of its name without the namespace). */
+type KeyedName = WrittenName & { key: ToolNameKey };
+
+/** Every tool name the manifests write, other than blocked_tools entries. */
+function writtenToolNames(registry: ResourceRegistry): WrittenName[] {
+  const out: WrittenName[] = [];
+  for (const parsed of registry.all()) {
+    const resource = parsed.resource;
+    if (resource?.kind === 'Tool') {
+      out.push({ name: resource.name, what: `Tool ${resource.key}`, parsed, path: ['metadata', 'name'] });
+      const { mcpServerRef, mcpToolName } = resource.spec;
+      if (resource.spec.type === 'mcp' && mcpToolName) {
+        const at: ManifestPath = ['spec', 'mcp_tool_name'];
+        out.push({ name: mcpToolName, what: `the mcp_tool_name of Tool ${resource.key}`, parsed, path: at });
+        const server = mcpServerRef ? registry.findValid('McpServer', mcpServerRef, resource.namespace) : undefined;
+        if (server) out.push({ name: generatedToolName(server.name, mcpToolName), what: `the MCP tool of Tool ${resource.key}`, parsed, path: at });
+      }
+    } else if (resource?.kind === 'McpServer') {
+      (resource.spec.toolFilter.include ?? []).forEach((tool, index) => {
+        const at: ManifestPath = ['spec', 'tool_filter', 'include', index];
+        out.push({ name: tool, what: `a tool_filter entry of McpServer ${resource.key}`, parsed, path: at });
+        out.push({ name: generatedToolName(resource.name, tool), what: `a tool of McpServer ${resource.key}`, parsed, path: at });
+      });
+    } else if (resource?.kind === 'Agent') {
+      resource.spec.tools.forEach((ref, index) => {
+        // A Tool resource is checked where it is defined; MCP-generated tools exist only here.
+        const target = registry.findTool(ref, resource.namespace);
+        if (target?.kind !== 'mcp') return;
+        const at: ManifestPath = ['spec', 'tools', index];
+        out.push({ name: splitResourceKey(ref.trim()).name, what: `a tools entry of Agent ${resource.key}`, parsed, path: at });
+        out.push({ name: target.toolName, what: `the MCP tool of a tools entry of Agent ${resource.key}`, parsed, path: at });
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * A CONFUSABLE_TOOL_NAME error wherever a tool name (of a Tool, of an MCP tool, or another
+ * `blocked_tools` entry) looks like a blocked one without being the same name after
+ * normalization (`wrіte_file` with a Cyrillic `і` next to a blocked `write_file`). The engine
+ * blocks such a name at run time anyway (fail closed); refusing it here tells the author
+ * before anything runs, and says which letters are not what they seem. Reported where the
+ * look-alike letters are: at the name, unless only the blocked entry has them. Every loaded
+ * resource is checked, in any namespace, as a look-alike is suspect wherever it is written.
+ */
+export function checkConfusableToolNames(registry: ResourceRegistry, diagnostics: Diagnostic[]): void {
+  const entries: KeyedName[] = [];
+  for (const parsed of registry.all()) {
+    const resource = parsed.resource;
+    if (resource?.kind !== 'AgentPolicy') continue;
+    resource.spec.blockedTools.forEach((entry, index) => {
+      // An entry's namespace only says where it applies; names compare without it.
+      const name = splitResourceKey(entry.trim()).name;
+      const written = { name: entry, what: `blocked_tools entry of AgentPolicy ${resource.key}`, parsed, path: ['spec', 'blocked_tools', index] };
+      entries.push({ ...written, key: toolNameKey(name) });
+    });
+  }
+  if (entries.length === 0) return;
+  const reported = new Set<string>();
+  // Entries first, so an entry that looks like another entry is reported against that one.
+  const candidates: KeyedName[] = [...entries, ...writtenToolNames(registry).map((written) => ({ ...written, key: toolNameKey(written.name) }))];
+  for (const candidate of candidates) {
+    for (const entry of entries) {
+      if (entry === candidate || compareToolNames(candidate.key, entry.key) !== 'confusable') continue;
+      const at = hasLookAlikes(candidate.key.name) || !hasLookAlikes(entry.key.name) ? candidate : entry;
+      const other = at === candidate ? entry : candidate;
+      const where = `${at.parsed.header.kind}\u0000${at.parsed.header.key}\u0000${at.path.join('.')}`;
+      if (reported.has(where)) continue;
+      reported.add(where);
+      const odd = lookAlikeCodePoints(at.name);
+      const letters = odd.length > 0 ? `it has ${odd.join(', ')}` : 'digits stand for letters';
+      diagnostics.push({
+        code: 'CONFUSABLE_TOOL_NAME',
+        severity: 'error',
+        message: `${at.what} "${at.name}" looks like ${other.what} "${other.name}" but is not the same name (${letters}); a tool name that can pass for a blocked one is refused: write both the same way, or make them differ visibly`,
+        location: valueLocation(at.parsed.source, at.path),
+        path: [...at.path],
+      });
+    }
+  }
 }

@@ -30,6 +30,8 @@ export type DiagnosticCode =
   | 'OVERRIDE_UNMATCHED'
   | 'UNKNOWN_REFERENCE'
   | 'UNSUPPORTED_TOOL_TYPE'
+  /** A tool name (a Tool's, an MCP tool's, a `blocked_tools` entry) that looks like a blocked one but is spelt differently. */
+  | 'CONFUSABLE_TOOL_NAME'
   /** An McpServer's `tools/list` failed during compile-time discovery (only with a `discover` option). */
   | 'MCP_DISCOVERY_FAILED'
   /** A referenced MCP tool that its server, after its tool_filter, does not offer (only with `discover`). */

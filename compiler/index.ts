@@ -3,6 +3,7 @@
  * AgentSystem; `compile` also builds the Plan for one system. Neither throws on a user's
  * mistake: problems come back as located diagnostics.
  */
+import { checkConfusableToolNames } from './build-governance.ts';
 import { buildPlan, planMcpServer, unique, withHash } from './build-plan.ts';
 import { checkGraph, type CycleBound, type GraphAgentLookup } from './check-graph.ts';
 import { hasErrors, type Diagnostic, type SourceLocation } from './diagnostics.ts';
@@ -87,6 +88,7 @@ async function load(paths: readonly string[], overrides: readonly string[]): Pro
   }
   const registry = buildRegistry(parsed, diagnostics);
   resolveReferences(registry, diagnostics);
+  checkConfusableToolNames(registry, diagnostics);
   return { registry, diagnostics, files: [...main.files, ...over.files] };
 }
 

@@ -14,8 +14,9 @@
  *    ToolPermissions (or default permissions when the agent has roles and none applies),
  *    their `operation_rules`, and the most restrictive verdict.
  */
-import { mcpToolKey, type Plan, type PlanAgent, type PlanPolicy, type PlanTool, type PlanToolPermission } from '../compiler/plan.ts';
+import type { Plan, PlanAgent, PlanPolicy, PlanTool, PlanToolPermission } from '../compiler/plan.ts';
 import { dedupePermissions, defaultRequiredPermissions, grantedPermissions, matchPermissions } from './permissions.ts';
+import { compareToolNames, delegateFacts, generatedEntryTool, mcpToolIdentities, toolFacts, toolNameKey, type ToolFacts } from './tool-identity.ts';
 
 export type PolicyVerdict = 'allow' | 'deny' | 'approval_required';
 
@@ -34,6 +35,12 @@ export interface PolicyDecision {
   missingRoles?: string[];
   /** The tool's operation class the deciding `operation_rules` entry matched. */
   operationClass?: string;
+  /**
+   * For a `blocked_tools` denial: the entry, and how it matched the tool: by one of the tool's
+   * names (normalized), by identity (`identity` says which: same MCP server and tool, same
+   * endpoint), or by a name that only looks like the entry (`name` says which).
+   */
+  blockedBy?: { entry: string; match: 'name' | 'identity' | 'confusable'; identity?: string; name?: string };
 }
 
 export interface ToolCallRequest {
@@ -41,6 +48,18 @@ export interface ToolCallRequest {
   agent: string;
   /** Key into `Plan.tools` (`namespace/name`). */
   toolKey: string;
+  /**
+   * For an MCP tool discovered at run time: the name its server gave it, when the workflow
+   * knows it (`ToolCatalog.describe`). Matched as well as the plan's spelling.
+   */
+  mcpToolName?: string | null;
+}
+
+export interface DelegateCallRequest {
+  /** The supervisor, as the plan keys it. */
+  agent: string;
+  /** The delegate, as the plan keys it. */
+  delegate: string;
 }
 
 export interface ModelCallRequest {
@@ -59,11 +78,6 @@ function sameName(a: string, b: string): boolean {
 /** Does a target name `ns/name` or bare `name`? */
 function namesResource(target: string, namespace: string, name: string): boolean {
   return sameName(target, name) || sameName(target, `${namespace}/${name}`);
-}
-
-/** A tool name as blocked_tools compares it: case-insensitive, `-` and `_` alike (MCP-generated `<server>--<tool>` names use `-`). */
-function toolNameKey(name: string): string {
-  return mcpToolKey(name.trim().toLowerCase());
 }
 
 function label(kind: string, id: { namespace: string; name: string }): string {
@@ -168,20 +182,109 @@ export function evaluateToolCall(plan: Plan, request: ToolCallRequest): PolicyDe
     return deny(null, null, `tool ${toolKey} is not offered to agent ${agent}`);
   }
 
-  // 1. AgentPolicy blocked_tools: by the name the model sees and by the resource name.
-  const toolNames = new Set([toolNameKey(tool.name), toolNameKey(tool.id.name), toolNameKey(toolKey)]);
-  for (const policy of applicablePolicies(plan, agent)) {
-    const blocked = policy.blockedTools.find((t) => toolNames.has(toolNameKey(t)));
-    if (blocked !== undefined) {
-      return deny(
-        label('AgentPolicy', policy.id),
-        'blocked_tools',
-        `AgentPolicy ${policy.id.namespace}/${policy.id.name} blocks tool ${tool.name} (blocked_tools entry "${blocked}") for agent ${agent}`
-      );
-    }
-  }
+  // 1. AgentPolicy blocked_tools: by what the tool is, under any of its names.
+  const blocked = blockedToolDecision(plan, agent, tool.name, toolCallFacts(plan, toolKey, tool, request.mcpToolName ?? null));
+  if (blocked) return blocked;
 
   return authorizeTool(plan, agent, planAgent, toolKey, tool);
+}
+
+/**
+ * The facts of a tool call: the tool as the plan declares it, on the plan's MCP server, and
+ * under the server-side name discovery found when that differs.
+ */
+function toolCallFacts(plan: Plan, toolKey: string, tool: PlanTool, mcpToolName: string | null): ToolFacts {
+  const server = tool.mcp ? plan.mcpServers[tool.mcp.server] : undefined;
+  const facts = toolFacts(toolKey, tool, server);
+  if (!tool.mcp || mcpToolName === null || mcpToolName === tool.mcp.tool) return facts;
+  const discovered = toolFacts(toolKey, { ...tool, mcp: { ...tool.mcp, tool: mcpToolName } }, server);
+  return { kind: facts.kind, names: [...new Set([...facts.names, ...discovered.names])], identities: [...new Set([...facts.identities, ...discovered.identities])] };
+}
+
+/**
+ * What a policy's `blocked_tools` entries name by identity, each identity with the entry that
+ * named it: what the compiler resolved over every resource it loaded, plus the plan's own
+ * tools whose names match an entry (same or confusable) and the tools an entry names as
+ * `<server>--<tool>` on one of the plan's MCP servers. Computed per call: plans are small,
+ * and the engine keeps no state.
+ */
+function blockedIdentities(plan: Plan, policy: PlanPolicy): Map<string, string> {
+  const out = new Map<string, string>();
+  const add = (identities: readonly string[], entry: string) => {
+    for (const identity of identities) if (!out.has(identity)) out.set(identity, entry);
+  };
+  for (const { entry, identities } of policy.blockedToolIdentities ?? []) add(identities, entry);
+  const entries = policy.blockedTools.map(toolNameKey);
+  for (const [key, tool] of Object.entries(plan.tools)) {
+    const facts = toolFacts(key, tool, tool.mcp ? plan.mcpServers[tool.mcp.server] : undefined);
+    const names = facts.names.map(toolNameKey);
+    const entry = entries.find((e) => names.some((n) => compareToolNames(n, e) !== 'different'));
+    if (entry) add(facts.identities, entry.name);
+  }
+  for (const [key, server] of Object.entries(plan.mcpServers)) {
+    for (const entry of policy.blockedTools) {
+      const tool = generatedEntryTool(entry, server.id);
+      if (tool !== null) add(mcpToolIdentities(key, server, tool), entry);
+    }
+  }
+  return out;
+}
+
+/**
+ * How a policy's `blocked_tools` matches a tool: by one of its names, by a name that only looks
+ * like an entry (fail closed: a look-alike arriving at run time, from discovery or a plan the
+ * compiler did not build, is refused), then by identity; null when it does not.
+ */
+function blockedMatch(plan: Plan, policy: PlanPolicy, facts: ToolFacts): NonNullable<PolicyDecision['blockedBy']> | null {
+  if (policy.blockedTools.length === 0) return null;
+  const names = facts.names.map(toolNameKey);
+  const entries = policy.blockedTools.map(toolNameKey);
+  for (const entry of entries) {
+    if (names.some((n) => compareToolNames(n, entry) === 'same')) return { entry: entry.name, match: 'name' };
+  }
+  for (const entry of entries) {
+    const name = names.find((n) => compareToolNames(n, entry) === 'confusable');
+    if (name) return { entry: entry.name, match: 'confusable', name: name.name };
+  }
+  const blocked = blockedIdentities(plan, policy);
+  for (const identity of facts.identities) {
+    const entry = blocked.get(identity);
+    if (entry !== undefined) return { entry, match: 'identity', identity };
+  }
+  return null;
+}
+
+/** The first applicable AgentPolicy whose `blocked_tools` matches the tool, as a denial; null when none does. */
+function blockedToolDecision(plan: Plan, agent: string, shownName: string, facts: ToolFacts): PolicyDecision | null {
+  for (const policy of applicablePolicies(plan, agent)) {
+    const match = blockedMatch(plan, policy, facts);
+    if (!match) continue;
+    const policyName = `AgentPolicy ${policy.id.namespace}/${policy.id.name}`;
+    const how =
+      match.match === 'name'
+        ? ` (blocked_tools entry "${match.entry}")`
+        : match.match === 'identity'
+          ? ` (blocked_tools entry "${match.entry}" names the same tool: ${match.identity})`
+          : ` (its name "${match.name}" looks like blocked_tools entry "${match.entry}")`;
+    return deny(label('AgentPolicy', policy.id), 'blocked_tools', `${policyName} blocks tool ${shownName}${how} for agent ${agent}`, { blockedBy: match });
+  }
+  return null;
+}
+
+/**
+ * May `agent` hand work to its delegate `delegate`? A delegation is a tool too
+ * (`delegate--<agent>`): an AgentPolicy's `blocked_tools` can name it, by that name or one that
+ * looks like it. Roles and ToolPermissions do not govern delegation (Orloj has none for it).
+ */
+export function evaluateDelegateCall(plan: Plan, request: DelegateCallRequest): PolicyDecision {
+  const { agent, delegate } = request;
+  const target = plan.agents[delegate];
+  if (!plan.agents[agent] || !target || !(plan.graph[agent]?.delegates ?? []).includes(delegate)) {
+    return deny(null, null, `agent ${agent} has no delegate ${delegate}`);
+  }
+  const facts = delegateFacts(delegate, target.id);
+  const blocked = blockedToolDecision(plan, agent, facts.names[0]!, facts);
+  return blocked ?? allow(null, null, `agent ${agent} may delegate to ${delegate}`);
 }
 
 /** Orloj's `AgentToolAuthorizer.Authorize`: allowed_tools, roles, ToolPermissions, operation rules. */

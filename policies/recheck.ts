@@ -2,6 +2,10 @@
  * The worker's half of the gate: before an orch activity runs, the decision the workflow took
  * is taken again from what the activity carries (agent, model or tool, governance). Missing
  * or different means the call does not run. Pure: the worker's interceptor calls it.
+ *
+ * A tool is judged by what the activity will actually call: the HTTP endpoint in its tool, or
+ * the MCP server it carries and the server-side tool name (the one discovery found), so a
+ * call that names one tool and carries another's server or endpoint is judged as the other.
  */
 import type { GateCheck, ModelCallRequest, ToolCallRequest } from '../activities/types.ts';
 import type { Plan } from '../compiler/plan.ts';
@@ -10,7 +14,7 @@ import { evaluateModelCall, evaluateToolCall } from './engine.ts';
 export type RecheckResult = { allowed: true } | { allowed: false; reason: string };
 
 /** The smallest plan the engine needs to decide one call. */
-function planFor(gate: GateCheck, extra: Pick<Plan, 'models' | 'tools'>): Plan {
+function planFor(gate: GateCheck, extra: Pick<Plan, 'models' | 'tools'> & Partial<Pick<Plan, 'mcpServers'>>): Plan {
   return {
     schemaVersion: 1,
     hash: '',
@@ -42,7 +46,11 @@ export function recheckToolCall(request: ToolCallRequest): RecheckResult {
   if (!gate || gate.agent !== request.agent || !request.toolKey) {
     return { allowed: false, reason: 'the call carries no policy decision from an orch workflow' };
   }
-  const decision = evaluateToolCall(planFor(gate, { models: {}, tools: { [request.toolKey]: request.tool } }), {
+  const { tool, mcpServer } = request;
+  // The server the activity will connect to stands under the key the tool names, so the
+  // engine's identity of the tool is that server's (what it runs) and not the plan's.
+  const mcpServers = tool?.mcp && mcpServer ? { [tool.mcp.server]: mcpServer } : {};
+  const decision = evaluateToolCall(planFor(gate, { models: {}, tools: { [request.toolKey]: tool }, mcpServers }), {
     agent: gate.agent,
     toolKey: request.toolKey,
   });
