@@ -4,7 +4,7 @@
  * it keeps the runtime at WARN and prints each warning as one line: what failed, where, why.
  * ORCH_DEBUG=1 restores the full log. The runtime is process-global and installed once.
  */
-import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogEntry } from '@temporalio/worker';
 
 let installed = false;
 
@@ -34,7 +34,9 @@ export function installQuietRuntime(env: NodeJS.ProcessEnv = process.env, option
     ? new DefaultLogger('DEBUG')
     : new DefaultLogger('WARN', oneLineLogFunction((line) => process.stderr.write(line), options.dropOutcomes ?? false));
   try {
-    Runtime.install({ logger });
+    // Native (core) warnings go through the same logger: on stderr, one line each, never
+    // ahead of `--json` output on stdout.
+    Runtime.install({ logger, ...(env.ORCH_DEBUG ? {} : { telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } }) });
   } catch {
     // Already installed by the host process (a library user, a test): keep theirs.
   }
