@@ -4,7 +4,7 @@
  * yes/no view of the policy engine (./engine.ts), which holds the rules.
  */
 import type { Plan } from '../compiler/plan.ts';
-import { applicablePolicies, evaluateModelCall, evaluateToolCall, type PolicyDecision } from './engine.ts';
+import { applicablePolicies, evaluateDelegateCall, evaluateModelCall, evaluateToolCall, type PolicyDecision } from './engine.ts';
 
 export { applicablePolicies } from './engine.ts';
 
@@ -36,9 +36,17 @@ export function checkModelCall(plan: Plan, agent: string, modelKey: string): Gat
   return gate(evaluateModelCall(plan, { agent, modelKey }));
 }
 
-/** May `agent` call the tool `toolKey`? AgentPolicy `blocked_tools`, then `allowed_tools`, roles and ToolPermissions. */
-export function checkToolCall(plan: Plan, agent: string, toolKey: string): GateDecision {
-  return gate(evaluateToolCall(plan, { agent, toolKey }));
+/**
+ * May `agent` call the tool `toolKey`? AgentPolicy `blocked_tools`, then `allowed_tools`, roles
+ * and ToolPermissions. `mcpToolName` is the name the tool's server gave it, when discovery found it.
+ */
+export function checkToolCall(plan: Plan, agent: string, toolKey: string, mcpToolName: string | null = null): GateDecision {
+  return gate(evaluateToolCall(plan, { agent, toolKey, mcpToolName }));
+}
+
+/** May `agent` delegate to `delegate`? A delegation is a tool too: `blocked_tools` can name it. */
+export function checkDelegateCall(plan: Plan, agent: string, delegate: string): GateDecision {
+  return gate(evaluateDelegateCall(plan, { agent, delegate }));
 }
 
 /**

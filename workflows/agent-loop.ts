@@ -9,7 +9,7 @@
 import { delegateToolName, type JsonObject, type JsonValue, type Plan, type PlanAgent } from '../compiler/plan.ts';
 import type { ChildLimits } from '../policies/limits.ts';
 import type { ChatMessage, GateCheck, ModelCallResult, ToolCall, ToolCallResult, ToolDeclaration } from '../activities/types.ts';
-import { checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
+import { checkDelegateCall, checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
 import {
   addBudget,
   budgetLimits,
@@ -313,8 +313,9 @@ async function runToolCall(
     });
   }
   // Everything that can refuse the call is decided before a person is asked to approve it.
-  const decision = tool.key !== null ? checkToolCall(plan, agentName, tool.key) : null;
-  if (decision && !decision.allowed && decision.verdict !== 'approval_required') {
+  const decision =
+    tool.key !== null ? checkToolCall(plan, agentName, tool.key, tool.mcpToolName) : checkDelegateCall(plan, agentName, tool.delegate!);
+  if (!decision.allowed && decision.verdict !== 'approval_required') {
     if (onViolation(plan, agentName) === 'hard_stop') throw new RunFailure(decision.code, decision.reason, agentName);
     // on_violation: feedback — the model hears why, and the tool never runs.
     return refuse(context, turn, call, decision.code, { policy: decision.policy, rule: decision.rule ?? null, reason: decision.reason });
@@ -334,7 +335,7 @@ async function runToolCall(
   }
   try {
     let approval: GateCheck['approval'] = null;
-    if (decision && !decision.allowed) {
+    if (!decision.allowed) {
       // The call holds its reservation while it waits: once approved it runs without a second check.
       const answer = await awaitApproval(context, turn, call, decision);
       if ('refusal' in answer) return answer.refusal;

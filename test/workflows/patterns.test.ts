@@ -326,6 +326,24 @@ describe('dynamic fan-out and delegation', () => {
   });
 });
 
+describe('delegations pass the policy gate', () => {
+  it('blocked_tools naming a delegation tool fails the run POLICY_DENIED before the child starts', async () => {
+    const plan = planOf([agent('supervisor'), agent('researcher')], []);
+    plan.graph.supervisor!.delegates = ['researcher'];
+    plan.entryAgents = ['supervisor'];
+    plan.governance.policies.push(globalPolicy('no-research', { blockedTools: ['delegate--researcher'] }));
+    let delegated = 0;
+    const { effects, order } = fake(
+      (r) => (r.agent === 'supervisor' && r.step === 1 ? { toolCalls: [{ id: 't', name: 'delegate--researcher', input: { task: 'x' } }] } : {}),
+      { delegate: async () => { delegated++; throw new Error('must not delegate'); } }
+    );
+    const failure = await runPlan(plan, 'go', effects).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: 'POLICY_DENIED', agent: 'supervisor' });
+    expect(delegated).toBe(0);
+    expect(order()).toEqual(['supervisor']);
+  });
+});
+
 describe('budgets', () => {
   it('a model spending 300 tokens a call against 1000 per run stops after 3 calls with BUDGET_EXCEEDED', async () => {
     const plan = planOf([agent('spender', { tools: [] })], [], {});
