@@ -3,9 +3,9 @@
  * namespace that can apply to this run, and the roles its agents hold. The policy gate
  * re-checks applicability per agent at run time.
  *
- * Also where `blocked_tools` entries are resolved to what they name by identity (over every
- * Tool and McpServer loaded, not only the plan's), and where tool names that only look like a
- * blocked one are refused (CONFUSABLE_TOOL_NAME).
+ * Also where `blocked_tools` entries and ToolPermissions' `tool_ref`s are resolved to what
+ * they name by identity (over every Tool and McpServer loaded, not only the plan's), and where
+ * tool names that only look like a blocked one are refused (CONFUSABLE_TOOL_NAME).
  */
 import {
   compareToolNames,
@@ -13,6 +13,7 @@ import {
   hasLookAlikes,
   lookAlikeCodePoints,
   mcpToolIdentities,
+  sameToolGroup,
   splitResourceKey,
   toolFacts,
   toolNameKey,
@@ -23,7 +24,7 @@ import {
 import type { Diagnostic } from './diagnostics.ts';
 import type { ParsedResource } from './parse-resources.ts';
 import { generatedToolName, type PlanGovernance, type PlanPolicy, type PlanToolPermission } from './plan.ts';
-import { toolTargetKey, type ResourceRegistry } from './registry.ts';
+import { toolTargetKey, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import type { AgentSystemResource, McpServerResource, TaskResource, ToolResource } from './resources.ts';
 import { valueLocation, type ManifestPath } from './source-map.ts';
 
@@ -73,19 +74,70 @@ function policiesFor(registry: ResourceRegistry, system: AgentSystemResource, ta
   return out;
 }
 
-/** ToolPermissions of the system's namespace for tools this plan offers. */
+/** A tool the compiler knows of, for identity: its plan key, its facts and the operation classes it declares. */
+interface KnownTool {
+  key: string;
+  facts: ToolFacts;
+  operationClasses: readonly string[];
+}
+
+/**
+ * ToolPermissions of the system's namespace for tools this plan offers, by name or by
+ * identity: a permission whose `tool_ref` names a tool that is the same tool as one the plan
+ * offers (an alias Tool for the same MCP server tool or HTTP endpoint) is kept, and carries
+ * the identities and operation classes of that tool (see PlanToolPermission), so the engine,
+ * in the workflow and on the worker, applies it to every spelling of the tool.
+ */
 function toolPermissionsFor(registry: ResourceRegistry, system: AgentSystemResource, toolKeys: Set<string>): PlanToolPermission[] {
   const out: PlanToolPermission[] = [];
+  let known: KnownTool[] | null = null;
   for (const { resource } of registry.all()) {
     if (resource?.kind !== 'ToolPermission' || resource.namespace !== system.namespace) continue;
     const target = registry.findTool(resource.spec.toolRef, resource.namespace);
-    const toolKey = target ? toolTargetKey(target) : null;
-    if (toolKey === null || !toolKeys.has(toolKey)) continue;
+    if (!target) continue;
+    const toolKey = toolTargetKey(target);
+    known ??= knownTools(registry, system, toolKeys);
+    const own = knownTool(registry, target);
+    const group = own ? sameToolGroup(own.facts.identities, known, (tool) => tool.facts.identities) : { members: [], identities: [] };
+    const others = group.members.filter((tool) => tool.key !== toolKey);
+    if (!toolKeys.has(toolKey) && !others.some((tool) => toolKeys.has(tool.key))) continue;
     // The normalized spec is the plan's permission minus its id, with `tool_ref` resolved to the tool's key.
     const { toolRefDefaulted: _defaulted, ...spec } = resource.spec;
-    out.push({ id: { namespace: resource.namespace, name: resource.name }, ...spec, toolRef: toolKey });
+    const permission: PlanToolPermission = { id: { namespace: resource.namespace, name: resource.name }, ...spec, toolRef: toolKey };
+    if (own && others.length > 0) {
+      permission.toolIdentities = group.identities;
+      permission.identityOperationClasses = [...new Set([...own.operationClasses, ...others.flatMap((tool) => tool.operationClasses)])];
+    }
+    out.push(permission);
   }
   return out;
+}
+
+/** Every Tool loaded, in load order, then the plan's MCP-generated tools (`<server>--<tool>`, which no Tool declares). */
+function knownTools(registry: ResourceRegistry, system: AgentSystemResource, toolKeys: ReadonlySet<string>): KnownTool[] {
+  const out: KnownTool[] = [];
+  for (const { resource } of registry.all()) {
+    if (resource?.kind === 'Tool') out.push({ key: resource.key, facts: resourceToolFacts(registry, resource), operationClasses: resource.spec.operationClasses });
+  }
+  for (const key of toolKeys) {
+    const target = registry.findTool(key, system.namespace);
+    const tool = target?.kind === 'mcp' ? knownTool(registry, target) : null;
+    if (tool && !out.some((other) => other.key === tool.key)) out.push(tool);
+  }
+  return out;
+}
+
+/** What a resolved tool reference is; null for a Tool resource that did not validate. */
+function knownTool(registry: ResourceRegistry, target: ToolTarget): KnownTool | null {
+  const key = toolTargetKey(target);
+  if (target.kind === 'tool') {
+    return target.tool ? { key, facts: resourceToolFacts(registry, target.tool), operationClasses: target.tool.spec.operationClasses } : null;
+  }
+  const name = generatedToolName(target.serverName, target.toolName);
+  const serverKey = `${target.namespace}/${target.serverName}`;
+  const shape = { id: { namespace: target.namespace, name }, name, type: 'mcp' as const, endpoint: null, mcp: { server: serverKey, tool: target.toolName } };
+  // A generated tool declares no operation classes; the plan gives it `read` (build-plan.ts).
+  return { key, facts: toolFacts(key, shape, target.server ? serverShape(target.server) : null), operationClasses: ['read'] };
 }
 
 function serverShape(server: McpServerResource): McpServerShape {

@@ -247,6 +247,21 @@ export interface PlanToolPermission {
   applyMode: 'global' | 'scoped';
   targetAgents: string[];
   operationRules: { operationClass: string; verdict: 'allow' | 'deny' | 'approval_required' }[];
+  /**
+   * What the tool `toolRef` names is, by identity (see policies/tool-identity.ts), together
+   * with the identities of every Tool that is the same tool (shares an identity with it, or
+   * with one that does), resolved by the compiler over every Tool and McpServer it loaded.
+   * The permission applies to any tool with one of these identities, whatever its name, so an
+   * alias Tool for the same MCP tool or endpoint is governed as the original is. Absent when
+   * no other tool is the same tool as the one `toolRef` names.
+   */
+  toolIdentities?: string[];
+  /**
+   * The union of the operation classes every Tool of that identity declares (present with
+   * `toolIdentities`): `operation_rules` read these as well as the called tool's own, so an
+   * alias cannot pass for `read` when another spelling of the same tool says `write`.
+   */
+  identityOperationClasses?: string[];
 }
 
 /*

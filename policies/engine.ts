@@ -12,11 +12,23 @@
  * 2. Tool authorization (`runtime/tool_authorizer.go`, `AgentToolAuthorizer.Authorize`):
  *    the agent's `allowed_tools` (bypasses roles, never an AgentPolicy), unknown roles,
  *    ToolPermissions (or default permissions when the agent has roles and none applies),
- *    their `operation_rules`, and the most restrictive verdict.
+ *    their `operation_rules`, and the most restrictive verdict. A ToolPermission governs the
+ *    tool its `tool_ref` names and every tool that is the same tool by identity (an alias Tool
+ *    for the same MCP server tool or HTTP endpoint), see `toolPermissionsFor`.
  */
 import type { Plan, PlanAgent, PlanPolicy, PlanTool, PlanToolPermission } from '../compiler/plan.ts';
 import { dedupePermissions, defaultRequiredPermissions, grantedPermissions, matchPermissions } from './permissions.ts';
-import { compareToolNames, delegateFacts, generatedEntryTool, mcpToolIdentities, toolFacts, toolNameKey, type ToolFacts } from './tool-identity.ts';
+import {
+  compareToolNames,
+  delegateFacts,
+  generatedEntryTool,
+  mcpToolIdentities,
+  sameToolGroup,
+  splitResourceKey,
+  toolFacts,
+  toolNameKey,
+  type ToolFacts,
+} from './tool-identity.ts';
 
 export type PolicyVerdict = 'allow' | 'deny' | 'approval_required';
 
@@ -41,6 +53,11 @@ export interface PolicyDecision {
    * endpoint), or by a name that only looks like the entry (`name` says which).
    */
   blockedBy?: { entry: string; match: 'name' | 'identity' | 'confusable'; identity?: string; name?: string };
+  /**
+   * When the deciding ToolPermission was written for another tool that is the same tool as
+   * the one called (an alias): the tool its `tool_ref` names, and the identity they share.
+   */
+  sameToolAs?: { toolRef: string; identity: string };
 }
 
 export interface ToolCallRequest {
@@ -183,10 +200,11 @@ export function evaluateToolCall(plan: Plan, request: ToolCallRequest): PolicyDe
   }
 
   // 1. AgentPolicy blocked_tools: by what the tool is, under any of its names.
-  const blocked = blockedToolDecision(plan, agent, tool.name, toolCallFacts(plan, toolKey, tool, request.mcpToolName ?? null));
+  const facts = toolCallFacts(plan, toolKey, tool, request.mcpToolName ?? null);
+  const blocked = blockedToolDecision(plan, agent, tool.name, facts);
   if (blocked) return blocked;
 
-  return authorizeTool(plan, agent, planAgent, toolKey, tool);
+  return authorizeTool(plan, agent, planAgent, toolKey, tool, facts);
 }
 
 /**
@@ -287,30 +305,91 @@ export function evaluateDelegateCall(plan: Plan, request: DelegateCallRequest): 
   return blocked ?? allow(null, null, `agent ${agent} may delegate to ${delegate}`);
 }
 
+/** A ToolPermission that governs the called tool, and how: through its own name (`sameToolAs` null), or as the same tool as the one it names. */
+interface GoverningPermission {
+  permission: PlanToolPermission;
+  sameToolAs: { toolRef: string; identity: string } | null;
+}
+
+/** Does an `allowed_tools` entry name the tool a ToolPermission was written for (its resolved `tool_ref`), bare or `ns/name`, case-insensitive? */
+function namesPermissionTarget(entry: string, toolRef: string): boolean {
+  if (sameName(entry, toolRef)) return true;
+  const ref = splitResourceKey(toolRef.trim());
+  const listed = splitResourceKey(entry.trim());
+  return (listed.namespace === null && sameName(listed.name, ref.name)) || (ref.namespace === null && sameName(listed.name, ref.name));
+}
+
+/**
+ * The ToolPermissions that govern the call of `toolKey` by `agent`, and the operation classes
+ * their rules read. A permission governs the tool its `tool_ref` names and every tool that is
+ * the same tool: one sharing an identity with it, as the compiler resolved over every Tool it
+ * loaded (`toolIdentities`), or as the plan's own tools show (a tool of the plan that the
+ * permission names, and every plan tool that shares an identity, transitively, with the called
+ * one). The operation classes are those of every Tool of that identity, so an alias that
+ * declares `read` for a tool another Tool declares `write` is judged as a write.
+ *
+ * The worker re-checks with a plan holding only the called tool; for a compiled plan it gets
+ * the same permissions and classes, because the compiler's identities cover every Tool it
+ * loaded and so every tool of the plan.
+ */
+function toolPermissionsFor(plan: Plan, agentNames: readonly string[], toolKey: string, tool: PlanTool, facts: ToolFacts): { permissions: GoverningPermission[]; operationClasses: string[] } {
+  const others = Object.entries(plan.tools)
+    .filter(([key]) => key !== toolKey)
+    .map(([key, other]) => ({ key, tool: other, identities: toolFacts(key, other, other.mcp ? plan.mcpServers[other.mcp.server] : undefined).identities }));
+  const group = sameToolGroup(facts.identities, others, (other) => other.identities);
+  const operationClasses = new Set([...tool.operationClasses, ...group.members.flatMap((other) => other.tool.operationClasses)]);
+  const permissions: GoverningPermission[] = [];
+  for (const permission of plan.governance.toolPermissions) {
+    if (!permissionAppliesToAgent(permission, agentNames)) continue;
+    let sameToolAs: GoverningPermission['sameToolAs'] = null;
+    if (!refersToTool(permission.toolRef, toolKey, tool)) {
+      const known = new Set(permission.toolIdentities ?? []);
+      for (const other of group.members) if (refersToTool(permission.toolRef, other.key, other.tool)) for (const identity of other.identities) known.add(identity);
+      if (known.size === 0) continue;
+      const shared = facts.identities.find((identity) => known.has(identity)) ?? (group.identities.some((identity) => known.has(identity)) ? facts.identities[0] : undefined);
+      if (shared === undefined) continue;
+      sameToolAs = { toolRef: permission.toolRef, identity: shared };
+    }
+    permissions.push({ permission, sameToolAs });
+    for (const operationClass of permission.identityOperationClasses ?? []) operationClasses.add(operationClass);
+  }
+  return { permissions, operationClasses: [...operationClasses] };
+}
+
 /** Orloj's `AgentToolAuthorizer.Authorize`: allowed_tools, roles, ToolPermissions, operation rules. */
-function authorizeTool(plan: Plan, agent: string, planAgent: PlanAgent, toolKey: string, tool: PlanTool): PolicyDecision {
+function authorizeTool(plan: Plan, agent: string, planAgent: PlanAgent, toolKey: string, tool: PlanTool, facts: ToolFacts): PolicyDecision {
   const agentLabel = label('Agent', planAgent.id);
+  const names = [agent, planAgent.id.name];
+  const governing = toolPermissionsFor(plan, names, toolKey, tool, facts);
+  let permissions = governing.permissions;
 
   // 2. allowed_tools: pre-authorized, whatever the roles say (an AgentPolicy has already had its say).
+  //    It lifts the ToolPermissions written for the tools it names, and only those: matching is
+  //    by name, never by identity (it grants, and identity would widen the grant), and a
+  //    ToolPermission that governs this tool because it is the same tool as the one the
+  //    permission names (an alias) still decides unless allowed_tools names that tool too. So
+  //    listing an alias in allowed_tools never lifts a deny, an approval or a required
+  //    permission written for the original: the restriction wins.
+  let notLifted = '';
   if (planAgent.allowedTools.some((ref) => refersToTool(ref, toolKey, tool))) {
-    return allow(agentLabel, 'allowed_tools', `tool ${tool.name} is in the allowed_tools of agent ${agent}`);
+    permissions = permissions.filter(
+      ({ sameToolAs }) => sameToolAs !== null && !planAgent.allowedTools.some((ref) => namesPermissionTarget(ref, sameToolAs.toolRef))
+    );
+    if (permissions.length === 0) return allow(agentLabel, 'allowed_tools', `tool ${tool.name} is in the allowed_tools of agent ${agent}`);
+    notLifted = `; allowed_tools does not lift a ToolPermission written for another name of the same tool (${[...new Set(permissions.map((p) => p.sameToolAs!.toolRef))].join(', ')})`;
   }
 
   // 3. Every role the agent names must exist.
   const missingRoles = planAgent.roles.filter((role) => !(role in plan.governance.roles)).sort();
   if (missingRoles.length > 0) {
-    return deny(agentLabel, 'roles', `agent ${agent} names roles the plan does not define (${missingRoles.join(', ')}), so it may call no tool outside allowed_tools`, {
+    return deny(agentLabel, 'roles', `agent ${agent} names roles the plan does not define (${missingRoles.join(', ')}), so it may call no tool outside allowed_tools${notLifted}`, {
       missingRoles,
     });
   }
   const granted = grantedPermissions(planAgent.roles.map((role) => plan.governance.roles[role]!.permissions));
   const roleList = planAgent.roles.length > 0 ? planAgent.roles.join(', ') : 'none';
 
-  // 4. ToolPermissions for this tool that apply to this agent.
-  const names = [agent, planAgent.id.name];
-  const permissions = plan.governance.toolPermissions.filter(
-    (p) => refersToTool(p.toolRef, toolKey, tool) && permissionAppliesToAgent(p, names)
-  );
+  // 4. ToolPermissions for this tool (by name or as the same tool) that apply to this agent.
   if (permissions.length === 0) {
     if (planAgent.roles.length === 0) {
       return allow(null, null, `agent ${agent} has no roles and no ToolPermission covers tool ${tool.name}: RBAC does not apply`);
@@ -329,13 +408,16 @@ function authorizeTool(plan: Plan, agent: string, planAgent: PlanAgent, toolKey:
   }
 
   // 5. Each ToolPermission: required permissions (a failure denies at once), then operation rules.
-  let aggregate: { verdict: PolicyVerdict; permission: PlanToolPermission; index: number; operationClass: string } | null = null;
-  for (const permission of permissions) {
+  const via = (sameToolAs: GoverningPermission['sameToolAs']) => (sameToolAs ? ` (written for ${sameToolAs.toolRef}, the same tool: ${sameToolAs.identity})` : '');
+  const extra = (sameToolAs: GoverningPermission['sameToolAs']) => (sameToolAs ? { sameToolAs } : {});
+  let aggregate: { verdict: PolicyVerdict; permission: PlanToolPermission; sameToolAs: GoverningPermission['sameToolAs']; index: number; operationClass: string } | null = null;
+  for (const { permission, sameToolAs } of permissions) {
     const permissionLabel = `ToolPermission ${permission.id.namespace}/${permission.id.name}`;
     let required = dedupePermissions(permission.requiredPermissions);
     let defaulted = false;
     if (required.length === 0 && permission.operationRules.length === 0) {
-      required = defaultRequiredPermissions(tool.name, tool.capabilities, permission.action);
+      // Written for another spelling of the tool: its defaults are those of the tool it names.
+      required = defaultRequiredPermissions(sameToolAs ? splitResourceKey(sameToolAs.toolRef.trim()).name : tool.name, tool.capabilities, permission.action);
       defaulted = true;
     }
     if (required.length > 0) {
@@ -345,32 +427,44 @@ function authorizeTool(plan: Plan, agent: string, planAgent: PlanAgent, toolKey:
         return deny(
           permissionLabel,
           'required_permissions',
-          `${permissionLabel} requires ${wanted} ${required.join(', ')}${defaulted ? ' (defaults)' : ''} for tool ${tool.name}; agent ${agent} (roles ${roleList}) lacks ${missing.join(', ')}`,
-          { missingPermissions: missing }
+          `${permissionLabel}${via(sameToolAs)} requires ${wanted} ${required.join(', ')}${defaulted ? ' (defaults)' : ''} for tool ${tool.name}; agent ${agent} (roles ${roleList}) lacks ${missing.join(', ')}${notLifted}`,
+          { missingPermissions: missing, ...extra(sameToolAs) }
         );
       }
     }
     if (permission.operationRules.length > 0) {
-      const { verdict, index, operationClass } = operationVerdict(permission.operationRules, tool.operationClasses);
+      const { verdict, index, operationClass } = operationVerdict(permission.operationRules, governing.operationClasses);
       if (index !== null && (aggregate === null || RANK[verdict] > RANK[aggregate.verdict])) {
-        aggregate = { verdict, permission, index, operationClass: operationClass! };
+        aggregate = { verdict, permission, sameToolAs, index, operationClass: operationClass! };
       }
     }
   }
 
   // 6. The most restrictive operation verdict decides.
   const first = permissions[0]!;
-  const checked = permissions.map((p) => `${p.id.namespace}/${p.id.name}`).join(', ');
+  const checked = permissions.map(({ permission: p }) => `${p.id.namespace}/${p.id.name}`).join(', ');
   if (aggregate === null) {
-    return allow(`ToolPermission ${first.id.namespace}/${first.id.name}`, null, `agent ${agent} satisfies every ToolPermission for tool ${tool.name} (${checked})`);
+    return allow(
+      `ToolPermission ${first.permission.id.namespace}/${first.permission.id.name}`,
+      null,
+      `agent ${agent} satisfies every ToolPermission for tool ${tool.name} (${checked})`
+    );
   }
-  const { verdict, permission, index, operationClass } = aggregate;
+  const { verdict, permission, sameToolAs, index, operationClass } = aggregate;
   const permissionLabel = `ToolPermission ${permission.id.namespace}/${permission.id.name}`;
   const rule = `operation_rules[${index}]`;
-  const said = `${permissionLabel} ${rule} (operation_class ${permission.operationRules[index]!.operationClass}) gives ${verdict} for the ${operationClass} operation of tool ${tool.name}`;
-  if (verdict === 'deny') return deny(permissionLabel, rule, `${said}; agent ${agent} may not call it`, { operationClass });
+  const said = `${permissionLabel}${via(sameToolAs)} ${rule} (operation_class ${permission.operationRules[index]!.operationClass}) gives ${verdict} for the ${operationClass} operation of tool ${tool.name}`;
+  if (verdict === 'deny') return deny(permissionLabel, rule, `${said}; agent ${agent} may not call it${notLifted}`, { operationClass, ...extra(sameToolAs) });
   if (verdict === 'approval_required') {
-    return { verdict, policy: permissionLabel, rule, reason: `${said}; agent ${agent} needs a human approval to call it`, code: 'APPROVAL_REQUIRED', operationClass };
+    return {
+      verdict,
+      policy: permissionLabel,
+      rule,
+      reason: `${said}; agent ${agent} needs a human approval to call it${notLifted}`,
+      code: 'APPROVAL_REQUIRED',
+      operationClass,
+      ...extra(sameToolAs),
+    };
   }
-  return { ...allow(permissionLabel, rule, `${said}; agent ${agent} holds the required permissions`), operationClass };
+  return { ...allow(permissionLabel, rule, `${said}; agent ${agent} holds the required permissions`), operationClass, ...extra(sameToolAs) };
 }

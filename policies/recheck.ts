@@ -6,6 +6,10 @@
  * A tool is judged by what the activity will actually call: the HTTP endpoint in its tool, or
  * the MCP server it carries and the server-side tool name (the one discovery found), so a
  * call that names one tool and carries another's server or endpoint is judged as the other.
+ * The plan it rebuilds holds only that tool; ToolPermissions written for another spelling of
+ * the same tool reach it through the identities the compiler put on them (`toolIdentities`,
+ * `identityOperationClasses`), which the governance the activity carries keeps, so the worker
+ * takes the workflow's decision without the plan's other tools.
  */
 import type { GateCheck, ModelCallRequest, ToolCallRequest } from '../activities/types.ts';
 import type { Plan } from '../compiler/plan.ts';

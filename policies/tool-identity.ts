@@ -267,3 +267,26 @@ export function generatedEntryTool(entry: string, server: ResourceId): string | 
   }
   return null;
 }
+
+/**
+ * The tools that are one tool with a tool of identities `seed`: every member sharing an
+ * identity with it, and every member sharing one with those, until none is added (two Tools
+ * that share an identity are the same tool, so sameness is closed under chains). Returns the
+ * members in their given order and every identity seen, seed first. Pure and deterministic.
+ */
+export function sameToolGroup<T>(seed: readonly string[], members: readonly T[], identitiesOf: (member: T) => readonly string[]): { members: T[]; identities: string[] } {
+  const identities = new Set(seed);
+  const inGroup = new Array<boolean>(members.length).fill(false);
+  for (let grew = identities.size > 0; grew; ) {
+    grew = false;
+    members.forEach((member, index) => {
+      if (inGroup[index]) return;
+      const own = identitiesOf(member);
+      if (!own.some((identity) => identities.has(identity))) return;
+      inGroup[index] = true;
+      grew = true;
+      for (const identity of own) identities.add(identity);
+    });
+  }
+  return { members: members.filter((_, index) => inGroup[index]), identities: [...identities] };
+}
