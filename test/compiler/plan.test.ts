@@ -34,6 +34,7 @@ describe('plan contents', () => {
       secretRef: null,
       pricing: { inputPerMillion: 3, outputPerMillion: 15 },
       rateLimit: null,
+      timeoutMs: null,
       mock: {
         latencyMs: 5,
         responses: {
