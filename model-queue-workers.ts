@@ -11,8 +11,12 @@ import type { ModelQueueSinks } from './workflows/model-queues.ts';
 export interface ModelQueueWorkersOptions {
   connection: NativeConnection;
   namespace: string;
-  /** Options every queue worker shares: activities (callModel), interceptors, heartbeat throttle. */
-  workerOptions: Pick<WorkerOptions, 'activities' | 'interceptors' | 'maxHeartbeatThrottleInterval'>;
+  /**
+   * Options every queue worker shares: activities (callModel), interceptors, heartbeat throttle,
+   * and the data converter of the worker they serve (activity payloads, and the run's start
+   * event the policy interceptor reads, are encoded with it).
+   */
+  workerOptions: Pick<WorkerOptions, 'activities' | 'interceptors' | 'maxHeartbeatThrottleInterval' | 'dataConverter'>;
   /** Where failures to serve a queue are reported. */
   onError?: (queue: string, error: unknown) => void;
 }

@@ -15,7 +15,7 @@ import {
   type WorkerPlugin,
 } from '@temporalio/worker';
 import { createActivityRuntime, type ActivityDeps } from './activities/index.ts';
-import { policyInterceptor } from './activities/policy-interceptor.ts';
+import { createPolicyInterceptor } from './activities/policy-interceptor.ts';
 import { ModelQueueWorkers } from './model-queue-workers.ts';
 
 /** The task queue orch uses unless told otherwise (`--task-queue`, `ORCH_TASK_QUEUE`). */
@@ -63,7 +63,10 @@ const HEARTBEAT_THROTTLE = '1 second';
 
 /**
  * A worker that runs orch's workflow and activities. Runs carry their Plan, so the worker
- * needs no manifests; only Secret values it should resolve (`secrets`) beyond the environment.
+ * needs no manifests to run them; it needs the Secret values it should resolve (`secrets`)
+ * beyond the environment, and where it may send them: `manifests` (what it loaded, e.g.
+ * `compile(...).manifests`: their endpoints and their Secrets' `destinations`) and
+ * `ORCH_SECRET_<NAME>_DESTINATIONS`. A secret bound to nothing is sent nowhere.
  */
 export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise<Worker> {
   const ownsConnection = options.connection === undefined;
@@ -101,21 +104,30 @@ export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise
  * A worker plugin that registers orch's workflow and activities on an existing Temporal
  * worker: `Worker.create({ ..., plugins: [orchPlugin()] })`. A worker that brings neither
  * `workflowsPath` nor `workflowBundle` gets orch's workflows; one that brings its own must
- * re-export orch's (`WORKFLOWS_PATH`) from its workflows module.
+ * re-export orch's (`WORKFLOWS_PATH`) from its workflows module. `deps.manifests` says where
+ * the worker's secrets may go (see {@link createOrchWorker}).
  */
 export function orchPlugin(deps: ActivityDeps = {}): WorkerPlugin {
   const runtime = createActivityRuntime(deps);
+  // One per plugin: it remembers the plans of the runs whose calls it verified.
+  const policyInterceptor = createPolicyInterceptor();
   let modelQueues: ModelQueueWorkers | null = null;
   return {
     name: 'orch',
     configureWorker(options) {
-      // The second enforcement point: every model and tool call is re-checked on the worker.
+      // The second enforcement point: every model and tool call is verified against its run's
+      // start event and re-checked on the worker.
       const interceptors = { ...options.interceptors, activity: [policyInterceptor, ...(options.interceptors?.activity ?? [])] };
       const maxHeartbeatThrottleInterval = options.maxHeartbeatThrottleInterval ?? HEARTBEAT_THROTTLE;
       modelQueues = new ModelQueueWorkers({
         connection: options.connection!,
         namespace: options.namespace ?? 'default',
-        workerOptions: { activities: { callModel: runtime.activities.callModel }, interceptors, maxHeartbeatThrottleInterval },
+        workerOptions: {
+          activities: { callModel: runtime.activities.callModel },
+          interceptors,
+          maxHeartbeatThrottleInterval,
+          ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+        },
         onError: (queue, error) => Runtime.instance().logger.error(`orch: cannot serve model queue ${queue}: ${String(error)}`),
       });
       return {

@@ -3,8 +3,8 @@
  * server, through the worker's connection pool) and the `listMcpTools` activity.
  *
  * Outcomes of a call: the server's result is the model's output (see tool-output.ts for
- * how content maps to text); a result with `isError: true` goes to the model as an error
- * result, not a failure. Connection-level failures evict the connection and are retryable
+ * how content maps to text), with every secret the worker holds masked; a result with
+ * `isError: true` goes to the model as an error result, not a failure. Connection-level failures evict the connection and are retryable
  * (TOOL_UNAVAILABLE), so Temporal's next attempt reconnects; requests the server refuses
  * as malformed (unknown tool, invalid params) are non-retryable TOOL_REQUEST_INVALID.
  * Both activities heartbeat while in flight and honour cancellation (the server gets
@@ -15,7 +15,7 @@ import { currentActivityContext, withHeartbeat } from './activity-context.ts';
 import { activityFailure } from './classify-failure.ts';
 import type { ActivityRuntime } from './deps.ts';
 import { classifyMcpError, listToolsOn, mcpServerId, type McpConnection } from './mcp-connections.ts';
-import { createRedactor } from './redact.ts';
+import { createRedactor, redactDeep, type Redact, type Redactor } from './redact.ts';
 import { limitOutput, mcpResultOutput } from './tool-output.ts';
 import type { McpListRequest, McpToolDescription, ToolCallRequest, ToolCallResult } from './types.ts';
 
@@ -28,7 +28,8 @@ export function createCallMcpTool(runtime: ActivityRuntime): (request: ToolCallR
     const cancellationSignal = context?.cancellationSignal;
     const subject = `${tool.id.namespace}/${tool.id.name}`;
     const noRedaction = createRedactor([]);
-    let redact = noRedaction;
+    let redact: Redact = noRedaction;
+    let clean: Redactor = runtime.redactors.result();
     try {
       if (!tool.mcp) {
         throw activityFailure('TOOL_CONFIG_INVALID', `tool ${subject}: mcp tool has no server/tool reference`, { nonRetryable: true, details: { tool: subject } }, noRedaction);
@@ -52,6 +53,7 @@ export function createCallMcpTool(runtime: ActivityRuntime): (request: ToolCallR
           server,
           async (connection) => {
             redact = connection.redact;
+            clean = connection.redactResult;
             const name = await serverToolName(connection, mcpTool, runtime.mcpListTimeoutMs, cancellationSignal);
             return connection.client.callTool({ name, arguments: (input ?? {}) as Record<string, unknown> }, undefined, {
               timeout: Math.max(1, tool.timeoutMs),
@@ -61,7 +63,8 @@ export function createCallMcpTool(runtime: ActivityRuntime): (request: ToolCallR
           cancellationSignal ? { signal: cancellationSignal } : {}
         )
       );
-      const { output, truncated } = limitOutput(mcpResultOutput(result) as JsonValue, runtime.maxToolOutputBytes);
+      // Masked before the cut, so a cut cannot split a secret into a prefix nothing matches.
+      const { output, truncated } = limitOutput(redactDeep(mcpResultOutput(result) as JsonValue, clean), runtime.maxToolOutputBytes);
       return { output, isError: result.isError === true, durationMs: elapsed(started), truncated };
     } catch (error) {
       throw classifyMcpError(error, { subject, redact, cancellationSignal, ...(server ? { server: mcpServerId(server) } : {}) });
@@ -75,17 +78,19 @@ export function createListMcpTools(runtime: ActivityRuntime): (request: McpListR
     const { server } = request;
     const context = currentActivityContext();
     const cancellationSignal = context?.cancellationSignal;
-    let redact = createRedactor([]);
+    let redact: Redact = createRedactor([]);
     try {
       return await withHeartbeat(context, runtime.heartbeatIntervalMs, () =>
         runtime.mcp.use(
           server,
-          (connection) => {
+          async (connection) => {
             redact = connection.redact;
-            return listToolsOn(connection, server.toolFilter, {
+            const tools = await listToolsOn(connection, server.toolFilter, {
               timeoutMs: runtime.mcpListTimeoutMs,
               ...(cancellationSignal ? { signal: cancellationSignal } : {}),
             });
+            // Descriptions and schemas are recorded in history and given to the model too.
+            return redactDeep(tools, connection.redactResult);
           },
           cancellationSignal ? { signal: cancellationSignal } : {}
         )

@@ -8,9 +8,8 @@ import type { JsonValue } from '../compiler/plan.ts';
 import { currentActivityContext, withHeartbeat } from './activity-context.ts';
 import { activityFailure, classifyModelError } from './classify-failure.ts';
 import type { ActivityRuntime } from './deps.ts';
-import { buildModel, configInvalid, PROVIDER_KEY_ENV } from './model-provider.ts';
-import { createRedactor, type Redact } from './redact.ts';
-import { resolveSecret } from './secrets.ts';
+import { buildModel, modelCredential, type ModelCredential } from './model-provider.ts';
+import { createRedactor, redactDeep, type Redact } from './redact.ts';
 import { structuredOutputSchema } from './output-schema.ts';
 import { addUsage, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, withSpentUsage } from './spent-usage.ts';
 import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCall, ToolDeclaration } from './types.ts';
@@ -25,13 +24,16 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
     // Tokens consumed by earlier attempts that failed, and by this one once it has an answer.
     const prior = priorAttemptsUsage(context);
     let answered: TokenUsage | undefined;
+    let credential: ModelCredential | undefined;
     try {
-      const apiKey = resolveApiKey(request, runtime);
-      redact = createRedactor([apiKey]);
+      // For this endpoint only: SECRET_DESTINATION_DENIED before anything is sent elsewhere.
+      credential = modelCredential(request.model, runtime, runtime.fetch);
+      const { apiKey } = credential;
+      redact = runtime.redactors.failure([apiKey]);
       const { languageModel, settings } = buildModel({
         model: request.model,
         apiKey,
-        fetch: runtime.fetch,
+        fetch: credential.fetch,
         call: { agent: request.agent, activation: request.activation, step: request.step },
         redact,
       });
@@ -60,41 +62,20 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
       // the output only for a step that did not end in tool calls, and its getter throws
       // (NoOutputGeneratedError) when there is none.
       const text = request.outputSchema && result.toolCalls.length === 0 ? JSON.stringify(result.output) : result.text;
-      return {
+      // A model can repeat a secret it saw (in a tool result, in its input): mask every one the worker holds.
+      return redactDeep({
         text,
         toolCalls: result.toolCalls.map((call) => toToolCall(call, redact)),
         finishReason: result.finishReason,
         usage: answered,
         ...(prior ? { retriedUsage: prior } : {}),
         modelId: result.response.modelId || request.model.model,
-      };
+      }, runtime.redactors.result([apiKey]));
     } catch (error) {
-      const failure = classifyModelError(error, { redact, cancellationSignal, subject });
+      const failure = classifyModelError(credential?.denied() ?? error, { redact, cancellationSignal, subject });
       throw withSpentUsage(failure, addUsage(prior, answered ?? usageOfError(error)), context);
     }
   };
-}
-
-/**
- * The endpoint's credential: its secretRef when it has one (a missing secret fails the
- * call), else the provider's conventional variable in the worker's environment
- * (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `AZURE_API_KEY`), which openai, anthropic and
- * azure-openai require; openai-compatible, ollama and mock need none.
- */
-function resolveApiKey(request: ModelCallRequest, runtime: ActivityRuntime): string | undefined {
-  const { model } = request;
-  if (model.secretRef) return resolveSecret(model.secretRef, runtime);
-  const variable = PROVIDER_KEY_ENV[model.provider];
-  if (variable === undefined) return undefined;
-  const value = runtime.env[variable];
-  if (value !== undefined && value !== '') return value;
-  // Checked here rather than left to the provider, which would read process.env behind
-  // the injected env's back.
-  throw configInvalid(
-    model,
-    `provider ${model.provider} needs an API key: set auth.secretRef, or ${variable} on the worker (a keyless server can use provider openai-compatible)`,
-    createRedactor([])
-  );
 }
 
 /** Tools as the model sees them: name, description, JSON schema; no `execute`. */

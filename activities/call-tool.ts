@@ -9,14 +9,17 @@
  * loopback or a private network is refused unless the worker allows it.
  *
  * Every result carries `durationMs`, and its output is cut to `maxToolOutputBytes` with a
- * marker (`truncated: true`); a response body is never buffered past that limit.
+ * marker (`truncated: true`); a response body is never buffered past that limit. Every
+ * secret the worker holds is masked in the output (inside the strings of a JSON body, so
+ * its shape is kept) before it leaves the activity: an upstream that echoes the
+ * credential it was sent would otherwise put it in history and in the next model request.
  */
 import type { JsonValue } from '../compiler/plan.ts';
 import { currentActivityContext, withHeartbeat } from './activity-context.ts';
 import { createCallMcpTool } from './call-mcp-tool.ts';
 import { activityFailure, classifyToolError, retryAfterMs } from './classify-failure.ts';
 import type { ActivityRuntime } from './deps.ts';
-import { createRedactor, type Redact } from './redact.ts';
+import { createRedactor, redactDeep, type Redactor } from './redact.ts';
 import { authHeaders } from './tool-auth.ts';
 import { limitOutput, readCapped, truncationMarker } from './tool-output.ts';
 import type { ToolCallRequest, ToolCallResult } from './types.ts';
@@ -36,13 +39,14 @@ async function callHttpTool(request: ToolCallRequest, runtime: ActivityRuntime):
   const context = currentActivityContext();
   const cancellationSignal = context?.cancellationSignal;
   const subject = `${tool.id.namespace}/${tool.id.name}`;
-  let redact: Redact = createRedactor([]);
+  let redact: Redactor = createRedactor([]);
   try {
     if (!tool.endpoint) {
       throw activityFailure('TOOL_CONFIG_INVALID', `tool ${subject}: http tool has no endpoint`, { nonRetryable: true, details: { tool: subject } }, redact);
     }
-    const auth = authHeaders(tool.auth, subject, runtime);
-    redact = createRedactor(auth.secrets);
+    const auth = authHeaders(tool.auth, tool.endpoint, subject, runtime);
+    redact = runtime.redactors.failure(auth.secrets);
+    const clean = runtime.redactors.result(auth.secrets);
 
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -81,12 +85,12 @@ async function callHttpTool(request: ToolCallRequest, runtime: ActivityRuntime):
         throw activityFailure(
           'TOOL_UNAVAILABLE',
           // Redact before cutting: a cut through a secret would leave a prefix no redactor matches.
-          `tool ${subject} unavailable (${status})${body ? `: ${redact(body).slice(0, 200)}` : ''}`,
+          `tool ${subject} unavailable (${status})${body ? `: ${redact.cut(body).slice(0, 200)}` : ''}`,
           { nonRetryable: false, nextRetryDelayMs: delay, details: { ...details, ...(delay !== undefined ? { retryAfterMs: delay } : {}) } },
           redact
         );
       }
-      const { output, truncated } = await readBody(response, subject, redact, runtime.maxToolOutputBytes);
+      const { output, truncated } = await readBody(response, subject, redact, clean, runtime.maxToolOutputBytes);
       // 2xx: the tool's answer. Any other status (4xx, or an unexpected 1xx/3xx, since
       // redirects are not followed): the request was wrong; the model sees the tool's
       // answer and can correct its input.
@@ -105,14 +109,20 @@ export function elapsed(started: number): number {
 
 /**
  * The body as JSON when the response says it is JSON, else as text; cut to `maxBytes`
- * (a cut JSON body is returned as its text, marked).
+ * (a cut JSON body is returned as its text, marked); secrets masked by `clean`.
  */
-async function readBody(response: Response, subject: string, redact: Redact, maxBytes: number): Promise<{ output: JsonValue; truncated: boolean }> {
+async function readBody(
+  response: Response,
+  subject: string,
+  redact: Redactor,
+  clean: Redactor,
+  maxBytes: number
+): Promise<{ output: JsonValue; truncated: boolean }> {
   const read = await readCapped(response.body, maxBytes);
   const text = Buffer.from(read.bytes).toString('utf8');
-  if (read.truncated) return { output: text + truncationMarker(read.cutBytes, !read.exact), truncated: true };
+  if (read.truncated) return { output: clean.cut(text) + truncationMarker(read.cutBytes, !read.exact), truncated: true };
   const contentType = response.headers.get('content-type') ?? '';
-  if (!/[/+]json\b/i.test(contentType)) return { output: text, truncated: false };
+  if (!/[/+]json\b/i.test(contentType)) return { output: clean(text), truncated: false };
   if (text.trim() === '') return { output: null, truncated: false };
   let parsed: JsonValue;
   try {
@@ -127,5 +137,6 @@ async function readBody(response: Response, subject: string, redact: Redact, max
       redact
     );
   }
-  return limitOutput(parsed, maxBytes);
+  // Masked inside the parsed strings, not in the text: the output keeps the tool's JSON shape.
+  return limitOutput(redactDeep(parsed, clean), maxBytes);
 }

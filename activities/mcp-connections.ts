@@ -34,8 +34,9 @@ import { admittedMcpTool, type JsonObject, type PlanMcpServer } from '../compile
 import { activityFailure, cancellationError, isAbortOrTimeout, networkErrorCode } from './classify-failure.ts';
 import { ChildProcessTransport, TailBuffer } from './mcp-stdio-transport.ts';
 import { createGuardedHttp, endpointForbidden, networkSettings, type GuardedHttp, type NetworkSettings } from './network-guard.ts';
-import { createRedactor, type Redact } from './redact.ts';
-import { resolveSecret, type SecretSources } from './secrets.ts';
+import { createRedactor, type Redact, type Redactor } from './redact.ts';
+import { stdioDestination, type SecretDestinations } from './secret-destinations.ts';
+import { resolveSecretFor, type SecretSources } from './secrets.ts';
 import { authHeaders } from './tool-auth.ts';
 import type { ActivityFailureType, McpToolDescription, SecretValues } from './types.ts';
 
@@ -50,6 +51,18 @@ const CLIENT_INFO = { name: 'orch', version: '0.1.0' };
 export interface McpPoolOptions {
   /** Secret manifests' values, for `secretRef`s in `env` and `auth`. */
   secrets?: SecretValues;
+  /**
+   * Where each secret may go: a stdio server gets a secret only when its launch is bound to
+   * it, an http server only when its endpoint is (see secret-destinations.ts). Workers always
+   * pass one; without it nothing is checked, which only suits connecting to the servers of
+   * manifests this process loaded itself (the CLI's discovery).
+   */
+  destinations?: SecretDestinations;
+  /**
+   * Builds the redactors of a connection from its own secret values; the activities' ones
+   * also mask every other secret the worker holds. Default: the connection's values only.
+   */
+  redactors?: { result(values: readonly string[]): Redactor; failure(values: readonly string[]): Redactor };
   /** Where ORCH_SECRET_* values, PATH and the network defaults are read. Default: `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Which non-public addresses http servers may have (defaults from ORCH_TOOLS_ALLOW_*). */
@@ -74,8 +87,10 @@ export interface McpConnection {
   readonly client: Client;
   /** The stdio child's pid; null for http. */
   readonly pid: number | null;
-  /** Masks the secret values this connection was configured with. */
+  /** Masks the secret values this connection was configured with (and credential shapes): for failures. */
   readonly redact: Redact;
+  /** Masks secret values only (those of the connection, and the pool's `redactors` ones): for results. */
+  readonly redactResult: Redactor;
   readonly closed: boolean;
   /** How many calls are using it now. */
   readonly inFlight: number;
@@ -128,16 +143,18 @@ export function mcpServerId(server: PlanMcpServer): string {
 
 /**
  * The child's environment: the declared entries (values or resolved secrets) plus the
- * worker's PATH, and the secret values in it (for redaction).
+ * worker's PATH, and the secret values in it (for redaction). A secret goes into it only
+ * when the server's launch (command line and literal entries) is bound to the secret.
  */
 export function mcpChildEnv(server: PlanMcpServer, sources: SecretSources): { env: Record<string, string>; secrets: string[] } {
   const env: Record<string, string> = {};
   const secrets: string[] = [];
   const path = sources.env.PATH ?? process.env.PATH;
   if (path !== undefined) env.PATH = path;
+  const launch = stdioDestination(server);
   for (const entry of server.env) {
     if (entry.secretRef) {
-      const value = resolveSecret(entry.secretRef, sources);
+      const value = resolveSecretFor(entry.secretRef, sources, launch, `MCP server ${mcpServerId(server)}`);
       env[entry.name] = value;
       secrets.push(value);
     } else {
@@ -167,7 +184,7 @@ function resolveServer(server: PlanMcpServer, sources: SecretSources): ResolvedS
       throw configFailure(id, `endpoint is not a URL: ${server.endpoint}`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw configFailure(id, `endpoint must be http or https: ${server.endpoint}`);
-    const auth = authHeaders(server.auth, id, sources, 'MCP server');
+    const auth = authHeaders(server.auth, url.href, id, sources, 'MCP server');
     resolved = { id, secrets: auth.secrets, stdio: null, http: { url, headers: auth.headers } };
   }
   // The hash covers resolved values too, so a rotated secret yields a new connection. It
@@ -218,6 +235,7 @@ export function isConnectionFailure(error: unknown): boolean {
 /** A pool of MCP connections; see the module comment. */
 export class McpConnectionPool {
   readonly #sources: SecretSources;
+  readonly #redactors: NonNullable<McpPoolOptions['redactors']>;
   readonly #http: GuardedHttp;
   readonly #ownsHttp: boolean;
   readonly #connectTimeoutMs: number;
@@ -230,7 +248,11 @@ export class McpConnectionPool {
 
   constructor(options: McpPoolOptions = {}) {
     const env = options.env ?? process.env;
-    this.#sources = { env, secrets: options.secrets ?? {} };
+    this.#sources = { env, secrets: options.secrets ?? {}, destinations: options.destinations };
+    this.#redactors = options.redactors ?? {
+      result: (values) => createRedactor(values, { patterns: false }),
+      failure: (values) => createRedactor(values),
+    };
     this.#ownsHttp = options.http === undefined;
     this.#http = options.http ?? createGuardedHttp(networkSettings(options.network, env));
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_MCP_CONNECT_TIMEOUT_MS;
@@ -324,7 +346,8 @@ export class McpConnectionPool {
   }
 
   async #connect(resolved: ResolvedServer, server: PlanMcpServer): Promise<Entry> {
-    const redact = createRedactor(resolved.secrets);
+    const redact = this.#redactors.failure(resolved.secrets);
+    const redactResult = this.#redactors.result(resolved.secrets);
     const client = new Client(CLIENT_INFO, { capabilities: {} });
     const stderr = resolved.stdio ? new TailBuffer(this.#stderrTailChars) : null;
     const stdio = resolved.stdio
@@ -343,6 +366,7 @@ export class McpConnectionPool {
       client,
       pid: null,
       redact,
+      redactResult,
       closed: false,
       inFlight: 0,
       idleTimer: undefined,

@@ -8,10 +8,13 @@ import { createAzure } from '@ai-sdk/azure';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
+import type { ApplicationFailure } from '@temporalio/common';
 import type { JsonValue, PlanModel } from '../compiler/plan.ts';
 import { activityFailure } from './classify-failure.ts';
 import { MockLanguageModel, type MockCallIdentity } from './mock-model.ts';
-import type { Redact } from './redact.ts';
+import { createRedactor, type Redact } from './redact.ts';
+import type { CredentialOwner, SecretDestinations } from './secret-destinations.ts';
+import { resolveSecret, type SecretSources } from './secrets.ts';
 
 /** Generation settings `generateText` accepts, as read from `ModelEndpoint.options`. */
 export interface GenerationSettings {
@@ -95,8 +98,7 @@ export function buildModel(input: ModelBuildInput): BuiltModel {
     case 'ollama': {
       let baseURL: string;
       if (model.provider === 'ollama') {
-        const root = trimSlashes(model.baseUrl ?? OLLAMA_DEFAULT_BASE_URL);
-        baseURL = root.endsWith('/v1') ? root : `${root}/v1`;
+        baseURL = ollamaBaseUrl(model);
       } else {
         if (!model.baseUrl) throw configInvalid(model, 'provider openai-compatible requires base_url', redact);
         baseURL = trimSlashes(model.baseUrl);
@@ -145,6 +147,140 @@ export function buildModel(input: ModelBuildInput): BuiltModel {
       throw configInvalid(model, `unknown provider ${String(provider)}`, redact);
     }
   }
+}
+
+function ollamaBaseUrl(model: PlanModel): string {
+  const root = trimSlashes(model.baseUrl ?? OLLAMA_DEFAULT_BASE_URL);
+  return root.endsWith('/v1') ? root : `${root}/v1`;
+}
+
+/** The API roots the SDK providers use when no base URL is given. */
+const PROVIDER_DEFAULT_BASE_URLS: Partial<Record<PlanModel['provider'], string>> = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com/v1',
+};
+
+/**
+ * The URL a model endpoint's requests go under (every request's URL starts with it), as
+ * {@link buildModel} configures its provider: the destination its credential is checked
+ * against. Null when nothing is sent (mock) or the endpoint is too misconfigured to say
+ * (buildModel then refuses it).
+ */
+export function modelDestination(model: PlanModel): string | null {
+  switch (model.provider) {
+    case 'mock':
+      return null;
+    case 'ollama':
+      return ollamaBaseUrl(model);
+    case 'azure-openai': {
+      if (model.baseUrl) return trimSlashes(model.baseUrl);
+      const resourceName = optionalString(readOptions(model).get('resource_name'));
+      return resourceName ? `https://${resourceName}.openai.azure.com/openai` : null;
+    }
+    default:
+      return model.baseUrl ? trimSlashes(model.baseUrl) : (PROVIDER_DEFAULT_BASE_URLS[model.provider] ?? null);
+  }
+}
+
+/** The provider key variable a model without `secretRef` authenticates with, if its provider needs one. */
+export function providerKeyVariable(model: PlanModel): string | undefined {
+  return model.secretRef ? undefined : PROVIDER_KEY_ENV[model.provider];
+}
+
+/** A model call's credential, resolved for its endpoint. */
+export interface ModelCredential {
+  apiKey: string | undefined;
+  /**
+   * The fetch to give the provider: when a credential is sent, every request (redirects
+   * included, followed here) is checked against the credential's bindings first.
+   */
+  fetch: typeof fetch | undefined;
+  /** The refusal that fetch raised, if any: the SDK wraps whatever fetch throws. */
+  denied(): ApplicationFailure | undefined;
+}
+
+/**
+ * The endpoint's credential: its secretRef when it has one (a missing secret fails the
+ * call), else the provider's conventional variable in the worker's environment
+ * (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `AZURE_API_KEY`), which openai, anthropic and
+ * azure-openai require; openai-compatible, ollama and mock need none. Throws a
+ * non-retryable SECRET_DESTINATION_DENIED before resolving anything when the worker's
+ * bindings do not let the credential go to the endpoint.
+ */
+export function modelCredential(model: PlanModel, sources: SecretSources, baseFetch: typeof fetch | undefined): ModelCredential {
+  const subject = `model endpoint ${model.id.namespace}/${model.id.name}`;
+  const variable = providerKeyVariable(model);
+  const owner: CredentialOwner | null = model.secretRef ? { secret: model.secretRef } : variable ? { variable } : null;
+  const destination = modelDestination(model);
+  const { destinations } = sources;
+  const checkDestination = () => {
+    if (owner && destination && destinations) destinations.check(owner, { kind: 'url', url: destination }, subject);
+  };
+  let apiKey: string | undefined;
+  if (model.secretRef) {
+    // Checked before the lookup: a refused call learns nothing of which secrets the worker holds.
+    checkDestination();
+    apiKey = resolveSecret(model.secretRef, sources);
+  } else if (variable !== undefined) {
+    apiKey = sources.env[variable];
+    // Checked here rather than left to the provider, which would read process.env behind
+    // the injected env's back.
+    if (apiKey === undefined || apiKey === '') {
+      throw configInvalid(
+        model,
+        `provider ${model.provider} needs an API key: set auth.secretRef, or ${variable} on the worker (a keyless server can use provider openai-compatible)`,
+        createRedactor([])
+      );
+    }
+    checkDestination();
+  }
+  let refusal: ApplicationFailure | undefined;
+  const guarded =
+    owner && apiKey !== undefined && destinations && model.provider !== 'mock'
+      ? boundFetch(baseFetch ?? globalThis.fetch, owner, destinations, subject, (failure) => (refusal = failure))
+      : baseFetch;
+  return { apiKey, fetch: guarded, denied: () => refusal };
+}
+
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+/**
+ * A fetch that sends a credential only where `owner` is bound: each request URL is checked
+ * before it is made, and redirects are followed here (`redirect: 'manual'`) so that every
+ * hop is checked too. Node's fetch drops `Authorization` on a cross-origin redirect but not
+ * `x-api-key` or `api-key`, which Anthropic and Azure use.
+ */
+function boundFetch(
+  inner: typeof fetch,
+  owner: CredentialOwner,
+  destinations: SecretDestinations,
+  subject: string,
+  onDenied: (failure: ApplicationFailure) => void
+): typeof fetch {
+  return async (input, init) => {
+    let url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    let request: RequestInit = { ...init, redirect: 'manual' };
+    const target = typeof input === 'string' || input instanceof URL ? undefined : input;
+    for (let hop = 0; ; hop++) {
+      const refusal = destinations.refusal(owner, { kind: 'url', url }, subject);
+      if (refusal) {
+        onDenied(refusal);
+        throw refusal;
+      }
+      const response = await inner(hop === 0 && target ? target : url, request);
+      const location = response.headers.get('location');
+      if (!REDIRECT_STATUS.has(response.status) || location === null || hop >= MAX_REDIRECTS) return response;
+      await response.body?.cancel().catch(() => {});
+      url = new URL(location, url).href;
+      const method = (request.method ?? 'GET').toUpperCase();
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        // As fetch does: the redirected request becomes a GET without a body.
+        const { body: _body, ...rest } = request;
+        request = { ...rest, method: 'GET' };
+      }
+    }
+  };
 }
 
 /** MODEL_CONFIG_INVALID (not retryable) naming the endpoint. */

@@ -1,17 +1,28 @@
 /**
  * Secret resolution. Secrets are resolved here, inside activities, and nowhere else:
  * the Plan and the activity inputs carry only references, so no value ever reaches
- * workflow history.
+ * workflow history. A secret is resolved for a destination, which the worker's bindings
+ * must allow first (see secret-destinations.ts).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { SecretRef } from '../compiler/plan.ts';
+import type { Destination, SecretDestinations } from './secret-destinations.ts';
 import type { SecretValues } from './types.ts';
 
 /** Where secret values come from, in precedence order: environment, then Secret manifests. */
 export interface SecretSources {
   env: NodeJS.ProcessEnv;
   secrets: SecretValues;
+  /**
+   * Where each secret may go. Workers always have it; without it nothing is checked, which
+   * only suits a process that connects to the endpoints of manifests it loaded itself (the
+   * CLI's MCP discovery).
+   */
+  destinations?: SecretDestinations | undefined;
 }
+
+/** Variables that hold bindings, not values (see secret-destinations.ts). */
+const BINDING_SUFFIX = '_DESTINATIONS';
 
 /** The data key Orloj stores a single-value Secret under; env overrides address this key. */
 export const DEFAULT_SECRET_KEY = 'value';
@@ -62,4 +73,30 @@ export function resolveSecret(ref: SecretRef, sources: SecretSources): string {
       `or define Secret ${ref.namespace}/${ref.name} with key "${ref.key}"`,
     details: [{ secretRef: { namespace: ref.namespace, name: ref.name, key: ref.key } }],
   });
+}
+
+/**
+ * Resolves `ref` to be sent to `destination`: throws a non-retryable
+ * `SECRET_DESTINATION_DENIED` (before the value is even looked up) when the worker's
+ * bindings do not allow it, else as {@link resolveSecret}. `subject` names the caller.
+ */
+export function resolveSecretFor(ref: SecretRef, sources: SecretSources, destination: Destination, subject: string): string {
+  sources.destinations?.check({ secret: ref }, destination, subject);
+  return resolveSecret(ref, sources);
+}
+
+/**
+ * Every secret value the worker holds: Secret manifests' values and the `ORCH_SECRET_*` /
+ * `ORLOJ_SECRET_*` variables, plus the `extraVariables` (provider keys). What results are
+ * redacted of, whichever secret a call used.
+ */
+export function heldSecretValues(sources: SecretSources, extraVariables: readonly string[] = []): string[] {
+  const values: string[] = [];
+  for (const [name, value] of Object.entries(sources.env)) {
+    if (value === undefined || value === '') continue;
+    const isSecret = (name.startsWith('ORCH_SECRET_') || name.startsWith('ORLOJ_SECRET_')) && !name.endsWith(BINDING_SUFFIX);
+    if (isSecret || extraVariables.includes(name)) values.push(value);
+  }
+  for (const data of Object.values(sources.secrets)) for (const value of Object.values(data)) if (value !== '') values.push(value);
+  return values;
 }

@@ -1,11 +1,12 @@
 /**
  * Auth headers for tool endpoints (HTTP tools and MCP servers over HTTP), from a
- * `PlanToolAuth` whose secret is resolved here, inside the activity.
+ * `PlanToolAuth` whose secret is resolved here, inside the activity, for the endpoint it
+ * will be sent to (the worker's bindings must allow it: see secret-destinations.ts).
  */
 import type { PlanToolAuth } from '../compiler/plan.ts';
 import { activityFailure } from './classify-failure.ts';
 import { createRedactor } from './redact.ts';
-import { resolveSecret, type SecretSources } from './secrets.ts';
+import { resolveSecretFor, type SecretSources } from './secrets.ts';
 
 export interface AuthHeaders {
   headers: Record<string, string>;
@@ -14,12 +15,13 @@ export interface AuthHeaders {
 }
 
 /**
- * The headers for `auth` (none when null). `subject` (`namespace/name`) and `label`
- * (`tool`, `MCP server`) name the caller in messages. Throws SECRET_NOT_FOUND or TOOL_CONFIG_INVALID (both non-retryable).
+ * The headers for `auth` (none when null), to be sent to `endpoint`. `subject`
+ * (`namespace/name`) and `label` (`tool`, `MCP server`) name the caller in messages. Throws
+ * SECRET_DESTINATION_DENIED, SECRET_NOT_FOUND or TOOL_CONFIG_INVALID (all non-retryable).
  */
-export function authHeaders(auth: PlanToolAuth | null, subject: string, sources: SecretSources, label = 'tool'): AuthHeaders {
+export function authHeaders(auth: PlanToolAuth | null, endpoint: string, subject: string, sources: SecretSources, label = 'tool'): AuthHeaders {
   if (!auth) return { headers: {}, secrets: [] };
-  const value = resolveSecret(auth.secretRef, sources);
+  const value = resolveSecretFor(auth.secretRef, sources, { kind: 'url', url: endpoint }, `${label} ${subject}`);
   switch (auth.profile) {
     case 'bearer':
       return { headers: { authorization: `Bearer ${value}` }, secrets: [value] };

@@ -126,6 +126,8 @@ export type ActivityFailureType =
   /** An error no rule recognised; retryable, bounded by the retry policy. */
   | 'MODEL_CALL_FAILED'
   | 'SECRET_NOT_FOUND'
+  /** A secret would go to a destination the worker has not bound it to (see secret-destinations.ts); nothing was sent. */
+  | 'SECRET_DESTINATION_DENIED'
   | 'TOOL_UNAVAILABLE'
   | 'TOOL_TIMEOUT'
   | 'TOOL_REQUEST_INVALID'

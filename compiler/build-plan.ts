@@ -54,7 +54,8 @@ function secretRef(registry: ResourceRegistry, ref: string, namespace: string): 
   };
 }
 
-function planModel(registry: ResourceRegistry, endpoint: ModelEndpointResource): PlanModel {
+/** A ModelEndpoint as the plan carries it: its secret a reference. */
+export function planModel(registry: ResourceRegistry, endpoint: ModelEndpointResource): PlanModel {
   const { spec } = endpoint;
   return {
     id: { namespace: endpoint.namespace, name: endpoint.name },
@@ -105,7 +106,8 @@ export function planMcpServer(registry: ResourceRegistry, server: McpServerResou
   };
 }
 
-function planToolFromResource(registry: ResourceRegistry, tool: ToolResource): PlanTool {
+/** A Tool as the plan carries it: its secret a reference. */
+export function planToolFromResource(registry: ResourceRegistry, tool: ToolResource): PlanTool {
   const { spec } = tool;
   const server = spec.mcpServerRef ? registry.find('McpServer', spec.mcpServerRef, tool.namespace) : undefined;
   return {

@@ -4,7 +4,7 @@
  * mistake: problems come back as located diagnostics.
  */
 import { checkConfusableToolNames } from './build-governance.ts';
-import { buildPlan, planMcpServer, unique, withHash } from './build-plan.ts';
+import { buildPlan, planMcpServer, planModel, planToolFromResource, unique, withHash } from './build-plan.ts';
 import { checkGraph, type CycleBound, type GraphAgentLookup } from './check-graph.ts';
 import { hasErrors, type Diagnostic, type SourceLocation } from './diagnostics.ts';
 import { loadFiles } from './load-files.ts';
@@ -23,6 +23,7 @@ import { resolveReferences } from './resolve-references.ts';
 import type { AgentResource, AgentSystemResource, LoadedResources, TaskResource, ToolResource } from './resources.ts';
 import { isSupportedKind } from './schemas/envelope.ts';
 import type { McpToolDescription, SecretValues } from '../activities/types.ts';
+import type { WorkerManifests } from '../activities/secret-destinations.ts';
 import { selectSystem } from './select-system.ts';
 
 export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './diagnostics.ts';
@@ -56,6 +57,12 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
   /** Secret values from Secret manifests, keyed `namespace/name` then data key: for the worker only. */
   secrets: SecretValues;
+  /**
+   * Every endpoint the manifests declare (with its secret references) and every Secret's
+   * `destinations`: where a worker that loaded them may send their secrets (`manifests` of
+   * `createOrchWorker`). No values.
+   */
+  manifests: WorkerManifests;
   resources: LoadedResources;
 }
 
@@ -64,6 +71,8 @@ export interface ValidateResult {
   resources: LoadedResources;
   /** Secret values from Secret manifests, as in {@link CompileResult.secrets}: for a worker only. */
   secrets: SecretValues;
+  /** As {@link CompileResult.manifests}. */
+  manifests: WorkerManifests;
   /**
    * With `discover`: the tools each McpServer offers after its tool_filter, keyed
    * `namespace/name` (servers whose discovery failed are absent). Empty without `discover`.
@@ -170,6 +179,18 @@ function collectSecrets(registry: ResourceRegistry): SecretValues {
   return secrets;
 }
 
+/** What a worker that loaded these manifests may send their secrets to: see {@link CompileResult.manifests}. */
+function collectManifests(registry: ResourceRegistry): WorkerManifests {
+  const manifests: Required<WorkerManifests> = { models: [], tools: [], mcpServers: [], secretDestinations: {} };
+  for (const { header, resource } of registry.all()) {
+    if (resource?.kind === 'ModelEndpoint') manifests.models.push(planModel(registry, resource));
+    else if (resource?.kind === 'Tool') manifests.tools.push(planToolFromResource(registry, resource));
+    else if (resource?.kind === 'McpServer') manifests.mcpServers.push(planMcpServer(registry, resource));
+    else if (resource?.kind === 'Secret' && resource.spec.destinations.length > 0) manifests.secretDestinations[header.key] = [...resource.spec.destinations];
+  }
+  return manifests;
+}
+
 /** Orders diagnostics by file (in load order), then line and column, so output is stable. */
 function sortDiagnostics(diagnostics: Diagnostic[], files: readonly string[]): Diagnostic[] {
   const rank = new Map<string, number>();
@@ -228,6 +249,7 @@ export async function validate(
     diagnostics: sortDiagnostics(diagnostics, files),
     resources: collectResources(registry),
     secrets: collectSecrets(registry),
+    manifests: collectManifests(registry),
     mcpTools,
   };
 }
@@ -256,6 +278,7 @@ export async function compile(paths: string[], options: CompileOptions = {}): Pr
     plan,
     diagnostics: sortDiagnostics(diagnostics, files),
     secrets: collectSecrets(registry),
+    manifests: collectManifests(registry),
     resources: collectResources(registry),
   };
 }

@@ -103,7 +103,7 @@ function normalizeSpec(kind: SupportedKind, name: string, raw: unknown, source: 
       if (!spec) return null;
       // stringData wins over data for the same key, as in Kubernetes and Orloj.
       const values = { ...spec.data, ...spec.string_data };
-      return { kind, spec: { keys: Object.keys(values) }, values };
+      return { kind, spec: { keys: Object.keys(values), destinations: spec.destinations ?? [] }, values };
     }
   }
 }

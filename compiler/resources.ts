@@ -144,6 +144,8 @@ export interface McpServerSpec {
 export interface SecretSpec {
   /** Data keys only; values never enter the resource graph. */
   keys: string[];
+  /** Where a worker may send the secret (URL prefixes, `stdio:` command lines); empty: unbound. */
+  destinations: string[];
 }
 
 export interface TaskSpec {

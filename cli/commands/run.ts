@@ -50,7 +50,8 @@ export function registerRunCommands(program: Command, context: CommandContext): 
       const inProcessWorker = flags.worker && !flags.detach;
       const worker = inProcessWorker
         ? await reachTemporal(target, () =>
-            createOrchWorker({ ...target.connection, taskQueue, secrets: compiled.secrets, env: io.env })
+            // The manifests it just compiled say where their secrets may go.
+            createOrchWorker({ ...target.connection, taskQueue, secrets: compiled.secrets, manifests: compiled.manifests, env: io.env })
           )
         : null;
       const workerRunning = worker?.run();

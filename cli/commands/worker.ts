@@ -1,6 +1,12 @@
-/** `orch worker`: a long-running worker. Runs carry their plan, so it needs no manifests. */
+/**
+ * `orch worker`: a long-running worker. Runs carry their plan, so it needs no manifests to run
+ * them; the manifests given with `--secrets` hold the Secret values it may use and say where
+ * it may send them (their Secrets' `destinations`, and every endpoint they declare with a
+ * secret: see activities/secret-destinations.ts).
+ */
 import type { Command } from 'commander';
 import { validate } from '../../compiler/index.ts';
+import type { WorkerManifests } from '../../activities/secret-destinations.ts';
 import type { SecretValues } from '../../activities/types.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
 import { createOrchWorker, defaultTaskQueue } from '../../worker.ts';
@@ -16,20 +22,22 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
     .command('worker')
     .description('Run a worker for orch runs until interrupted (Ctrl-C drains it).')
     .option('--task-queue <queue>', 'task queue (default: $ORCH_TASK_QUEUE or "orch")')
-    .option('--secrets <path>', 'Secret manifests whose values this worker may use (repeatable)', collect, [])
+    .option('--secrets <path>', 'manifests whose Secrets this worker may use, and whose endpoints it may send them to (repeatable)', collect, [])
     .action(async (flags: { taskQueue?: string; secrets: string[] }) => {
       installQuietRuntime(io.env);
       let secrets: SecretValues = {};
+      let manifests: WorkerManifests = {};
       if (flags.secrets.length > 0) {
         const loaded = await validate(flags.secrets);
         io.stderr(renderDiagnostics(loaded.diagnostics));
         if (hasErrors(loaded.diagnostics)) throw new CliError('the secret manifests do not validate');
         secrets = loaded.secrets;
+        manifests = loaded.manifests;
       }
       const target = await connectTemporal(io, { startServer: false });
       const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
       const worker = await reachTemporal(target, () =>
-        createOrchWorker({ ...target.connection, taskQueue, secrets, env: io.env })
+        createOrchWorker({ ...target.connection, taskQueue, secrets, manifests, env: io.env })
       );
       io.stderr(`orch: worker polling task queue "${taskQueue}" at ${target.connection.address} (namespace ${target.connection.namespace})\n`);
       const running = worker.run();

@@ -1,4 +1,8 @@
-/** Secret: values for `secretRef`s. They leave the compiler only in `CompileResult.secrets`, never in a plan. */
+/**
+ * Secret: values for `secretRef`s, and where they may be sent. Values leave the compiler only
+ * in `CompileResult.secrets`, never in a plan; `destinations` only in `CompileResult.manifests`
+ * (what a worker binds the secret to, see activities/secret-destinations.ts).
+ */
 import { z } from 'zod';
 import { fields, issue } from './common.ts';
 
@@ -14,9 +18,35 @@ const base64Text = z.string().transform((value, ctx): string => {
   return Buffer.from(compact, 'base64').toString('utf8');
 });
 
+/**
+ * Why `text` cannot be a destination, or null. The worker reads destinations with the same
+ * rules (an invalid one there matches nothing); here the author learns of it, located.
+ */
+function destinationProblem(text: string): string | null {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('stdio:')) return trimmed.slice('stdio:'.length).trim() === '' ? 'a stdio destination needs a command: stdio:<command> <args…>' : null;
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    return `"${text}" is not a URL (a destination is an http(s) URL prefix, or stdio:<command> <args…>)`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `destination ${text} must be http or https`;
+  if (url.username !== '' || url.password !== '') return `destination ${text} must not carry credentials`;
+  if (url.search !== '' || url.hash !== '') return `destination ${text} is a prefix: no query or fragment`;
+  return null;
+}
+
+const destination = z.string().superRefine((value, ctx) => {
+  const problem = destinationProblem(value);
+  if (problem) issue(ctx, 'INVALID_VALUE', problem);
+});
+
 export const secretSpecSchema = fields({
   string_data: z.record(z.string(), scalarText).optional(),
   data: z.record(z.string(), base64Text).optional(),
+  /** URL prefixes (and `stdio:` command lines) the secret may be sent to; unset: only where the worker's own manifests use it. */
+  destinations: z.array(destination).optional(),
 });
 
 export type SecretSpecInput = z.output<typeof secretSpecSchema>;

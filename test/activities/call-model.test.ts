@@ -30,9 +30,10 @@ function compatibleModel(overrides: Partial<ModelCallRequest['model']> = {}) {
   return planModel({ provider: 'openai-compatible', baseUrl: server.url, model: 'llama-test', secretRef, ...overrides });
 }
 
+/** Calls the model as a worker that loaded the request's ModelEndpoint (so its key may go there). */
 async function call(request: ModelCallRequest, deps: ActivityDeps = { env: { ORCH_SECRET_LLM_KEY: SECRET } }) {
   const env = new MockActivityEnvironment();
-  return env.run(createActivities(deps).callModel, request);
+  return env.run(createActivities({ manifests: { models: [request.model] }, ...deps }).callModel, request);
 }
 
 function callFailure(request: ModelCallRequest, deps?: ActivityDeps): Promise<ApplicationFailure> {

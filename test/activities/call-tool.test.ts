@@ -17,8 +17,11 @@ const deps: ActivityDeps = { env: { ORCH_SECRET_SEARCH_TOKEN: TOKEN }, network: 
 const ok = { isError: false, durationMs: expect.any(Number), truncated: false };
 
 let server: RecordingServer;
+let activities: ReturnType<typeof createActivities>;
 beforeAll(async () => {
   server = await startRecordingServer();
+  // The token may go to the recording server (its owner bound it there).
+  activities = createActivities({ ...deps, manifests: { secretDestinations: { 'default/search-token': [server.url] } } });
 });
 afterAll(async () => {
   await server.close();
@@ -31,13 +34,13 @@ function httpTool(overrides: Partial<PlanTool> = {}): PlanTool {
   return planTool({ endpoint: `${server.url}/search`, ...overrides });
 }
 
-const activities = createActivities(deps);
 afterAll(() => closeActivities(activities));
 
 async function call(request: ToolCallRequest, options: { deps?: ActivityDeps; env?: MockActivityEnvironment } = {}) {
   const env = options.env ?? new MockActivityEnvironment({ activityId: '7', workflowExecution: { workflowId: 'run-123', runId: 'r' } });
   if (!options.deps) return env.run(activities.callTool, request);
-  const own = createActivities(options.deps);
+  // A worker that loaded the request's Tool: its secret may go to the tool's endpoint.
+  const own = createActivities({ manifests: { tools: [request.tool] }, ...options.deps });
   try {
     return await env.run(own.callTool, request);
   } finally {

@@ -21,7 +21,11 @@ function fixture(name: string, overrides: Partial<PlanMcpServer> = {}): PlanMcpS
   return planMcpServer({ id: { namespace: 'default', name }, command: process.execPath, args: [FIXTURE], ...overrides });
 }
 
-const runtime = createActivityRuntime({ env: { PATH, ORCH_SECRET_FIXTURE_TOKEN: 'fixture-token-SECRET-123' }, heartbeatIntervalMs: 20 });
+const runtime = createActivityRuntime({
+  // The token is bound to the crashing fixture's command line (see "a server that exits at start").
+  env: { PATH, ORCH_SECRET_FIXTURE_TOKEN: 'fixture-token-SECRET-123', ORCH_SECRET_FIXTURE_TOKEN_DESTINATIONS: `stdio:${process.execPath} ${FIXTURE} --crash-on-start` },
+  heartbeatIntervalMs: 20,
+});
 afterAll(() => runtime.close());
 
 function call(request: ToolCallRequest, env = new MockActivityEnvironment()) {

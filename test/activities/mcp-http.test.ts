@@ -16,13 +16,16 @@ const secretRef = { namespace: 'default', name: 'mcp-http-token', key: 'value' }
 let mcp: McpHttpServer;
 beforeAll(async () => {
   mcp = await startMcpHttpServer({ token: TOKEN });
+  // Both tokens' owners bound them to the test server (read at call time).
+  env.ORCH_SECRET_MCP_HTTP_TOKEN_DESTINATIONS = mcp.url;
+  env.ORCH_SECRET_WRONG_TOKEN_DESTINATIONS = mcp.url;
 });
 afterAll(async () => {
   await runtime.close();
   await mcp.close();
 });
 
-const env = { ORCH_SECRET_MCP_HTTP_TOKEN: TOKEN, ORCH_SECRET_WRONG_TOKEN: 'not-the-token' };
+const env: NodeJS.ProcessEnv = { ORCH_SECRET_MCP_HTTP_TOKEN: TOKEN, ORCH_SECRET_WRONG_TOKEN: 'not-the-token' };
 // The test server is on 127.0.0.1: the network guard must be told loopback is fine.
 const runtime = createActivityRuntime({ env, network: { allowLoopback: true } });
 

@@ -19,9 +19,22 @@ function everything(name: string, overrides: Partial<PlanMcpServer> = {}): PlanM
   return planMcpServer({ id: { namespace: 'default', name }, command: EVERYTHING, args: ['stdio'], ...overrides });
 }
 
+/** Servers that get secrets: the worker loaded their manifests, so their secrets may go to them. */
+const envCheck = everything('env-check', {
+  env: [
+    { name: 'DECLARED_PLAIN', value: 'plain-value', secretRef: null },
+    { name: 'API_TOKEN', value: null, secretRef: { namespace: 'default', name: 'mcp-token', key: 'value' } },
+    { name: 'MANIFEST_SECRET', value: null, secretRef: { namespace: 'default', name: 'mcp-manifest-secret', key: 'value' } },
+  ],
+});
+const envMissing = everything('env-missing', {
+  env: [{ name: 'API_TOKEN', value: null, secretRef: { namespace: 'default', name: 'absent', key: 'value' } }],
+});
+
 const runtime = createActivityRuntime({
   env: { PATH, ORCH_SECRET_MCP_TOKEN: 'token-from-env-77', ORCH_CANARY_DEPS: 'deps-canary' },
   secrets: { 'default/mcp-manifest-secret': { value: 'value-from-manifest-88' } },
+  manifests: { mcpServers: [envCheck, envMissing] },
 });
 afterAll(() => runtime.close());
 
@@ -99,22 +112,13 @@ describe('stdio environment isolation', () => {
   it('the child sees only PATH and its declared variables (values and secretRefs), never the worker’s', async () => {
     process.env.ORCH_CANARY_PROCESS = 'process-canary';
     try {
-      const server = everything('env-check', {
-        env: [
-          { name: 'DECLARED_PLAIN', value: 'plain-value', secretRef: null },
-          { name: 'API_TOKEN', value: null, secretRef: { namespace: 'default', name: 'mcp-token', key: 'value' } },
-          { name: 'MANIFEST_SECRET', value: null, secretRef: { namespace: 'default', name: 'mcp-manifest-secret', key: 'value' } },
-        ],
-      });
-      const result = await call(mcpRequest(server, 'get-env', {}));
+      const result = await call(mcpRequest(envCheck, 'get-env', {}));
       const env = JSON.parse(result.output as string) as Record<string, string>;
       expect(Object.keys(env).sort()).toEqual(['API_TOKEN', 'DECLARED_PLAIN', 'MANIFEST_SECRET', 'PATH']);
-      expect(env).toEqual({
-        PATH,
-        DECLARED_PLAIN: 'plain-value',
-        API_TOKEN: 'token-from-env-77',
-        MANIFEST_SECRET: 'value-from-manifest-88',
-      });
+      // The child got both secrets; echoed back, they are masked before the result leaves the activity.
+      expect(env).toEqual({ PATH, DECLARED_PLAIN: 'plain-value', API_TOKEN: '***', MANIFEST_SECRET: '***' });
+      expect(result.output).not.toContain('token-from-env-77');
+      expect(result.output).not.toContain('value-from-manifest-88');
     } finally {
       delete process.env.ORCH_CANARY_PROCESS;
     }
@@ -122,10 +126,7 @@ describe('stdio environment isolation', () => {
 
   it('a missing secret fails SECRET_NOT_FOUND before anything is spawned', async () => {
     const before = childPids().length;
-    const server = everything('env-missing', {
-      env: [{ name: 'API_TOKEN', value: null, secretRef: { namespace: 'default', name: 'absent', key: 'value' } }],
-    });
-    const error = await applicationFailureOf(call(mcpRequest(server, 'echo', { message: 'x' })));
+    const error = await applicationFailureOf(call(mcpRequest(envMissing, 'echo', { message: 'x' })));
     expect(error).toMatchObject({ type: 'SECRET_NOT_FOUND', nonRetryable: true });
     expect(childPids().length).toBe(before);
   });

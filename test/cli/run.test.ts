@@ -344,18 +344,34 @@ describe('orch run on an openai-compatible endpoint', () => {
     expect(stderr).toMatch(/^\[solo\] failed\b/m);
   });
 
-  it('orch worker resolves secretRefs from its environment and from --secrets manifests', async () => {
+  it('orch worker resolves secretRefs from its environment and from --secrets manifests, and sends each only where it is bound', async () => {
     const secretsDir = writeFixtures({
-      'secret.yaml': `apiVersion: orch/v1\nkind: Secret\nmetadata:\n  name: cli-stored-key\nspec:\n  stringData:\n    value: stored-${randomUUID()}\n`,
+      'secret.yaml': `apiVersion: orch/v1\nkind: Secret\nmetadata:\n  name: cli-stored-key\nspec:\n  stringData:\n    value: stored-${randomUUID()}\n  destinations: [${server.url}]\n`,
+      // An endpoint the worker loaded: the unbound secret it names may go there.
+      'endpoint.yaml': `apiVersion: orch/v1\nkind: ModelEndpoint\nmetadata:\n  name: declared\nspec:\n  provider: openai-compatible\n  base_url: ${server.url}\n  default_model: local-model\n  auth:\n    secretRef: cli-declared-key\n`,
     });
     const envKey = `sk-env-${randomUUID()}`;
-    const workerCli = fakeCli({ env: { ORCH_SECRET_CLI_ENV_KEY: envKey } });
+    const declaredKey = `sk-declared-${randomUUID()}`;
+    const workerCli = fakeCli({
+      env: {
+        ORCH_SECRET_CLI_ENV_KEY: envKey,
+        ORCH_SECRET_CLI_ENV_KEY_DESTINATIONS: server.url,
+        ORCH_SECRET_CLI_DECLARED_KEY: declaredKey,
+        ORCH_SECRET_CLI_UNBOUND_KEY: `sk-unbound-${randomUUID()}`,
+      },
+    });
     const exited = workerCli.run(['worker', '--secrets', secretsDir]);
     await waitFor(() => workerCli.stderr().includes('polling'), 20_000, 'the worker to poll');
     try {
+      const before = server.requests.length;
+      const refused = await orch(['run', manifests({ auth: 'cli-unbound-key' }), '--no-worker', '--json'], { taskQueue: workerCli.taskQueue });
+      expect(refused.code).toBe(1);
+      expect(singleJson(refused.stdout).failure).toMatchObject({ type: 'SECRET_DESTINATION_DENIED' });
+      expect(server.requests.length).toBe(before);
       for (const [secretRef, expected] of [
         ['cli-env-key', envKey],
         ['cli-stored-key', /^stored-/],
+        ['cli-declared-key', declaredKey],
       ] as const) {
         const before = server.requests.length;
         // The run's own process has neither secret: only the worker resolves them.

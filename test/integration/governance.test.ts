@@ -377,9 +377,11 @@ describe('the worker re-checks every call', () => {
     expect(calls()).toBe(before);
   });
 
-  it('runs a call whose decision holds (the check is not a blanket refusal)', async () => {
+  it('refuses even a call whose carried decision holds: its run was not started with an orch plan', async () => {
+    // The worker checks the call against the plan in its run's start event; a run of a real
+    // plan is not refused (test/integration/impostor.test.ts shows both sides).
     const before = calls();
-    expect(await rogueCall(gate({ policies: [], roles: {}, toolPermissions: [] }))).toBe('ran');
-    expect(calls()).toBe(before + 1);
+    expect(await rogueCall(gate({ policies: [], roles: {}, toolPermissions: [] }))).toBe('POLICY_DENIED');
+    expect(calls()).toBe(before);
   });
 });

@@ -19,11 +19,13 @@ import { lastUserMessage, startOpenAICompatibleServer, type OpenAICompatibleServ
 const API_KEY = 'sk-local-9f8e7d6c5b4a-never-in-history';
 const STORED_SECRET = 'stored-secret-from-a-manifest-5150';
 let harness: Harness;
+// Read by the worker at call time: the bindings below are set once the model server listens.
+const workerEnv: NodeJS.ProcessEnv = { ...process.env, ORCH_SECRET_LOCAL_LLM_KEY: API_KEY };
 
 beforeAll(async () => {
   // The worker resolves secrets from its environment and from Secret manifests, never from the plan.
   harness = await startHarness({
-    env: { ...process.env, ORCH_SECRET_LOCAL_LLM_KEY: API_KEY },
+    env: workerEnv,
     secrets: { 'default/stored-llm-key': { value: STORED_SECRET } },
   });
 });
@@ -103,6 +105,9 @@ describe('pipeline on an openai-compatible endpoint', () => {
         return { text: `${agent}-answer-${server.requests.length}`, usage: { promptTokens: 100 + server.requests.length, completionTokens: 7 } };
       },
     });
+    // Both keys' owners bind them to the local model server.
+    workerEnv.ORCH_SECRET_LOCAL_LLM_KEY_DESTINATIONS = server.url;
+    workerEnv.ORCH_SECRET_STORED_LLM_KEY_DESTINATIONS = server.url;
     dir = mkdtempSync(join(tmpdir(), 'orch-openai-compatible-'));
     const agentDoc = (name: string, endpoint: string) =>
       `apiVersion: orch/v1\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  model_ref: ${endpoint}\n  prompt: You are ${name}.\n`;

@@ -14,10 +14,6 @@ let harness: Harness;
 let stub: RecordingServer;
 
 beforeAll(async () => {
-  // Tool endpoints on loopback are refused unless the worker's operator allows them.
-  harness = await startHarness({
-    env: { ...process.env, ORCH_TOOLS_ALLOW_LOOPBACK: 'true', ORCH_SECRET_RR_REAL_TOOL_AUTH_KEY: 'stub-auth-key-from-env' },
-  });
   stub = await startRecordingServer({
     respond: (request) => {
       if (request.path === '/tool/auth') {
@@ -29,6 +25,16 @@ beforeAll(async () => {
       if (request.path === '/tool/bad-request') return { status: 422, body: { error: 'unprocessable: goal missing' } };
       if (request.path === '/tool/slow') return { delayMs: 3_000, body: { late: true } };
       return { body: { marker: `stub:${request.path}`, received: request.json } };
+    },
+  });
+  // Tool endpoints on loopback are refused unless the worker's operator allows them; the key's
+  // owner binds it to the stub's auth endpoint.
+  harness = await startHarness({
+    env: {
+      ...process.env,
+      ORCH_TOOLS_ALLOW_LOOPBACK: 'true',
+      ORCH_SECRET_RR_REAL_TOOL_AUTH_KEY: 'stub-auth-key-from-env',
+      ORCH_SECRET_RR_REAL_TOOL_AUTH_KEY_DESTINATIONS: `${stub.url}/tool/auth`,
     },
   });
 });

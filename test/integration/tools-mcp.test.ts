@@ -22,9 +22,11 @@ import { compileOk, CORPUS, mockEndpoint, writeOverride } from '../helpers/scena
 const BIN = resolve('node_modules/.bin');
 const HTTP_TOKEN = 'mcp-http-token-31337';
 let harness: Harness;
+// Read by the worker at call time: the token's binding is set once its server listens.
+const workerEnv: NodeJS.ProcessEnv = { ...process.env, ORCH_TOOLS_ALLOW_LOOPBACK: 'true', ORCH_SECRET_LOOKUP_TOKEN: HTTP_TOKEN };
 
 beforeAll(async () => {
-  harness = await startHarness({ env: { ...process.env, ORCH_TOOLS_ALLOW_LOOPBACK: 'true', ORCH_SECRET_LOOKUP_TOKEN: HTTP_TOKEN } });
+  harness = await startHarness({ env: workerEnv });
 });
 afterAll(async () => harness?.stop());
 
@@ -180,6 +182,7 @@ describe('MCP over streamable HTTP', () => {
     });
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+    workerEnv.ORCH_SECRET_LOOKUP_TOKEN_DESTINATIONS = url;
   });
   afterAll(() => {
     server.closeAllConnections();

@@ -1,0 +1,228 @@
+/**
+ * Secrets go only where their owner bound them: the matching rules, and each transport
+ * refusing (SECRET_DESTINATION_DENIED, non-retryable) before any request or process.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { closeActivities, createActivities, type ActivityDeps } from '../../activities/index.ts';
+import { modelDestination, providerKeyVariable } from '../../activities/model-provider.ts';
+import { SecretDestinations, type Destination, type WorkerManifests } from '../../activities/secret-destinations.ts';
+import type { ModelCallRequest, ToolCallRequest } from '../../activities/types.ts';
+import type { PlanToolAuth } from '../../compiler/plan.ts';
+import { applicationFailureOf, dumpFailure, mcpRequest, modelRequest, planMcpServer, planModel, planTool, toolRequest } from '../helpers/activity-fixtures.ts';
+import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
+import { startMcpHttpServer, type McpHttpServer } from '../helpers/mcp-http-server.ts';
+import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
+import { startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
+import { childPids } from '../helpers/processes.ts';
+
+const TOKEN = 'bound-token-NEVER-ELSEWHERE-7311';
+const secretRef = { namespace: 'default', name: 'api-token', key: 'value' };
+const bearer: PlanToolAuth = { profile: 'bearer', secretRef, headerName: null, tokenUrl: null, scopes: [] };
+
+function bindings(manifests: WorkerManifests = {}, env: NodeJS.ProcessEnv = {}) {
+  return new SecretDestinations({ manifests, env, modelDestination, providerKeyVariable });
+}
+const url = (text: string): Destination => ({ kind: 'url', url: text });
+const owner = { secret: secretRef };
+
+describe('URL prefixes', () => {
+  const bound = bindings({ secretDestinations: { 'default/api-token': ['https://api.x.com/v1'] } });
+
+  it.each([
+    'https://api.x.com/v1',
+    'https://api.x.com/v1/',
+    'https://api.x.com/v1/chat/completions',
+    'https://API.X.COM/v1/search?q=1#top',
+    'https://api.x.com:443/v1/search',
+    'https://api.x.com./v1/search',
+    'https://api.x.com/v1/./search',
+  ])('allows %s', (target) => {
+    expect(bound.allows(owner, url(target))).toBe(true);
+  });
+
+  it.each([
+    ['another host with the prefix as its start', 'https://api.x.com.evil.net/v1'],
+    ['a longer path segment', 'https://api.x.com/v10'],
+    ['a path that leaves the prefix', 'https://api.x.com/v1/../admin'],
+    ['an encoded dot-dot', 'https://api.x.com/v1/%2e%2e/admin'],
+    ['userinfo naming the bound host', 'https://api.x.com@evil.net/v1'],
+    ['userinfo on the bound host', 'https://user:pw@api.x.com/v1'],
+    ['another scheme', 'http://api.x.com/v1'],
+    ['another port', 'https://api.x.com:8443/v1'],
+    ['the parent path', 'https://api.x.com/'],
+    ['a case-changed path', 'https://api.x.com/V1'],
+    ['not a URL', 'api.x.com/v1'],
+    ['a file URL', 'file:///etc/passwd'],
+  ])('refuses %s', (_label, target) => {
+    expect(bound.allows(owner, url(target))).toBe(false);
+  });
+
+  it('a default port in the prefix is the scheme default', () => {
+    expect(bindings({ secretDestinations: { 'default/api-token': ['http://h.example:80'] } }).allows(owner, url('http://h.example/x'))).toBe(true);
+  });
+
+  it('an IDN host matches its punycode form', () => {
+    expect(bindings({ secretDestinations: { 'default/api-token': ['https://bücher.example'] } }).allows(owner, url('https://xn--bcher-kva.example/a'))).toBe(true);
+  });
+});
+
+describe('bindings', () => {
+  it('an unbound secret with no manifests goes nowhere', () => {
+    expect(bindings().allows(owner, url('https://api.x.com/v1'))).toBe(false);
+  });
+
+  it('ORCH_SECRET_<NAME>_DESTINATIONS binds (comma-separated), in any namespace', () => {
+    const bound = bindings({}, { ORCH_SECRET_API_TOKEN_DESTINATIONS: 'https://a.example/v1, https://b.example' });
+    expect(bound.allows(owner, url('https://a.example/v1/x'))).toBe(true);
+    expect(bound.allows({ secret: { ...secretRef, namespace: 'team' } }, url('https://b.example/y'))).toBe(true);
+    expect(bound.allows(owner, url('https://c.example/'))).toBe(false);
+  });
+
+  it('an unbound secret goes to the endpoints loaded manifests declare with it, and only with it', () => {
+    const manifests: WorkerManifests = {
+      tools: [planTool({ endpoint: 'https://tools.example/search', auth: bearer }), planTool({ endpoint: 'https://open.example/api', auth: null })],
+    };
+    const bound = bindings(manifests);
+    expect(bound.allows(owner, url('https://tools.example/search'))).toBe(true);
+    // Declared, but without this secret.
+    expect(bound.allows(owner, url('https://open.example/api'))).toBe(false);
+    expect(bound.allows({ secret: { ...secretRef, name: 'other' } }, url('https://tools.example/search'))).toBe(false);
+  });
+
+  it('a bound secret goes only where it is bound, whatever the manifests declare', () => {
+    const bound = bindings({ tools: [planTool({ endpoint: 'https://tools.example/search', auth: bearer })], secretDestinations: { 'default/api-token': ['https://only.example'] } });
+    expect(bound.allows(owner, url('https://tools.example/search'))).toBe(false);
+    expect(bound.allows(owner, url('https://only.example/z'))).toBe(true);
+  });
+
+  it('listing only invalid destinations binds the secret to nothing', () => {
+    expect(bindings({}, { ORCH_SECRET_API_TOKEN_DESTINATIONS: 'not a url' }).allows(owner, url('https://api.x.com/'))).toBe(false);
+  });
+
+  it('a provider key goes to its provider’s API and to ModelEndpoints the worker loaded', () => {
+    const local = planModel({ provider: 'openai', baseUrl: 'http://127.0.0.1:9/v1' });
+    const bound = bindings({ models: [local] });
+    const key = { variable: 'OPENAI_API_KEY' };
+    expect(bound.allows(key, url('https://api.openai.com/v1/chat/completions'))).toBe(true);
+    expect(bound.allows(key, url('http://127.0.0.1:9/v1/chat/completions'))).toBe(true);
+    expect(bound.allows(key, url('https://evil.example/v1/chat/completions'))).toBe(false);
+  });
+
+  it('a stdio secret goes to exactly the launch that declared it, or that a stdio: destination names', () => {
+    const server = planMcpServer({ command: 'npx', args: ['-y', 'server-github'], env: [{ name: 'TOKEN', value: null, secretRef }, { name: 'LOG', value: 'debug', secretRef: null }] });
+    const declared = bindings({ mcpServers: [server] });
+    const launch = (args: string[], env: Record<string, string> = { LOG: 'debug' }): Destination => ({ kind: 'stdio', command: 'npx', args, env });
+    expect(declared.allows(owner, launch(['-y', 'server-github']))).toBe(true);
+    expect(declared.allows(owner, launch(['-y', 'server-github', '--evil']))).toBe(false);
+    expect(declared.allows(owner, launch(['-y', 'server-github'], { LOG: 'debug', NODE_OPTIONS: '--require /tmp/x.js' }))).toBe(false);
+    const listed = bindings({}, { ORCH_SECRET_API_TOKEN_DESTINATIONS: 'stdio:npx -y server-github' });
+    expect(listed.allows(owner, launch(['-y', 'server-github'], {}))).toBe(true);
+    // A listed command line binds the program, not what literal variables could make of it.
+    expect(listed.allows(owner, launch(['-y', 'server-github'], { npm_config_registry: 'https://evil.example' }))).toBe(false);
+    expect(listed.allows(owner, url('https://github.com'))).toBe(false);
+  });
+});
+
+describe('each transport refuses before anything is sent', () => {
+  let tool: RecordingServer;
+  let model: OpenAICompatibleServer;
+  let mcp: McpHttpServer;
+  beforeAll(async () => {
+    tool = await startRecordingServer();
+    model = await startOpenAICompatibleServer();
+    mcp = await startMcpHttpServer({ token: TOKEN });
+  });
+  afterAll(async () => {
+    await tool.close();
+    await model.close();
+    await mcp.close();
+  });
+  beforeEach(() => {
+    tool.requests.length = 0;
+    model.requests.length = 0;
+  });
+
+  const deps: ActivityDeps = { env: { ORCH_SECRET_API_TOKEN: TOKEN }, network: { allowLoopback: true } };
+
+  async function run<T>(fn: (activities: ReturnType<typeof createActivities>) => Promise<T>, extra: ActivityDeps = {}): Promise<T> {
+    const activities = createActivities({ ...deps, ...extra });
+    try {
+      return await fn(activities);
+    } finally {
+      await closeActivities(activities);
+    }
+  }
+  const callTool = (request: ToolCallRequest, extra?: ActivityDeps) => run((a) => new MockActivityEnvironment().run(a.callTool, request), extra);
+  const callModel = (request: ModelCallRequest, extra?: ActivityDeps) => run((a) => new MockActivityEnvironment().run(a.callModel, request), extra);
+
+  it('an HTTP tool whose endpoint the secret is not bound to: no request at all', async () => {
+    const error = await applicationFailureOf(callTool(toolRequest(planTool({ endpoint: `${tool.url}/exfil`, auth: bearer }))));
+    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    expect(error.message).toContain('default/api-token');
+    expect(error.message).toContain('ORCH_SECRET_API_TOKEN_DESTINATIONS');
+    expect(dumpFailure(error)).not.toContain(TOKEN);
+    expect(tool.requests).toHaveLength(0);
+  });
+
+  it('the same tool runs once its endpoint is declared by a manifest the worker loaded', async () => {
+    const declared = planTool({ endpoint: `${tool.url}/search`, auth: bearer });
+    await callTool(toolRequest(declared), { manifests: { tools: [declared] } });
+    expect(tool.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${TOKEN}`]);
+  });
+
+  it('a tool redirect is not followed: the other origin sees nothing', async () => {
+    const elsewhere = await startRecordingServer();
+    try {
+      tool.enqueue({ status: 307, headers: { location: `${elsewhere.url}/steal` } });
+      const declared = planTool({ endpoint: `${tool.url}/search`, auth: bearer });
+      const result = await callTool(toolRequest(declared), { manifests: { tools: [declared] } });
+      expect(result.isError).toBe(true);
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('a model endpoint its key is not bound to: no request; and a redirect to another origin is refused before it is followed', async () => {
+    const request = modelRequest({ model: planModel({ provider: 'openai-compatible', baseUrl: model.url, model: 'm', secretRef }) });
+    const denied = await applicationFailureOf(callModel(request));
+    expect(denied).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    expect(model.requests).toHaveLength(0);
+
+    const elsewhere = await startOpenAICompatibleServer();
+    try {
+      model.enqueue({ status: 307, headers: { location: `${elsewhere.url}/chat/completions` }, body: {} });
+      const redirected = await applicationFailureOf(callModel(request, { manifests: { models: [request.model] } }));
+      expect(redirected).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+      expect(model.requests).toHaveLength(1);
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('a model redirect within the bound destination is followed, with the key', async () => {
+    const request = modelRequest({ model: planModel({ provider: 'openai-compatible', baseUrl: model.url, model: 'm', secretRef }) });
+    model.enqueue({ status: 308, headers: { location: `${model.url}/chat/completions?moved=1` }, body: {} }, { text: 'moved answer' });
+    const result = await callModel(request, { manifests: { models: [request.model] } });
+    expect(result.text).toBe('moved answer');
+    expect(model.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
+  });
+
+  it('an MCP server over HTTP whose endpoint the secret is not bound to: no request', async () => {
+    const before = mcp.requests.length;
+    const server = planMcpServer({ id: { namespace: 'default', name: 'remote' }, transport: 'http', endpoint: mcp.url, auth: bearer });
+    const error = await applicationFailureOf(callTool(mcpRequest(server, 'greet', { name: 'x' })));
+    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    expect(mcp.requests.length).toBe(before);
+  });
+
+  it('a stdio server whose launch the secret is not bound to: never started', async () => {
+    const before = childPids().length;
+    const server = planMcpServer({ command: process.execPath, args: ['-e', 'setTimeout(() => {}, 60000)'], env: [{ name: 'TOKEN', value: null, secretRef }] });
+    const error = await applicationFailureOf(callTool(mcpRequest(server, 'echo', {})));
+    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    expect(error.message).toContain(`stdio:${process.execPath} -e`);
+    expect(childPids().length).toBe(before);
+  });
+});
