@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { CliError, EXIT, type CliIo } from './io.ts';
+import { escapeLine } from './render-text.ts';
 import { registerRunCommands } from './commands/run.ts';
 import { registerValidateCommands } from './commands/validate.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
@@ -62,11 +63,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return EXIT.usage;
     }
     if (error instanceof CliError) {
-      io.stderr(`orch: ${error.message}\n`);
+      io.stderr(`${escapeLine(`orch: ${error.message}`)}\n`);
       return error.exitCode;
     }
     // Anything else is a bug or an environment failure: one clear line, no stack trace.
-    io.stderr(`orch: ${error instanceof Error ? error.message : String(error)}\n`);
+    // Messages may quote what a server or a manifest said: escaped, so they stay one line.
+    io.stderr(`${escapeLine(`orch: ${error instanceof Error ? error.message : String(error)}`)}\n`);
     if (io.env.ORCH_DEBUG) io.stderr(`${error instanceof Error ? error.stack : ''}\n`);
     return EXIT.failed;
   }

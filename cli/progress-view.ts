@@ -3,6 +3,7 @@
  * lines (one per change) when output is piped, so logs stay readable.
  */
 import type { AgentProgress, RunProgress } from '../workflows/types.ts';
+import { escapeLine } from './render-text.ts';
 
 export interface ProgressView {
   update(progress: RunProgress): void;
@@ -35,7 +36,8 @@ export function createProgressView(write: (text: string) => void, isTTY: boolean
           const line = describeAgent(state);
           if (last.get(agent) === line) continue;
           last.set(agent, line);
-          write(`[${agent}] ${line}\n`);
+          // Tool errors and names come from outside: one progress line must stay one line.
+          write(`${escapeLine(`[${agent}] ${line}`)}\n`);
         }
       },
       finish() {},
@@ -44,9 +46,10 @@ export function createProgressView(write: (text: string) => void, isTTY: boolean
   let drawnLines = 0;
   return {
     update(progress) {
-      const agents = Object.entries(progress.agents);
+      // Escaped before measuring, and so that the frame is exactly as many lines as it counts.
+      const agents = Object.entries(progress.agents).map(([name, state]) => [escapeLine(name), state] as const);
       const width = Math.max(...agents.map(([name]) => name.length), 5);
-      const lines = agents.map(([agent, state]) => `  ${agent.padEnd(width)}  ${describeAgent(state)}`);
+      const lines = agents.map(([agent, state]) => `  ${agent.padEnd(width)}  ${escapeLine(describeAgent(state))}`);
       lines.push(`  ${'total'.padEnd(width)}  ${progress.usage.totalTokens} tokens · ${progress.usage.modelCalls} model calls`);
       // Move up over the previous frame and redraw it line by line.
       const up = drawnLines > 0 ? `\x1b[${drawnLines}A` : '';

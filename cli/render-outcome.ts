@@ -1,9 +1,12 @@
 /** A finished run for people: status, output, usage per agent, and where to look in the Web UI. */
 import type { RunOutcome } from '../client.ts';
+import { escapeBlock, escapeLine } from './render-text.ts';
 
+/** The run's output as lines of its own: a model's newlines stay, its other control characters do not. */
 function formatOutput(output: unknown): string {
   if (output === null || output === undefined) return '(none)';
-  return typeof output === 'string' ? output : JSON.stringify(output, null, 2);
+  // JSON.stringify leaves C1 controls, bidi controls and line separators as they are.
+  return escapeBlock(typeof output === 'string' ? output : JSON.stringify(output, null, 2));
 }
 
 function formatUsd(amount: number): string {
@@ -16,6 +19,10 @@ export function webUiLink(uiUrl: string | null, namespace: string, workflowId: s
   return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
 }
 
+/**
+ * A finished run for people. Names, failure messages and output come from manifests, tools and
+ * models: every line is escaped (output keeps its own newlines), so none can forge another.
+ */
 export function renderOutcome(outcome: RunOutcome, link: string | null): string {
   const lines: string[] = [];
   lines.push(`run ${outcome.workflowId} ${outcome.status}`);
@@ -23,9 +30,9 @@ export function renderOutcome(outcome: RunOutcome, link: string | null): string 
   if (outcome.failure?.deadLettered) lines.push(`dead-lettered: retries spent (${outcome.runAttempts} run attempt${outcome.runAttempts === 1 ? '' : 's'})`);
   if (outcome.activations.some((a) => a.turnLimitReached)) lines.push('a branch ended at the turn limit (Task max_turns)');
   if (outcome.lateArrivals.length > 0) lines.push(`late arrivals (after a quorum fired): ${outcome.lateArrivals.map((l) => `${l.from} → ${l.agent}`).join(', ')}`);
-  if (outcome.status === 'succeeded') lines.push('', 'Output:', formatOutput(outcome.output));
+  const output = outcome.status === 'succeeded' ? formatOutput(outcome.output) : null;
   const rows = Object.entries(outcome.usage.byAgent).map(([agent, u]) => [
-    agent,
+    escapeLine(agent),
     String(u.modelCalls),
     String(u.toolCalls),
     String(u.inputTokens),
@@ -38,7 +45,9 @@ export function renderOutcome(outcome: RunOutcome, link: string | null): string 
   const header = ['agent', 'model calls', 'tool calls', 'input tokens', 'output tokens', 'total tokens', 'cost (USD)'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  lines.push('', 'Usage:', format(header), ...rows.map(format));
-  if (link) lines.push('', `Web UI: ${link}`);
-  return `${lines.join('\n')}\n`;
+  const safe = lines.map(escapeLine);
+  if (output !== null) safe.push('', 'Output:', output);
+  safe.push('', 'Usage:', format(header), ...rows.map(format));
+  if (link) safe.push('', escapeLine(`Web UI: ${link}`));
+  return `${safe.join('\n')}\n`;
 }

@@ -44,52 +44,91 @@ function alwaysFires(route: RouteSpec, siblings: readonly RouteSpec[]): boolean 
 }
 
 /**
+ * Depth-first search without recursion (a chain of thousands of agents must not exhaust the
+ * stack): calls `edge(from, to, index)` for each edge in the order a recursive search would
+ * follow them, with `onPath(to)` true while `to` is on the current path (a back edge).
+ */
+function depthFirst(
+  roots: readonly string[],
+  successors: (node: string) => readonly string[],
+  edge: (from: string, index: number, onPath: boolean) => void,
+  path: { enter(node: string): void; leave(node: string): void } = { enter() {}, leave() {} },
+): void {
+  const state = new Map<string, 'active' | 'done'>();
+  const frames: { node: string; next: readonly string[]; index: number }[] = [];
+  const open = (node: string) => {
+    state.set(node, 'active');
+    path.enter(node);
+    frames.push({ node, next: successors(node), index: 0 });
+  };
+  for (const root of roots) {
+    if (state.has(root)) continue;
+    open(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      if (frame.index >= frame.next.length) {
+        frames.pop();
+        path.leave(frame.node);
+        state.set(frame.node, 'done');
+        continue;
+      }
+      const index = frame.index;
+      frame.index += 1;
+      const to = frame.next[index]!;
+      const seen = state.get(to);
+      edge(frame.node, index, seen === 'active');
+      if (seen === undefined) open(to);
+    }
+  }
+}
+
+/**
  * Finds cycles of routes that always fire. A cycle with a conditional route can stop when
  * the condition does not hold; one made only of routes that always fire runs until max_turns.
  * Reports one cycle per group of agents, at the route that closes it.
  */
 function findUnboundedCycles(agents: readonly string[], routes: Map<string, RouteSpec[]>): { cycle: string[]; closing: RouteSpec }[] {
-  const state = new Map<string, 'active' | 'done'>();
+  const firing = new Map<string, RouteSpec[]>();
+  for (const [node, outgoing] of routes) firing.set(node, outgoing.filter((route) => alwaysFires(route, outgoing)));
   const stack: string[] = [];
+  const position = new Map<string, number>();
   const found: { cycle: string[]; closing: RouteSpec }[] = [];
   const reported = new Set<string>();
-  const visit = (node: string) => {
-    state.set(node, 'active');
-    stack.push(node);
-    const outgoing = routes.get(node) ?? [];
-    for (const route of outgoing) {
-      if (!alwaysFires(route, outgoing)) continue;
-      const next = route.to;
-      if (state.get(next) === 'active') {
-        const cycle = [...stack.slice(stack.indexOf(next)), next];
-        if (!cycle.some((agent) => reported.has(agent))) {
-          found.push({ cycle, closing: route });
-          for (const agent of cycle) reported.add(agent);
-        }
-      } else if (!state.has(next)) {
-        visit(next);
-      }
-    }
-    stack.pop();
-    state.set(node, 'done');
-  };
-  for (const agent of agents) if (!state.has(agent)) visit(agent);
+  depthFirst(
+    agents,
+    (node) => (firing.get(node) ?? []).map((route) => route.to),
+    (from, index, onPath) => {
+      if (!onPath) return;
+      const closing = firing.get(from)![index]!;
+      const cycle = [...stack.slice(position.get(closing.to)), closing.to];
+      if (cycle.some((agent) => reported.has(agent))) return;
+      found.push({ cycle, closing });
+      for (const agent of cycle) reported.add(agent);
+    },
+    {
+      enter(node) {
+        position.set(node, stack.length);
+        stack.push(node);
+      },
+      leave(node) {
+        stack.pop();
+        position.delete(node);
+      },
+    },
+  );
   return found;
 }
 
 /** Delegation must terminate: a supervisor that (indirectly) delegates to itself never would. */
 function findDelegationCycle(agents: readonly string[], delegates: Map<string, { to: string; path: ManifestPath }[]>) {
-  const state = new Map<string, 'active' | 'done'>();
   const found: { from: string; to: string; path: ManifestPath }[] = [];
-  const visit = (node: string) => {
-    state.set(node, 'active');
-    for (const edge of delegates.get(node) ?? []) {
-      if (state.get(edge.to) === 'active') found.push({ from: node, ...edge });
-      else if (!state.has(edge.to)) visit(edge.to);
-    }
-    state.set(node, 'done');
-  };
-  for (const agent of agents) if (!state.has(agent)) visit(agent);
+  depthFirst(
+    agents,
+    (node) => (delegates.get(node) ?? []).map((edge) => edge.to),
+    (from, index, onPath) => {
+      if (onPath) found.push({ from, ...delegates.get(from)![index]! });
+    },
+  );
   return found;
 }
 
@@ -186,7 +225,7 @@ export function checkGraph(
     push(diagnostics, 'UNBOUNDED_CYCLE', `delegation cycle in ${name}: "${from}" delegates back to "${to}"`, valueLocation(source, path), path);
   }
 
-  const entryAgents = agents.filter((agent, index) => !incoming.has(agent) && agents.indexOf(agent) === index);
+  const entryAgents = [...listed].filter((agent) => !incoming.has(agent));
   if (entryAgents.length > 0) return { entryAgents };
   // Orloj's kickoff with no zero-indegree agent (a cyclic graph): the first agent in declaration
   // order, passing over delegates, which only ever run when their supervisor calls them.

@@ -4,8 +4,10 @@
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
-import type { Diagnostic } from './diagnostics.ts';
+import { LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
+import { checkYamlTree } from './check-yaml-tree.ts';
+import type { Diagnostic, Severity, SourceLocation } from './diagnostics.ts';
+import { MAX_NESTING_DEPTH } from './limits.ts';
 import type { SourceDocument } from './source-map.ts';
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -35,26 +37,65 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Parses one file's text into its documents (multi-document YAML; JSON is YAML too). */
+/**
+ * After this many syntax problems in one document the rest are counted, not listed: yaml's
+ * recovery from one broken line can report thousands that say nothing more.
+ */
+const MAX_YAML_PROBLEMS = 50;
+
+/** Reports yaml's errors and warnings for one document, located; returns whether it had errors. */
+function reportYamlProblems(doc: Document.Parsed, locate: (offset: number) => SourceLocation, diagnostics: Diagnostic[]): boolean {
+  const problems: { problem: YAMLError; severity: Severity }[] = [
+    ...doc.errors.map((problem) => ({ problem, severity: 'error' as const })),
+    ...doc.warnings.map((problem) => ({ problem, severity: 'warning' as const })),
+  ];
+  let reported = 0;
+  let exhausted = false;
+  for (const { problem, severity } of problems) {
+    const location = locate(Math.max(problem.pos[0], 0));
+    if (problem.code === 'RESOURCE_EXHAUSTION') {
+      // yaml's composer recursed past the stack: nesting far beyond the bound; say that, once.
+      if (!exhausted) diagnostics.push({ code: 'NESTING_TOO_DEEP', severity: 'error', message: `maps and lists nest more than ${MAX_NESTING_DEPTH} levels deep here`, location });
+      exhausted = true;
+      continue;
+    }
+    reported += 1;
+    if (reported <= MAX_YAML_PROBLEMS) {
+      diagnostics.push({ code: 'YAML_SYNTAX', severity, message: problem.message, location });
+    } else if (reported === MAX_YAML_PROBLEMS + 1) {
+      const more = problems.length - MAX_YAML_PROBLEMS;
+      diagnostics.push({ code: 'YAML_SYNTAX', severity: 'error', message: `${more} more YAML problems in this document, from here on`, location });
+    }
+  }
+  return doc.errors.length > 0;
+}
+
+/**
+ * Parses one file's text into its documents (multi-document YAML; JSON is YAML too). A
+ * document with an error is reported and left out: it would only produce follow-on noise.
+ */
 export function parseManifestText(file: string, text: string, fromOverride: boolean, diagnostics: Diagnostic[]): SourceDocument[] {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: true });
+  let parsed: Document.Parsed[];
+  try {
+    // Duplicate keys are checked by checkYamlTree: yaml's own check is quadratic in a map's
+    // size. Errors are located here, not prettified: yaml copies the whole line per error.
+    parsed = [...parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false })];
+  } catch (error) {
+    // yaml reports its problems as errors on the document; this is only a safety net.
+    diagnostics.push({ code: 'YAML_SYNTAX', severity: 'error', message: `cannot parse ${file}: ${errorMessage(error)}`, location: fileStart(file) });
+    return [];
+  }
+  const locate = (offset: number): SourceLocation => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line: Math.max(line, 1), column: Math.max(col, 1) };
+  };
   const documents: SourceDocument[] = [];
   for (const doc of parsed) {
-    const errors = doc.errors;
-    for (const problem of [...errors, ...doc.warnings]) {
-      const position = problem.linePos?.[0];
-      diagnostics.push({
-        code: 'YAML_SYNTAX',
-        severity: errors.includes(problem) ? 'error' : 'warning',
-        // yaml's message repeats the position and adds an excerpt; the location says where.
-        message: (problem.message.split('\n')[0] ?? problem.message).replace(/ at line \d+, column \d+:?$/, ''),
-        location: { file, line: position?.line ?? 1, column: position?.col ?? 1 },
-      });
-    }
-    // A broken document would only produce follow-on noise; its syntax error says enough.
-    if (errors.length > 0 || doc.contents === null) continue;
-    documents.push({ file, doc, lineCounter, fromOverride });
+    if (reportYamlProblems(doc, locate, diagnostics) || doc.contents === null) continue;
+    const tree = checkYamlTree(doc, locate, diagnostics);
+    if (!tree.ok) continue;
+    documents.push({ file, doc, lineCounter, fromOverride, aliasTargets: tree.aliasTargets });
   }
   return documents;
 }

@@ -3,7 +3,7 @@
  * the exact key or value a user wrote (`file:line:col`), even when the schema saw the
  * canonical snake_case spelling of a camelCase key.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Alias, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { SourceLocation } from './diagnostics.ts';
 
 /** One YAML document of one file, as loaded. */
@@ -14,19 +14,32 @@ export interface SourceDocument {
   lineCounter: LineCounter;
   /** Loaded from `overrides`: replaces same-named resources instead of clashing with them. */
   fromOverride: boolean;
+  /** Each alias and the node it names, found once while loading (yaml's lookup scans the document). */
+  aliasTargets?: ReadonlyMap<Alias, Node>;
 }
 
 export type ManifestPath = readonly (string | number)[];
 
+const isUpper = (c: string | undefined) => c !== undefined && c >= 'A' && c <= 'Z';
+const isLower = (c: string | undefined) => c !== undefined && c >= 'a' && c <= 'z';
+const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
+
 /**
  * The canonical spelling of a field name: camelCase becomes snake_case (`modelRef` →
- * `model_ref`, `tokenURL` → `token_url`), so aliases are derived, never hand-listed.
+ * `model_ref`, `tokenURL` → `token_url`), so aliases are derived, never hand-listed. An
+ * underscore goes before an upper-case letter that follows a lower-case letter or a digit,
+ * or that ends a run of capitals and starts a word (`URLPath` → `url_path`). One pass over
+ * the characters: a backtracking regex took quadratic time on a long run of capitals.
  */
 export function canonicalKey(key: string): string {
-  return key
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase();
+  let out = '';
+  for (let i = 0; i < key.length; i += 1) {
+    const c = key[i]!;
+    const before = key[i - 1];
+    if (isUpper(c) && (isLower(before) || isDigit(before) || (isUpper(before) && isLower(key[i + 1])))) out += '_';
+    out += c;
+  }
+  return out.toLowerCase();
 }
 
 /** 1-based location of a node's first character; the document start when there is no node. */
@@ -50,7 +63,32 @@ interface Found {
 }
 
 function resolveAlias(source: SourceDocument, node: unknown): unknown {
-  return isAlias(node) ? node.resolve(source.doc) : node;
+  if (!isAlias(node)) return node;
+  return source.aliasTargets ? source.aliasTargets.get(node) : node.resolve(source.doc);
+}
+
+interface KeyIndex {
+  exact: Map<string, Pair>;
+  canonical: Map<string, Pair>;
+}
+
+/** Per map, its pairs by key: looking keys up one by one made many diagnostics in a big map quadratic. */
+const keyIndexes = new WeakMap<YAMLMap, KeyIndex>();
+
+function keyIndex(map: YAMLMap): KeyIndex {
+  let index = keyIndexes.get(map);
+  if (index) return index;
+  index = { exact: new Map(), canonical: new Map() };
+  for (const pair of map.items) {
+    if (!isScalar(pair.key)) continue;
+    const spelled = String(pair.key.value);
+    // The first pair wins, as a search from the top of the map would find it.
+    if (!index.exact.has(spelled)) index.exact.set(spelled, pair);
+    const canonical = canonicalKey(spelled);
+    if (!index.canonical.has(canonical)) index.canonical.set(canonical, pair);
+  }
+  keyIndexes.set(map, index);
+  return index;
 }
 
 /**
@@ -67,9 +105,8 @@ export function findPath(source: SourceDocument, path: ManifestPath): Found {
     keyNode = null;
     if (isMap(current)) {
       const wanted = String(segment);
-      const pair =
-        current.items.find((p) => isScalar(p.key) && String(p.key.value) === wanted) ??
-        current.items.find((p) => isScalar(p.key) && canonicalKey(String(p.key.value)) === wanted);
+      const index = keyIndex(current as YAMLMap);
+      const pair = index.exact.get(wanted) ?? index.canonical.get(wanted);
       if (!pair) return { node: null, keyNode: null, nearest, nearestKey };
       keyNode = pair.key as Node;
       nearestKey = keyNode;

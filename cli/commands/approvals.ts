@@ -5,6 +5,7 @@ import { CliError, EXIT } from '../io.ts';
 import type { CommandContext } from '../main.ts';
 import { positiveInteger, positiveNumber } from '../option-parsers.ts';
 import { withOrchClient } from '../temporal-target.ts';
+import { escapeLine } from '../render-text.ts';
 
 /** Runs `act` on a client; any failure becomes one line naming the run. */
 async function withRun<T>(context: CommandContext, workflowId: string, act: (client: OrchClient) => Promise<T>): Promise<T> {
@@ -34,7 +35,8 @@ export function registerApprovalCommands(program: Command, context: CommandConte
       if (pending.length === 0) io.stdout('no pending approvals\n');
       for (const approval of pending) {
         const expires = new Date(approval.expiresAt).toISOString();
-        io.stdout(`${approval.id}  ${approval.agent} → ${approval.tool}  ${JSON.stringify(approval.arguments)}  (${approval.reason}; expires ${expires})\n`);
+        // Arguments come from a model and reasons from manifests: escaped, one approval per line.
+        io.stdout(`${escapeLine(`${approval.id}  ${approval.agent} → ${approval.tool}  ${JSON.stringify(approval.arguments)}  (${approval.reason}; expires ${expires})`)}\n`);
       }
     });
 
@@ -73,7 +75,7 @@ export function registerApprovalCommands(program: Command, context: CommandConte
           } else {
             const pause = await run.budgetPause();
             if (flags.json) io.stdout(`${JSON.stringify(pause)}\n`);
-            else io.stdout(pause ? `paused: ${pause.run ? `${pause.run}: ` : ''}${pause.agent}: ${pause.reason} (${pause.policy})\n` : 'not paused\n');
+            else io.stdout(pause ? `${escapeLine(`paused: ${pause.run ? `${pause.run}: ` : ''}${pause.agent}: ${pause.reason} (${pause.policy})`)}\n` : 'not paused\n');
           }
         });
       }

@@ -10,6 +10,7 @@ import type { McpToolDescription } from '../../activities/types.ts';
 import { EXIT } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
+import { escapeLine } from '../render-text.ts';
 import { validateWithDiscovery } from '../mcp-discovery.ts';
 
 interface ToolListing {
@@ -63,7 +64,8 @@ export function registerToolsCommand(program: Command, context: CommandContext):
       } else {
         const width = Math.max(4, ...listing.map((t) => t.name.length));
         for (const tool of listing) {
-          io.stdout(`${tool.name.padEnd(width)}  ${tool.type.padEnd(4)}  ${tool.source}${tool.description ? `  ${firstLine(tool.description)}` : ''}\n`);
+          // Names and descriptions come from manifests and MCP servers: escaped, one tool per line.
+          io.stdout(`${escapeLine(`${tool.name.padEnd(width)}  ${tool.type.padEnd(4)}  ${tool.source}${tool.description ? `  ${firstLine(tool.description)}` : ''}`)}\n`);
         }
         if (listing.length === 0) io.stdout('no tools\n');
       }

@@ -1,7 +1,7 @@
 /** AgentSystem: agents plus the graph that routes outputs between them (Orloj `resources/graph.go`). */
 import { z } from 'zod';
 import { jsonPathProblem } from '../json-path.ts';
-import { fields, freeMap, issue, json, nonNegativeInt, oneOf, reference, stringMap, text, textList } from './common.ts';
+import { fields, freeMap, issue, json, nonNegativeInt, oneOf, record, reference, stringMap, text, textList } from './common.ts';
 
 /** A JavaScript regex, checked here because the workflow evaluates it with `new RegExp`. */
 const regex = z.string().superRefine((value, ctx) => {
@@ -59,7 +59,7 @@ const nodeSchema = fields({
 export const agentSystemSpecSchema = fields({
   agents: z.array(reference),
   // Keys are agent names: a free-form map, so they keep their spelling.
-  graph: z.record(z.string(), z.preprocess((node) => node ?? {}, nodeSchema)).optional(),
+  graph: record(z.preprocess((node) => node ?? {}, nodeSchema), 'names').optional(),
 });
 
 export type AgentSystemSpecInput = z.output<typeof agentSystemSpecSchema>;

@@ -42,7 +42,9 @@ const identifier = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .refine((v) => !/[/\s]/.test(v), 'must not contain "/" or whitespace');
+  .refine((v) => !/[/\s]/.test(v), 'must not contain "/" or whitespace')
+  // Names become keys of the plan's maps, where "__proto__" would be the prototype, not an entry.
+  .refine((v) => v !== '__proto__', 'must not be "__proto__"');
 
 export const metadataSchema = fields({
   name: identifier,

@@ -1,4 +1,7 @@
 /** Shared helpers for compiler tests: fixture paths and diagnostic matching by code and location. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Diagnostic, DiagnosticCode } from '../../compiler/diagnostics.ts';
 
@@ -41,4 +44,15 @@ export function errorsOf(diagnostics: readonly Diagnostic[]): Diagnostic[] {
 
 export function codesOf(diagnostics: readonly Diagnostic[]): DiagnosticCode[] {
   return diagnostics.map((d) => d.code);
+}
+
+/** Writes `files` (name → text) into a fresh temp directory; returns the path of each, by name. */
+export function writeManifests(files: Record<string, string>): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'orch-compiler-'));
+  const paths: Record<string, string> = {};
+  for (const [name, text] of Object.entries(files)) {
+    paths[name] = join(dir, name);
+    writeFileSync(paths[name], text);
+  }
+  return paths;
 }
