@@ -63,6 +63,8 @@ function randomShape(random: () => number): Shape {
       maxToolCallsPerRun: limits.toolCalls,
       maxModelCallsPerRun: limits.modelCalls,
       maxCostUsdPerRun: limits.costUsd,
+      // Sometimes the run pauses instead, and the fake approver says wrap up.
+      onBudgetExhausted: random() < 0.25 ? 'pause' : null,
     })
   );
   return { plan, limits };
