@@ -3,6 +3,7 @@
  * (it runs the tools the model asks for, each as its own activity), so tools are declared
  * to the model without `execute`, and `maxRetries: 0` leaves retrying to Temporal.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { generateText, jsonSchema, NoSuchToolError, Output, tool, type JSONSchema7, type ModelMessage, type ToolSet } from 'ai';
 import type { JsonValue } from '../compiler/plan.ts';
 import { currentActivityContext, withHeartbeat } from './activity-context.ts';
@@ -62,10 +63,12 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
       // the output only for a step that did not end in tool calls, and its getter throws
       // (NoOutputGeneratedError) when there is none.
       const text = request.outputSchema && result.toolCalls.length === 0 ? JSON.stringify(result.output) : result.text;
+      const toolCalls = result.toolCalls.map((call) => toToolCall(call, redact));
+      refuseOversizedReply(text, toolCalls, subject);
       // A model can repeat a secret it saw (in a tool result, in its input): mask every one the worker holds.
       return redactDeep({
         text,
-        toolCalls: result.toolCalls.map((call) => toToolCall(call, redact)),
+        toolCalls,
         finishReason: result.finishReason,
         usage: answered,
         ...(prior ? { retriedUsage: prior } : {}),
@@ -76,6 +79,29 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
       throw withSpentUsage(failure, addUsage(prior, answered ?? usageOfError(error)), context);
     }
   };
+}
+
+/**
+ * The most a model reply (text and tool-call arguments, UTF-8) may be. A reply is recorded in
+ * history and goes back to the model in every later call of the activation, so it must stay
+ * far below Temporal's 2 MiB payload limit; no real model writes this much in one step.
+ */
+export const MAX_MODEL_RESPONSE_BYTES = 256 * 1024;
+
+/**
+ * A reply over the limit fails for good as MODEL_RESPONSE_TOO_LARGE. It is thrown after the
+ * usage is known, so the tokens it consumed are charged (the failure carries them).
+ */
+function refuseOversizedReply(text: string, toolCalls: readonly ToolCall[], subject: string): void {
+  let bytes = Buffer.byteLength(text, 'utf8');
+  for (const call of toolCalls) bytes += Buffer.byteLength(call.name, 'utf8') + Buffer.byteLength(JSON.stringify(call.input) ?? '', 'utf8');
+  if (bytes <= MAX_MODEL_RESPONSE_BYTES) return;
+  throw ApplicationFailure.create({
+    type: 'MODEL_RESPONSE_TOO_LARGE',
+    message: `the reply of ${subject} is ${bytes} bytes, over the ${MAX_MODEL_RESPONSE_BYTES}-byte limit of a model reply`,
+    nonRetryable: true,
+    details: [{ model: subject, bytes, limit: MAX_MODEL_RESPONSE_BYTES }],
+  });
 }
 
 /** Tools as the model sees them: name, description, JSON schema; no `execute`. */

@@ -20,6 +20,7 @@ import { parseResource, type ParsedResource } from './parse-resources.ts';
 import { generatedToolName, type JsonValue, type Plan, type PlanMcpServer } from './plan.ts';
 import { buildRegistry, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import { resolveReferences } from './resolve-references.ts';
+import { checkFallbackModels } from './check-fallbacks.ts';
 import type { AgentResource, AgentSystemResource, LoadedResources, TaskResource, ToolResource } from './resources.ts';
 import { isSupportedKind } from './schemas/envelope.ts';
 import type { McpToolDescription, SecretValues } from '../activities/types.ts';
@@ -270,6 +271,10 @@ export async function compile(paths: string[], options: CompileOptions = {}): Pr
     selection && !hasErrors(diagnostics)
       ? buildPlan({ registry, system: selection.system, task: selection.task, entryAgents, input: options.input })
       : null;
+  if (plan) {
+    checkFallbackModels(plan, registry, diagnostics);
+    if (hasErrors(diagnostics)) plan = null;
+  }
   if (plan && options.discover) {
     plan = await discoverForPlan(registry, plan, options.discover, diagnostics);
     if (hasErrors(diagnostics)) plan = null;
