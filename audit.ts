@@ -88,7 +88,7 @@ const REFUSAL_CODES = new Set([
 
 /** Failure types that are a policy decision rather than a fault. */
 function isDenialCode(code: string | null): boolean {
-  return code !== null && (code.startsWith('POLICY_') || code.startsWith('BUDGET_') || code.startsWith('APPROVAL_'));
+  return code !== null && (code.startsWith('POLICY_') || code.startsWith('BUDGET_') || code.startsWith('APPROVAL_') || code === 'SECRET_DESTINATION_DENIED');
 }
 
 function decode(payload: Payload | null | undefined): unknown {

@@ -354,8 +354,10 @@ async function runToolCall(
       );
     } catch (error) {
       if (!(error instanceof CallFailure)) throw error;
-      // The tool failed for good (its retries are spent): the model hears about it and decides.
       context.ledger.recordToolCall(agentName, true);
+      // The worker refused the call (its policy re-check, a secret's binding): the run's denial.
+      if (GOVERNANCE_FAILURES.has(error.type)) throw new RunFailure(error.type, error.message, agentName);
+      // The tool failed for good (its retries are spent): the model hears about it and decides.
       context.onToolResult(call.name, null, error.type);
       return toolError(call, { error: error.type, message: error.message });
     }

@@ -7,7 +7,14 @@ import type { TokenUsage } from '../activities/types.ts';
 import type { Refusal, RunUsage } from './types.ts';
 
 /** Failures that are a governance decision: they end the run, also from inside a delegate. */
-export const GOVERNANCE_FAILURES: ReadonlySet<string> = new Set(['POLICY_DENIED', 'APPROVAL_DENIED', 'APPROVAL_TIMEOUT', 'BUDGET_EXCEEDED']);
+export const GOVERNANCE_FAILURES: ReadonlySet<string> = new Set([
+  'POLICY_DENIED',
+  'APPROVAL_DENIED',
+  'APPROVAL_TIMEOUT',
+  'BUDGET_EXCEEDED',
+  // The worker refused to send a secret where it is not bound: a security decision, never a tool error.
+  'SECRET_DESTINATION_DENIED',
+]);
 
 /**
  * A model call, tool call or delegation that failed for good (after its retries). The

@@ -6,6 +6,7 @@
  * counts every request: the secret reaches no endpoint but its bound one, and no history.
  */
 import { randomUUID } from 'node:crypto';
+import { auditTrail } from '../../audit.ts';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GateCheck, ToolCallRequest } from '../../activities/types.ts';
@@ -126,7 +127,9 @@ describe('orch runs of an attacker’s plan', () => {
     const outcome = await run.result();
     const history = historyText(await run.handle.fetchHistory());
     expect(history).toContain('SECRET_DESTINATION_DENIED');
-    expect(outcome.status).not.toBe('running');
+    // A refusal to send a secret is the run's denial, not a tool error for the model to work around.
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'SECRET_DESTINATION_DENIED' } });
+    expect(auditTrail(await run.handle.fetchHistory()).filter((e) => e.kind === 'policy.denied')).toMatchObject([{ code: 'SECRET_DESTINATION_DENIED' }]);
     expect(requestsTo('/exfil')).toHaveLength(0);
     expect(history).not.toContain(SECRET);
   });
