@@ -22,8 +22,9 @@ export { createOrchWorker, orchPlugin, workflowBundle, defaultTaskQueue, DEFAULT
 export type { OrchWorkerOptions } from './worker.ts';
 export { createActivities, createActivityRuntime } from './activities/index.ts';
 export type { ActivityDeps, ActivityRuntimeHandle } from './activities/index.ts';
-export { policyInterceptor } from './activities/policy-interceptor.ts';
-export { evaluateModelCall, evaluateToolCall, type PolicyDecision } from './policies/engine.ts';
+export { createPolicyInterceptor, policyInterceptor, type PolicyInterceptorOptions } from './activities/policy-interceptor.ts';
+export { SecretDestinations, type SecretDestinationsOptions, type WorkerManifests } from './activities/secret-destinations.ts';
+export { evaluateDelegateCall, evaluateModelCall, evaluateToolCall, type PolicyDecision } from './policies/engine.ts';
 export type * from './activities/types.ts';
 export type * from './workflows/types.ts';
 export {
