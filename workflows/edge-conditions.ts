@@ -1,8 +1,31 @@
 /**
  * Edge conditions, evaluated in the workflow on the upstream output. Pure and
  * deterministic; the compiler has already rejected invalid regexes and paths.
+ *
+ * `output_matches` runs on the linear regex engine, never on JavaScript's backtracking
+ * RegExp: a workflow task that does not finish is retried forever, so a pattern such as
+ * `^(\w+\s?)*$` must not be able to hold one (ReDoS).
  */
 import type { JsonValue, PlanCondition, PlanEdge } from '../compiler/plan.ts';
+import { compileRegex, runRegex, type StepBudget } from './linear-regex/index.ts';
+
+/**
+ * State visits the regexes of one output's edges may take together: about 0.15 s of worker
+ * time at worst, far below the workflow task timeout. A match costs at most (pattern size ×
+ * text length) steps and a plain pattern 2–3 per character, so a text of a few megabytes
+ * fits; a condition whose match is cut short by the budget does not hold.
+ */
+export const CONDITION_REGEX_STEPS = 10_000_000;
+
+/**
+ * Whether `pattern` matches `text`. A pattern the linear engine refuses (the compiler
+ * rejects those, so only a plan built by other means has one) does not match: falling back
+ * to a backtracking RegExp would reopen the hang.
+ */
+function outputMatches(pattern: string, text: string, budget: StepBudget): boolean {
+  const compiled = compileRegex(pattern);
+  return compiled.ok && runRegex(compiled.regex, text, budget) === 'match';
+}
 
 function outputText(output: JsonValue): string {
   return typeof output === 'string' ? output : JSON.stringify(output);
@@ -42,12 +65,15 @@ function jsonContains(haystack: JsonValue | undefined, needle: JsonValue): boole
   return false;
 }
 
-/** True when every field set in the condition holds (fields are ANDed). `default` is handled by the router. */
-export function conditionHolds(condition: PlanCondition, output: JsonValue): boolean {
+/**
+ * True when every field set in the condition holds (fields are ANDed). `default` is handled
+ * by the router. `budget` is the regex step budget, shared by the edges of one output.
+ */
+export function conditionHolds(condition: PlanCondition, output: JsonValue, budget: StepBudget = { remaining: CONDITION_REGEX_STEPS }): boolean {
   const text = outputText(output);
   if (condition.outputContains !== undefined && !text.includes(condition.outputContains)) return false;
   if (condition.outputNotContains !== undefined && text.includes(condition.outputNotContains)) return false;
-  if (condition.outputMatches !== undefined && !new RegExp(condition.outputMatches).test(text)) return false;
+  if (condition.outputMatches !== undefined && !outputMatches(condition.outputMatches, text, budget)) return false;
   if (condition.outputJsonPath !== undefined) {
     const value = readJsonPath(parseJson(output), condition.outputJsonPath);
     if (condition.equals !== undefined && !jsonEquals(value, condition.equals)) return false;
@@ -67,7 +93,8 @@ export function firingEdges(edges: readonly PlanEdge[], output: JsonValue): Plan
   const unconditional = edges.filter((e) => e.condition === null);
   const conditional = edges.filter((e) => e.condition !== null && !e.condition.default);
   const fallback = edges.filter((e) => e.condition?.default === true);
-  const matched = conditional.filter((e) => conditionHolds(e.condition!, output));
+  const budget: StepBudget = { remaining: CONDITION_REGEX_STEPS };
+  const matched = conditional.filter((e) => conditionHolds(e.condition!, output, budget));
   const chosen = matched.length > 0 ? matched : fallback;
   return edges.filter((e) => unconditional.includes(e) || chosen.includes(e));
 }

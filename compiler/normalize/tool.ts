@@ -1,4 +1,5 @@
 /** Tool defaults (Orloj `ToolSpec` normalization): http, low risk, 30s timeout, one attempt. */
+import { checkInputSchema } from '../check-input-schema.ts';
 import type { ToolSpec } from '../resources.ts';
 import type { ToolSpecInput } from '../schemas/tool.ts';
 import type { Reporter } from './reporter.ts';
@@ -44,6 +45,12 @@ export function normalizeTool(input: ToolSpecInput, report: Reporter): ToolSpec 
   if (type === 'mcp') {
     if (input.mcp_server_ref === undefined) report('MISSING_FIELD', 'an mcp tool needs mcp_server_ref', ['spec', 'mcp_server_ref'], 'missing');
     if (input.mcp_tool_name === undefined) report('MISSING_FIELD', 'an mcp tool needs mcp_tool_name', ['spec', 'mcp_tool_name'], 'missing');
+  }
+  if (input.input_schema !== undefined) {
+    // Arguments are validated in the workflow: what it would not enforce is an error here.
+    for (const problem of checkInputSchema(input.input_schema)) {
+      report(problem.code, problem.message, ['spec', 'input_schema', ...problem.path], problem.at);
+    }
   }
   const riskLevel = input.risk_level ?? 'low';
   const elevated = riskLevel === 'high' || riskLevel === 'critical';

@@ -1,14 +1,22 @@
 /** AgentSystem: agents plus the graph that routes outputs between them (Orloj `resources/graph.go`). */
 import { z } from 'zod';
+import { compileRegex } from '../../workflows/linear-regex/index.ts';
 import { jsonPathProblem } from '../json-path.ts';
 import { fields, freeMap, issue, json, nonNegativeInt, oneOf, record, reference, stringMap, text, textList } from './common.ts';
 
-/** A JavaScript regex, checked here because the workflow evaluates it with `new RegExp`. */
+/**
+ * A regex for the workflow's linear-time engine (`workflows/linear-regex`), checked with that
+ * engine: what it would refuse at run time (backreferences, lookaround, oversized patterns) is
+ * an error here, not a condition that silently never holds.
+ */
 const regex = z.string().superRefine((value, ctx) => {
-  try {
-    new RegExp(value);
-  } catch (error) {
-    issue(ctx, 'INVALID_VALUE', `invalid regular expression: ${(error as Error).message}`);
+  const compiled = compileRegex(value);
+  if (compiled.ok) return;
+  const { kind, message, offset } = compiled.error;
+  if (kind === 'unsupported') {
+    issue(ctx, 'UNSUPPORTED_REGEX', `${message} (at character ${offset + 1}); conditions run on a linear-time regex engine`);
+  } else {
+    issue(ctx, 'INVALID_VALUE', `invalid regular expression: ${message} (at character ${offset + 1})`);
   }
 });
 
