@@ -10,10 +10,10 @@ import type { JsonValue, PlanCondition, PlanEdge } from '../compiler/plan.ts';
 import { compileRegex, runRegex, type StepBudget } from './linear-regex/index.ts';
 
 /**
- * State visits the regexes of one output's edges may take together: about 0.15 s of worker
+ * State visits the regexes of one output's edges may take together: about 0.3 s of worker
  * time at worst, far below the workflow task timeout. A match costs at most (pattern size ×
- * text length) steps and a plain pattern 2–3 per character, so a text of a few megabytes
- * fits; a condition whose match is cut short by the budget does not hold.
+ * text length) steps, and about one per character once its state sets repeat (a 1 MB output
+ * takes ~1M for `^(\w+\s?)*$`); a condition whose match is cut short by the budget does not hold.
  */
 export const CONDITION_REGEX_STEPS = 10_000_000;
 
