@@ -11,23 +11,8 @@ import type { Plan, PlanMcpServer, PlanTool } from '../../compiler/plan.ts';
 import { evaluateDelegateCall, evaluateToolCall, type PolicyDecision } from '../../policies/engine.ts';
 import { recheckToolCall } from '../../policies/recheck.ts';
 import { errorsOf, fixture } from '../compiler/helpers.ts';
-import { agent, mcpTool, policy, tool, world } from './fixtures.ts';
+import { agent, mcpServer, mcpTool, policy, tool, world } from './fixtures.ts';
 
-function mcpServer(name: string, overrides: Partial<PlanMcpServer> = {}): PlanMcpServer {
-  return {
-    id: { namespace: 'default', name },
-    transport: 'stdio',
-    command: 'node',
-    args: ['write-file-server.mjs', '/data'],
-    env: [],
-    endpoint: null,
-    auth: null,
-    toolFilter: [],
-    idleTimeoutMs: 60_000,
-    reconnect: { maxAttempts: 1, backoffMs: 0 },
-    ...overrides,
-  };
-}
 
 /** A Tool of `type: mcp` named `name` that calls `toolName` on `server`. */
 function aliasTool(name: string, server: string, toolName: string): PlanTool {

@@ -1,5 +1,5 @@
 /** Plan pieces for policy-engine tests: tools, AgentPolicies and ToolPermissions with Orloj's defaults. */
-import type { Plan, PlanAgent, PlanPolicy, PlanTool, PlanToolPermission } from '../../compiler/plan.ts';
+import type { Plan, PlanAgent, PlanMcpServer, PlanPolicy, PlanTool, PlanToolPermission } from '../../compiler/plan.ts';
 import { agent, globalPolicy, planOf, tool } from '../helpers/plan-builder.ts';
 
 export { tool } from '../helpers/plan-builder.ts';
@@ -59,3 +59,20 @@ export function world(spec: World = {}): Plan {
 }
 
 export { agent };
+
+/** A stdio McpServer running the write-file fixture, then `overrides`. */
+export function mcpServer(name: string, overrides: Partial<PlanMcpServer> = {}): PlanMcpServer {
+  return {
+    id: { namespace: 'default', name },
+    transport: 'stdio',
+    command: 'node',
+    args: ['write-file-server.mjs', '/data'],
+    env: [],
+    endpoint: null,
+    auth: null,
+    toolFilter: [],
+    idleTimeoutMs: 60_000,
+    reconnect: { maxAttempts: 1, backoffMs: 0 },
+    ...overrides,
+  };
+}

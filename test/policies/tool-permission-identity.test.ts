@@ -12,20 +12,9 @@ import type { Plan, PlanMcpServer, PlanTool, PlanToolPermission } from '../../co
 import { evaluateToolCall, type PolicyDecision } from '../../policies/engine.ts';
 import { recheckToolCall } from '../../policies/recheck.ts';
 import { errorsOf, writeManifests } from '../compiler/helpers.ts';
-import { agent, tool, toolPermission, world } from './fixtures.ts';
+import { agent, mcpServer, tool, toolPermission, world } from './fixtures.ts';
 
-const FS: PlanMcpServer = {
-  id: { namespace: 'default', name: 'fs' },
-  transport: 'stdio',
-  command: 'node',
-  args: ['write-file-server.mjs', '/data'],
-  env: [],
-  endpoint: null,
-  auth: null,
-  toolFilter: [],
-  idleTimeoutMs: 60_000,
-  reconnect: { maxAttempts: 1, backoffMs: 0 },
-};
+const FS: PlanMcpServer = mcpServer('fs');
 
 /** A Tool of `type: mcp` named `name` that calls `toolName` on server fs, declaring `operationClasses`. */
 function mcpAlias(name: string, toolName: string, operationClasses: string[]): PlanTool {

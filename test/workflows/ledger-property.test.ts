@@ -12,18 +12,8 @@ import { CallFailure, RunFailure } from '../../workflows/run-failure.ts';
 import { PlanInterpreter } from '../../workflows/interpreter.ts';
 import type { Effects } from '../../workflows/types.ts';
 import { agent, globalPolicy, planOf, tool } from '../helpers/plan-builder.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
-/** A small seeded PRNG (mulberry32), so a failing shape can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Shape {
   plan: Plan;
@@ -156,7 +146,7 @@ describe('the budget ledger under random parallel shapes (fan-out, foreach, para
     let failedRuns = 0;
     let refusals = 0;
     for (let run = 0; run < RUNS; run++) {
-      const random = prng(SEED + run);
+      const random = seededRandom(SEED + run);
       const { plan, limits } = randomShape(random);
       const spent: Spent = { tokens: 0, costUsd: 0, modelCalls: 0, toolCalls: 0, violations: [] };
       const pending: Promise<unknown>[] = [];

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileRegex, MAX_INSTRUCTIONS, regexMatches, runRegex, type LinearRegex } from '../../workflows/linear-regex/index.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 function compiled(pattern: string): LinearRegex {
   const result = compileRegex(pattern);
@@ -13,21 +14,10 @@ function compiled(pattern: string): LinearRegex {
   return result.regex;
 }
 
-/** mulberry32: a small seeded generator, so a failing case is reproducible from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A long aperiodic string of a and b, so no small set of states repeats. */
 function pseudoRandomAb(length: number): string {
-  const next = random(99);
+  const next = seededRandom(99);
   return Array.from({ length }, () => (next() < 0.5 ? 'a' : 'b')).join('');
 }
 
@@ -71,7 +61,7 @@ function generateText(next: () => number): string {
 
 describe('linear regex: same answers as JavaScript RegExp', () => {
   it('on a seeded generated corpus of patterns and texts', () => {
-    const next = random(20_250_901);
+    const next = seededRandom(20_250_901);
     const differences: string[] = [];
     let checked = 0;
     for (let i = 0; i < 3000; i++) {
@@ -96,7 +86,7 @@ describe('linear regex: same answers as JavaScript RegExp', () => {
   });
 
   it('on long texts, where remembered state transitions are reused (patterns without nested repetition)', () => {
-    const next = random(4242);
+    const next = seededRandom(4242);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
     const differences: string[] = [];
     for (let i = 0; i < 1500; i++) {
