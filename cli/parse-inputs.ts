@@ -9,11 +9,14 @@ export function parseInputs(pairs: readonly string[]): Record<string, JsonValue>
     if (equals <= 0) throw new CliError(`--input expects key=value, got "${pair}"`, EXIT.usage);
     const key = pair.slice(0, equals);
     const raw = pair.slice(equals + 1);
+    let value: JsonValue;
     try {
-      input[key] = JSON.parse(raw) as JsonValue;
+      value = JSON.parse(raw) as JsonValue;
     } catch {
-      input[key] = raw;
+      value = raw;
     }
+    // Defined as data, so a key such as `__proto__` is an input field, not the object's prototype.
+    Object.defineProperty(input, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return input;
 }

@@ -13,6 +13,7 @@ import { connectTemporal, reachTemporal, withOrchClient, type TemporalTarget } f
 import type { Plan } from '../../compiler/plan.ts';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { compileOptions, type CompileFlags } from './validate.ts';
+import { escapeLine } from '../render-text.ts';
 
 interface RunFlags extends CompileFlags {
   json?: boolean;
@@ -58,7 +59,7 @@ export function registerRunCommands(program: Command, context: CommandContext): 
       try {
         const run = await startRun(client, compiled.plan, { taskQueue, workflowId: flags.workflowId });
         if (flags.detach) {
-          io.stdout(flags.json ? `${JSON.stringify({ workflowId: run.workflowId, runId: run.runId })}\n` : `${run.workflowId}\n`);
+          io.stdout(flags.json ? `${JSON.stringify({ workflowId: run.workflowId, runId: run.runId })}\n` : `${escapeLine(run.workflowId)}\n`);
           return;
         }
         const outcome = await awaitWithProgress(io, run, !flags.json);
@@ -117,7 +118,8 @@ async function resultUntilInterrupted(io: CliIo, run: OrchRun): Promise<RunOutco
 /** Ctrl-C stops waiting, never the run: it is durable in Temporal and can be awaited again. */
 function reportInterrupted(io: CliIo, workflowId: string, hadInProcessWorker: boolean): void {
   const needsWorker = hadInProcessWorker ? ' It needs a worker to go on: `orch worker`.' : '';
-  io.stderr(`orch: stopped waiting; run ${workflowId} continues in Temporal.${needsWorker} Wait for it with \`orch result ${workflowId}\`.\n`);
+  const id = escapeLine(workflowId);
+  io.stderr(`orch: stopped waiting; run ${id} continues in Temporal.${needsWorker} Wait for it with \`orch result ${id}\`.\n`);
 }
 
 async function startRun(client: OrchClient, plan: Plan, options: { taskQueue: string; workflowId: string | undefined }): Promise<OrchRun> {
