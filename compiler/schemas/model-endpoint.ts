@@ -1,6 +1,6 @@
 /** ModelEndpoint: where an agent's model calls go (Orloj `resources/model_endpoint.go`, plus orch's pricing, rate limit and mock script). */
 import { z } from 'zod';
-import { duration, fields, freeMap, json, nonNegativeInt, oneOf, reference, text } from './common.ts';
+import { duration, fields, freeMap, json, nonNegativeInt, oneOf, record, reference, text } from './common.ts';
 
 export const MODEL_PROVIDERS = ['openai', 'anthropic', 'openai-compatible', 'ollama', 'azure-openai', 'mock'] as const;
 
@@ -28,7 +28,7 @@ export const modelEndpointSpecSchema = fields({
   mock: fields({
     latency: duration.optional(),
     // Keys are agent names: one scripted response per model call of an activation.
-    responses: z.record(z.string(), z.array(mockResponseSchema)).optional(),
+    responses: record(z.array(mockResponseSchema), 'names').optional(),
   }).optional(),
 });
 

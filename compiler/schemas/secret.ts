@@ -4,7 +4,7 @@
  * (what a worker binds the secret to, see activities/secret-destinations.ts).
  */
 import { z } from 'zod';
-import { fields, issue } from './common.ts';
+import { fields, issue, record } from './common.ts';
 
 const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
 
@@ -43,8 +43,9 @@ const destination = z.string().superRefine((value, ctx) => {
 });
 
 export const secretSpecSchema = fields({
-  string_data: z.record(z.string(), scalarText).optional(),
-  data: z.record(z.string(), base64Text).optional(),
+  // Keys are data: `record` keeps even `__proto__` rather than dropping it without a word.
+  string_data: record(scalarText).optional(),
+  data: record(base64Text).optional(),
   /** URL prefixes (and `stdio:` command lines) the secret may be sent to; unset: only where the worker's own manifests use it. */
   destinations: z.array(destination).optional(),
 });
