@@ -130,7 +130,6 @@ export function lookAlikeCodePoints(name: string): string[] {
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '443', ws: '80', wss: '443' };
 const URL_PARTS = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/i;
-const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 
 /** `/a/./b/../c` is `/a/c`, as a server resolves it (RFC 3986 §5.2.4). */
 function withoutDotSegments(path: string): string {
@@ -144,30 +143,78 @@ function withoutDotSegments(path: string): string {
 }
 
 /**
- * An HTTP endpoint as its identity: scheme and host lower case, the default port dropped,
- * user info, query and fragment dropped, percent-encoded unreserved characters decoded, dot
- * segments resolved, repeated and trailing slashes removed, and the path case-folded. The
- * last three, and dropping the query, make more URLs the same endpoint than a strict reading
- * would: blocking one of them blocks the others, which is the side to err on. Text that is not
- * an absolute URL is compared folded. Hand-written because `URL` is not promised in the
- * workflow sandbox.
+ * The host as its identity. Every loopback spelling (`127.0.0.0/8`, `::1`, `0.0.0.0`, `::`,
+ * `localhost` and `*.localhost`) is one host, and an IPv4-mapped IPv6 address is its IPv4
+ * address: to a block list, all of them are the same machine.
+ */
+function canonicalHost(hostname: string): string {
+  let host = hostname.toLowerCase().replace(/\.$/, '');
+  const mapped = /^\[?::ffff:(?:([0-9a-f]{1,4}):([0-9a-f]{1,4})|(\d+\.\d+\.\d+\.\d+))\]?$/.exec(host);
+  if (mapped) {
+    if (mapped[3]) host = mapped[3];
+    else {
+      const high = parseInt(mapped[1]!, 16);
+      const low = parseInt(mapped[2]!, 16);
+      host = [high >> 8, high & 255, low >> 8, low & 255].join('.');
+    }
+  }
+  if (/^127\.\d+\.\d+\.\d+$/.test(host) || host === '0.0.0.0' || host === '[::1]' || host === '[::]' || host === 'localhost' || host.endsWith('.localhost')) {
+    return 'loopback';
+  }
+  return host;
+}
+
+/**
+ * A path as its identity: percent-escapes decoded (encoded slashes and dots too), `\` read as
+ * `/`, `;parameters` dropped, dot segments resolved, repeated and trailing slashes removed,
+ * case folded. Servers differ in which of these they do; folding all of them errs on the side
+ * of calling two paths the same endpoint.
+ */
+function canonicalPath(path: string): string {
+  let decoded = path;
+  for (let round = 0; round < 3 && /%[0-9a-f]{2}/i.test(decoded); round++) {
+    decoded = decoded.replace(/%([0-9a-f]{2})/gi, (_escape: string, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+  const segments = decoded.replace(/\\/g, '/').split('/').map((segment) => segment.replace(/;.*$/, ''));
+  const resolved = withoutDotSegments(segments.join('/').replace(/\/{2,}/g, '/')).replace(/\/+$/, '').toLowerCase();
+  return resolved.startsWith('/') ? resolved : `/${resolved}`;
+}
+
+/** The WHATWG URL parser (the one `fetch` uses), present in Node and in the workflow sandbox. */
+function parseUrl(text: string): { scheme: string; host: string; port: string; path: string } | null {
+  const Parser = (globalThis as { URL?: new (input: string) => { protocol: string; hostname: string; port: string; pathname: string } }).URL;
+  if (!Parser) return null;
+  try {
+    const url = new Parser(text);
+    return { scheme: url.protocol.replace(/:$/, '').toLowerCase(), host: url.hostname, port: url.port, path: url.pathname };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An HTTP endpoint as its identity: read as `fetch` reads it (so `127.1`, `0x7f.0.0.1`,
+ * `2130706433`, a percent-encoded host, backslashes and tabs are the address they reach), then
+ * the host folded (loopback spellings, IPv4-mapped IPv6, trailing dot), the default port,
+ * user info, query and fragment dropped, and the path folded (see canonicalPath). Folding makes
+ * more URLs the same endpoint than a strict reading would: blocking one blocks the others,
+ * which is the side to err on. Text that is not an absolute URL is compared folded.
  */
 export function normalizeEndpoint(raw: string): string {
   const text = raw.normalize('NFKC').replace(INVISIBLE, '').trim();
-  const parts = URL_PARTS.exec(text);
-  if (!parts) return text.toLowerCase();
-  const scheme = parts[1]!.toLowerCase();
-  const authority = parts[2]!.slice(parts[2]!.lastIndexOf('@') + 1).toLowerCase();
+  const parsed = parseUrl(text) ?? parseByHand(text);
+  if (!parsed) return text.toLowerCase();
+  const port = parsed.port === '' ? '' : String(Number(parsed.port));
+  const portPart = port === '' || port === DEFAULT_PORTS[parsed.scheme] ? '' : `:${port}`;
+  return `${parsed.scheme}://${canonicalHost(parsed.host)}${portPart}${canonicalPath(parsed.path)}`;
+}
+
+function parseByHand(text: string): { scheme: string; host: string; port: string; path: string } | null {
+  const parts = URL_PARTS.exec(text.replace(/[\t\n\r]/g, ''));
+  if (!parts) return null;
+  const authority = parts[2]!.slice(parts[2]!.lastIndexOf('@') + 1);
   const hostPort = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(authority);
-  const host = (hostPort?.[1] ?? authority).replace(/\.$/, '');
-  const port = hostPort?.[2] ? String(Number(hostPort[2])) : '';
-  const decoded = parts[3]!.replace(/%([0-9a-f]{2})/gi, (escape: string, hex: string) => {
-    const char = String.fromCharCode(parseInt(hex, 16));
-    return UNRESERVED.test(char) ? char : escape;
-  });
-  const path = withoutDotSegments(decoded.replace(/\/{2,}/g, '/')).replace(/\/+$/, '').toLowerCase();
-  const portPart = port === '' || port === DEFAULT_PORTS[scheme] ? '' : `:${port}`;
-  return `${scheme}://${host}${portPart}${path.startsWith('/') ? path : `/${path}`}`;
+  return { scheme: parts[1]!.toLowerCase(), host: hostPort?.[1] ?? authority, port: hostPort?.[2] ?? '', path: parts[3]! };
 }
 
 /** What an MCP server is, as far as the plan says: how it is reached and what it runs. */

@@ -15,7 +15,8 @@ import type { Plan } from '../../compiler/plan.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { globalPolicy } from '../helpers/plan-builder.ts';
-import { compileOk } from '../helpers/scenario-overrides.ts';
+import { compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
+import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
 
 const MANIFESTS = resolve('test/fixtures/manifests/mcp-server-name');
 const SERVER = resolve('test/fixtures/mcp-servers/write-file-server.ts');
@@ -94,5 +95,47 @@ describe('a blocked MCP tool never runs under another name', () => {
     expect(toolActivities).toHaveLength(0);
     expect(calls()).toBe(0);
     expect(trail.filter((e) => e.kind === 'policy.denied')).toHaveLength(1);
+  });
+});
+
+describe('a blocked HTTP tool never runs under another spelling of its URL', () => {
+  let stub: RecordingServer;
+  let loopbackHarness: Harness;
+  beforeAll(async () => {
+    stub = await startRecordingServer();
+    loopbackHarness = await startHarness({ env: { ...process.env, ORCH_TOOLS_ALLOW_LOOPBACK: 'true' } });
+  });
+  afterAll(async () => {
+    await loopbackHarness?.stop();
+    await stub?.close();
+  });
+
+  const system = (aliasEndpoint: string, blocked: boolean) =>
+    writeOverride([
+      mockEndpoint('default', 'm', { a: [{ tool_calls: [{ tool: 'rec-alias', input: { i: 1 } }] }, { text: 'done' }] }),
+      httpTool('default', 'record', `${stub.url}/tool/record`, { input_schema: { type: 'object' } }),
+      httpTool('default', 'rec-alias', aliasEndpoint, { input_schema: { type: 'object' } }),
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'a' }, spec: { model_ref: 'm', tools: ['rec-alias'] } },
+      ...(blocked ? [{ apiVersion: 'orch/v1', kind: 'AgentPolicy', metadata: { name: 'no-record' }, spec: { apply_mode: 'global', blocked_tools: ['record'] } }] : []),
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 's' }, spec: { agents: ['a'] } },
+    ]);
+  const port = () => new URL(stub.url).port;
+
+  it.each([
+    ['a decimal IPv4 host', () => `http://2130706433:${port()}/tool/record`],
+    ['a short IPv4 host', () => `http://127.1:${port()}/tool/record`],
+    ['backslashes', () => `http://127.0.0.1:${port()}\\tool\\record`],
+    ['a percent-encoded host', () => `http://127.0.0.%31:${port()}/tool/record`],
+    ['localhost', () => `http://localhost:${port()}/tool/record`],
+  ])('%s: POLICY_DENIED in the workflow, the stub sees nothing', async (_what, alias) => {
+    const before = stub.requests.length;
+    const started = await loopbackHarness.client.start(await compileOk([system(alias(), true)]));
+    const outcome = await started.result();
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'POLICY_DENIED', agent: 'a' } });
+    expect(stub.requests.length).toBe(before);
+    // Without the policy the same alias reaches the stub: the spelling is a working address.
+    const control = await (await loopbackHarness.client.start(await compileOk([system(alias(), false)]))).result();
+    expect(control.status).toBe('succeeded');
+    expect(stub.requests.length).toBe(before + 1);
   });
 });

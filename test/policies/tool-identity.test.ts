@@ -94,14 +94,44 @@ describe('HTTP endpoints normalize', () => {
     ['https://api.example.com:8443/v1/publish'],
     ['https://api.example.org/v1/publish'],
     ['https://api.example.com/v1/search'],
-    ['https://api.example.com/v1/publish%2Fx'],
+    ['https://api.example.com/v1/publish%3Fx'],
   ])('%s is another endpoint', (url) => {
     expect(normalizeEndpoint(url)).not.toBe(same);
   });
 
   it('keeps a non-default port and IPv6 hosts', () => {
-    expect(normalizeEndpoint('http://[::1]:8080/x')).toBe('http://[::1]:8080/x');
-    expect(normalizeEndpoint('http://127.0.0.1:80')).toBe('http://127.0.0.1/');
+    expect(normalizeEndpoint('http://[2001:db8::1]:8080/x')).toBe('http://[2001:db8::1]:8080/x');
+    expect(normalizeEndpoint('http://127.0.0.1:80')).toBe('http://loopback/');
+  });
+
+  // Spellings `fetch` sends to the very same address and path (found by a red-team run).
+  const loopback = 'http://loopback:28480/tool/record';
+  it.each([
+    ['http://127.0.0.1:28480/tool/record'],
+    ['http://2130706433:28480/tool/record'],
+    ['http://127.1:28480/tool/record'],
+    ['http://0x7f.0.0.1:28480/tool/record'],
+    ['http://0177.0.0.1:28480/tool/record'],
+    ['http://127.0.0.%31:28480/tool/record'],
+    ['http://127.0.0.1:28480\\tool\\record'],
+    ['http://127.0.0.1:28480/tool/rec\tord'],
+    ['http://localhost:28480/tool/record'],
+    ['http://app.localhost:28480/tool/record'],
+    ['http://[::1]:28480/tool/record'],
+    ['http://0.0.0.0:28480/tool/record'],
+    ['http://[::ffff:127.0.0.1]:28480/tool/record'],
+    ['http://[::ffff:7f00:1]:28480/tool/record'],
+    ['http://127.0.0.1:28480/tool/record;jsessionid=1'],
+    ['http://127.0.0.1:28480/tool%2Frecord'],
+    ['http://127.0.0.1:28480/tool/%2e%2e/tool/record'],
+    ['http://127.0.0.1:28480/tool/%252e%252e/tool/record'],
+  ])('%s reaches the same endpoint', (url) => {
+    expect(normalizeEndpoint(url)).toBe(loopback);
+  });
+
+  it('an IPv4-mapped IPv6 address is its IPv4 address', () => {
+    expect(normalizeEndpoint('https://[::ffff:10.1.2.3]/x')).toBe(normalizeEndpoint('https://10.1.2.3/x'));
+    expect(normalizeEndpoint('https://167837955/x')).toBe('https://10.1.1.3/x');
   });
 });
 
