@@ -84,6 +84,7 @@ const REFUSAL_CODES = new Set([
   'APPROVAL_DENIED',
   'APPROVAL_TIMEOUT',
   'BUDGET_EXCEEDED',
+  'TOO_MANY_TOOL_CALLS',
 ]);
 
 /** Failure types that are a policy decision rather than a fault. */

@@ -12,7 +12,7 @@ import type { ActivityRuntime } from './deps.ts';
 import { buildModel, modelCredential, type ModelCredential } from './model-provider.ts';
 import { createRedactor, redactDeep, type Redact } from './redact.ts';
 import { structuredOutputSchema } from './output-schema.ts';
-import { addUsage, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, withSpentUsage } from './spent-usage.ts';
+import { addUsage, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, usageReported, withSpentUsage } from './spent-usage.ts';
 import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCall, ToolDeclaration } from './types.ts';
 
 /** Creates the `callModel` activity function over the given runtime. */
@@ -71,6 +71,7 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
         toolCalls,
         finishReason: result.finishReason,
         usage: answered,
+        ...(usageReported(result.usage) ? {} : { usageReported: false }),
         ...(prior ? { retriedUsage: prior } : {}),
         modelId: result.response.modelId || request.model.model,
       }, runtime.redactors.result([apiKey]));

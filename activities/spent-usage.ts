@@ -9,7 +9,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from '@temporalio/activity';
-import { addUsage, spentUsageDetails, spentUsageIn } from '../workflows/usage-ledger.ts';
+import { addUsage, saneUsage, spentUsageDetails, spentUsageIn } from '../workflows/usage-ledger.ts';
 import type { TokenUsage } from './types.ts';
 
 export { addUsage, spentUsageDetails };
@@ -21,9 +21,12 @@ export function priorAttemptsUsage(context: Context | undefined): TokenUsage | u
 
 /** AI SDK usage (fields may be undefined) in orch's form. */
 export function tokenUsage(usage: { inputTokens?: number | undefined; outputTokens?: number | undefined; totalTokens?: number | undefined }): TokenUsage {
-  const inputTokens = usage.inputTokens ?? 0;
-  const outputTokens = usage.outputTokens ?? 0;
-  return { inputTokens, outputTokens, totalTokens: usage.totalTokens ?? inputTokens + outputTokens };
+  return saneUsage({ inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0, totalTokens: usage.totalTokens ?? 0 });
+}
+
+/** Whether a provider's result counted any tokens at all. */
+export function usageReported(usage: { inputTokens?: number | undefined; outputTokens?: number | undefined }): boolean {
+  return typeof usage.inputTokens === 'number' || typeof usage.outputTokens === 'number';
 }
 
 /** The usage an AI SDK error reports (NoObjectGeneratedError carries it), if any. */

@@ -75,6 +75,8 @@ export interface ModelCallResult {
   usage: TokenUsage;
   /** Tokens that earlier, failed attempts of this call consumed (charged as well). */
   retriedUsage?: TokenUsage;
+  /** False when the provider reported no token counts: the workflow then charges the call's reservation. */
+  usageReported?: boolean;
   /** The model id the provider reports having used. */
   modelId: string;
 }

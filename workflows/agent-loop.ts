@@ -127,6 +127,13 @@ async function offeredTools(context: ActivationContext, agent: PlanAgent): Promi
   return tools;
 }
 
+/**
+ * Tool calls one model turn may run. Calls beyond it are refused (TOO_MANY_TOOL_CALLS, told to
+ * the model and audited): a model asking for thousands at once would otherwise exceed what a
+ * workflow may have pending and stall the run.
+ */
+export const MAX_TOOL_CALLS_PER_TURN = 64;
+
 /** UTF-8 length of a string, counted without an encoder (the workflow sandbox may lack one). */
 function utf8Bytes(text: string): number {
   let bytes = 0;
@@ -256,8 +263,11 @@ async function activationLoop(
     } finally {
       ledger.reserve(budget.reserve, -1);
     }
-    // Settle with what the call reports having used, failed earlier attempts included.
-    ledger.recordModelCall(agentName, result.usage, model.pricing);
+    // Settle with what the call reports having used, failed earlier attempts included. A
+    // provider that counts nothing is charged the call's whole bound, never nothing.
+    const unreported = result.usageReported === false && budget.maxOutputTokens !== null;
+    const usage = unreported ? { inputTokens: bound, outputTokens: budget.maxOutputTokens!, totalTokens: bound + budget.maxOutputTokens! } : result.usage;
+    ledger.recordModelCall(agentName, usage, model.pricing);
     if (result.retriedUsage) ledger.chargeFailedAttempts(agentName, result.retriedUsage, model.pricing);
     // A provider that reports no input tokens gives no floor to build on: bound the whole conversation again.
     previous = result.usage.inputTokens > 0 ? { inputTokens: result.usage.inputTokens, messageCount: messages.length } : null;
@@ -265,12 +275,20 @@ async function activationLoop(
     if (result.toolCalls.length === 0) return { output: finalOutput(agent, result), steps: step, stoppedBy: 'answer' };
 
     messages.push({ role: 'assistant', content: result.text, toolCalls: result.toolCalls });
+    // A model may ask for any number of calls at once; past the bound they are refused, not run.
+    const asked = result.toolCalls.slice(0, MAX_TOOL_CALLS_PER_TURN);
+    const beyond = result.toolCalls.slice(MAX_TOOL_CALLS_PER_TURN);
     // Tools asked for in one turn run in parallel; their results go back in the order asked.
     const turn: Turn = {
-      delegationsWaiting: result.toolCalls.filter((call) => tools.some((t) => t.name === call.name && t.delegate !== null)).length,
+      delegationsWaiting: asked.filter((call) => tools.some((t) => t.name === call.name && t.delegate !== null)).length,
       refused,
     };
-    const toolMessages = await settleAll(result.toolCalls.map((call) => runToolCall(context, tools, step, call, limits, turn)));
+    const toolMessages = await settleAll(asked.map((call) => runToolCall(context, tools, step, call, limits, turn)));
+    for (const call of beyond) {
+      toolMessages.push(
+        refuse(context, turn, call, 'TOO_MANY_TOOL_CALLS', { message: `at most ${MAX_TOOL_CALLS_PER_TURN} tool calls run per model turn; ask for this one again` })
+      );
+    }
     messages.push(...toolMessages);
     if (agent.toolUseBehavior === 'stop_on_first_tool') {
       const first = toolMessages[0];

@@ -58,6 +58,29 @@ const activities = proxyActivities<OrchActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
+/**
+ * Activities one execution keeps pending at most. Temporal fails every workflow task of a
+ * workflow with more than 2,000 pending, which would stall the run for good; calls past this
+ * bound wait for a slot instead (fan-out × parallel tool calls can get there).
+ */
+const MAX_PENDING_ACTIVITIES = 1000;
+
+/** A first-come, first-served bound on calls in flight; deterministic, as workflow code must be. */
+function callSlots(limit: number): <T>(call: () => Promise<T>) => Promise<T> {
+  let inFlight = 0;
+  const waiting: Array<() => void> = [];
+  return async (call) => {
+    if (inFlight >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    inFlight++;
+    try {
+      return await call();
+    } finally {
+      inFlight--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 function temporalEffects(
   onProgress: (progress: RunProgress) => void,
   continueAsNewAfterEvents: number | undefined,
@@ -65,6 +88,7 @@ function temporalEffects(
   awaitBudget: Effects['awaitBudget'],
   approvalTimeoutMs: number | undefined
 ): Effects {
+  const slot = callSlots(MAX_PENDING_ACTIVITIES);
   return {
     awaitApproval,
     awaitBudget,
@@ -82,10 +106,10 @@ function temporalEffects(
             [request]
           )
           .catch(asCallFailure);
-      return queue ? callOnModelQueue(queue, call) : call();
+      return slot(() => (queue ? callOnModelQueue(queue, call) : call()));
     },
     callTool: (request, options) =>
-      activities.callTool
+      slot(() => activities.callTool
         .executeWithOptions(
           {
             summary: options.summary,
@@ -96,7 +120,7 @@ function temporalEffects(
           },
           [request]
         )
-        .catch(asCallFailure),
+        .catch(asCallFailure)),
     listMcpTools: (request, options) =>
       activities.listMcpTools
         .executeWithOptions(

@@ -28,6 +28,25 @@ export function spentUsageIn(details: unknown): TokenUsage | undefined {
   return totalTokens > 0 ? { inputTokens, outputTokens, totalTokens } : undefined;
 }
 
+/** More tokens than any call reports; what a count that is not a number, or is endless, is taken as. */
+const MAX_TOKEN_COUNT = 1e12;
+
+function saneCount(value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) return 0;
+  return Number.isFinite(value) ? Math.min(Math.ceil(value), MAX_TOKEN_COUNT) : MAX_TOKEN_COUNT;
+}
+
+/**
+ * Usage as the ledger may charge it, whatever a provider (or a hostile upstream) reported:
+ * counts are whole and not negative, an endless count is taken as a huge one (so it exhausts a
+ * budget rather than turning it off), and the total is at least input plus output.
+ */
+export function saneUsage(usage: TokenUsage): TokenUsage {
+  const inputTokens = saneCount(usage.inputTokens);
+  const outputTokens = saneCount(usage.outputTokens);
+  return { inputTokens, outputTokens, totalTokens: Math.max(saneCount(usage.totalTokens), inputTokens + outputTokens) };
+}
+
 /** The sum of two usages, either of which may be absent. */
 export function addUsage(a: TokenUsage | undefined, b: TokenUsage | undefined): TokenUsage | undefined {
   if (!a || !b) return a ?? b;
@@ -119,7 +138,8 @@ export class UsageLedger {
   }
 
   /** Tokens that failed attempts consumed: charged, though no call counts as made. */
-  chargeFailedAttempts(agent: string, usage: TokenUsage, pricing: PlanModel['pricing'] = null): void {
+  chargeFailedAttempts(agent: string, reported: TokenUsage, pricing: PlanModel['pricing'] = null): void {
+    const usage = saneUsage(reported);
     const cost = costOf(usage, pricing);
     for (const totals of [this.total, this.forAgent(agent)]) {
       totals.costUsd += cost;

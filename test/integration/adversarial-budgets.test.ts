@@ -138,3 +138,58 @@ describe('model calls are bounded in time', () => {
     expect(await timeouts({ timeout: '7s' })).toEqual([7]);
   });
 });
+
+describe('a model asking for thousands of tool calls at once', () => {
+  it('runs 64 of 2,100 and refuses the rest TOO_MANY_TOOL_CALLS; the run ends', async () => {
+    const calls = Array.from({ length: 2_100 }, (_, i) => ({ tool: 'record', input: { i } }));
+    const file = writeOverride([
+      { apiVersion: 'orch/v1', kind: 'ModelEndpoint', metadata: { name: 'm' }, spec: { provider: 'mock', mock: { responses: { a: [{ tool_calls: calls }, { text: 'done' }] } } } },
+      { apiVersion: 'orch/v1', kind: 'Tool', metadata: { name: 'record' }, spec: { endpoint: `${setup.stub.url}/tool/many`, input_schema: { type: 'object' } } },
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'a' }, spec: { model_ref: 'm', tools: ['record'], limits: { max_steps: 2 } } },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'many' }, spec: { agents: ['a'] } },
+    ]);
+    const before = setup.stub.requests.filter((r) => r.path === '/tool/many').length;
+    const run = await setup.harness.client.start(await compileOk([file]));
+    const outcome = await run.result();
+    expect(outcome.status).toBe('succeeded');
+    expect(setup.stub.requests.filter((r) => r.path === '/tool/many').length - before).toBe(64);
+    const audit = auditTrail(await run.handle.fetchHistory());
+    expect(audit.filter((e) => e.kind === 'tool.call')).toHaveLength(64);
+    const refused = audit.filter((e) => e.kind === 'tool.refused');
+    expect(refused).toHaveLength(2_036);
+    expect(new Set(refused.map((e) => e.code))).toEqual(new Set(['TOO_MANY_TOOL_CALLS']));
+  }, 120_000);
+});
+
+describe('usage a hostile provider reports', () => {
+  let model: OpenAICompatibleServer;
+  beforeAll(async () => {
+    model = await startOpenAICompatibleServer();
+  });
+  afterAll(() => model?.close());
+
+  const chain = () =>
+    writeOverride([
+      { apiVersion: 'orch/v1', kind: 'ModelEndpoint', metadata: { name: 'liar' }, spec: { provider: 'openai-compatible', base_url: model.url, default_model: 'liar' } },
+      ...['a', 'b', 'c'].map((name) => ({ apiVersion: 'orch/v1', kind: 'Agent', metadata: { name }, spec: { model_ref: 'liar' } })),
+      { apiVersion: 'orch/v1', kind: 'AgentPolicy', metadata: { name: 'tokens-300' }, spec: { apply_mode: 'global', max_tokens_per_run: 300 } },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'lying' }, spec: { agents: ['a', 'b', 'c'], graph: { a: { next: 'b' }, b: { next: 'c' } } } },
+    ]);
+
+  it.each([
+    ['negative counts are charged as none, never as a credit', { promptTokens: -50_000, completionTokens: 10, totalTokens: -49_990 }, 'succeeded', 30],
+    ['an endless count exhausts the budget instead of turning it off', { promptTokens: 1e308, completionTokens: 1e308 }, 'failed', 2e12],
+    ['no counts at all are charged as the call’s whole bound', null, 'failed', null],
+  ])('%s', async (_what, usage, status, total) => {
+    model.setDefault(() => ({ text: 'ok', usage }));
+    const run = await setup.harness.client.start(await compileOk([chain()]));
+    const outcome = await run.result();
+    expect(outcome.status).toBe(status);
+    if (status === 'failed') expect(outcome.failure).toMatchObject({ type: 'BUDGET_EXCEEDED' });
+    const spent = outcome.usage.total.totalTokens;
+    expect(Number.isFinite(spent) && spent >= 0).toBe(true);
+    if (total !== null) expect(spent).toBe(total);
+    else expect(spent).toBeGreaterThan(0);
+    if (total === null) expect(spent).toBeLessThanOrEqual(300);
+  });
+});
