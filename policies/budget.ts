@@ -114,7 +114,7 @@ export function reserveModelCall(
   outputCap: number | null = null
 ): BudgetDecision {
   if (limits.modelCalls && used.modelCalls + 1 > limits.modelCalls.value) {
-    return { fits: false, limit: 'modelCalls', policy: limits.modelCalls.policy, reason: `${limits.modelCalls.value} model calls per run are spent` };
+    return { fits: false, limit: 'modelCalls', policy: limits.modelCalls.policy, reason: `${limits.modelCalls.value} model calls per run are spent or in flight` };
   }
   const priced = limits.costUsd !== null && pricing !== null && (pricing.inputPerMillion > 0 || pricing.outputPerMillion > 0);
   if (!limits.tokens && !priced) {
@@ -147,7 +147,7 @@ export function reserveModelCall(
 
 export function reserveToolCall(limits: BudgetLimits, used: BudgetState): BudgetDecision {
   if (limits.toolCalls && used.toolCalls + 1 > limits.toolCalls.value) {
-    return { fits: false, limit: 'toolCalls', policy: limits.toolCalls.policy, reason: `${limits.toolCalls.value} tool calls per run are spent` };
+    return { fits: false, limit: 'toolCalls', policy: limits.toolCalls.policy, reason: `${limits.toolCalls.value} tool calls per run are spent or in flight` };
   }
   return { fits: true, maxOutputTokens: null, reserve: { ...NOTHING, toolCalls: 1 } };
 }
