@@ -13,14 +13,25 @@
  * the worker loaded that uses it.
  *
  * What a destination is, per transport:
- * - HTTP (tools, MCP over HTTP, model endpoints): the URL the request goes to. A listed
- *   destination is a URL prefix, compared on parsed URLs: same scheme, same host (case and
- *   IDNA normalized, a trailing dot ignored), same port (defaults filled in), and a path
- *   that starts with the prefix's path on a segment boundary (`/v1` covers `/v1` and
- *   `/v1/chat`, not `/v10`). URLs with userinfo, prefixes with a query or fragment, and
- *   schemes other than http(s) match nothing. A model call checks every request it makes,
- *   redirects included, so neither the SDK's own URL building nor a redirect can carry the
- *   key elsewhere.
+ * - HTTP (tools, MCP over HTTP, model endpoints): the URL the request goes to, compared on
+ *   parsed URLs: same scheme, same host (case and IDNA normalized, a trailing dot ignored),
+ *   same port (defaults filled in), and then the path:
+ *   - **exact** for the endpoint a loaded Tool or MCP server (over HTTP) declares: its
+ *     requests go to that URL and no other, so the target's path must be the declared path
+ *     (after URL normalization, `.` and `..` resolved; a trailing slash counts) and its
+ *     query the declared query (none when it declares none). The fragment is never sent
+ *     and is ignored.
+ *   - **prefix** for a loaded ModelEndpoint's base URL (the SDK appends `/chat/completions`
+ *     and the like), for a listed destination (`destinations`, `ORCH_SECRET_<NAME>_DESTINATIONS`)
+ *     and for a provider's own API: the target's path starts with the prefix's path on a
+ *     segment boundary (`/v1` covers `/v1` and `/v1/chat`, not `/v10`), any query. The part
+ *     of the path past the prefix must not contain an encoded separator or dot (`%2f`, `%5c`,
+ *     `%2e`, in either case) nor a `.` or `..` segment: a server that decodes those could
+ *     resolve `/v1/..%2F..%2Fadmin` outside the prefix.
+ *   URLs with userinfo, listed destinations with a query or fragment, and schemes other
+ *   than http(s) match nothing. A model call checks every request it makes, redirects
+ *   included, so neither the SDK's own URL building nor a redirect can carry the key
+ *   elsewhere.
  * - stdio MCP servers: the process the secret is handed to, i.e. its command line
  *   (`command` and `args`, exactly) and its literal environment entries (which can steer
  *   a program: `PATH`, `NODE_OPTIONS`, a package registry). A listed destination
@@ -57,18 +68,27 @@ export const PROVIDER_DEFAULT_DESTINATIONS: Readonly<Record<string, readonly str
   ANTHROPIC_API_KEY: ['https://api.anthropic.com/v1'],
 };
 
-/** A URL parsed for prefix comparison. */
+/** A URL parsed for comparison. */
 interface NormalUrl {
   protocol: string;
   host: string;
   port: string;
+  /** The path, normalized as URLs are (`.` and `..` resolved), still percent-encoded. */
+  path: string;
   segments: string[];
+  search: string;
 }
 
-type Prefix = { kind: 'url'; url: NormalUrl } | { kind: 'stdio'; argv: readonly string[]; env: Readonly<Record<string, string>> };
+/**
+ * Where a credential may go: URLs under a prefix, exactly one URL (see the module comment),
+ * or a process.
+ */
+type Prefix =
+  | { kind: 'url'; match: 'prefix' | 'exact'; url: NormalUrl }
+  | { kind: 'stdio'; argv: readonly string[]; env: Readonly<Record<string, string>> };
 
 /** The parsed URL, or null when it cannot be a destination (not http(s), userinfo, unparsable). */
-function normalUrl(text: string): (NormalUrl & { search: string; hash: string }) | null {
+function normalUrl(text: string): (NormalUrl & { hash: string }) | null {
   let url: URL;
   try {
     url = new URL(text);
@@ -82,13 +102,17 @@ function normalUrl(text: string): (NormalUrl & { search: string; hash: string })
     protocol: url.protocol,
     host: url.hostname.replace(/\.$/, ''),
     port: url.port || (url.protocol === 'https:' ? '443' : '80'),
+    path: url.pathname,
     segments: url.pathname.split('/').slice(1),
     search: url.search,
     hash: url.hash,
   };
 }
 
-/** A listed destination as a prefix; null when it is not a valid one (compiler/schemas/secret.ts reports those, located). */
+/**
+ * A listed destination (or a ModelEndpoint's base URL, or a provider's API) as a prefix;
+ * null when it is not a valid one (compiler/schemas/secret.ts reports those, located).
+ */
 function parsePrefix(text: string): Prefix | null {
   const trimmed = text.trim();
   if (trimmed.startsWith('stdio:')) {
@@ -98,7 +122,13 @@ function parsePrefix(text: string): Prefix | null {
   const url = normalUrl(trimmed);
   if (!url || url.search !== '' || url.hash !== '') return null;
   // The prefix's path as segments; an empty segment (a trailing slash) adds nothing.
-  return { kind: 'url', url: { ...url, segments: url.segments.filter((segment) => segment !== '') } };
+  return { kind: 'url', match: 'prefix', url: { ...url, segments: url.segments.filter((segment) => segment !== '') } };
+}
+
+/** A declared Tool or MCP server endpoint as the one URL it is; null when it cannot be a destination. */
+function parseExact(text: string): Prefix | null {
+  const url = normalUrl(text.trim());
+  return url ? { kind: 'url', match: 'exact', url } : null;
 }
 
 /** The valid prefixes among `listed`. */
@@ -106,9 +136,21 @@ function prefixes(listed: readonly string[]): Prefix[] {
   return listed.map(parsePrefix).filter((prefix): prefix is Prefix => prefix !== null);
 }
 
-function urlMatches(prefix: NormalUrl, target: NormalUrl): boolean {
-  if (prefix.protocol !== target.protocol || prefix.host !== target.host || prefix.port !== target.port) return false;
-  return prefix.segments.every((segment, index) => target.segments[index] === segment);
+/**
+ * A path segment past a prefix that a server could resolve outside it: `.` or `..` (the URL
+ * parser resolves those it sees, this is defence in depth), or one with an encoded `/`, `\`
+ * or `.` (`..%2F..%2Fadmin`, `%2e%2e`), which the parser leaves alone and servers may decode.
+ */
+function escapesPrefix(segment: string): boolean {
+  return segment === '.' || segment === '..' || /%(?:2f|5c|2e)/i.test(segment);
+}
+
+function urlMatches(rule: Extract<Prefix, { kind: 'url' }>, target: NormalUrl): boolean {
+  const { url } = rule;
+  if (url.protocol !== target.protocol || url.host !== target.host || url.port !== target.port) return false;
+  if (rule.match === 'exact') return target.path === url.path && target.search === url.search;
+  if (!url.segments.every((segment, index) => target.segments[index] === segment)) return false;
+  return !target.segments.slice(url.segments.length).some(escapesPrefix);
 }
 
 function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
@@ -120,7 +162,7 @@ function matches(prefix: Prefix, destination: Destination): boolean {
   if (destination.kind === 'url') {
     if (prefix.kind !== 'url') return false;
     const target = normalUrl(destination.url);
-    return target !== null && urlMatches(prefix.url, target);
+    return target !== null && urlMatches(prefix, target);
   }
   if (prefix.kind !== 'stdio') return false;
   const argv = [destination.command, ...destination.args];
@@ -188,8 +230,9 @@ export class SecretDestinations {
       this.#declared.set(key, [...(this.#declared.get(key) ?? []), prefix]);
     };
     const urlPrefix = (url: string | null) => (url ? parsePrefix(url) : null);
+    // A Tool's and an MCP server's requests go to their endpoint exactly; a model's under its base URL.
     for (const tool of manifests.tools ?? []) {
-      if (tool.auth && tool.endpoint) declare({ secret: tool.auth.secretRef }, urlPrefix(tool.endpoint));
+      if (tool.auth && tool.endpoint) declare({ secret: tool.auth.secretRef }, parseExact(tool.endpoint));
     }
     for (const model of manifests.models ?? []) {
       const destination = options.modelDestination(model);
@@ -200,7 +243,7 @@ export class SecretDestinations {
     }
     for (const server of manifests.mcpServers ?? []) {
       if (server.transport === 'http') {
-        if (server.auth && server.endpoint) declare({ secret: server.auth.secretRef }, urlPrefix(server.endpoint));
+        if (server.auth && server.endpoint) declare({ secret: server.auth.secretRef }, parseExact(server.endpoint));
         continue;
       }
       if (!server.command) continue;

@@ -80,6 +80,22 @@ describe('tool results', () => {
     expect(result.output).toBe('raw ***; url ***; b64 ***');
   });
 
+  it('a text body echoing it with every byte percent-encoded, \\u-escaped, or in hex: masked', async () => {
+    const bytes = [...Buffer.from(TOKEN)];
+    const everyByte = bytes.map((byte) => `%${byte.toString(16).padStart(2, '0').toUpperCase()}`).join('');
+    const everyUnit = [...TOKEN].map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    tool.enqueue({ body: `a ${everyByte}; b ${everyByte.toLowerCase()}; c ${everyUnit}; d ${everyUnit.toUpperCase().replace(/\\U/g, '\\u')}; e ${Buffer.from(TOKEN).toString('hex')}` });
+    const result = await callTool('/text', null);
+    expect(result.output).toBe('a ***; b ***; c ***; d ***; e ***');
+  });
+
+  it('a JSON body whose strings hold escapes of it (escaped twice on the wire): masked in the parsed strings', async () => {
+    const mixed = [...TOKEN].map((char, index) => (index % 2 ? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}` : `%${char.charCodeAt(0).toString(16)}`)).join('');
+    tool.enqueue({ body: { echoed: mixed, note: 'see %20 and \\n' } });
+    const result = await callTool('/json', null);
+    expect(result.output).toEqual({ echoed: '***', note: 'see %20 and \\n' });
+  });
+
   it('a body cut at the size limit through the token leaves no fragment of it', async () => {
     tool.enqueue({ body: `${'x'.repeat(1000 - 10)}${TOKEN} and more` });
     const result = await callTool('/long', null);

@@ -66,6 +66,81 @@ describe('URL prefixes', () => {
   });
 });
 
+describe('declared endpoints: a Tool or MCP server endpoint exactly, a model base URL as a checked prefix', () => {
+  const toolAt = (endpoint: string) => bindings({ tools: [planTool({ endpoint, auth: bearer })] });
+  const declared = toolAt('http://host.example/tool/declared');
+
+  it.each(['http://host.example/tool/declared', 'http://HOST.example:80/tool/./declared', 'http://host.example/tool/x/../declared', 'http://host.example/tool/declared#top'])(
+    'a Tool endpoint allows itself: %s',
+    (target) => {
+      expect(declared.allows(owner, url(target))).toBe(true);
+    }
+  );
+
+  it.each([
+    ['a path under it', 'http://host.example/tool/declared/sub'],
+    ['encoded dot-dot-slashes under it', 'http://host.example/tool/declared/..%2F..%2Fevil'],
+    ['lower-case encoded ones', 'http://host.example/tool/declared/..%2f..%2fevil'],
+    ['a trailing slash', 'http://host.example/tool/declared/'],
+    ['a query it does not declare', 'http://host.example/tool/declared?to=evil'],
+    ['its parent', 'http://host.example/tool'],
+    ['a longer last segment', 'http://host.example/tool/declaredx'],
+  ])('a Tool endpoint refuses %s', (_label, target) => {
+    expect(declared.allows(owner, url(target))).toBe(false);
+  });
+
+  it('a Tool endpoint with a query allows that query only', () => {
+    const withQuery = toolAt('http://host.example/tool?version=2');
+    expect(withQuery.allows(owner, url('http://host.example/tool?version=2'))).toBe(true);
+    expect(withQuery.allows(owner, url('http://host.example/tool'))).toBe(false);
+    expect(withQuery.allows(owner, url('http://host.example/tool?version=3'))).toBe(false);
+  });
+
+  it('an MCP server endpoint over HTTP allows itself only', () => {
+    const server = planMcpServer({ transport: 'http', endpoint: 'https://mcp.example/mcp', auth: bearer });
+    const mcp = bindings({ mcpServers: [server] });
+    expect(mcp.allows(owner, url('https://mcp.example/mcp'))).toBe(true);
+    expect(mcp.allows(owner, url('https://mcp.example/mcp/sub'))).toBe(false);
+    expect(mcp.allows(owner, url('https://mcp.example/mcp/..%2Fadmin'))).toBe(false);
+    expect(mcp.allows(owner, url('https://mcp.example/mcp?x=1'))).toBe(false);
+  });
+
+  const model = bindings({ models: [planModel({ provider: 'openai-compatible', baseUrl: 'https://llm.example/v1', secretRef })] });
+
+  it.each(['https://llm.example/v1/chat/completions', 'https://llm.example/v1/chat/completions?moved=1', 'https://llm.example/v1/models/a%20b', 'https://llm.example/v1'])(
+    'a ModelEndpoint base URL covers what the SDK appends: %s',
+    (target) => {
+      expect(model.allows(owner, url(target))).toBe(true);
+    }
+  );
+
+  it.each([
+    ['encoded dot-dot-slashes', 'https://llm.example/v1/..%2F..%2Fadmin'],
+    ['an encoded slash', 'https://llm.example/v1/chat%2fcompletions'],
+    ['an encoded backslash', 'https://llm.example/v1/a%5Cb'],
+    ['encoded dots', 'https://llm.example/v1/%2E%2E%2Fadmin'],
+    ['an encoded dot inside a segment', 'https://llm.example/v1/models/gpt%2e4'],
+    ['a dot-dot the URL parser resolves', 'https://llm.example/v1/%2e%2e/admin'],
+    ['another path', 'https://llm.example/v2/chat/completions'],
+  ])('a ModelEndpoint base URL refuses %s past it', (_label, target) => {
+    expect(model.allows(owner, url(target))).toBe(false);
+  });
+
+  it('listed destinations and a provider’s own API are prefixes with the same check past them', () => {
+    const listed = bindings({}, { ORCH_SECRET_API_TOKEN_DESTINATIONS: 'https://api.x.com/v1,https://api.x.com/a%2Fb' });
+    expect(listed.allows(owner, url('https://api.x.com/v1/search/deep'))).toBe(true);
+    expect(listed.allows(owner, url('https://api.x.com/v1/..%2Fadmin'))).toBe(false);
+    expect(listed.allows(owner, url('https://api.x.com/v1/a%5cb'))).toBe(false);
+    // What the owner listed may have encoded characters; only what comes past it is checked.
+    expect(listed.allows(owner, url('https://api.x.com/a%2Fb/c'))).toBe(true);
+    const manifest = bindings({ secretDestinations: { 'default/api-token': ['https://api.x.com/v1'] } });
+    expect(manifest.allows(owner, url('https://api.x.com/v1/%2e%2e%2fadmin'))).toBe(false);
+    const key = { variable: 'OPENAI_API_KEY' };
+    expect(bindings().allows(key, url('https://api.openai.com/v1/chat/completions'))).toBe(true);
+    expect(bindings().allows(key, url('https://api.openai.com/v1/..%2F..%2Fv2/files'))).toBe(false);
+  });
+});
+
 describe('bindings', () => {
   it('an unbound secret with no manifests goes nowhere', () => {
     expect(bindings().allows(owner, url('https://api.x.com/v1'))).toBe(false);
@@ -170,6 +245,14 @@ describe('each transport refuses before anything is sent', () => {
     expect(tool.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${TOKEN}`]);
   });
 
+  it.each(['/tool/declared/sub', '/tool/declared/..%2F..%2Fevil'])('a tool at %s, under the declared endpoint /tool/declared: no request', async (path) => {
+    const declared = planTool({ endpoint: `${tool.url}/tool/declared`, auth: bearer });
+    const error = await applicationFailureOf(callTool(toolRequest(planTool({ endpoint: `${tool.url}${path}`, auth: bearer })), { manifests: { tools: [declared] } }));
+    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    expect(dumpFailure(error)).not.toContain(TOKEN);
+    expect(tool.requests).toHaveLength(0);
+  });
+
   it('a tool redirect is not followed: the other origin sees nothing', async () => {
     const elsewhere = await startRecordingServer();
     try {
@@ -215,6 +298,22 @@ describe('each transport refuses before anything is sent', () => {
     const error = await applicationFailureOf(callTool(mcpRequest(server, 'greet', { name: 'x' })));
     expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
     expect(mcp.requests.length).toBe(before);
+  });
+
+  it('an MCP server over HTTP at a path under its declared endpoint: no request', async () => {
+    const before = mcp.requests.length;
+    const declared = planMcpServer({ id: { namespace: 'default', name: 'remote' }, transport: 'http', endpoint: mcp.url, auth: bearer });
+    const error = await applicationFailureOf(callTool(mcpRequest({ ...declared, endpoint: `${mcp.url}/..%2F..%2Fadmin` }, 'greet', { name: 'x' }), { manifests: { mcpServers: [declared] } }));
+    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    expect(mcp.requests.length).toBe(before);
+  });
+
+  it('a model endpoint whose base URL leaves the declared one through encoded separators: no request', async () => {
+    const declared = planModel({ provider: 'openai-compatible', baseUrl: model.url, model: 'm', secretRef });
+    const request = modelRequest({ model: { ...declared, baseUrl: `${model.url}/..%2F..%2Fevil` } });
+    const error = await applicationFailureOf(callModel(request, { manifests: { models: [declared] } }));
+    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    expect(model.requests).toHaveLength(0);
   });
 
   it('a stdio server whose launch the secret is not bound to: never started', async () => {
