@@ -24,9 +24,14 @@ export function tokenUsage(usage: { inputTokens?: number | undefined; outputToke
   return saneUsage({ inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0, totalTokens: usage.totalTokens ?? 0 });
 }
 
-/** Whether a provider's result counted any tokens at all. */
+/**
+ * Whether a provider's result counted its tokens in a way the ledger can believe: at least one
+ * count, and none negative. Otherwise the workflow charges the call's whole reservation, so a
+ * provider cannot turn a budget off by reporting less than nothing.
+ */
 export function usageReported(usage: { inputTokens?: number | undefined; outputTokens?: number | undefined }): boolean {
-  return typeof usage.inputTokens === 'number' || typeof usage.outputTokens === 'number';
+  const counts = [usage.inputTokens, usage.outputTokens].filter((count): count is number => typeof count === 'number');
+  return counts.length > 0 && counts.every((count) => !Number.isNaN(count) && count >= 0);
 }
 
 /** The usage an AI SDK error reports (NoObjectGeneratedError carries it), if any. */

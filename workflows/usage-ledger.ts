@@ -28,7 +28,7 @@ export function spentUsageIn(details: unknown): TokenUsage | undefined {
   return totalTokens > 0 ? { inputTokens, outputTokens, totalTokens } : undefined;
 }
 
-/** More tokens than any call reports; what a count that is not a number, or is endless, is taken as. */
+/** More tokens than any call reports: what an endless count is taken as (one that is not a number counts none). */
 const MAX_TOKEN_COUNT = 1e12;
 
 function saneCount(value: unknown): number {
