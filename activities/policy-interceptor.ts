@@ -22,6 +22,7 @@ import type { Plan } from '../compiler/plan.ts';
 import { recheckModelCall, recheckToolCall } from '../policies/recheck.ts';
 import { matchMcpList, matchModelCall, matchToolCall, startedPlan, type PlanMatch } from './plan-match.ts';
 import type { McpListRequest, ModelCallRequest, ToolCallRequest } from './types.ts';
+import { blockedHttpEndpoints, createResolvedEndpointCheck, type ResolveHost } from './resolved-endpoints.ts';
 
 /** The workflow types orch registers (see workflows/index.ts). */
 const ORCH_WORKFLOW_TYPES: ReadonlySet<string> = new Set(['orchRun', 'orchDelegate']);
@@ -47,6 +48,8 @@ export interface PolicyInterceptorOptions {
   readRunStart?: RunStartReader;
   /** Runs whose plan is kept in memory (each is read once). Default 256. */
   cacheSize?: number;
+  /** Resolves host names for the blocked-endpoint check (default: the system resolver). */
+  resolveHost?: ResolveHost;
 }
 
 function refuse(activityType: string, reason: string): never {
@@ -107,6 +110,7 @@ class RecentRuns<V> {
  */
 export function createPolicyInterceptor(options: PolicyInterceptorOptions = {}): ActivityInterceptorsFactory {
   const readRunStart = options.readRunStart ?? readRunStartFromHistory;
+  const reachesBlocked = createResolvedEndpointCheck(options.resolveHost);
   const plans = new RecentRuns<Promise<{ plan: Plan | null; workflowType: string }>>(options.cacheSize ?? 256);
 
   async function planOf(context: Context): Promise<{ plan: Plan | null; workflowType: string }> {
@@ -151,8 +155,12 @@ export function createPolicyInterceptor(options: PolicyInterceptorOptions = {}):
           const result = recheckModelCall(request as unknown as ModelCallRequest);
           if (!result.allowed) refuse(activityType, result.reason);
         } else if (activityType === 'callTool') {
-          const result = recheckToolCall(request as unknown as ToolCallRequest);
+          const call = request as unknown as ToolCallRequest;
+          const result = recheckToolCall(call);
           if (!result.allowed) refuse(activityType, result.reason);
+          // Spelt differently but resolving to a blocked endpoint: the same service.
+          const blocked = await reachesBlocked(call.tool, blockedHttpEndpoints(started.plan, call.agent));
+          if (blocked !== null) refuse(activityType, `tool ${call.tool.name} reaches ${blocked}, which a policy blocks (its host resolves to the same address)`);
         }
         return next(input);
       },

@@ -152,3 +152,58 @@ describe('the policy interceptor', () => {
     expect(reads).toBe(3);
   });
 });
+
+describe('blocked endpoints by the addresses their names resolve to', () => {
+  const alias = tool('alias', { endpoint: 'https://alias.example/tool/record' });
+  const blockedPlan: Plan = planOf([agent('a', { tools: ['default/alias'], model: 'default/remote' })], [], {
+    tools: { 'default/alias': alias },
+    models: { 'default/remote': remote },
+  });
+  blockedPlan.governance.policies.push({
+    ...globalPolicy('no-record', { blockedTools: ['record'] }),
+    blockedToolIdentities: [{ entry: 'record', identities: ['http https://api.internal/tool/record'] }],
+  });
+  const call = (endpoint = alias.endpoint!) => {
+    const calledTool = { ...alias, endpoint };
+    return toolCall({ tool: calledTool, call: { id: 'c', name: 'alias', input: {} }, toolKey: 'default/alias', gate: gate(blockedPlan) });
+  };
+  const withDns = (answers: Record<string, string[]>) => {
+    const resolveHost = vi.fn(async (host: string) => answers[host] ?? []);
+    const interceptor = createPolicyInterceptor({ readRunStart: async () => ({ workflowType: 'orchRun', args: [{ plan: blockedPlan }] }), resolveHost });
+    return { interceptor, resolveHost };
+  };
+
+  it('refuses a tool whose host is another name for the blocked host, on the same port and path', async () => {
+    const { interceptor } = withDns({ 'api.internal': ['10.0.0.5'], 'alias.example': ['10.0.0.9', '10.0.0.5'] });
+    expectRefused(await intercept('callTool', call(), { interceptor }), /reaches https:\/\/api\.internal\/tool\/record/);
+  });
+
+  it('a name for a loopback address is the blocked loopback endpoint', async () => {
+    const loopbackPlan: Plan = { ...blockedPlan, governance: { ...blockedPlan.governance, policies: [{ ...blockedPlan.governance.policies[0]!, blockedToolIdentities: [{ entry: 'record', identities: ['http http://loopback:8080/tool/record'] }] }] } };
+    const resolveHost = async (host: string) => (host === 'vm' ? ['127.0.0.1'] : []);
+    const interceptor = createPolicyInterceptor({ readRunStart: async () => ({ workflowType: 'orchRun', args: [{ plan: loopbackPlan }] }), resolveHost });
+    const request = toolCall({ tool: { ...alias, endpoint: 'http://vm:8080/tool/record' }, call: { id: 'c', name: 'alias', input: {} }, toolKey: 'default/alias', gate: gate(loopbackPlan) });
+    // The plan check compares the carried tool with the plan's, so the plan holds that endpoint too.
+    loopbackPlan.tools = { 'default/alias': request.tool };
+    expectRefused(await intercept('callTool', request, { interceptor }), /reaches http:\/\/loopback:8080\/tool\/record/);
+  });
+
+  it('runs when the names resolve to other addresses, or the path differs', async () => {
+    const { interceptor } = withDns({ 'api.internal': ['10.0.0.5'], 'alias.example': ['10.0.0.9'] });
+    expect(await intercept('callTool', call(), { interceptor })).toEqual({ ran: true });
+    const same = withDns({ 'api.internal': ['10.0.0.5'], 'alias.example': ['10.0.0.5'] });
+    blockedPlan.tools['default/alias'] = { ...alias, endpoint: 'https://alias.example/tool/other' };
+    try {
+      expect(await intercept('callTool', call('https://alias.example/tool/other'), { interceptor: same.interceptor })).toEqual({ ran: true });
+    } finally {
+      blockedPlan.tools['default/alias'] = alias;
+    }
+  });
+
+  it('does not resolve anything when no policy blocks an HTTP endpoint', async () => {
+    const resolveHost = vi.fn(async () => ['10.0.0.5']);
+    const interceptor = createPolicyInterceptor({ readRunStart: async () => ({ workflowType: 'orchRun', args: [{ plan }] }), resolveHost });
+    expect(await intercept('callTool', toolCall(), { interceptor })).toEqual({ ran: true });
+    expect(resolveHost).not.toHaveBeenCalled();
+  });
+});
