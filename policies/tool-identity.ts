@@ -297,7 +297,14 @@ export function toolFacts(toolKey: string, tool: ToolShape, server: McpServerSha
 
 /** The facts of the delegation tool that runs `agent` (listed in its system as `listed`). */
 export function delegateFacts(listed: string, agent: ResourceId): ToolFacts {
-  const names = [...qualified(agent.namespace, delegateToolName(listed)), ...qualified(agent.namespace, delegateToolName(agent.name))];
+  // The agent's own name too: `blocked_tools: [researcher]` blocks delegating to it (erring on
+  // the side of blocking, should a tool share that name).
+  const names = [
+    ...qualified(agent.namespace, delegateToolName(listed)),
+    ...qualified(agent.namespace, delegateToolName(agent.name)),
+    ...qualified(agent.namespace, listed),
+    ...qualified(agent.namespace, agent.name),
+  ];
   return { kind: 'delegate', names: [...new Set(names)], identities: [delegateIdentity(agent)] };
 }
 

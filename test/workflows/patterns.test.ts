@@ -327,11 +327,11 @@ describe('dynamic fan-out and delegation', () => {
 });
 
 describe('delegations pass the policy gate', () => {
-  it('blocked_tools naming a delegation tool fails the run POLICY_DENIED before the child starts', async () => {
+  it.each([['delegate--researcher'], ['researcher']])('blocked_tools naming %s fails the run POLICY_DENIED before the child starts', async (entry) => {
     const plan = planOf([agent('supervisor'), agent('researcher')], []);
     plan.graph.supervisor!.delegates = ['researcher'];
     plan.entryAgents = ['supervisor'];
-    plan.governance.policies.push(globalPolicy('no-research', { blockedTools: ['delegate--researcher'] }));
+    plan.governance.policies.push(globalPolicy('no-research', { blockedTools: [entry] }));
     let delegated = 0;
     const { effects, order } = fake(
       (r) => (r.agent === 'supervisor' && r.step === 1 ? { toolCalls: [{ id: 't', name: 'delegate--researcher', input: { task: 'x' } }] } : {}),
