@@ -159,27 +159,44 @@ const TOOL_OVERHEAD_TOKENS = 16;
 const TOOL_USE_OVERHEAD_TOKENS = 512;
 
 /**
+ * UTF-8 sizes of a growing transcript, message by message, so bounding each call does not
+ * serialize the whole conversation again (the transcript only ever grows by appending).
+ */
+class TranscriptSize {
+  /** `prefix[i]`: the bytes of the first i messages, each serialized on its own. */
+  private readonly prefix: number[] = [0];
+
+  /** Bytes of `JSON.stringify(messages.slice(from))`: brackets, commas and the messages. */
+  of(messages: readonly ChatMessage[], from = 0): number {
+    for (let i = this.prefix.length - 1; i < messages.length; i++) this.prefix.push(this.prefix[i]! + utf8Bytes(JSON.stringify(messages[i])));
+    const count = messages.length - from;
+    return this.prefix[messages.length]! - this.prefix[from]! + 2 + Math.max(count - 1, 0);
+  }
+}
+
+/**
  * An upper bound of a call's input tokens: byte-level tokenizers never make more tokens than
  * the text has UTF-8 bytes, plus framing. Once a call reported its input, the next is bounded
- * by that plus what the conversation gained since, which is far tighter.
+ * by that plus what the conversation gained since, which is far tighter. `fixedBytes` is the
+ * system prompt and tool declarations, the same for every call of an activation.
  */
 function inputBound(
-  system: string,
+  fixedBytes: number,
   messages: readonly ChatMessage[],
-  tools: readonly ToolDeclaration[],
+  size: TranscriptSize,
+  toolCount: number,
   previous: { inputTokens: number; messageCount: number } | null
 ): number {
   const whole =
-    utf8Bytes(system) +
-    utf8Bytes(JSON.stringify(messages)) +
-    utf8Bytes(JSON.stringify(tools)) +
+    fixedBytes +
+    size.of(messages) +
     CALL_OVERHEAD_TOKENS +
     MESSAGE_OVERHEAD_TOKENS * (messages.length + 1) +
-    TOOL_OVERHEAD_TOKENS * tools.length +
-    (tools.length > 0 ? TOOL_USE_OVERHEAD_TOKENS : 0);
+    TOOL_OVERHEAD_TOKENS * toolCount +
+    (toolCount > 0 ? TOOL_USE_OVERHEAD_TOKENS : 0);
   if (previous === null) return whole;
-  const added = messages.slice(previous.messageCount);
-  const grown = previous.inputTokens + utf8Bytes(JSON.stringify(added)) + MESSAGE_OVERHEAD_TOKENS * added.length;
+  const added = messages.length - previous.messageCount;
+  const grown = previous.inputTokens + size.of(messages, previous.messageCount) + MESSAGE_OVERHEAD_TOKENS * added;
   return Math.min(whole, grown);
 }
 
@@ -223,13 +240,15 @@ async function activationLoop(
   const { plan, agentName, effects, ledger } = context;
   let lastText = '';
   let previous: { inputTokens: number; messageCount: number } | null = null;
+  const fixedBytes = utf8Bytes(agent.prompt) + utf8Bytes(JSON.stringify(declarations));
+  const size = new TranscriptSize();
   for (let step = 1; step <= agent.maxSteps; step++) {
     if (context.budget.wrappedUp()) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
     const modelDecision = checkModelCall(plan, agentName, agent.model);
     if (!modelDecision.allowed) throw new RunFailure(modelDecision.code, modelDecision.reason, agentName);
     const model = plan.models[agent.model]!;
     // Reserve the call's own bound before it is scheduled: its input, at most, plus the output it is given.
-    const bound = inputBound(agent.prompt, messages, declarations, previous);
+    const bound = inputBound(fixedBytes, messages, size, declarations.length, previous);
     const cap = endpointOutputCap(model);
     const budget = await fitBudget(context, () =>
       reserveModelCall(withTopUps(limits, context.budget.topUps()), ledger.committed(), bound, model.pricing, cap)
