@@ -15,6 +15,7 @@ import { MockLanguageModel, type MockCallIdentity } from './mock-model.ts';
 import { createRedactor, type Redact } from './redact.ts';
 import type { CredentialOwner, SecretDestinations } from './secret-destinations.ts';
 import { resolveSecret, type SecretSources } from './secrets.ts';
+import { OUTPUT_CAP_OPTIONS } from '../policies/budget.ts';
 
 /** Generation settings `generateText` accepts, as read from `ModelEndpoint.options`. */
 export interface GenerationSettings {
@@ -349,7 +350,7 @@ function generationSettings(options: Map<string, JsonValue>, model: PlanModel, r
     }
     return undefined;
   };
-  const maxOutputTokens = number('max_output_tokens', 'max_tokens', 'max_completion_tokens');
+  const maxOutputTokens = number(...OUTPUT_CAP_OPTIONS);
   if (maxOutputTokens !== undefined) settings.maxOutputTokens = Math.floor(maxOutputTokens);
   const temperature = number('temperature');
   if (temperature !== undefined) settings.temperature = temperature;

@@ -90,9 +90,12 @@ const NOTHING: BudgetState = noBudget();
  */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 
+/** The ModelEndpoint options that cap a reply's tokens, in precedence order (the activity applies the same). */
+export const OUTPUT_CAP_OPTIONS = ['max_output_tokens', 'max_tokens', 'max_completion_tokens'] as const;
+
 /** The endpoint's own output cap from its options (Orloj writes numbers as strings), if it sets one. */
 export function endpointOutputCap(model: Pick<PlanModel, 'options'>): number | null {
-  for (const name of ['max_output_tokens', 'max_tokens', 'max_completion_tokens']) {
+  for (const name of OUTPUT_CAP_OPTIONS) {
     const raw = model.options[name];
     const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
     if (Number.isFinite(value) && value >= 1) return Math.floor(value);
