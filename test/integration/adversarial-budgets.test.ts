@@ -73,7 +73,8 @@ describe('parallel calls draw on one ledger', () => {
     expect(['w1', 'w2', 'w3', 'w4']).toContain(outcome.failure!.agent);
     expect(outcome.failure!.message).toContain('AgentPolicy default/three-tool-calls');
     const ran = requests.filter((r) => r.path === '/tool/record').length;
-    expect(ran).toBeLessThanOrEqual(3);
+    // Shares of 3 tool calls over 4 delegates are 1, 1, 1, 0: three run, and every child settles before the run fails.
+    expect(ran).toBe(3);
     expect(outcome.usage.total.toolCalls).toBe(ran);
     expect(ofKind(audit, 'delegation').length).toBeGreaterThan(0);
   });
