@@ -140,17 +140,21 @@ export class PlanInterpreter {
   /** Delegation depth of this run: 0 for a run of the system, 1 for a delegate's child run, … */
   private readonly depth: number;
 
-  /** A delegate's child run (whose history is not part of its run's audit). */
-  get isDelegate(): boolean {
-    return this.depth > 0;
-  }
-
   /**
    * Calls refused without running: `all` of them, and the `unsent` ones no model call's input
    * shows (the audit finds those in the run's result or failure). Bounded, so a run refused
    * over and over cannot grow its result past a payload's limit.
    */
-  readonly refusals: { all: Refusal[]; unsent: Refusal[] } = { all: [], unsent: [] };
+  private readonly refusals: { all: Refusal[]; unsent: Refusal[] } = { all: [], unsent: [] };
+
+  /**
+   * The refusals this run's result or failure must list: a delegate's all of them (its own
+   * history is not part of the run's audit), a run's those no model call's input shows.
+   */
+  reportedRefusals(): { refusals?: Refusal[] } {
+    const refusals = this.depth > 0 ? this.refusals.all : this.refusals.unsent;
+    return refusals.length > 0 ? { refusals: [...refusals] } : {};
+  }
 
   constructor(
     plan: Plan,
@@ -214,7 +218,7 @@ export class PlanInterpreter {
       turnLimitReached: this.activations.some((a) => a.turnLimitReached),
       executions: this.continuedAsNew + 1,
       runAttempts: this.runAttempt,
-      ...(this.refusals.unsent.length > 0 ? { refusals: [...this.refusals.unsent] } : {}),
+      ...this.reportedRefusals(),
     };
   }
 

@@ -36,7 +36,6 @@ import type {
   DelegationRequest,
   DelegationResult,
   Effects,
-  Refusal,
   RunFailureDetails,
   RunInput,
   RunProgress,
@@ -236,15 +235,10 @@ function failureDetails(failure: RunFailure, interpreter: PlanInterpreter): RunF
     runAttempts: interpreter.runAttempt,
     usage: interpreter.ledger.snapshot(),
     activations: interpreter.activations,
-    ...refusalsOf(interpreter, interpreter.isDelegate),
+    ...interpreter.reportedRefusals(),
   };
 }
 
-/** The refusals a result must carry: a delegate's all of them, a run's those no model input shows. */
-function refusalsOf(interpreter: PlanInterpreter, all: boolean): { refusals?: Refusal[] } {
-  const refusals = all ? interpreter.refusals.all : interpreter.refusals.unsent;
-  return refusals.length > 0 ? { refusals: [...refusals] } : {};
-}
 
 function asRunFailure(error: unknown): RunFailure {
   return error instanceof RunFailure ? error : new RunFailure('RUN_FAILED', String(error), null, { cause: error });
@@ -360,7 +354,7 @@ export async function orchDelegate(request: DelegationRequest): Promise<Delegati
   });
   try {
     const { output, activations } = await interpreter.runSingle(request.agent);
-    return { output, usage: interpreter.ledger.snapshot(), activations, ...refusalsOf(interpreter, true) };
+    return { output, usage: interpreter.ledger.snapshot(), activations, ...interpreter.reportedRefusals() };
   } catch (error) {
     if (isCancellation(error)) throw error;
     const failure = asRunFailure(error);
