@@ -7,7 +7,7 @@
  * `^(\w+\s?)*$` must not be able to hold one (ReDoS).
  */
 import type { JsonValue, PlanCondition, PlanEdge } from '../compiler/plan.ts';
-import { compileRegex, runRegex, type StepBudget } from './linear-regex/index.ts';
+import { cachedRegex, runRegex, type StepBudget } from './linear-regex/index.ts';
 
 /**
  * State visits the regexes of one output's edges may take together: about 0.3 s of worker
@@ -23,8 +23,8 @@ export const CONDITION_REGEX_STEPS = 10_000_000;
  * to a backtracking RegExp would reopen the hang.
  */
 function outputMatches(pattern: string, text: string, budget: StepBudget): boolean {
-  const compiled = compileRegex(pattern);
-  return compiled.ok && runRegex(compiled.regex, text, budget) === 'match';
+  const regex = cachedRegex(pattern);
+  return regex !== null && runRegex(regex, text, budget) === 'match';
 }
 
 function outputText(output: JsonValue): string {

@@ -8,7 +8,7 @@
  * the compiler refuses them in a manifest's `input_schema`, so only an MCP server's own
  * schema can carry one, and the server still validates what it receives.
  */
-import { compileRegex, runRegex, type LinearRegex, type StepBudget } from '../linear-regex/index.ts';
+import { cachedRegex, runRegex, type StepBudget } from '../linear-regex/index.ts';
 import { checkArray, checkObject } from './container-keywords.ts';
 import { canonicalJson, hasType, isObject, jsonType } from './instance.ts';
 import { JSON_TYPES } from './keywords.ts';
@@ -61,7 +61,6 @@ class Run implements Validation {
   private readonly rootPath: string;
   private work = 0;
   private readonly regexBudget: StepBudget = { remaining: MAX_PATTERN_STEPS };
-  private readonly regexes = new Map<string, LinearRegex | null>();
   /** Each `enum`'s options as canonical JSON, computed once per run. */
   private readonly enums = new Map<unknown[], Set<string>>();
 
@@ -77,11 +76,7 @@ class Run implements Validation {
   }
 
   matches(pattern: string, text: string, path: string): boolean | null {
-    if (!this.regexes.has(pattern)) {
-      const compiled = compileRegex(pattern);
-      this.regexes.set(pattern, compiled.ok ? compiled.regex : null);
-    }
-    const regex = this.regexes.get(pattern);
+    const regex = cachedRegex(pattern);
     if (!regex) return null;
     const outcome = runRegex(regex, text, this.regexBudget);
     if (outcome === 'out-of-steps') throw new LimitReached({ path, message: `matching the pattern ${pattern} takes more than ${MAX_PATTERN_STEPS} steps` });

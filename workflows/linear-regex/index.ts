@@ -36,6 +36,27 @@ export function compileRegex(pattern: string): { ok: true; regex: LinearRegex } 
   return { ok: true, regex: { source: pattern, program } };
 }
 
+/** Compiled patterns by source, so a plan's patterns compile once, not at every evaluation. */
+const compiled = new Map<string, LinearRegex | null>();
+/** Patterns kept at most: a plan has few, but an MCP server's schemas may bring any number. */
+const MAX_CACHED = 512;
+
+/**
+ * `compileRegex(pattern)`'s regex, or null when the linear engine refuses the pattern,
+ * compiled once and then reused (compiling costs more than most matches). Pure, so
+ * the cache never changes an outcome.
+ */
+export function cachedRegex(pattern: string): LinearRegex | null {
+  let regex = compiled.get(pattern);
+  if (regex === undefined) {
+    const result = compileRegex(pattern);
+    regex = result.ok ? result.regex : null;
+    if (compiled.size >= MAX_CACHED) compiled.clear();
+    compiled.set(pattern, regex);
+  }
+  return regex;
+}
+
 /**
  * Whether `regex` matches anywhere in `text` (like `RegExp.prototype.test`). With a
  * budget, a run that would take more state visits than remain stops with `out-of-steps`.
