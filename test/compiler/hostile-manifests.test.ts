@@ -10,10 +10,11 @@ import { MAX_ALIAS_EXPANSION, MAX_ALIASES_PER_DOCUMENT, MAX_NESTING_DEPTH } from
 import { canonicalKey } from '../../compiler/source-map.ts';
 import { codesOf, errorsOf, expectDiagnostic, fixture, writeManifests } from './helpers.ts';
 
-const SYSTEM = `apiVersion: orch/v1
+/** ModelEndpoint m, Agent a and AgentSystem s, each document ended; `endpoint` is m's metadata and spec lines. */
+function systemOf(endpoint = 'metadata: {name: m}\nspec: {provider: mock}'): string {
+  return `apiVersion: orch/v1
 kind: ModelEndpoint
-metadata: {name: m}
-spec: {provider: mock}
+${endpoint}
 ---
 apiVersion: orch/v1
 kind: Agent
@@ -26,6 +27,8 @@ metadata: {name: s}
 spec: {agents: [a]}
 ---
 `;
+}
+const SYSTEM = systemOf();
 /** Lines of SYSTEM, so locations in what follows it can be written as 1 + their line in the Task. */
 const SYSTEM_LINES = SYSTEM.split('\n').length - 1;
 
@@ -249,22 +252,8 @@ describe('keys named after Object.prototype members', () => {
   });
 
   it('__proto__ in free-form JSON stays data and pollutes no prototype', async () => {
-    const text = `apiVersion: orch/v1
-kind: ModelEndpoint
-metadata: {name: m, labels: {__proto__: x}}
-spec: {provider: mock, options: {__proto__: {polluted: true}, constructor: 1}}
----
-apiVersion: orch/v1
-kind: Agent
-metadata: {name: a}
-spec: {model_ref: m}
----
-apiVersion: orch/v1
-kind: AgentSystem
-metadata: {name: s}
-spec: {agents: [a]}
----
-apiVersion: orch/v1
+    const endpoint = 'metadata: {name: m, labels: {__proto__: x}}\nspec: {provider: mock, options: {__proto__: {polluted: true}, constructor: 1}}';
+    const text = `${systemOf(endpoint)}apiVersion: orch/v1
 kind: Task
 metadata: {name: t}
 spec: {system: s, input: {__proto__: {polluted: true}, constructor: {x: 1}, toString: 2}}
