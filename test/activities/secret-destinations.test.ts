@@ -25,37 +25,44 @@ function bindings(manifests: WorkerManifests = {}, env: NodeJS.ProcessEnv = {}) 
 const url = (text: string): Destination => ({ kind: 'url', url: text });
 const owner = { secret: secretRef };
 
+/** One table of targets `binding` allows and one of targets it refuses (`[label, target]`), each row its own test. */
+function allowsAndRefuses(binding: SecretDestinations, allowed: readonly string[], refused: readonly (readonly [string, string])[], titles: { allows: string; refuses: string }) {
+  it.each(allowed)(titles.allows, (target) => {
+    expect(binding.allows(owner, url(target))).toBe(true);
+  });
+  it.each(refused)(titles.refuses, (_label, target) => {
+    expect(binding.allows(owner, url(target))).toBe(false);
+  });
+}
+
 describe('URL prefixes', () => {
-  const bound = bindings({ secretDestinations: { 'default/api-token': ['https://api.x.com/v1'] } });
-
-  it.each([
-    'https://api.x.com/v1',
-    'https://api.x.com/v1/',
-    'https://api.x.com/v1/chat/completions',
-    'https://API.X.COM/v1/search?q=1#top',
-    'https://api.x.com:443/v1/search',
-    'https://api.x.com./v1/search',
-    'https://api.x.com/v1/./search',
-  ])('allows %s', (target) => {
-    expect(bound.allows(owner, url(target))).toBe(true);
-  });
-
-  it.each([
-    ['another host with the prefix as its start', 'https://api.x.com.evil.net/v1'],
-    ['a longer path segment', 'https://api.x.com/v10'],
-    ['a path that leaves the prefix', 'https://api.x.com/v1/../admin'],
-    ['an encoded dot-dot', 'https://api.x.com/v1/%2e%2e/admin'],
-    ['userinfo naming the bound host', 'https://api.x.com@evil.net/v1'],
-    ['userinfo on the bound host', 'https://user:pw@api.x.com/v1'],
-    ['another scheme', 'http://api.x.com/v1'],
-    ['another port', 'https://api.x.com:8443/v1'],
-    ['the parent path', 'https://api.x.com/'],
-    ['a case-changed path', 'https://api.x.com/V1'],
-    ['not a URL', 'api.x.com/v1'],
-    ['a file URL', 'file:///etc/passwd'],
-  ])('refuses %s', (_label, target) => {
-    expect(bound.allows(owner, url(target))).toBe(false);
-  });
+  allowsAndRefuses(
+    bindings({ secretDestinations: { 'default/api-token': ['https://api.x.com/v1'] } }),
+    [
+      'https://api.x.com/v1',
+      'https://api.x.com/v1/',
+      'https://api.x.com/v1/chat/completions',
+      'https://API.X.COM/v1/search?q=1#top',
+      'https://api.x.com:443/v1/search',
+      'https://api.x.com./v1/search',
+      'https://api.x.com/v1/./search',
+    ],
+    [
+      ['another host with the prefix as its start', 'https://api.x.com.evil.net/v1'],
+      ['a longer path segment', 'https://api.x.com/v10'],
+      ['a path that leaves the prefix', 'https://api.x.com/v1/../admin'],
+      ['an encoded dot-dot', 'https://api.x.com/v1/%2e%2e/admin'],
+      ['userinfo naming the bound host', 'https://api.x.com@evil.net/v1'],
+      ['userinfo on the bound host', 'https://user:pw@api.x.com/v1'],
+      ['another scheme', 'http://api.x.com/v1'],
+      ['another port', 'https://api.x.com:8443/v1'],
+      ['the parent path', 'https://api.x.com/'],
+      ['a case-changed path', 'https://api.x.com/V1'],
+      ['not a URL', 'api.x.com/v1'],
+      ['a file URL', 'file:///etc/passwd'],
+    ],
+    { allows: 'allows %s', refuses: 'refuses %s' }
+  );
 
   it('a default port in the prefix is the scheme default', () => {
     expect(bindings({ secretDestinations: { 'default/api-token': ['http://h.example:80'] } }).allows(owner, url('http://h.example/x'))).toBe(true);
@@ -68,26 +75,20 @@ describe('URL prefixes', () => {
 
 describe('declared endpoints: a Tool or MCP server endpoint exactly, a model base URL as a checked prefix', () => {
   const toolAt = (endpoint: string) => bindings({ tools: [planTool({ endpoint, auth: bearer })] });
-  const declared = toolAt('http://host.example/tool/declared');
-
-  it.each(['http://host.example/tool/declared', 'http://HOST.example:80/tool/./declared', 'http://host.example/tool/x/../declared', 'http://host.example/tool/declared#top'])(
-    'a Tool endpoint allows itself: %s',
-    (target) => {
-      expect(declared.allows(owner, url(target))).toBe(true);
-    }
+  allowsAndRefuses(
+    toolAt('http://host.example/tool/declared'),
+    ['http://host.example/tool/declared', 'http://HOST.example:80/tool/./declared', 'http://host.example/tool/x/../declared', 'http://host.example/tool/declared#top'],
+    [
+      ['a path under it', 'http://host.example/tool/declared/sub'],
+      ['encoded dot-dot-slashes under it', 'http://host.example/tool/declared/..%2F..%2Fevil'],
+      ['lower-case encoded ones', 'http://host.example/tool/declared/..%2f..%2fevil'],
+      ['a trailing slash', 'http://host.example/tool/declared/'],
+      ['a query it does not declare', 'http://host.example/tool/declared?to=evil'],
+      ['its parent', 'http://host.example/tool'],
+      ['a longer last segment', 'http://host.example/tool/declaredx'],
+    ],
+    { allows: 'a Tool endpoint allows itself: %s', refuses: 'a Tool endpoint refuses %s' }
   );
-
-  it.each([
-    ['a path under it', 'http://host.example/tool/declared/sub'],
-    ['encoded dot-dot-slashes under it', 'http://host.example/tool/declared/..%2F..%2Fevil'],
-    ['lower-case encoded ones', 'http://host.example/tool/declared/..%2f..%2fevil'],
-    ['a trailing slash', 'http://host.example/tool/declared/'],
-    ['a query it does not declare', 'http://host.example/tool/declared?to=evil'],
-    ['its parent', 'http://host.example/tool'],
-    ['a longer last segment', 'http://host.example/tool/declaredx'],
-  ])('a Tool endpoint refuses %s', (_label, target) => {
-    expect(declared.allows(owner, url(target))).toBe(false);
-  });
 
   it('a Tool endpoint with a query allows that query only', () => {
     const withQuery = toolAt('http://host.example/tool?version=2');
@@ -105,26 +106,20 @@ describe('declared endpoints: a Tool or MCP server endpoint exactly, a model bas
     expect(mcp.allows(owner, url('https://mcp.example/mcp?x=1'))).toBe(false);
   });
 
-  const model = bindings({ models: [planModel({ provider: 'openai-compatible', baseUrl: 'https://llm.example/v1', secretRef })] });
-
-  it.each(['https://llm.example/v1/chat/completions', 'https://llm.example/v1/chat/completions?moved=1', 'https://llm.example/v1/models/a%20b', 'https://llm.example/v1'])(
-    'a ModelEndpoint base URL covers what the SDK appends: %s',
-    (target) => {
-      expect(model.allows(owner, url(target))).toBe(true);
-    }
+  allowsAndRefuses(
+    bindings({ models: [planModel({ provider: 'openai-compatible', baseUrl: 'https://llm.example/v1', secretRef })] }),
+    ['https://llm.example/v1/chat/completions', 'https://llm.example/v1/chat/completions?moved=1', 'https://llm.example/v1/models/a%20b', 'https://llm.example/v1'],
+    [
+      ['encoded dot-dot-slashes', 'https://llm.example/v1/..%2F..%2Fadmin'],
+      ['an encoded slash', 'https://llm.example/v1/chat%2fcompletions'],
+      ['an encoded backslash', 'https://llm.example/v1/a%5Cb'],
+      ['encoded dots', 'https://llm.example/v1/%2E%2E%2Fadmin'],
+      ['an encoded dot inside a segment', 'https://llm.example/v1/models/gpt%2e4'],
+      ['a dot-dot the URL parser resolves', 'https://llm.example/v1/%2e%2e/admin'],
+      ['another path', 'https://llm.example/v2/chat/completions'],
+    ],
+    { allows: 'a ModelEndpoint base URL covers what the SDK appends: %s', refuses: 'a ModelEndpoint base URL refuses %s past it' }
   );
-
-  it.each([
-    ['encoded dot-dot-slashes', 'https://llm.example/v1/..%2F..%2Fadmin'],
-    ['an encoded slash', 'https://llm.example/v1/chat%2fcompletions'],
-    ['an encoded backslash', 'https://llm.example/v1/a%5Cb'],
-    ['encoded dots', 'https://llm.example/v1/%2E%2E%2Fadmin'],
-    ['an encoded dot inside a segment', 'https://llm.example/v1/models/gpt%2e4'],
-    ['a dot-dot the URL parser resolves', 'https://llm.example/v1/%2e%2e/admin'],
-    ['another path', 'https://llm.example/v2/chat/completions'],
-  ])('a ModelEndpoint base URL refuses %s past it', (_label, target) => {
-    expect(model.allows(owner, url(target))).toBe(false);
-  });
 
   it('listed destinations and a provider’s own API are prefixes with the same check past them', () => {
     const listed = bindings({}, { ORCH_SECRET_API_TOKEN_DESTINATIONS: 'https://api.x.com/v1,https://api.x.com/a%2Fb' });
@@ -229,13 +224,18 @@ describe('each transport refuses before anything is sent', () => {
   }
   const callTool = (request: ToolCallRequest, extra?: ActivityDeps) => run((a) => new MockActivityEnvironment().run(a.callTool, request), extra);
   const callModel = (request: ModelCallRequest, extra?: ActivityDeps) => run((a) => new MockActivityEnvironment().run(a.callModel, request), extra);
+  /** The call's failure, asserted to be a non-retryable SECRET_DESTINATION_DENIED that does not carry the secret. */
+  async function expectDenied(call: Promise<unknown>) {
+    const error = await applicationFailureOf(call);
+    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    expect(dumpFailure(error)).not.toContain(TOKEN);
+    return error;
+  }
 
   it('an HTTP tool whose endpoint the secret is not bound to: no request at all', async () => {
-    const error = await applicationFailureOf(callTool(toolRequest(planTool({ endpoint: `${tool.url}/exfil`, auth: bearer }))));
-    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    const error = await expectDenied(callTool(toolRequest(planTool({ endpoint: `${tool.url}/exfil`, auth: bearer }))));
     expect(error.message).toContain('default/api-token');
     expect(error.message).toContain('ORCH_SECRET_API_TOKEN_DESTINATIONS');
-    expect(dumpFailure(error)).not.toContain(TOKEN);
     expect(tool.requests).toHaveLength(0);
   });
 
@@ -247,9 +247,7 @@ describe('each transport refuses before anything is sent', () => {
 
   it.each(['/tool/declared/sub', '/tool/declared/..%2F..%2Fevil'])('a tool at %s, under the declared endpoint /tool/declared: no request', async (path) => {
     const declared = planTool({ endpoint: `${tool.url}/tool/declared`, auth: bearer });
-    const error = await applicationFailureOf(callTool(toolRequest(planTool({ endpoint: `${tool.url}${path}`, auth: bearer })), { manifests: { tools: [declared] } }));
-    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
-    expect(dumpFailure(error)).not.toContain(TOKEN);
+    await expectDenied(callTool(toolRequest(planTool({ endpoint: `${tool.url}${path}`, auth: bearer })), { manifests: { tools: [declared] } }));
     expect(tool.requests).toHaveLength(0);
   });
 
@@ -268,15 +266,13 @@ describe('each transport refuses before anything is sent', () => {
 
   it('a model endpoint its key is not bound to: no request; and a redirect to another origin is refused before it is followed', async () => {
     const request = modelRequest({ model: planModel({ provider: 'openai-compatible', baseUrl: model.url, model: 'm', secretRef }) });
-    const denied = await applicationFailureOf(callModel(request));
-    expect(denied).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    await expectDenied(callModel(request));
     expect(model.requests).toHaveLength(0);
 
     const elsewhere = await startOpenAICompatibleServer();
     try {
       model.enqueue({ status: 307, headers: { location: `${elsewhere.url}/chat/completions` }, body: {} });
-      const redirected = await applicationFailureOf(callModel(request, { manifests: { models: [request.model] } }));
-      expect(redirected).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+      await expectDenied(callModel(request, { manifests: { models: [request.model] } }));
       expect(model.requests).toHaveLength(1);
       expect(elsewhere.requests).toHaveLength(0);
     } finally {
@@ -295,32 +291,28 @@ describe('each transport refuses before anything is sent', () => {
   it('an MCP server over HTTP whose endpoint the secret is not bound to: no request', async () => {
     const before = mcp.requests.length;
     const server = planMcpServer({ id: { namespace: 'default', name: 'remote' }, transport: 'http', endpoint: mcp.url, auth: bearer });
-    const error = await applicationFailureOf(callTool(mcpRequest(server, 'greet', { name: 'x' })));
-    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    await expectDenied(callTool(mcpRequest(server, 'greet', { name: 'x' })));
     expect(mcp.requests.length).toBe(before);
   });
 
   it('an MCP server over HTTP at a path under its declared endpoint: no request', async () => {
     const before = mcp.requests.length;
     const declared = planMcpServer({ id: { namespace: 'default', name: 'remote' }, transport: 'http', endpoint: mcp.url, auth: bearer });
-    const error = await applicationFailureOf(callTool(mcpRequest({ ...declared, endpoint: `${mcp.url}/..%2F..%2Fadmin` }, 'greet', { name: 'x' }), { manifests: { mcpServers: [declared] } }));
-    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    await expectDenied(callTool(mcpRequest({ ...declared, endpoint: `${mcp.url}/..%2F..%2Fadmin` }, 'greet', { name: 'x' }), { manifests: { mcpServers: [declared] } }));
     expect(mcp.requests.length).toBe(before);
   });
 
   it('a model endpoint whose base URL leaves the declared one through encoded separators: no request', async () => {
     const declared = planModel({ provider: 'openai-compatible', baseUrl: model.url, model: 'm', secretRef });
     const request = modelRequest({ model: { ...declared, baseUrl: `${model.url}/..%2F..%2Fevil` } });
-    const error = await applicationFailureOf(callModel(request, { manifests: { models: [declared] } }));
-    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    await expectDenied(callModel(request, { manifests: { models: [declared] } }));
     expect(model.requests).toHaveLength(0);
   });
 
   it('a stdio server whose launch the secret is not bound to: never started', async () => {
     const before = childPids().length;
     const server = planMcpServer({ command: process.execPath, args: ['-e', 'setTimeout(() => {}, 60000)'], env: [{ name: 'TOKEN', value: null, secretRef }] });
-    const error = await applicationFailureOf(callTool(mcpRequest(server, 'echo', {})));
-    expect(error).toMatchObject({ type: 'SECRET_DESTINATION_DENIED', nonRetryable: true });
+    const error = await expectDenied(callTool(mcpRequest(server, 'echo', {})));
     expect(error.message).toContain(`stdio:${process.execPath} -e`);
     expect(childPids().length).toBe(before);
   });
