@@ -16,7 +16,7 @@
  *    tool its `tool_ref` names and every tool that is the same tool by identity (an alias Tool
  *    for the same MCP server tool or HTTP endpoint), see `toolPermissionsFor`.
  */
-import type { Plan, PlanAgent, PlanPolicy, PlanTool, PlanToolPermission } from '../compiler/plan.ts';
+import type { Plan, PlanAgent, PlanMcpServer, PlanPolicy, PlanTool, PlanToolPermission } from '../compiler/plan.ts';
 import { dedupePermissions, defaultRequiredPermissions, grantedPermissions, matchPermissions } from './permissions.ts';
 import {
   compareToolNames,
@@ -28,6 +28,7 @@ import {
   toolFacts,
   toolNameKey,
   type ToolFacts,
+  type ToolNameKey,
 } from './tool-identity.ts';
 
 export type PolicyVerdict = 'allow' | 'deny' | 'approval_required';
@@ -201,10 +202,42 @@ export function evaluateToolCall(plan: Plan, request: ToolCallRequest): PolicyDe
 
   // 1. AgentPolicy blocked_tools: by what the tool is, under any of its names.
   const facts = toolCallFacts(plan, toolKey, tool, request.mcpToolName ?? null);
-  const blocked = blockedToolDecision(plan, agent, tool.name, facts);
+  const known = knownPlanTools(plan);
+  const blocked = blockedToolDecision(plan, agent, tool.name, facts, known);
   if (blocked) return blocked;
 
-  return authorizeTool(plan, agent, planAgent, toolKey, tool, facts);
+  return authorizeTool(plan, agent, planAgent, toolKey, tool, facts, known);
+}
+
+/** A tool of the plan with its facts and its names prepared for comparison. */
+interface KnownPlanTool {
+  key: string;
+  tool: PlanTool;
+  facts: ToolFacts;
+  names: ToolNameKey[];
+}
+
+/**
+ * Facts of plan tools, by tool object: folding names and normalizing endpoints is the costly
+ * part of a call's evaluation, and a plan's tools do not change while it runs. An entry is
+ * used only for the same key and the same server object, so it is what toolFacts would
+ * return; a WeakMap holds no tool alive and its contents never change a decision.
+ */
+const planToolCache = new WeakMap<PlanTool, { server: PlanMcpServer | undefined; known: KnownPlanTool }>();
+
+function knownPlanTool(plan: Plan, key: string, tool: PlanTool): KnownPlanTool {
+  const server = tool.mcp ? plan.mcpServers[tool.mcp.server] : undefined;
+  const cached = planToolCache.get(tool);
+  if (cached && cached.known.key === key && cached.server === server) return cached.known;
+  const facts = toolFacts(key, tool, server);
+  const known = { key, tool, facts, names: facts.names.map(toolNameKey) };
+  planToolCache.set(tool, { server, known });
+  return known;
+}
+
+/** Every tool of the plan, with its facts (computed once per tool, see planToolCache). */
+function knownPlanTools(plan: Plan): KnownPlanTool[] {
+  return Object.entries(plan.tools).map(([key, tool]) => knownPlanTool(plan, key, tool));
 }
 
 /**
@@ -212,10 +245,9 @@ export function evaluateToolCall(plan: Plan, request: ToolCallRequest): PolicyDe
  * under the server-side name discovery found when that differs.
  */
 function toolCallFacts(plan: Plan, toolKey: string, tool: PlanTool, mcpToolName: string | null): ToolFacts {
-  const server = tool.mcp ? plan.mcpServers[tool.mcp.server] : undefined;
-  const facts = toolFacts(toolKey, tool, server);
+  const { facts } = knownPlanTool(plan, toolKey, tool);
   if (!tool.mcp || mcpToolName === null || mcpToolName === tool.mcp.tool) return facts;
-  const discovered = toolFacts(toolKey, { ...tool, mcp: { ...tool.mcp, tool: mcpToolName } }, server);
+  const discovered = toolFacts(toolKey, { ...tool, mcp: { ...tool.mcp, tool: mcpToolName } }, plan.mcpServers[tool.mcp.server]);
   return { kind: facts.kind, names: [...new Set([...facts.names, ...discovered.names])], identities: [...new Set([...facts.identities, ...discovered.identities])] };
 }
 
@@ -223,19 +255,16 @@ function toolCallFacts(plan: Plan, toolKey: string, tool: PlanTool, mcpToolName:
  * What a policy's `blocked_tools` entries name by identity, each identity with the entry that
  * named it: what the compiler resolved over every resource it loaded, plus the plan's own
  * tools whose names match an entry (same or confusable) and the tools an entry names as
- * `<server>--<tool>` on one of the plan's MCP servers. Computed per call: plans are small,
- * and the engine keeps no state.
+ * `<server>--<tool>` on one of the plan's MCP servers. Computed per call from the plan
+ * tools' cached facts (see planToolCache).
  */
-function blockedIdentities(plan: Plan, policy: PlanPolicy): Map<string, string> {
+function blockedIdentities(plan: Plan, policy: PlanPolicy, entries: readonly ToolNameKey[], known: readonly KnownPlanTool[]): Map<string, string> {
   const out = new Map<string, string>();
   const add = (identities: readonly string[], entry: string) => {
     for (const identity of identities) if (!out.has(identity)) out.set(identity, entry);
   };
   for (const { entry, identities } of policy.blockedToolIdentities ?? []) add(identities, entry);
-  const entries = policy.blockedTools.map(toolNameKey);
-  for (const [key, tool] of Object.entries(plan.tools)) {
-    const facts = toolFacts(key, tool, tool.mcp ? plan.mcpServers[tool.mcp.server] : undefined);
-    const names = facts.names.map(toolNameKey);
+  for (const { facts, names } of known) {
     const entry = entries.find((e) => names.some((n) => compareToolNames(n, e) !== 'different'));
     if (entry) add(facts.identities, entry.name);
   }
@@ -253,9 +282,14 @@ function blockedIdentities(plan: Plan, policy: PlanPolicy): Map<string, string> 
  * like an entry (fail closed: a look-alike arriving at run time, from discovery or a plan the
  * compiler did not build, is refused), then by identity; null when it does not.
  */
-function blockedMatch(plan: Plan, policy: PlanPolicy, facts: ToolFacts): NonNullable<PolicyDecision['blockedBy']> | null {
+function blockedMatch(
+  plan: Plan,
+  policy: PlanPolicy,
+  facts: ToolFacts,
+  names: readonly ToolNameKey[],
+  known: readonly KnownPlanTool[]
+): NonNullable<PolicyDecision['blockedBy']> | null {
   if (policy.blockedTools.length === 0) return null;
-  const names = facts.names.map(toolNameKey);
   const entries = policy.blockedTools.map(toolNameKey);
   for (const entry of entries) {
     if (names.some((n) => compareToolNames(n, entry) === 'same')) return { entry: entry.name, match: 'name' };
@@ -264,7 +298,7 @@ function blockedMatch(plan: Plan, policy: PlanPolicy, facts: ToolFacts): NonNull
     const name = names.find((n) => compareToolNames(n, entry) === 'confusable');
     if (name) return { entry: entry.name, match: 'confusable', name: name.name };
   }
-  const blocked = blockedIdentities(plan, policy);
+  const blocked = blockedIdentities(plan, policy, entries, known);
   for (const identity of facts.identities) {
     const entry = blocked.get(identity);
     if (entry !== undefined) return { entry, match: 'identity', identity };
@@ -273,9 +307,10 @@ function blockedMatch(plan: Plan, policy: PlanPolicy, facts: ToolFacts): NonNull
 }
 
 /** The first applicable AgentPolicy whose `blocked_tools` matches the tool, as a denial; null when none does. */
-function blockedToolDecision(plan: Plan, agent: string, shownName: string, facts: ToolFacts): PolicyDecision | null {
+function blockedToolDecision(plan: Plan, agent: string, shownName: string, facts: ToolFacts, known: readonly KnownPlanTool[]): PolicyDecision | null {
+  const names = facts.names.map(toolNameKey);
   for (const policy of applicablePolicies(plan, agent)) {
-    const match = blockedMatch(plan, policy, facts);
+    const match = blockedMatch(plan, policy, facts, names, known);
     if (!match) continue;
     const policyName = `AgentPolicy ${policy.id.namespace}/${policy.id.name}`;
     const how =
@@ -301,7 +336,7 @@ export function evaluateDelegateCall(plan: Plan, request: DelegateCallRequest): 
     return deny(null, null, `agent ${agent} has no delegate ${delegate}`);
   }
   const facts = delegateFacts(delegate, target.id);
-  const blocked = blockedToolDecision(plan, agent, facts.names[0]!, facts);
+  const blocked = blockedToolDecision(plan, agent, facts.names[0]!, facts, knownPlanTools(plan));
   return blocked ?? allow(null, null, `agent ${agent} may delegate to ${delegate}`);
 }
 
@@ -332,21 +367,26 @@ function namesPermissionTarget(entry: string, toolRef: string): boolean {
  * the same permissions and classes, because the compiler's identities cover every Tool it
  * loaded and so every tool of the plan.
  */
-function toolPermissionsFor(plan: Plan, agentNames: readonly string[], toolKey: string, tool: PlanTool, facts: ToolFacts): { permissions: GoverningPermission[]; operationClasses: string[] } {
-  const others = Object.entries(plan.tools)
-    .filter(([key]) => key !== toolKey)
-    .map(([key, other]) => ({ key, tool: other, identities: toolFacts(key, other, other.mcp ? plan.mcpServers[other.mcp.server] : undefined).identities }));
-  const group = sameToolGroup(facts.identities, others, (other) => other.identities);
+function toolPermissionsFor(
+  plan: Plan,
+  agentNames: readonly string[],
+  toolKey: string,
+  tool: PlanTool,
+  facts: ToolFacts,
+  planTools: readonly KnownPlanTool[]
+): { permissions: GoverningPermission[]; operationClasses: string[] } {
+  const others = planTools.filter(({ key }) => key !== toolKey);
+  const group = sameToolGroup(facts.identities, others, (other) => other.facts.identities);
   const operationClasses = new Set([...tool.operationClasses, ...group.members.flatMap((other) => other.tool.operationClasses)]);
   const permissions: GoverningPermission[] = [];
   for (const permission of plan.governance.toolPermissions) {
     if (!permissionAppliesToAgent(permission, agentNames)) continue;
     let sameToolAs: GoverningPermission['sameToolAs'] = null;
     if (!refersToTool(permission.toolRef, toolKey, tool)) {
-      const known = new Set(permission.toolIdentities ?? []);
-      for (const other of group.members) if (refersToTool(permission.toolRef, other.key, other.tool)) for (const identity of other.identities) known.add(identity);
-      if (known.size === 0) continue;
-      const shared = facts.identities.find((identity) => known.has(identity)) ?? (group.identities.some((identity) => known.has(identity)) ? facts.identities[0] : undefined);
+      const covered = new Set(permission.toolIdentities ?? []);
+      for (const other of group.members) if (refersToTool(permission.toolRef, other.key, other.tool)) for (const identity of other.facts.identities) covered.add(identity);
+      if (covered.size === 0) continue;
+      const shared = facts.identities.find((identity) => covered.has(identity)) ?? (group.identities.some((identity) => covered.has(identity)) ? facts.identities[0] : undefined);
       if (shared === undefined) continue;
       sameToolAs = { toolRef: permission.toolRef, identity: shared };
     }
@@ -357,10 +397,10 @@ function toolPermissionsFor(plan: Plan, agentNames: readonly string[], toolKey: 
 }
 
 /** Orloj's `AgentToolAuthorizer.Authorize`: allowed_tools, roles, ToolPermissions, operation rules. */
-function authorizeTool(plan: Plan, agent: string, planAgent: PlanAgent, toolKey: string, tool: PlanTool, facts: ToolFacts): PolicyDecision {
+function authorizeTool(plan: Plan, agent: string, planAgent: PlanAgent, toolKey: string, tool: PlanTool, facts: ToolFacts, known: readonly KnownPlanTool[]): PolicyDecision {
   const agentLabel = label('Agent', planAgent.id);
   const names = [agent, planAgent.id.name];
-  const governing = toolPermissionsFor(plan, names, toolKey, tool, facts);
+  const governing = toolPermissionsFor(plan, names, toolKey, tool, facts, known);
   let permissions = governing.permissions;
 
   // 2. allowed_tools: pre-authorized, whatever the roles say (an AgentPolicy has already had its say).
