@@ -6,11 +6,11 @@
  * malformed arguments reach the tool. Schemas an MCP server reports at run time are not
  * checked: the validator ignores what it does not know in those.
  */
-import { compileRegex } from '../workflows/linear-regex/index.ts';
 import { isObject } from '../workflows/json-schema/instance.ts';
 import { FORMATS, isAnnotation, JSON_TYPES, VALIDATION_KEYWORDS } from '../workflows/json-schema/keywords.ts';
 import { resolveLocalRef } from '../workflows/json-schema/validate.ts';
 import type { DiagnosticCode } from './diagnostics.ts';
+import { regexProblem } from './regex-problem.ts';
 
 /** One problem, at a path inside the schema; `at` says whether it is the key's fault or the value's. */
 export interface SchemaProblem {
@@ -150,12 +150,12 @@ class Checker {
   }
 
   private regex(pattern: string, path: Path, at: 'key' | 'value'): void {
-    const compiled = compileRegex(pattern);
-    if (compiled.ok) return;
-    const { kind, message, offset } = compiled.error;
-    const where = `(at character ${offset + 1})`;
-    if (kind === 'unsupported') this.problem('UNSUPPORTED_REGEX', `pattern ${JSON.stringify(pattern)}: ${message} ${where}; schema patterns run on a linear-time regex engine`, path, at);
-    else this.problem('INVALID_VALUE', `pattern ${JSON.stringify(pattern)} is not a valid regular expression: ${message} ${where}`, path, at);
+    const problem = regexProblem(pattern);
+    if (!problem) return;
+    const { code, detail } = problem;
+    const quoted = JSON.stringify(pattern);
+    if (code === 'UNSUPPORTED_REGEX') this.problem(code, `pattern ${quoted}: ${detail}; schema patterns run on a linear-time regex engine`, path, at);
+    else this.problem(code, `pattern ${quoted} is not a valid regular expression: ${detail}`, path, at);
   }
 
   private ref(ref: unknown, path: Path): void {

@@ -1,7 +1,7 @@
 /** AgentSystem: agents plus the graph that routes outputs between them (Orloj `resources/graph.go`). */
 import { z } from 'zod';
-import { compileRegex } from '../../workflows/linear-regex/index.ts';
 import { jsonPathProblem } from '../json-path.ts';
+import { regexProblem } from '../regex-problem.ts';
 import { fields, freeMap, issue, json, nonNegativeInt, oneOf, record, reference, stringMap, text, textList } from './common.ts';
 
 /**
@@ -10,14 +10,10 @@ import { fields, freeMap, issue, json, nonNegativeInt, oneOf, record, reference,
  * an error here, not a condition that silently never holds.
  */
 const regex = z.string().superRefine((value, ctx) => {
-  const compiled = compileRegex(value);
-  if (compiled.ok) return;
-  const { kind, message, offset } = compiled.error;
-  if (kind === 'unsupported') {
-    issue(ctx, 'UNSUPPORTED_REGEX', `${message} (at character ${offset + 1}); conditions run on a linear-time regex engine`);
-  } else {
-    issue(ctx, 'INVALID_VALUE', `invalid regular expression: ${message} (at character ${offset + 1})`);
-  }
+  const problem = regexProblem(value);
+  if (!problem) return;
+  const { code, detail } = problem;
+  issue(ctx, code, code === 'UNSUPPORTED_REGEX' ? `${detail}; conditions run on a linear-time regex engine` : `invalid regular expression: ${detail}`);
 });
 
 /** A JSON path the workflow's reader understands (see `json-path.ts`), trimmed. */
