@@ -158,12 +158,9 @@ function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
   return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && b[key] === a[key]);
 }
 
-function matches(prefix: Prefix, destination: Destination): boolean {
-  if (destination.kind === 'url') {
-    if (prefix.kind !== 'url') return false;
-    const target = normalUrl(destination.url);
-    return target !== null && urlMatches(prefix, target);
-  }
+/** `target`: `destination`'s URL parsed once by the caller (null when it cannot be a destination). */
+function matches(prefix: Prefix, destination: Destination, target: NormalUrl | null): boolean {
+  if (destination.kind === 'url') return prefix.kind === 'url' && target !== null && urlMatches(prefix, target);
   if (prefix.kind !== 'stdio') return false;
   const argv = [destination.command, ...destination.args];
   return prefix.argv.length === argv.length && prefix.argv.every((part, index) => argv[index] === part) && sameRecord(prefix.env, destination.env);
@@ -271,7 +268,8 @@ export class SecretDestinations {
   /** True when `owner`'s credential may go to `destination`. */
   allows(owner: CredentialOwner, destination: Destination): boolean {
     const prefixes = this.#bound(owner) ?? this.#declared.get(ownerKey(owner)) ?? [];
-    return prefixes.some((prefix) => matches(prefix, destination));
+    const target = destination.kind === 'url' ? normalUrl(destination.url) : null;
+    return prefixes.some((prefix) => matches(prefix, destination, target));
   }
 
   /**
