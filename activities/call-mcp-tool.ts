@@ -10,14 +10,14 @@
  * Both activities heartbeat while in flight and honour cancellation (the server gets
  * `notifications/cancelled`).
  */
-import { sameMcpToolName, type JsonValue } from '../compiler/plan.ts';
+import { sameMcpToolName, type JsonValue } from '../contract/plan.ts';
 import { currentActivityContext, withHeartbeat } from './activity-context.ts';
 import { activityFailure } from './classify-failure.ts';
 import type { ActivityRuntime } from './deps.ts';
 import { classifyMcpError, listToolsOn, mcpServerId, type McpConnection } from './mcp-connections.ts';
 import { createRedactor, redactDeep, type Redact, type Redactor } from './redact.ts';
 import { limitOutput, mcpResultOutput } from './tool-output.ts';
-import type { McpListRequest, McpToolDescription, ToolCallRequest, ToolCallResult } from './types.ts';
+import type { McpListRequest, McpToolDescription, ToolCallRequest, ToolCallResult } from '../contract/activity-io.ts';
 
 /** Creates the MCP half of `callTool`. */
 export function createCallMcpTool(runtime: ActivityRuntime): (request: ToolCallRequest) => Promise<ToolCallResult> {

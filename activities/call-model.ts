@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { generateText, jsonSchema, NoSuchToolError, Output, tool, type JSONSchema7, type ModelMessage, type ToolSet } from 'ai';
-import type { JsonValue } from '../compiler/plan.ts';
+import type { JsonValue } from '../contract/plan.ts';
 import { currentActivityContext, withHeartbeat } from './activity-context.ts';
 import { activityFailure, classifyModelError } from './classify-failure.ts';
 import type { ActivityRuntime } from './deps.ts';
@@ -13,7 +13,7 @@ import { buildModel, modelCredential, type ModelCredential } from './model-provi
 import { createRedactor, redactDeep, type Redact } from './redact.ts';
 import { structuredOutputSchema } from './output-schema.ts';
 import { addUsage, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, usageReported, withSpentUsage } from './spent-usage.ts';
-import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCall, ToolDeclaration } from './types.ts';
+import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCall, ToolDeclaration } from '../contract/activity-io.ts';
 
 /** Creates the `callModel` activity function over the given runtime. */
 export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRequest) => Promise<ModelCallResult> {

@@ -14,7 +14,7 @@
  * its shape is kept) before it leaves the activity: an upstream that echoes the
  * credential it was sent would otherwise put it in history and in the next model request.
  */
-import type { JsonValue } from '../compiler/plan.ts';
+import type { JsonValue } from '../contract/plan.ts';
 import { currentActivityContext, withHeartbeat } from './activity-context.ts';
 import { createCallMcpTool } from './call-mcp-tool.ts';
 import { activityFailure, classifyToolError, retryAfterMs } from './classify-failure.ts';
@@ -22,7 +22,7 @@ import type { ActivityRuntime } from './deps.ts';
 import { createRedactor, redactDeep, type Redactor } from './redact.ts';
 import { authHeaders } from './tool-auth.ts';
 import { limitOutput, readCapped, truncationMarker } from './tool-output.ts';
-import type { ToolCallRequest, ToolCallResult } from './types.ts';
+import type { ToolCallRequest, ToolCallResult } from '../contract/activity-io.ts';
 
 /** Creates the `callTool` activity function over the given runtime. */
 export function createCallTool(runtime: ActivityRuntime): (request: ToolCallRequest) => Promise<ToolCallResult> {

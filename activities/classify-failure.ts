@@ -28,8 +28,8 @@ import {
   UnsupportedFunctionalityError,
 } from 'ai';
 import { ApplicationFailure } from '@temporalio/common';
-import type { JsonObject } from '../compiler/plan.ts';
-import type { ActivityFailureType } from './types.ts';
+import type { JsonObject } from '../contract/plan.ts';
+import type { ActivityFailureType } from '../contract/activity-io.ts';
 import { endpointForbidden } from './network-guard.ts';
 import { redactDeep, type Redact } from './redact.ts';
 

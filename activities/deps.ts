@@ -2,7 +2,7 @@
  * What the worker injects into activities. Kept apart from the activities so tests and
  * the worker build them the same way.
  */
-import type { SecretValues } from './types.ts';
+import type { SecretValues } from '../contract/activity-io.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './activity-context.ts';
 import { DEFAULT_MCP_LIST_TIMEOUT_MS, McpConnectionPool } from './mcp-connections.ts';
 import { modelDestination, PROVIDER_KEY_ENV, providerKeyVariable } from './model-provider.ts';

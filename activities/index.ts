@@ -8,7 +8,7 @@ import { createListMcpTools } from './call-mcp-tool.ts';
 import { createCallTool } from './call-tool.ts';
 import { activityRuntime, type ActivityDeps } from './deps.ts';
 import type { McpConnectionPool } from './mcp-connections.ts';
-import type { OrchActivities } from './types.ts';
+import type { OrchActivities } from '../contract/activity-io.ts';
 
 export type { ActivityDeps } from './deps.ts';
 export { resolveSecret, secretEnvNames } from './secrets.ts';

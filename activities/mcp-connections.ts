@@ -30,7 +30,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { admittedMcpTool, type JsonObject, type PlanMcpServer } from '../compiler/plan.ts';
+import { admittedMcpTool, type JsonObject, type PlanMcpServer } from '../contract/plan.ts';
 import { activityFailure, cancellationError, isAbortOrTimeout, networkErrorCode } from './classify-failure.ts';
 import { ChildProcessTransport, TailBuffer } from './mcp-stdio-transport.ts';
 import { createGuardedHttp, endpointForbidden, networkSettings, type GuardedHttp, type NetworkSettings } from './network-guard.ts';
@@ -38,7 +38,7 @@ import { createRedactor, type Redact, type Redactor } from './redact.ts';
 import { stdioDestination, type SecretDestinations } from './secret-destinations.ts';
 import { resolveSecretFor, type SecretSources } from './secrets.ts';
 import { authHeaders } from './tool-auth.ts';
-import type { ActivityFailureType, McpToolDescription, SecretValues } from './types.ts';
+import type { ActivityFailureType, McpToolDescription, SecretValues } from '../contract/activity-io.ts';
 
 /** Default bound on starting a server and completing `initialize`. */
 export const DEFAULT_MCP_CONNECT_TIMEOUT_MS = 30_000;

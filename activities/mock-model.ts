@@ -26,7 +26,7 @@ import {
   type LanguageModelV4Prompt,
   type LanguageModelV4StreamResult,
 } from '@ai-sdk/provider';
-import type { JsonValue, MockResponse, PlanModel } from '../compiler/plan.ts';
+import type { JsonValue, MockResponse, PlanModel } from '../contract/plan.ts';
 import { abortableSleep } from './activity-context.ts';
 
 /** Which call this is: the mock's script is keyed by agent and step. */

@@ -9,7 +9,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import type { ApplicationFailure } from '@temporalio/common';
-import type { JsonValue, PlanModel } from '../compiler/plan.ts';
+import type { JsonValue, PlanModel } from '../contract/plan.ts';
 import { activityFailure } from './classify-failure.ts';
 import { MockLanguageModel, type MockCallIdentity } from './mock-model.ts';
 import { createRedactor, type Redact } from './redact.ts';

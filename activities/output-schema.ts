@@ -8,7 +8,7 @@
  */
 import { jsonSchema, type JSONSchema7, type Schema } from 'ai';
 import { z } from 'zod';
-import type { JsonObject, JsonValue } from '../compiler/plan.ts';
+import type { JsonObject, JsonValue } from '../contract/plan.ts';
 
 /** Builds the validated schema. A schema zod cannot import is sent to the model but not checked. */
 export function structuredOutputSchema(schema: JsonObject): Schema<JsonValue> {

@@ -39,20 +39,10 @@
  *   line and no literal environment entries; a loaded McpServer binds its exact launch.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { PlanMcpServer, PlanModel, PlanTool, SecretRef } from '../compiler/plan.ts';
+import type { PlanMcpServer, PlanModel, PlanTool, SecretRef } from '../contract/plan.ts';
+import type { WorkerManifests } from '../contract/activity-io.ts';
 
-/**
- * What the manifests a worker loaded tell it about secrets: the endpoints they declare
- * (each with the secrets it uses) and the destinations their Secrets list. The compiler
- * builds it (`CompileResult.manifests`, `ValidateResult.manifests`); it holds no secret values.
- */
-export interface WorkerManifests {
-  models?: PlanModel[];
-  tools?: PlanTool[];
-  mcpServers?: PlanMcpServer[];
-  /** Secret `namespace/name` → the destinations its manifest lists. */
-  secretDestinations?: Record<string, string[]>;
-}
+export type { WorkerManifests } from '../contract/activity-io.ts';
 
 /** Where a credential is about to go. */
 export type Destination =

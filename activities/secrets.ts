@@ -5,9 +5,9 @@
  * must allow first (see secret-destinations.ts).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { SecretRef } from '../compiler/plan.ts';
+import type { SecretRef } from '../contract/plan.ts';
 import type { Destination, SecretDestinations } from './secret-destinations.ts';
-import type { SecretValues } from './types.ts';
+import type { SecretValues } from '../contract/activity-io.ts';
 
 /** Where secret values come from, in precedence order: environment, then Secret manifests. */
 export interface SecretSources {

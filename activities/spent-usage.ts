@@ -9,8 +9,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from '@temporalio/activity';
-import { addUsage, saneUsage, spentUsageDetails, spentUsageIn } from '../workflows/usage-ledger.ts';
-import type { TokenUsage } from './types.ts';
+import { addUsage, saneUsage, spentUsageDetails, spentUsageIn } from '../contract/usage.ts';
+import type { TokenUsage } from '../contract/activity-io.ts';
 
 export { addUsage, spentUsageDetails };
 

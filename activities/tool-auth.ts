@@ -3,7 +3,7 @@
  * `PlanToolAuth` whose secret is resolved here, inside the activity, for the endpoint it
  * will be sent to (the worker's bindings must allow it: see secret-destinations.ts).
  */
-import type { PlanToolAuth } from '../compiler/plan.ts';
+import type { PlanToolAuth } from '../contract/plan.ts';
 import { activityFailure } from './classify-failure.ts';
 import { createRedactor } from './redact.ts';
 import { resolveSecretFor, type SecretSources } from './secrets.ts';

@@ -6,7 +6,7 @@
  * default) is cut with a visible marker, and media never travels as base64, only as a
  * one-line description.
  */
-import type { JsonObject, JsonValue } from '../compiler/plan.ts';
+import type { JsonObject, JsonValue } from '../contract/plan.ts';
 
 /** Default size limit of a tool's output, in bytes of UTF-8 text. */
 export const DEFAULT_MAX_TOOL_OUTPUT_BYTES = 64 * 1024;

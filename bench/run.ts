@@ -22,9 +22,9 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { compile } from '../compiler/index.ts';
-import { startDevServer } from '../cli/temporal-server.ts';
-import { OrchClient } from '../client.ts';
-import { createOrchWorker } from '../worker.ts';
+import { startDevServer } from '../dev-server/temporal-server.ts';
+import { OrchClient } from '../client/orch-client.ts';
+import { createOrchWorker } from '../worker/orch-worker.ts';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { installTemporalCli, temporalToolsCliPath, TemporalServerError } from './temporal-server.ts';
+import { installTemporalCli, temporalToolsCliPath, TemporalServerError } from '../dev-server/temporal-server.ts';
 
 const log = (message: string): void => {
   process.stderr.write(`${message}\n`);

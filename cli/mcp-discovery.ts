@@ -4,7 +4,7 @@
  */
 import { validate, type DiscoverMcpTools } from '../compiler/index.ts';
 import { discoverMcpTools } from '../activities/mcp-connections.ts';
-import type { SecretValues } from '../activities/types.ts';
+import type { SecretValues } from '../contract/activity-io.ts';
 
 /** A `discover` for the compiler, connecting from this process. */
 export function cliDiscovery(env: NodeJS.ProcessEnv, secrets: SecretValues): DiscoverMcpTools {

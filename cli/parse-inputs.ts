@@ -1,5 +1,5 @@
 /** `--input key=value` pairs: values that parse as JSON are JSON, anything else is a string. */
-import type { JsonValue } from '../compiler/plan.ts';
+import type { JsonValue } from '../contract/plan.ts';
 import { CliError, EXIT } from './io.ts';
 
 export function parseInputs(pairs: readonly string[]): Record<string, JsonValue> {

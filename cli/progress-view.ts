@@ -2,7 +2,7 @@
  * Live progress of a run while the CLI waits on it: a redrawn table on a terminal, plain
  * lines (one per change) when output is piped, so logs stay readable.
  */
-import type { AgentProgress, RunProgress } from '../workflows/types.ts';
+import type { AgentProgress, RunProgress } from '../contract/run-io.ts';
 import { escapeLine } from './render-text.ts';
 
 export interface ProgressView {

@@ -1,5 +1,5 @@
 /** A finished run for people: status, output, usage per agent, and where to look in the Web UI. */
-import type { RunOutcome } from '../client.ts';
+import type { RunOutcome } from '../client/orch-client.ts';
 import { escapeBlock, escapeLine } from './render-text.ts';
 
 /** The run's output as lines of its own: a model's newlines stay, its other control characters do not. */

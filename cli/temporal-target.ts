@@ -5,9 +5,9 @@ import {
   DEFAULT_TEMPORAL_NAMESPACE,
   ensureTemporalServer,
   resolveTemporalConnection,
-} from './temporal-server.ts';
+} from '../dev-server/temporal-server.ts';
 import { CliError, type CliIo } from './io.ts';
-import { OrchClient } from '../client.ts';
+import { OrchClient } from '../client/orch-client.ts';
 
 /** Connection settings for OrchClient.connect and createOrchWorker. */
 export interface TemporalConnectionSettings {

@@ -23,7 +23,7 @@ import {
 } from '../policies/tool-identity.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import type { ParsedResource } from './parse-resources.ts';
-import { generatedToolName, type PlanGovernance, type PlanPolicy, type PlanToolPermission } from './plan.ts';
+import { generatedToolName, type PlanGovernance, type PlanPolicy, type PlanToolPermission } from '../contract/plan.ts';
 import { toolTargetKey, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import type { AgentSystemResource, McpServerResource, TaskResource, ToolResource } from './resources.ts';
 import { valueLocation, type ManifestPath } from './source-map.ts';

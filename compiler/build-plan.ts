@@ -3,7 +3,7 @@
  * the system reaches (its agents, their models and fallbacks, tools, roles) plus the
  * governance of its namespace. Secret values never enter; only references to them do.
  */
-import { planHash } from './canonical-json.ts';
+import { planHash } from './plan-hash.ts';
 import {
   PLAN_SCHEMA_VERSION,
   generatedToolName,
@@ -16,7 +16,7 @@ import {
   type PlanTool,
   type PlanToolAuth,
   type SecretRef,
-} from './plan.ts';
+} from '../contract/plan.ts';
 import { buildGovernance } from './build-governance.ts';
 import { parseReference, toolTargetKey, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import type { AgentResource, AgentSystemResource, McpServerResource, ModelEndpointResource, TaskResource, ToolResource, ToolSpec } from './resources.ts';

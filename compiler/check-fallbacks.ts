@@ -5,7 +5,7 @@
  */
 import { checkModelCall } from '../policies/gate.ts';
 import type { Diagnostic } from './diagnostics.ts';
-import type { Plan } from './plan.ts';
+import type { Plan } from '../contract/plan.ts';
 import type { ResourceRegistry } from './registry.ts';
 import { valueLocation } from './source-map.ts';
 

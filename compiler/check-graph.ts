@@ -5,7 +5,7 @@
 import type { Diagnostic } from './diagnostics.ts';
 import type { AgentSystemResource, RouteSpec } from './resources.ts';
 import { keyLocation, valueLocation, type ManifestPath, type SourceDocument } from './source-map.ts';
-import { delegateToolName } from './plan.ts';
+import { delegateToolName } from '../contract/plan.ts';
 
 /** What may bound a cycle besides an edge condition: the Task's max_turns. */
 export interface CycleBound {

@@ -6,9 +6,9 @@
  * malformed arguments reach the tool. Schemas an MCP server reports at run time are not
  * checked: the validator ignores what it does not know in those.
  */
-import { isObject } from '../workflows/json-schema/instance.ts';
-import { FORMATS, isAnnotation, JSON_TYPES, VALIDATION_KEYWORDS } from '../workflows/json-schema/keywords.ts';
-import { resolveLocalRef } from '../workflows/json-schema/validate.ts';
+import { isObject } from '../validation/json-schema/instance.ts';
+import { FORMATS, isAnnotation, JSON_TYPES, VALIDATION_KEYWORDS } from '../validation/json-schema/keywords.ts';
+import { resolveLocalRef } from '../validation/json-schema/validate.ts';
 import type { DiagnosticCode } from './diagnostics.ts';
 import { regexProblem } from './regex-problem.ts';
 

@@ -17,19 +17,20 @@ import {
   type DiscoverMcpTools,
 } from './mcp-discovery.ts';
 import { parseResource, type ParsedResource } from './parse-resources.ts';
-import { generatedToolName, type JsonValue, type Plan, type PlanMcpServer } from './plan.ts';
+import { generatedToolName, type JsonValue, type Plan, type PlanMcpServer } from '../contract/plan.ts';
 import { buildRegistry, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import { resolveReferences } from './resolve-references.ts';
 import { checkFallbackModels } from './check-fallbacks.ts';
 import type { AgentResource, AgentSystemResource, LoadedResources, TaskResource, ToolResource } from './resources.ts';
 import { isSupportedKind } from './schemas/envelope.ts';
-import type { McpToolDescription, SecretValues } from '../activities/types.ts';
-import type { WorkerManifests } from '../activities/secret-destinations.ts';
+import type { McpToolDescription, SecretValues } from '../contract/activity-io.ts';
+import type { WorkerManifests } from '../contract/activity-io.ts';
 import { selectSystem } from './select-system.ts';
 
 export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './diagnostics.ts';
 export type * from './resources.ts';
-export { canonicalJson, planHash } from './canonical-json.ts';
+export { canonicalJson } from '../contract/canonical-json.ts';
+export { planHash } from './plan-hash.ts';
 export type { DiscoverMcpTools } from './mcp-discovery.ts';
 
 export interface CompileOptions {

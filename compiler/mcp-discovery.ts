@@ -4,10 +4,10 @@
  * by each server's tool_filter, checked against every reference to an MCP tool, and
  * written into the plan's MCP tools.
  */
-import type { McpToolDescription } from '../activities/types.ts';
+import type { McpToolDescription } from '../contract/activity-io.ts';
 import type { Diagnostic, SourceLocation } from './diagnostics.ts';
 import type { ParsedResource } from './parse-resources.ts';
-import { admittedMcpTool, sameMcpToolName, type Plan, type PlanMcpServer, type PlanTool } from './plan.ts';
+import { admittedMcpTool, sameMcpToolName, type Plan, type PlanMcpServer, type PlanTool } from '../contract/plan.ts';
 import type { ResourceRegistry } from './registry.ts';
 import type { AgentResource, ToolResource } from './resources.ts';
 import { valueLocation, type ManifestPath } from './source-map.ts';

@@ -1,5 +1,5 @@
 /** Why a manifest's regex cannot run on the workflow's linear-time engine (`workflows/linear-regex`). */
-import { compileRegex } from '../workflows/linear-regex/index.ts';
+import { compileRegex } from '../validation/linear-regex/index.ts';
 
 export interface RegexProblem {
   /** UNSUPPORTED_REGEX for valid syntax the engine refuses (backreferences, lookaround, size); INVALID_VALUE for bad syntax. */

@@ -5,7 +5,7 @@
 import { formatLocation, type Diagnostic } from './diagnostics.ts';
 import type { ParsedResource } from './parse-resources.ts';
 import type { McpServerResource, ResourceKind, ToolResource, ValidResource } from './resources.ts';
-import { admittedMcpTool, generatedToolName } from './plan.ts';
+import { admittedMcpTool, generatedToolName } from '../contract/plan.ts';
 
 export const DEFAULT_NAMESPACE = 'default';
 

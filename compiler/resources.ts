@@ -4,7 +4,7 @@
  * Secret values are not here (they travel separately, see `CompileResult.secrets`).
  */
 import type { SourceLocation } from './diagnostics.ts';
-import type { JsonObject, JsonValue, MockScript, ModelProvider, PlanCondition, PlanPolicy, PlanToolPermission, ToolType } from './plan.ts';
+import type { JsonObject, JsonValue, MockScript, ModelProvider, PlanCondition, PlanPolicy, PlanToolPermission, ToolType } from '../contract/plan.ts';
 import type { ManifestPath } from './source-map.ts';
 import type { ResourceKind, SupportedKind, UnsupportedKind } from './schemas/envelope.ts';
 

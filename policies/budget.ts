@@ -3,21 +3,11 @@
  * cost and calls, and the arithmetic of reserving before a call and settling after it.
  * Pure: the ledger lives in workflow state; this decides whether a call fits.
  */
-import type { Plan, PlanModel } from '../compiler/plan.ts';
+import type { Plan, PlanModel } from '../contract/plan.ts';
+import type { BudgetLimit, BudgetLimits, BudgetState } from '../contract/run-io.ts';
 import { applicablePolicies } from './engine.ts';
 
-export interface BudgetLimit {
-  value: number;
-  /** `AgentPolicy ns/name` that set it. */
-  policy: string;
-}
-
-export interface BudgetLimits {
-  tokens: BudgetLimit | null;
-  costUsd: BudgetLimit | null;
-  modelCalls: BudgetLimit | null;
-  toolCalls: BudgetLimit | null;
-}
+export type { BudgetLimit, BudgetLimits, BudgetState } from '../contract/run-io.ts';
 
 /** What happens when a call does not fit: the run fails, or it waits for a person (`pause`). */
 export function onBudgetExhausted(plan: Plan, agent: string): 'fail' | 'pause' {
@@ -33,14 +23,6 @@ export function withTopUps(limits: BudgetLimits, added: BudgetState): BudgetLimi
     modelCalls: raise(limits.modelCalls, added.modelCalls),
     toolCalls: raise(limits.toolCalls, added.toolCalls),
   };
-}
-
-/** Spent plus reserved (calls in flight), for the run. */
-export interface BudgetState {
-  tokens: number;
-  costUsd: number;
-  modelCalls: number;
-  toolCalls: number;
 }
 
 export type BudgetDecision =

@@ -16,7 +16,7 @@
  *    tool its `tool_ref` names and every tool that is the same tool by identity (an alias Tool
  *    for the same MCP server tool or HTTP endpoint), see `toolPermissionsFor`.
  */
-import type { Plan, PlanAgent, PlanMcpServer, PlanPolicy, PlanTool, PlanToolPermission } from '../compiler/plan.ts';
+import type { Plan, PlanAgent, PlanMcpServer, PlanPolicy, PlanTool, PlanToolPermission } from '../contract/plan.ts';
 import { dedupePermissions, defaultRequiredPermissions, grantedPermissions, matchPermissions } from './permissions.ts';
 import {
   compareToolNames,

@@ -3,7 +3,7 @@
  * so a denied call is never scheduled at all. Deterministic: no I/O, no clocks. A thin
  * yes/no view of the policy engine (./engine.ts), which holds the rules.
  */
-import type { Plan } from '../compiler/plan.ts';
+import type { Plan } from '../contract/plan.ts';
 import { applicablePolicies, evaluateDelegateCall, evaluateModelCall, evaluateToolCall, type PolicyDecision } from './engine.ts';
 
 export { applicablePolicies } from './engine.ts';

@@ -2,7 +2,7 @@
  * Bounds on how far a run may spread: supervisor delegation depth and count, and the width
  * of a dynamic fan-out. Defaults, tightened by any applicable AgentPolicy (the smallest wins).
  */
-import type { Plan } from '../compiler/plan.ts';
+import type { Plan } from '../contract/plan.ts';
 import { applicablePolicies } from './engine.ts';
 
 export const DEFAULT_MAX_CHILD_DEPTH = 3;

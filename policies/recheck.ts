@@ -11,8 +11,8 @@
  * `identityOperationClasses`), which the governance the activity carries keeps, so the worker
  * takes the workflow's decision without the plan's other tools.
  */
-import type { GateCheck, ModelCallRequest, ToolCallRequest } from '../activities/types.ts';
-import type { Plan } from '../compiler/plan.ts';
+import type { GateCheck, ModelCallRequest, ToolCallRequest } from '../contract/activity-io.ts';
+import type { Plan } from '../contract/plan.ts';
 import { evaluateModelCall, evaluateToolCall } from './engine.ts';
 
 export type RecheckResult = { allowed: true } | { allowed: false; reason: string };

@@ -13,7 +13,7 @@
  * report look-alike names. `String.prototype.normalize` and Unicode property escapes are part
  * of V8 itself, so Temporal's sandbox has them.
  */
-import { delegateToolName, generatedToolName, type PlanMcpServer, type PlanTool, type ResourceId } from '../compiler/plan.ts';
+import { delegateToolName, generatedToolName, type PlanMcpServer, type PlanTool, type ResourceId } from '../contract/plan.ts';
 
 /** What kind of thing a tool call reaches. */
 export type ToolKind = 'http' | 'mcp' | 'builtin' | 'delegate';

@@ -9,7 +9,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { Connection } from '@temporalio/client';
-import { ensureSearchAttributes, ensureTemporalCli, startDevServer } from '../cli/temporal-server.ts';
+import { ensureSearchAttributes, ensureTemporalCli, startDevServer } from '../dev-server/temporal-server.ts';
 // The `ProvidedContext` augmentation for 'temporalAddress' lives in helpers/temporal.ts.
 
 const log = (message: string): void => {

@@ -13,8 +13,8 @@ import {
   startDevServer,
   TemporalServerError,
   type DevServer,
-} from '../cli/temporal-server.ts';
-import { ORCH_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
+} from '../dev-server/temporal-server.ts';
+import { ORCH_SEARCH_ATTRIBUTES } from '../contract/search-attributes.ts';
 import { temporalAddress } from './helpers/temporal.ts';
 
 let scratch: string;

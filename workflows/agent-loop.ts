@@ -6,9 +6,9 @@
  * the agent declares, policy must allow it, and its arguments must fit its input schema.
  * A refused or invalid call goes back to the model as a tool error and is never executed.
  */
-import { delegateToolName, type JsonObject, type JsonValue, type Plan, type PlanAgent } from '../compiler/plan.ts';
+import { delegateToolName, type JsonObject, type JsonValue, type Plan, type PlanAgent } from '../contract/plan.ts';
 import type { ChildLimits } from '../policies/limits.ts';
-import type { ChatMessage, GateCheck, ModelCallResult, ToolCall, ToolCallResult, ToolDeclaration } from '../activities/types.ts';
+import type { ChatMessage, GateCheck, ModelCallResult, ToolCall, ToolCallResult, ToolDeclaration } from '../contract/activity-io.ts';
 import { checkDelegateCall, checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
 import {
   addBudget,
@@ -25,7 +25,8 @@ import {
   type BudgetState,
 } from '../policies/budget.ts';
 import type { ToolCatalog } from './mcp-catalog.ts';
-import type { BudgetRequest, Effects, Refusal } from './types.ts';
+import type { BudgetRequest, Refusal } from '../contract/run-io.ts';
+import type { Effects } from './effects.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
 import type { UsageLedger } from './usage-ledger.ts';
 import { validateArguments } from './validate-arguments.ts';

@@ -3,12 +3,13 @@
  * decided through the `decideApproval` update (who decided and why are in the update's
  * history events). A timer bounds each wait. Workflow code: Temporal APIs, no I/O.
  */
-import { condition, defineQuery, defineUpdate, setHandler } from '@temporalio/workflow';
-import { approvalWaitSummary } from './wait-summaries.ts';
-import type { ApprovalDecisionInput, ApprovalOutcome, ApprovalRequest, PendingApproval } from './types.ts';
+import { condition, setHandler } from '@temporalio/workflow';
+import { approvalWaitSummary } from '../contract/wait-summaries.ts';
+import type { ApprovalDecisionInput, ApprovalOutcome, ApprovalRequest, PendingApproval } from '../contract/run-io.ts';
 
-export const approvalsQuery = defineQuery<PendingApproval[]>('approvals');
-export const decideApprovalUpdate = defineUpdate<{ id: string; decision: 'approved' | 'denied' | 'expired' }, [ApprovalDecisionInput]>('decideApproval');
+import { approvalsQuery, decideApprovalUpdate } from '../contract/wire-names.ts';
+
+export { approvalsQuery, decideApprovalUpdate };
 
 /** Orloj's ToolApproval default. */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 10 * 60 * 1000;

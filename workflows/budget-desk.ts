@@ -3,16 +3,17 @@
  * the `resolveBudget` update adds budget or tells it to wrap up; who decided and why are in
  * the update's history events. It waits as long as it takes: the pause is durable.
  */
-import { condition, defineQuery, defineUpdate, patched, setHandler } from '@temporalio/workflow';
-import type { BudgetRequest, BudgetResolution } from './types.ts';
-import { budgetWaitSummary } from './wait-summaries.ts';
+import { condition, patched, setHandler } from '@temporalio/workflow';
+import type { BudgetRequest, BudgetResolution } from '../contract/run-io.ts';
+import { budgetWaitSummary } from '../contract/wait-summaries.ts';
 
 /** A budget pause has no deadline; its timer is renewed after this long. */
 const PAUSE_TIMER_MS = 30 * 24 * 60 * 60 * 1000;
 const NAMED_PAUSE_PATCH = 'orch-named-budget-pause';
 
-export const budgetQuery = defineQuery<BudgetRequest | null>('budget');
-export const resolveBudgetUpdate = defineUpdate<{ action: BudgetResolution['action'] }, [BudgetResolution]>('resolveBudget');
+import { budgetQuery, resolveBudgetUpdate } from '../contract/wire-names.ts';
+
+export { budgetQuery, resolveBudgetUpdate };
 
 export function openBudgetDesk(): (request: BudgetRequest) => Promise<BudgetResolution> {
   let pending: BudgetRequest | null = null;

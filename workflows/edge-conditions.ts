@@ -6,8 +6,8 @@
  * RegExp: a workflow task that does not finish is retried forever, so a pattern such as
  * `^(\w+\s?)*$` must not be able to hold one (ReDoS).
  */
-import type { JsonValue, PlanCondition, PlanEdge } from '../compiler/plan.ts';
-import { cachedRegex, runRegex, type StepBudget } from './linear-regex/index.ts';
+import type { JsonValue, PlanCondition, PlanEdge } from '../contract/plan.ts';
+import { cachedRegex, runRegex, type StepBudget } from '../validation/linear-regex/index.ts';
 
 /**
  * State visits the regexes of one output's edges may take together: about 0.3 s of worker

@@ -6,7 +6,7 @@
  * Joins count forward and back predecessors separately: a node waits for all (or a quorum
  * of) its forward predecessors to start, and a loop comes back to it through its back edges.
  */
-import type { Plan } from '../compiler/plan.ts';
+import type { Plan } from '../contract/plan.ts';
 
 export interface GraphShape {
   forwardPredecessors: Map<string, string[]>;

@@ -2,7 +2,7 @@
  * What an agent activation receives: the task input plus every upstream output, each
  * labelled with the agent it came from. Rendered as the activation's first user message.
  */
-import type { JsonValue } from '../compiler/plan.ts';
+import type { JsonValue } from '../contract/plan.ts';
 
 export interface InboxMessage {
   from: string;

@@ -15,7 +15,7 @@
  * - `foreach` edges start one activation per element of a JSON array, in parallel up to a
  *   width limit; their outputs travel on together, in element order.
  */
-import type { JsonValue, Plan, PlanEdge } from '../compiler/plan.ts';
+import type { JsonValue, Plan, PlanEdge } from '../contract/plan.ts';
 import { childLimits } from '../policies/limits.ts';
 import { runActivation, settleAll, type ActivationOutcome } from './agent-loop.ts';
 import { firingEdges, readJsonPath } from './edge-conditions.ts';
@@ -28,14 +28,14 @@ import { noBudget, type BudgetLimits, type BudgetState } from '../policies/budge
 import type {
   ActivationRecord,
   BudgetRequest,
-  Effects,
   LateArrival,
   PendingActivation,
   Refusal,
   RunCheckpoint,
   RunProgress,
   RunResult,
-} from './types.ts';
+} from '../contract/run-io.ts';
+import type { Effects } from './effects.ts';
 import { UsageLedger } from './usage-ledger.ts';
 
 export { requiredArrivals } from './join-state.ts';

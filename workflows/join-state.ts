@@ -7,23 +7,10 @@
  * A predecessor that reports again before the round is over (a loop going round faster)
  * starts the next round. Plain data, so a checkpoint can carry it across continue-as-new.
  */
-import type { JsonValue, PlanJoin } from '../compiler/plan.ts';
+import type { PlanJoin } from '../contract/plan.ts';
+import type { Arrival, JoinRound, Report } from '../contract/run-io.ts';
 
-export interface Arrival {
-  from: string;
-  output: JsonValue;
-  turn: number;
-}
-
-export type Report =
-  | { kind: 'arrived'; arrival: Arrival }
-  | { kind: 'not-taken'; from: string }
-  | { kind: 'failed'; from: string; type: string; message: string };
-
-export interface JoinRound {
-  reports: Report[];
-  fired: boolean;
-}
+export type { Arrival, JoinRound, Report } from '../contract/run-io.ts';
 
 /** What the join decided after a report. */
 export type JoinDecision =

@@ -3,10 +3,10 @@
  * time describe themselves in the plan; other MCP tools are discovered here, with one
  * `listMcpTools` activity per server per run, whose result history keeps for replay.
  */
-import { sameMcpToolName, type JsonObject, type Plan } from '../compiler/plan.ts';
-import type { McpToolDescription } from '../activities/types.ts';
+import { sameMcpToolName, type JsonObject, type Plan } from '../contract/plan.ts';
+import type { McpToolDescription } from '../contract/activity-io.ts';
 import { RunFailure } from './run-failure.ts';
-import type { Effects } from './types.ts';
+import type { Effects } from './effects.ts';
 
 export interface ToolDescription {
   description: string;

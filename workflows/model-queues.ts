@@ -11,7 +11,7 @@
  * {@link REANNOUNCE_MS}: the worker that handles that wake-up starts serving the queue.
  */
 import { CancellationScope, isCancellation, proxySinks, sleep, type Sinks } from '@temporalio/workflow';
-import type { PlanModel } from '../compiler/plan.ts';
+import type { PlanModel } from '../contract/plan.ts';
 
 export interface ModelQueue {
   name: string;

@@ -10,7 +10,6 @@ import {
   ChildWorkflowFailure,
   TimeoutFailure,
   continueAsNew,
-  defineQuery,
   executeChild,
   isCancellation,
   patched,
@@ -20,30 +19,31 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { OrchActivities, ToolCallRequest } from '../activities/types.ts';
-import { DEFAULT_MODEL_CALL_TIMEOUT_MS, PLAN_SCHEMA_VERSION, type PlanMcpServer } from '../compiler/plan.ts';
+import type { OrchActivities, ToolCallRequest } from '../contract/activity-io.ts';
+import { DEFAULT_MODEL_CALL_TIMEOUT_MS, PLAN_SCHEMA_VERSION, type PlanMcpServer } from '../contract/plan.ts';
 import { CheckpointReached, PlanInterpreter } from './interpreter.ts';
-import { withPlanDefaults } from './plan-defaults.ts';
+import { withPlanDefaults } from '../contract/plan-defaults.ts';
 import { callOnModelQueue, modelQueueOf } from './model-queues.ts';
 import { openApprovalDesk } from './approval-desk.ts';
 import { openBudgetDesk } from './budget-desk.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
 import { RunStatusBoard } from './run-status-board.ts';
-import type { OrchRunStatus } from './search-attributes.ts';
+import type { OrchRunStatus } from '../contract/search-attributes.ts';
 import { renderProgressMarkdown } from './progress-details.ts';
 import { emptyTotals, spentUsageIn } from './usage-ledger.ts';
 import type {
   DelegationRequest,
   DelegationResult,
-  Effects,
   RunFailureDetails,
   RunInput,
   RunProgress,
   RunResult,
-} from './types.ts';
+} from '../contract/run-io.ts';
+import type { Effects } from './effects.ts';
+import { ACTIVITY_TYPES, progressQuery } from '../contract/wire-names.ts';
 
 /** Live progress of a run: agents, steps, tokens. Queries add nothing to history. */
-export const progressQuery = defineQuery<RunProgress>('progress');
+export { progressQuery };
 
 /**
  * A killed worker stops heartbeating; after this long the server retries its call on

@@ -1,6 +1,6 @@
 /** Markdown for the Web UI's "current details" of a run: one row per agent. */
-import type { Plan } from '../compiler/plan.ts';
-import type { RunProgress } from './types.ts';
+import type { Plan } from '../contract/plan.ts';
+import type { RunProgress } from '../contract/run-io.ts';
 
 export function renderProgressMarkdown(plan: Plan, progress: RunProgress): string {
   const rows = Object.entries(progress.agents).map(

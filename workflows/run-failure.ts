@@ -3,8 +3,8 @@
  * to CallFailure on the way in, and RunFailure to an ApplicationFailure on the way out.
  */
 
-import type { TokenUsage } from '../activities/types.ts';
-import type { Refusal, RunUsage } from './types.ts';
+import type { TokenUsage } from '../contract/activity-io.ts';
+import type { Refusal, RunUsage } from '../contract/run-io.ts';
 
 /** Failures that are a governance decision: they end the run, also from inside a delegate. */
 export const GOVERNANCE_FAILURES: ReadonlySet<string> = new Set([

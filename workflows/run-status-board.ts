@@ -3,8 +3,8 @@
  * the workflow. See search-attributes.ts for the keys and why a run may have none.
  */
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import { OrchCostUsd, OrchDenials, OrchStatus, OrchTotalTokens, type OrchRunStatus } from './search-attributes.ts';
-import type { UsageTotals } from './types.ts';
+import { OrchCostUsd, OrchDenials, OrchStatus, OrchTotalTokens, type OrchRunStatus } from '../contract/search-attributes.ts';
+import type { UsageTotals } from '../contract/run-io.ts';
 import { roundCost } from './usage-ledger.ts';
 
 interface Board {

@@ -5,11 +5,11 @@
  * the compiler refuses any other keyword in a manifest, and arguments too large or too deep
  * to check are refused rather than waved through.
  */
-import type { JsonValue } from '../compiler/plan.ts';
-import { argumentSizeProblem } from './json-schema/instance.ts';
-import { validateSchema } from './json-schema/validate.ts';
+import type { JsonValue } from '../contract/plan.ts';
+import { argumentSizeProblem } from '../validation/json-schema/instance.ts';
+import { validateSchema } from '../validation/json-schema/validate.ts';
 
-export { MAX_ARGUMENT_DEPTH, MAX_ARGUMENT_VALUES } from './json-schema/instance.ts';
+export { MAX_ARGUMENT_DEPTH, MAX_ARGUMENT_VALUES } from '../validation/json-schema/instance.ts';
 
 export interface ArgumentIssue {
   /** JSON path of the offending value, `$` for the whole input. */

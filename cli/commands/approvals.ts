@@ -1,6 +1,6 @@
 /** `orch approvals`, `orch approve`, `orch deny`: people deciding tool calls that wait for them. */
 import type { Command } from 'commander';
-import type { OrchClient } from '../../client.ts';
+import type { OrchClient } from '../../client/orch-client.ts';
 import { CliError, EXIT } from '../io.ts';
 import type { CommandContext } from '../main.ts';
 import { positiveInteger, positiveNumber } from '../option-parsers.ts';

@@ -1,6 +1,6 @@
 /** `orch audit`: a run's audit trail, derived from its workflow history. */
 import { Option, type Command } from 'commander';
-import { fetchAuditTrail, type AuditEvent } from '../../audit.ts';
+import { fetchAuditTrail, type AuditEvent } from '../../client/audit.ts';
 import { CliError } from '../io.ts';
 import { renderColumns } from '../render-table.ts';
 import type { CommandContext } from '../main.ts';

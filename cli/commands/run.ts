@@ -1,8 +1,9 @@
 /** `orch run` (compile, start, stream, print) and `orch result` (await an existing run). */
 import type { Command } from 'commander';
 import { compile } from '../../compiler/index.ts';
-import { OrchClient, type OrchRun, type RunOutcome } from '../../client.ts';
-import { createOrchWorker, defaultTaskQueue } from '../../worker.ts';
+import { OrchClient, type OrchRun, type RunOutcome } from '../../client/orch-client.ts';
+import { createOrchWorker } from '../../worker/orch-worker.ts';
+import { defaultTaskQueue } from '../../contract/wire-names.ts';
 import { installQuietRuntime } from '../quiet-runtime.ts';
 import { CliError, EXIT, type CliIo } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
@@ -10,7 +11,7 @@ import { createProgressView, type ProgressView } from '../progress-view.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
 import { renderOutcome, webUiLink } from '../render-outcome.ts';
 import { connectTemporal, reachTemporal, withOrchClient, type TemporalTarget } from '../temporal-target.ts';
-import type { Plan } from '../../compiler/plan.ts';
+import type { Plan } from '../../contract/plan.ts';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { compileOptions, type CompileFlags } from './validate.ts';
 import { escapeLine } from '../render-text.ts';

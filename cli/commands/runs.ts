@@ -1,6 +1,6 @@
 /** `orch runs`: runs across the fleet, filtered by orch's search attributes. */
 import type { Command } from 'commander';
-import { runsFilter, type RunSummary } from '../../client.ts';
+import { runsFilter, type RunSummary } from '../../client/orch-client.ts';
 import { CliError, EXIT } from '../io.ts';
 import type { CommandContext } from '../main.ts';
 import { positiveInteger } from '../option-parsers.ts';

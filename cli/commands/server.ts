@@ -1,7 +1,7 @@
 /** `orch server`: the embedded Temporal dev server (SQLite under .orch/, Web UI), in the foreground. */
 import type { Command } from 'commander';
 import { port } from '../option-parsers.ts';
-import { startDevServer } from '../temporal-server.ts';
+import { startDevServer } from '../../dev-server/temporal-server.ts';
 import type { CommandContext } from '../main.ts';
 
 export function registerServerCommand(program: Command, context: CommandContext): void {

@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { hasErrors } from '../../compiler/diagnostics.ts';
-import { generatedToolName } from '../../compiler/plan.ts';
-import type { McpToolDescription } from '../../activities/types.ts';
+import { generatedToolName } from '../../contract/plan.ts';
+import type { McpToolDescription } from '../../contract/activity-io.ts';
 import { EXIT } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';

@@ -7,9 +7,10 @@
 import type { Command } from 'commander';
 import { validate } from '../../compiler/index.ts';
 import type { WorkerManifests } from '../../activities/secret-destinations.ts';
-import type { SecretValues } from '../../activities/types.ts';
+import type { SecretValues } from '../../contract/activity-io.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
-import { createOrchWorker, defaultTaskQueue } from '../../worker.ts';
+import { createOrchWorker } from '../../worker/orch-worker.ts';
+import { defaultTaskQueue } from '../../contract/wire-names.ts';
 import { installQuietRuntime } from '../quiet-runtime.ts';
 import { CliError } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';

@@ -3,7 +3,7 @@
  * de-duplicated), join defaults, edge conditions checked for meaning, and the implied
  * chain of a system without a graph.
  */
-import type { PlanCondition } from '../plan.ts';
+import type { PlanCondition } from '../../contract/plan.ts';
 import type { AgentSystemSpec, GraphNodeSpec, RouteSpec } from '../resources.ts';
 import type { AgentSystemSpecInput, ConditionInput } from '../schemas/agent-system.ts';
 import type { ManifestPath } from '../source-map.ts';

@@ -1,5 +1,5 @@
 /** ModelEndpoint defaults (Orloj `ModelEndpoint.Normalize`): provider openai, per-provider base URLs. */
-import type { MockResponse, MockScript } from '../plan.ts';
+import type { MockResponse, MockScript } from '../../contract/plan.ts';
 import type { ModelEndpointSpec } from '../resources.ts';
 import type { ModelEndpointSpecInput } from '../schemas/model-endpoint.ts';
 import type { Reporter } from './reporter.ts';

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure, DefaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities/index.ts';
-import type { ModelCallRequest } from '../../activities/types.ts';
+import type { ModelCallRequest } from '../../contract/activity-io.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
 import { echoReply, startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
 import { applicationFailureOf, dumpFailure, modelRequest, planModel } from '../helpers/activity-fixtures.ts';

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { closeActivities, createActivities, type ActivityDeps } from '../../activities/index.ts';
-import type { PlanTool } from '../../compiler/plan.ts';
-import type { ToolCallRequest } from '../../activities/types.ts';
+import type { PlanTool } from '../../contract/plan.ts';
+import type { ToolCallRequest } from '../../contract/activity-io.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
 import { applicationFailureOf, dumpFailure, planTool, toolRequest } from '../helpers/activity-fixtures.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createActivityRuntime } from '../../activities/index.ts';
-import type { ToolCallRequest } from '../../activities/types.ts';
+import type { ToolCallRequest } from '../../contract/activity-io.ts';
 import { mcpRequest, planMcpServer } from '../helpers/activity-fixtures.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivityRuntime, discoverMcpTools } from '../../activities/index.ts';
-import type { PlanMcpServer } from '../../compiler/plan.ts';
+import type { PlanMcpServer } from '../../contract/plan.ts';
 import { applicationFailureOf, dumpFailure, mcpRequest, planMcpServer } from '../helpers/activity-fixtures.ts';
 import { startMcpHttpServer, type McpHttpServer } from '../helpers/mcp-http-server.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';

@@ -5,8 +5,8 @@
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createActivityRuntime, discoverMcpTools } from '../../activities/index.ts';
-import type { PlanMcpServer } from '../../compiler/plan.ts';
-import type { ToolCallRequest } from '../../activities/types.ts';
+import type { PlanMcpServer } from '../../contract/plan.ts';
+import type { ToolCallRequest } from '../../contract/activity-io.ts';
 import { applicationFailureOf, mcpRequest, planMcpServer } from '../helpers/activity-fixtures.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
 import { childPids, isAlive, waitFor } from '../helpers/processes.ts';

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledFailure } from '@temporalio/common';
 import { createActivities } from '../../activities/index.ts';
-import type { ModelCallRequest } from '../../activities/types.ts';
-import type { MockScript } from '../../compiler/plan.ts';
+import type { ModelCallRequest } from '../../contract/activity-io.ts';
+import type { MockScript } from '../../contract/plan.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
 import { modelRequest, planModel } from '../helpers/activity-fixtures.ts';
 

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
-import { createPolicyInterceptor, type RunStart } from '../../activities/policy-interceptor.ts';
-import type { GateCheck, ModelCallRequest, ToolCallRequest } from '../../activities/types.ts';
-import type { Plan } from '../../compiler/plan.ts';
+import { createPolicyInterceptor, type RunStart } from '../../worker/policy-interceptor.ts';
+import type { GateCheck, ModelCallRequest, ToolCallRequest } from '../../contract/activity-io.ts';
+import type { Plan } from '../../contract/plan.ts';
 import { mcpTool, planMcpServer, planModel } from '../helpers/activity-fixtures.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
 import { agent, globalPolicy, planOf, tool } from '../helpers/plan-builder.ts';

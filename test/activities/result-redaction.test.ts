@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closeActivities, createActivities, createActivityRuntime, type ActivityDeps } from '../../activities/index.ts';
-import type { PlanToolAuth } from '../../compiler/plan.ts';
+import type { PlanToolAuth } from '../../contract/plan.ts';
 import { mcpRequest, modelRequest, planMcpServer, planModel, planTool, toolRequest } from '../helpers/activity-fixtures.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ORCH_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.ts';
+import { ORCH_SEARCH_ATTRIBUTES } from '../../contract/search-attributes.ts';
 
 describe('docker-compose.yml', () => {
   it('registers every search attribute orch sets, with its type', () => {

@@ -5,13 +5,13 @@
  * Hostile manifests end in located diagnostics, never a stack trace. No Temporal needed.
  */
 import { describe, expect, it } from 'vitest';
-import type { RunOutcome } from '../../client.ts';
+import type { RunOutcome } from '../../client/orch-client.ts';
 import { createProgressView } from '../../cli/progress-view.ts';
 import { renderDiagnostic } from '../../cli/render-diagnostics.ts';
 import { renderOutcome } from '../../cli/render-outcome.ts';
 import { renderColumns } from '../../cli/render-table.ts';
 import { escapeBlock, escapeLine } from '../../cli/render-text.ts';
-import type { RunProgress, UsageTotals } from '../../workflows/types.ts';
+import type { RunProgress, UsageTotals } from '../../contract/run-io.ts';
 import { diagnosticHeads, orch, singleJson, STACK_FRAME } from './cli-harness.ts';
 
 const HOSTILE = 'test/fixtures/manifests/hostile';

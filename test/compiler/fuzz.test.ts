@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, compile, planHash, validate, type Diagnostic } from '../../compiler/index.ts';
 import { DIAGNOSTIC_CODES } from '../../compiler/diagnostics.ts';
 import { renderDiagnostic } from '../../cli/render-diagnostics.ts';
-import type { Plan } from '../../compiler/plan.ts';
+import type { Plan } from '../../contract/plan.ts';
 import { mutate, Random } from './fuzz-mutations.ts';
 import { ORLOJ_CORPUS } from './helpers.ts';
 

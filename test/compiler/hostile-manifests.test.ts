@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compile, validate } from '../../compiler/index.ts';
-import { canonicalJson } from '../../compiler/canonical-json.ts';
+import { canonicalJson } from '../../contract/canonical-json.ts';
 import { MAX_ALIAS_EXPANSION, MAX_ALIASES_PER_DOCUMENT, MAX_NESTING_DEPTH } from '../../compiler/limits.ts';
 import { canonicalKey } from '../../compiler/source-map.ts';
 import { codesOf, errorsOf, expectDiagnostic, fixture, writeManifests } from './helpers.ts';

@@ -3,9 +3,9 @@
  * (a fake here: the compiler does no MCP I/O), and the diagnostics discovery adds.
  */
 import { describe, expect, it } from 'vitest';
-import type { McpToolDescription } from '../../activities/types.ts';
+import type { McpToolDescription } from '../../contract/activity-io.ts';
 import { compile, planHash, validate } from '../../compiler/index.ts';
-import type { PlanMcpServer } from '../../compiler/plan.ts';
+import type { PlanMcpServer } from '../../contract/plan.ts';
 import { codesOf, errorsOf, expectDiagnostic, fixture, ORLOJ_CORPUS } from './helpers.ts';
 
 const tool = (name: string, description = `${name} tool`): McpToolDescription => ({

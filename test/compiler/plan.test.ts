@@ -1,7 +1,7 @@
 /** The Plan: contents, defaults, aliases, hashing, and the secrets that must stay out of it. */
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, compile, planHash, validate } from '../../compiler/index.ts';
-import type { Plan } from '../../compiler/plan.ts';
+import type { Plan } from '../../contract/plan.ts';
 import { codesOf, errorsOf, expectDiagnostic, fixture } from './helpers.ts';
 
 /** The plan minus what depends on file paths (agent sources and so the hash). */

@@ -4,8 +4,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { expect } from 'vitest';
-import type { PlanMcpServer, PlanModel, PlanTool } from '../../compiler/plan.ts';
-import type { ModelCallRequest, ToolCallRequest } from '../../activities/types.ts';
+import type { PlanMcpServer, PlanModel, PlanTool } from '../../contract/plan.ts';
+import type { ModelCallRequest, ToolCallRequest } from '../../contract/activity-io.ts';
 
 /** A PlanModel; `mock` provider unless overridden. */
 export function planModel(overrides: Partial<PlanModel> = {}): PlanModel {

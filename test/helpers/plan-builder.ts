@@ -1,5 +1,5 @@
 /** Builds Plans in code, for interpreter tests that should not depend on the compiler. */
-import type { Plan, PlanAgent, PlanEdge, PlanModel, PlanPolicy, PlanTool } from '../../compiler/plan.ts';
+import type { Plan, PlanAgent, PlanEdge, PlanModel, PlanPolicy, PlanTool } from '../../contract/plan.ts';
 
 export const MOCK_MODEL: PlanModel = {
   id: { namespace: 'default', name: 'mock' },

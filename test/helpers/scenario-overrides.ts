@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import { compile, type CompileOptions } from '../../compiler/index.ts';
-import type { Plan } from '../../compiler/plan.ts';
+import type { Plan } from '../../contract/plan.ts';
 import { errorsOf } from '../compiler/helpers.ts';
 
 export { ORLOJ_CORPUS as CORPUS } from '../compiler/helpers.ts';

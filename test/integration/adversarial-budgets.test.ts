@@ -5,7 +5,7 @@
  * (the stub counts every request), the exact ledger, the audited decision and how the run ended.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditTrail, type AuditEvent } from '../../audit.ts';
+import { auditTrail, type AuditEvent } from '../../client/audit.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
 import { startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';

@@ -6,12 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { auditTrail, type AuditEvent } from '../../audit.ts';
-import { createOrchWorker } from '../../worker.ts';
+import { auditTrail, type AuditEvent } from '../../client/audit.ts';
+import { createOrchWorker } from '../../worker/orch-worker.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
 import { renderRepro } from '../helpers/repro-fixtures.ts';
 import { compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
-import { OrchClient } from '../../client.ts';
+import { OrchClient } from '../../client/orch-client.ts';
 
 const setup = harnessWithStub();
 

@@ -4,8 +4,8 @@
  * run with a refusal, a policy denial and a run that continued as new.
  */
 import { describe, expect, it } from 'vitest';
-import { auditTrail, fetchAuditTrail, type AuditEvent } from '../../audit.ts';
-import type { Plan } from '../../compiler/plan.ts';
+import { auditTrail, fetchAuditTrail, type AuditEvent } from '../../client/audit.ts';
+import type { Plan } from '../../contract/plan.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
 import { compileOk, CORPUS, httpTool, mockEndpoint, writeOverride, type ScriptedStep } from '../helpers/scenario-overrides.ts';

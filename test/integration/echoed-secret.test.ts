@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerManifests } from '../../activities/secret-destinations.ts';
 import { compile } from '../../compiler/index.ts';
-import type { Plan } from '../../compiler/plan.ts';
+import type { Plan } from '../../contract/plan.ts';
 import { historyText } from '../helpers/history.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
 import { startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';

@@ -7,7 +7,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
-import { auditTrail } from '../../audit.ts';
+import { auditTrail } from '../../client/audit.ts';
 import { globalPolicy } from '../helpers/plan-builder.ts';
 import { main } from '../../cli/main.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';

@@ -6,12 +6,12 @@
  * counts every request: the secret reaches no endpoint but its bound one, and no history.
  */
 import { randomUUID } from 'node:crypto';
-import { auditTrail } from '../../audit.ts';
+import { auditTrail } from '../../client/audit.ts';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GateCheck, ToolCallRequest } from '../../activities/types.ts';
-import type { Plan } from '../../compiler/plan.ts';
-import { withPlanDefaults } from '../../workflows/plan-defaults.ts';
+import type { GateCheck, ToolCallRequest } from '../../contract/activity-io.ts';
+import type { Plan } from '../../contract/plan.ts';
+import { withPlanDefaults } from '../../contract/plan-defaults.ts';
 import { historyText } from '../helpers/history.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';

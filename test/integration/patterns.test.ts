@@ -10,10 +10,10 @@
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OrchRun, type RunOutcome, type StartRunOptions } from '../../client.ts';
-import type { Plan } from '../../compiler/plan.ts';
-import type { RunFailureDetails, RunResult } from '../../workflows/types.ts';
-import { workflowBundle } from '../../worker.ts';
+import { type OrchRun, type RunOutcome, type StartRunOptions } from '../../client/orch-client.ts';
+import type { Plan } from '../../contract/plan.ts';
+import type { RunFailureDetails, RunResult } from '../../contract/run-io.ts';
+import { workflowBundle } from '../../worker/orch-worker.ts';
 import { fixture } from '../compiler/helpers.ts';
 import { eventTypes } from '../helpers/history.ts';
 import {

@@ -4,7 +4,7 @@
  * timeouts, invalid arguments, idempotency and the SSRF guard.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Plan } from '../../compiler/plan.ts';
+import type { Plan } from '../../contract/plan.ts';
 import { activitiesOf, historyText } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';

@@ -14,7 +14,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { compile } from '../../compiler/index.ts';
-import type { Plan } from '../../compiler/plan.ts';
+import type { Plan } from '../../contract/plan.ts';
 import { activitiesOf, historyText } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { compileOk, CORPUS, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';

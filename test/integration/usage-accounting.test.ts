@@ -4,7 +4,7 @@
  * budgets stop a run like token budgets do.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditTrail } from '../../audit.ts';
+import { auditTrail } from '../../client/audit.ts';
 import { compile } from '../../compiler/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';

@@ -5,9 +5,9 @@
  * worker's re-check of what an activity carries.
  */
 import { describe, expect, it } from 'vitest';
-import type { GateCheck, ToolCallRequest } from '../../activities/types.ts';
+import type { GateCheck, ToolCallRequest } from '../../contract/activity-io.ts';
 import { compile } from '../../compiler/index.ts';
-import type { Plan, PlanMcpServer, PlanTool } from '../../compiler/plan.ts';
+import type { Plan, PlanMcpServer, PlanTool } from '../../contract/plan.ts';
 import { evaluateDelegateCall, evaluateToolCall, type PolicyDecision } from '../../policies/engine.ts';
 import { recheckToolCall } from '../../policies/recheck.ts';
 import { errorsOf, fixture } from '../compiler/helpers.ts';

@@ -3,7 +3,7 @@
  * in code, nothing runs.
  */
 import { describe, expect, it } from 'vitest';
-import type { Plan, PlanToolPermission } from '../../compiler/plan.ts';
+import type { Plan, PlanToolPermission } from '../../contract/plan.ts';
 import { applicablePolicies, evaluateModelCall, evaluateToolCall, type PolicyDecision } from '../../policies/engine.ts';
 import { agent, mcpTool, policy, tool, toolPermission, world } from './fixtures.ts';
 

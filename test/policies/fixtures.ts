@@ -1,5 +1,5 @@
 /** Plan pieces for policy-engine tests: tools, AgentPolicies and ToolPermissions with Orloj's defaults. */
-import type { Plan, PlanAgent, PlanMcpServer, PlanPolicy, PlanTool, PlanToolPermission } from '../../compiler/plan.ts';
+import type { Plan, PlanAgent, PlanMcpServer, PlanPolicy, PlanTool, PlanToolPermission } from '../../contract/plan.ts';
 import { agent, globalPolicy, planOf, tool } from '../helpers/plan-builder.ts';
 
 export { tool } from '../helpers/plan-builder.ts';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileOk } from '../helpers/scenario-overrides.ts';
-import type { Plan } from '../../compiler/plan.ts';
+import type { Plan } from '../../contract/plan.ts';
 import { evaluateModelCall, evaluateToolCall } from '../../policies/engine.ts';
 
 const CORPUS = 'test/fixtures/orloj-manifests';

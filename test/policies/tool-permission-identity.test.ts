@@ -6,9 +6,9 @@
  * In the engine (plans built in code and compiled plans) and in the worker's re-check.
  */
 import { describe, expect, it } from 'vitest';
-import type { GateCheck, ToolCallRequest } from '../../activities/types.ts';
+import type { GateCheck, ToolCallRequest } from '../../contract/activity-io.ts';
 import { compile } from '../../compiler/index.ts';
-import type { Plan, PlanMcpServer, PlanTool, PlanToolPermission } from '../../compiler/plan.ts';
+import type { Plan, PlanMcpServer, PlanTool, PlanToolPermission } from '../../contract/plan.ts';
 import { evaluateToolCall, type PolicyDecision } from '../../policies/engine.ts';
 import { recheckToolCall } from '../../policies/recheck.ts';
 import { errorsOf, writeManifests } from '../compiler/helpers.ts';

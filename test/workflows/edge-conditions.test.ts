@@ -4,7 +4,7 @@
  * the edges of one output share.
  */
 import { describe, expect, it } from 'vitest';
-import type { PlanEdge } from '../../compiler/plan.ts';
+import type { PlanEdge } from '../../contract/plan.ts';
 import { conditionHolds, firingEdges } from '../../workflows/edge-conditions.ts';
 
 const edge = (to: string, outputMatches?: string, isDefault = false): PlanEdge => ({

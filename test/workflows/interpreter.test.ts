@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { McpToolDescription, ModelCallRequest, ModelCallResult, ToolCallRequest } from '../../activities/types.ts';
-import type { PlanPolicy, PlanTool } from '../../compiler/plan.ts';
+import type { McpToolDescription, ModelCallRequest, ModelCallResult, ToolCallRequest } from '../../contract/activity-io.ts';
+import type { PlanPolicy, PlanTool } from '../../contract/plan.ts';
 import { PlanInterpreter, runPlan, requiredArrivals } from '../../workflows/interpreter.ts';
 import { CallFailure, RunFailure } from '../../workflows/run-failure.ts';
-import type { Effects } from '../../workflows/types.ts';
+import type { Effects } from '../../workflows/effects.ts';
 import { agent, globalPolicy, planOf, tool } from '../helpers/plan-builder.ts';
 
 const usage = { inputTokens: 10, outputTokens: 5, totalTokens: 15 };

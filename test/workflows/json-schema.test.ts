@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_ARGUMENT_DEPTH, MAX_ARGUMENT_VALUES, validateArguments } from '../../workflows/validate-arguments.ts';
-import type { JsonValue } from '../../compiler/plan.ts';
-import { MAX_SCHEMA_WORK } from '../../workflows/json-schema/validate.ts';
+import type { JsonValue } from '../../contract/plan.ts';
+import { MAX_SCHEMA_WORK } from '../../validation/json-schema/validate.ts';
 
 /** The issues as `path keyword` strings, the shape assertions compare. */
 function issues(value: unknown, schema: unknown): string[] {

@@ -6,11 +6,11 @@
  * never exceeds a limit, and a run that ends has charged exactly what its calls reported.
  */
 import { describe, expect, it } from 'vitest';
-import type { ModelCallRequest, ModelCallResult } from '../../activities/types.ts';
-import type { Plan } from '../../compiler/plan.ts';
+import type { ModelCallRequest, ModelCallResult } from '../../contract/activity-io.ts';
+import type { Plan } from '../../contract/plan.ts';
 import { CallFailure, RunFailure } from '../../workflows/run-failure.ts';
 import { PlanInterpreter } from '../../workflows/interpreter.ts';
-import type { Effects } from '../../workflows/types.ts';
+import type { Effects } from '../../workflows/effects.ts';
 import { agent, globalPolicy, planOf, tool } from '../helpers/plan-builder.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 

@@ -5,7 +5,7 @@
  * work.
  */
 import { describe, expect, it } from 'vitest';
-import { compileRegex, MAX_INSTRUCTIONS, regexMatches, runRegex, type LinearRegex } from '../../workflows/linear-regex/index.ts';
+import { compileRegex, MAX_INSTRUCTIONS, regexMatches, runRegex, type LinearRegex } from '../../validation/linear-regex/index.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 
 function compiled(pattern: string): LinearRegex {

@@ -4,11 +4,11 @@
  * and stopping at a quiet point to continue as new.
  */
 import { describe, expect, it } from 'vitest';
-import type { ModelCallRequest, ModelCallResult } from '../../activities/types.ts';
-import type { PlanEdge, PlanJoin } from '../../compiler/plan.ts';
+import type { ModelCallRequest, ModelCallResult } from '../../contract/activity-io.ts';
+import type { PlanEdge, PlanJoin } from '../../contract/plan.ts';
 import { CheckpointReached, PlanInterpreter, runPlan } from '../../workflows/interpreter.ts';
 import { CallFailure, RunFailure } from '../../workflows/run-failure.ts';
-import type { Effects } from '../../workflows/types.ts';
+import type { Effects } from '../../workflows/effects.ts';
 import { agent, planOf, globalPolicy, tool } from '../helpers/plan-builder.ts';
 
 const usage = { inputTokens: 1, outputTokens: 1, totalTokens: 2 };

@@ -3,7 +3,7 @@
  * They name what is waited for, so the Web UI shows it, and the audit trail reads approval
  * requests, time-outs and budget pauses from history by them (see audit.ts).
  */
-import type { ApprovalRequest, BudgetRequest } from './types.ts';
+import type { ApprovalRequest, BudgetRequest } from './run-io.ts';
 
 const SEPARATOR = ' · ';
 

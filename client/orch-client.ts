@@ -3,10 +3,10 @@
  * The CLI uses exactly this API; so can any backend service.
  */
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure, TerminatedFailure, CancelledFailure, TimeoutFailure } from '@temporalio/common';
+import { ApplicationFailure, TerminatedFailure, CancelledFailure, TimeoutFailure, type QueryDefinition } from '@temporalio/common';
 import { Client, Connection, WorkflowFailedError, type TLSConfig, type WorkflowHandle } from '@temporalio/client';
-import type { JsonValue, Plan } from './compiler/plan.ts';
-import { OrchCostUsd, OrchDenials, OrchPlanHash, OrchStatus, OrchSystem, OrchTask, OrchTotalTokens, type OrchRunStatus } from './workflows/search-attributes.ts';
+import type { JsonValue, Plan } from '../contract/plan.ts';
+import { OrchCostUsd, OrchDenials, OrchPlanHash, OrchStatus, OrchSystem, OrchTask, OrchTotalTokens, type OrchRunStatus } from '../contract/search-attributes.ts';
 import type {
   ActivationRecord,
   ApprovalDecisionInput,
@@ -19,14 +19,24 @@ import type {
   RunProgress,
   RunResult,
   RunUsage,
-} from './workflows/types.ts';
-import { defaultTaskQueue } from './worker.ts';
-import { emptyTotals } from './workflows/usage-ledger.ts';
+} from '../contract/run-io.ts';
+import { emptyTotals } from '../contract/usage.ts';
+import {
+  approvalsQuery,
+  budgetQuery,
+  decideApprovalUpdate,
+  defaultTaskQueue,
+  progressQuery,
+  resolveBudgetUpdate,
+  WORKFLOW_TYPES,
+  type ApprovalDecision,
+} from '../contract/wire-names.ts';
 
 /** The workflow type name, recorded in history. */
-export const WORKFLOW_TYPE = 'orchRun';
+export const WORKFLOW_TYPE = WORKFLOW_TYPES.run;
 /** The workflow type of a delegate's child run. */
-export const DELEGATE_WORKFLOW_TYPE = 'orchDelegate';
+export const DELEGATE_WORKFLOW_TYPE = WORKFLOW_TYPES.delegate;
+
 
 export type RunStatus = 'succeeded' | 'failed' | 'canceled' | 'terminated' | 'timed_out';
 
@@ -109,7 +119,7 @@ export class OrchRun {
    * waits for a worker to answer; `timeoutMs` bounds that wait.
    */
   progress(options: { timeoutMs?: number } = {}): Promise<RunProgress> {
-    const query = () => this.handle.query<RunProgress>('progress');
+    const query = () => this.handle.query(progressQuery);
     if (options.timeoutMs === undefined) return query();
     return this.handle.client.withDeadline(Date.now() + options.timeoutMs, query);
   }
@@ -120,7 +130,7 @@ export class OrchRun {
    * the child's id relative to the run (`researcher-1/approval-1`); `approve` takes them as they are.
    */
   async approvals(): Promise<PendingApproval[]> {
-    const answers = await this.queryEach<PendingApproval[]>('approvals');
+    const answers = await this.queryEach(approvalsQuery);
     return answers.flatMap(({ path, value }) => (path === '' ? value : value.map((approval) => ({ ...approval, id: `${path}/${approval.id}` }))));
   }
 
@@ -128,11 +138,11 @@ export class OrchRun {
    * Asks `query` of the run and of every delegate's child run in flight under it, each with its
    * id relative to the run ('' for the run). A child that finished meanwhile is left out.
    */
-  private async queryEach<T>(query: string): Promise<Array<{ path: string; value: T }>> {
+  private async queryEach<T>(query: QueryDefinition<T, [], string>): Promise<Array<{ path: string; value: T }>> {
     const answers = await Promise.all(
       (await this.runsInFlight()).map(async ({ path, handle }) => {
         try {
-          return { path, value: await handle.query<T>(query) };
+          return { path, value: await handle.query(query) };
         } catch (error) {
           if (path === '') throw error;
           return null;
@@ -167,12 +177,12 @@ export class OrchRun {
   }
 
   /** Approves a pending tool call; it runs once, nothing else is re-run. Rejects when `id` is not pending. */
-  approve(id: string, by: string, reason?: string): Promise<{ id: string; decision: 'approved' | 'denied' | 'expired' }> {
+  approve(id: string, by: string, reason?: string): Promise<{ id: string; decision: ApprovalDecision }> {
     return this.decide({ id, decision: 'approve', decidedBy: by, ...(reason ? { reason } : {}) });
   }
 
   /** Denies a pending tool call: the run fails with APPROVAL_DENIED (or the model is told, under `on_violation: feedback`). */
-  deny(id: string, by: string, reason?: string): Promise<{ id: string; decision: 'approved' | 'denied' | 'expired' }> {
+  deny(id: string, by: string, reason?: string): Promise<{ id: string; decision: ApprovalDecision }> {
     return this.decide({ id, decision: 'deny', decidedBy: by, ...(reason ? { reason } : {}) });
   }
 
@@ -185,7 +195,7 @@ export class OrchRun {
   }
 
   private async budgetPauses(): Promise<BudgetRequest[]> {
-    const answers = await this.queryEach<BudgetRequest | null>('budget');
+    const answers = await this.queryEach(budgetQuery);
     return answers.flatMap(({ path, value }) => (value === null ? [] : [path === '' ? value : { ...value, run: path }]));
   }
 
@@ -204,7 +214,7 @@ export class OrchRun {
     const paused = (await this.budgetPauses()).map((pause) => pause.run ?? '');
     let answer: { action: string } | undefined;
     for (const path of paused.length > 0 ? paused : ['']) {
-      answer = await this.handleFor(path).executeUpdate<{ action: string }, [BudgetResolution]>('resolveBudget', { args: [input] });
+      answer = await this.handleFor(path).executeUpdate(resolveBudgetUpdate, { args: [input] });
     }
     return answer!;
   }
@@ -213,12 +223,12 @@ export class OrchRun {
    * `expired`: the decision reached the run after the approval's deadline, so the run recorded
    * and refused it (the call was already refused as timed out).
    */
-  private decide(input: ApprovalDecisionInput): Promise<{ id: string; decision: 'approved' | 'denied' | 'expired' }> {
+  private decide(input: ApprovalDecisionInput): Promise<{ id: string; decision: ApprovalDecision }> {
     const slash = input.id.lastIndexOf('/');
     const handle = this.handleFor(slash < 0 ? '' : input.id.slice(0, slash));
     const local = { ...input, id: input.id.slice(slash + 1) };
     return handle
-      .executeUpdate<{ id: string; decision: 'approved' | 'denied' | 'expired' }, [ApprovalDecisionInput]>('decideApproval', { args: [local] })
+      .executeUpdate(decideApprovalUpdate, { args: [local] })
       .then((decided) => ({ ...decided, id: input.id }));
   }
 
@@ -294,7 +304,7 @@ export class OrchClient {
 
   constructor(options: OrchClientOptions) {
     this.client = options.client;
-    this.taskQueue = options.taskQueue ?? defaultTaskQueue();
+    this.taskQueue = options.taskQueue ?? defaultTaskQueue(process.env);
   }
 
   /** Connects to Temporal at `address` (default `127.0.0.1:7233`). */

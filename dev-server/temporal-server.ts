@@ -20,7 +20,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection, type TLSConfig } from '@temporalio/client';
-import { ORCH_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
+import { ORCH_SEARCH_ATTRIBUTES } from '../contract/search-attributes.ts';
 
 // ---------------------------------------------------------------------------------------
 // Pins and defaults

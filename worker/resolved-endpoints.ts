@@ -6,7 +6,7 @@
  * a wildcard DNS name) is the same service.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import type { Plan, PlanTool } from '../compiler/plan.ts';
+import type { Plan, PlanTool } from '../contract/plan.ts';
 import { applicablePolicies } from '../policies/engine.ts';
 import { normalizeEndpoint } from '../policies/tool-identity.ts';
 

@@ -8,15 +8,23 @@
  * upserting an attribute the cluster does not know fails the workflow task, so a run started
  * without them never upserts.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-export const OrchSystem = defineSearchAttributeKey('OrchSystem', SearchAttributeType.KEYWORD);
-export const OrchTask = defineSearchAttributeKey('OrchTask', SearchAttributeType.KEYWORD);
-export const OrchPlanHash = defineSearchAttributeKey('OrchPlanHash', SearchAttributeType.KEYWORD);
-export const OrchStatus = defineSearchAttributeKey('OrchStatus', SearchAttributeType.KEYWORD);
-export const OrchTotalTokens = defineSearchAttributeKey('OrchTotalTokens', SearchAttributeType.INT);
-export const OrchCostUsd = defineSearchAttributeKey('OrchCostUsd', SearchAttributeType.DOUBLE);
-export const OrchDenials = defineSearchAttributeKey('OrchDenials', SearchAttributeType.INT);
+/** A typed search attribute key (the SDK does not export the interface by name). */
+export type SearchAttributeKey<T extends SearchAttributeType> = ReturnType<typeof defineSearchAttributeKey<T>>;
+
+/** The key `defineSearchAttributeKey` would make, without importing the SDK at run time. */
+function key<T extends SearchAttributeType>(name: string, type: T): SearchAttributeKey<T> {
+  return { name, type };
+}
+
+export const OrchSystem: SearchAttributeKey<'KEYWORD'> = key('OrchSystem', 'KEYWORD');
+export const OrchTask: SearchAttributeKey<'KEYWORD'> = key('OrchTask', 'KEYWORD');
+export const OrchPlanHash: SearchAttributeKey<'KEYWORD'> = key('OrchPlanHash', 'KEYWORD');
+export const OrchStatus: SearchAttributeKey<'KEYWORD'> = key('OrchStatus', 'KEYWORD');
+export const OrchTotalTokens: SearchAttributeKey<'INT'> = key('OrchTotalTokens', 'INT');
+export const OrchCostUsd: SearchAttributeKey<'DOUBLE'> = key('OrchCostUsd', 'DOUBLE');
+export const OrchDenials: SearchAttributeKey<'INT'> = key('OrchDenials', 'INT');
 
 /** Name and CLI type of every attribute, for `temporal server start-dev --search-attribute`. */
 export const ORCH_SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; type: 'Keyword' | 'Int' | 'Double' | 'KeywordList' }> = [

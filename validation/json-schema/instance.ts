@@ -3,7 +3,7 @@
  * order, float-safe `multipleOf`, code point lengths, the paths issues are reported at, and
  * the size bounds checked before any schema is applied.
  */
-import type { JsonValue } from '../../compiler/plan.ts';
+import type { JsonValue } from '../../contract/plan.ts';
 
 /** The JSON type of a value, as `type` names them (`integer` is checked separately). */
 export function jsonType(value: unknown): string {

@@ -18,10 +18,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import type { Context } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
-import type { Plan } from '../compiler/plan.ts';
+import type { Plan } from '../contract/plan.ts';
 import { recheckModelCall, recheckToolCall } from '../policies/recheck.ts';
 import { matchMcpList, matchModelCall, matchToolCall, startedPlan, type PlanMatch } from './plan-match.ts';
-import type { McpListRequest, ModelCallRequest, ToolCallRequest } from './types.ts';
+import type { McpListRequest, ModelCallRequest, ToolCallRequest } from '../contract/activity-io.ts';
 import { blockedHttpEndpoints, createResolvedEndpointCheck, type ResolveHost } from './resolved-endpoints.ts';
 
 /** The workflow types orch registers (see workflows/index.ts). */

@@ -14,18 +14,15 @@ import {
   type WorkerOptions,
   type WorkerPlugin,
 } from '@temporalio/worker';
-import { createActivityRuntime, type ActivityDeps } from './activities/index.ts';
-import { createPolicyInterceptor } from './activities/policy-interceptor.ts';
+import { createActivityRuntime, type ActivityDeps } from '../activities/index.ts';
+import { createPolicyInterceptor } from './policy-interceptor.ts';
 import { ModelQueueWorkers } from './model-queue-workers.ts';
+import { defaultTaskQueue } from '../contract/wire-names.ts';
 
-/** The task queue orch uses unless told otherwise (`--task-queue`, `ORCH_TASK_QUEUE`). */
-export const DEFAULT_TASK_QUEUE = 'orch';
+export { DEFAULT_TASK_QUEUE, defaultTaskQueue } from '../contract/wire-names.ts';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
-export function defaultTaskQueue(env: NodeJS.ProcessEnv = process.env): string {
-  return env.ORCH_TASK_QUEUE || DEFAULT_TASK_QUEUE;
-}
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 let bundlePromise: Promise<{ code: string }> | null = null;
 
@@ -80,7 +77,7 @@ export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise
   const worker = await Worker.create({
     connection,
     namespace: options.namespace ?? 'default',
-    taskQueue: options.taskQueue ?? defaultTaskQueue(),
+    taskQueue: options.taskQueue ?? defaultTaskQueue(process.env),
     workflowBundle: await workflowBundle(),
     ...options.workerOptions,
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,

@@ -1,9 +1,8 @@
 /**
  * Types the workflow shares with its callers: the run's input, its result, its live
- * progress, and the effects port the interpreter is written against.
+ * progress, approvals and budget requests, delegations.
  */
-import type { JsonValue, Plan } from '../compiler/plan.ts';
-import type { BudgetLimits, BudgetState } from '../policies/budget.ts';
+import type { JsonValue, Plan } from './plan.ts';
 import type {
   ModelCallRequest,
   ModelCallResult,
@@ -12,7 +11,46 @@ import type {
   ToolCallResult,
   McpListRequest,
   McpToolDescription,
-} from '../activities/types.ts';
+} from './activity-io.ts';
+
+/** What reached a join from one predecessor, in a checkpoint. */
+export interface Arrival {
+  from: string;
+  output: JsonValue;
+  turn: number;
+}
+
+export type Report =
+  | { kind: 'arrived'; arrival: Arrival }
+  | { kind: 'not-taken'; from: string }
+  | { kind: 'failed'; from: string; type: string; message: string };
+
+export interface JoinRound {
+  reports: Report[];
+  fired: boolean;
+}
+
+/** A run's limits, each with the policy that set it. */
+export interface BudgetLimit {
+  value: number;
+  /** `AgentPolicy ns/name` that set it. */
+  policy: string;
+}
+
+export interface BudgetLimits {
+  tokens: BudgetLimit | null;
+  costUsd: BudgetLimit | null;
+  modelCalls: BudgetLimit | null;
+  toolCalls: BudgetLimit | null;
+}
+
+/** Spent plus reserved (calls in flight), for the run. */
+export interface BudgetState {
+  tokens: number;
+  costUsd: number;
+  modelCalls: number;
+  toolCalls: number;
+}
 
 /** The workflow's single argument. */
 export interface RunInput {
@@ -40,7 +78,7 @@ export interface RunCheckpoint {
   /** Which attempt of the whole run (`Task.retry`) this is, 1-based. */
   runAttempt: number;
   pending: PendingActivation[];
-  joins: Record<string, import('./join-state.ts').JoinRound[]>;
+  joins: Record<string, JoinRound[]>;
   activationCounts: Record<string, number>;
   usage: RunUsage;
   activations: ActivationRecord[];
@@ -61,7 +99,7 @@ export interface RunCheckpoint {
 /** An activation decided on but not yet started. */
 export interface PendingActivation {
   agent: string;
-  inbox: import('./join-state.ts').Arrival[];
+  inbox: Arrival[];
   turn: number;
   /** Branches that failed and were left out of this activation's join (`continue_partial`). */
   partialFrom: string[];
@@ -257,41 +295,4 @@ export interface RunProgress {
   phase: 'running' | 'succeeded' | 'failed';
   agents: Record<string, AgentProgress>;
   usage: UsageTotals;
-}
-
-/** Per-call options the interpreter asks for; the Temporal glue maps them to activity options. */
-export interface CallOptions {
-  /** Web UI summary of the activity; starts with the agent's name. */
-  summary: string;
-}
-
-/**
- * Everything the interpreter does to the world. The workflow implements it with activities;
- * unit tests implement it with plain functions.
- */
-export interface Effects {
-  callModel(request: ModelCallRequest, options: CallOptions): Promise<ModelCallResult>;
-  /**
-   * Runs a tool call. A call that fails (after the retries its tool allows) rejects with a
-   * CallFailure, which the agent loop reports to the model; anything else ends the run.
-   */
-  callTool(request: ToolCallRequest, options: CallOptions): Promise<ToolCallResult>;
-  listMcpTools(request: McpListRequest, options: CallOptions): Promise<McpToolDescription[]>;
-  /** Runs a delegate agent as a child workflow; rejects with a CallFailure when it failed. */
-  delegate(request: DelegationRequest, options: CallOptions & { childId: string }): Promise<DelegationResult>;
-  /** Waits, durably, for a person to add budget to the run or to tell it to wrap up. */
-  awaitBudget(request: BudgetRequest): Promise<BudgetResolution>;
-  /** Waits for a person to approve or deny a tool call, or for the approval's time to run out. */
-  awaitApproval(request: ApprovalRequest): Promise<ApprovalOutcome>;
-  /** A durable timer. */
-  sleep(ms: number): Promise<void>;
-  /**
-   * Runs `fn`, cancelling what it started when `ms` passes first; then rejects with
-   * CallFailure('AGENT_TIMEOUT').
-   */
-  withTimeout<T>(ms: number, fn: () => Promise<T>): Promise<T>;
-  /** True when the run should continue as new at the next quiet point (history is getting long). */
-  shouldContinueAsNew?(): boolean;
-  /** Called after every state change, synchronously. */
-  onProgress?(progress: RunProgress): void;
 }

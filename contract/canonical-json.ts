@@ -1,6 +1,4 @@
-/** Canonical JSON (keys sorted at every level) and the plan's content hash over it. */
-import { createHash } from 'node:crypto';
-import type { Plan } from './plan.ts';
+/** Canonical JSON (keys sorted at every level): the bytes the plan hash is taken over, on both sides. */
 
 /** Work left to do: a value to write, a literal to append, or an object or list to close. */
 type Step = { value: unknown } | { text: string } | { leave: object; text: string };
@@ -58,10 +56,4 @@ export function canonicalJson(value: unknown): string {
     }
   }
   return out.join('');
-}
-
-/** `sha256:<hex>` over the canonical JSON of the plan without its `hash` field. */
-export function planHash(plan: Omit<Plan, 'hash'> & { hash?: string }): string {
-  const { hash: _ignored, ...rest } = plan;
-  return `sha256:${createHash('sha256').update(canonicalJson(rest)).digest('hex')}`;
 }

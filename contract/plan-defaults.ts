@@ -3,7 +3,7 @@
  * still in flight (and in recorded histories). A worker fills what an older plan lacks with
  * the values that reproduce its old behaviour, so those runs go on and replay unchanged.
  */
-import type { Plan } from '../compiler/plan.ts';
+import type { Plan } from './plan.ts';
 
 export function withPlanDefaults(plan: Plan): Plan {
   const older = plan as Partial<Plan> & Plan;

@@ -7,10 +7,10 @@
  * them. A workflow that merely borrows orch's workflow type name, or any code that schedules
  * orch's activities with a request of its own making, is refused. Pure.
  */
-import { canonicalJson } from '../compiler/canonical-json.ts';
-import { PLAN_SCHEMA_VERSION, sameMcpToolName, type Plan, type PlanAgent } from '../compiler/plan.ts';
-import { withPlanDefaults } from '../workflows/plan-defaults.ts';
-import type { GateCheck, McpListRequest, ModelCallRequest, ToolCallRequest } from './types.ts';
+import { canonicalJson } from '../contract/canonical-json.ts';
+import { PLAN_SCHEMA_VERSION, sameMcpToolName, type Plan, type PlanAgent } from '../contract/plan.ts';
+import { withPlanDefaults } from '../contract/plan-defaults.ts';
+import type { GateCheck, McpListRequest, ModelCallRequest, ToolCallRequest } from '../contract/activity-io.ts';
 
 export type PlanMatch = { matches: true } | { matches: false; reason: string };
 

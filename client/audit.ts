@@ -12,11 +12,11 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { OrchClient } from './client.ts';
-import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCallRequest, ToolCallResult } from './activities/types.ts';
-import { addUsage, spentUsageIn } from './workflows/usage-ledger.ts';
-import { parseWaitSummary, type WaitSummary } from './workflows/wait-summaries.ts';
-import type { DelegationRequest, DelegationResult, RunFailureDetails, RunInput, RunResult } from './workflows/types.ts';
+import type { OrchClient } from './orch-client.ts';
+import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCallRequest, ToolCallResult } from '../contract/activity-io.ts';
+import { addUsage, spentUsageIn } from '../contract/usage.ts';
+import { parseWaitSummary, type WaitSummary } from '../contract/wait-summaries.ts';
+import type { DelegationRequest, DelegationResult, RunFailureDetails, RunInput, RunResult } from '../contract/run-io.ts';
 
 type History = temporal.api.history.v1.IHistory;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

@@ -3,7 +3,7 @@
  * `callModel` and `callTool`. Types only, so workflow code can import them.
  * These shapes are recorded in history: change them compatibly.
  */
-import type { JsonObject, JsonValue, PlanAgent, PlanGovernance, PlanMcpServer, PlanModel, PlanTool } from '../compiler/plan.ts';
+import type { JsonObject, JsonValue, PlanAgent, PlanGovernance, PlanMcpServer, PlanModel, PlanTool } from './plan.ts';
 
 export interface TokenUsage {
   inputTokens: number;
@@ -151,4 +151,17 @@ export interface OrchActivities {
   callTool(request: ToolCallRequest): Promise<ToolCallResult>;
   /** `tools/list` on an MCP server, filtered by its `tool_filter`. */
   listMcpTools(request: McpListRequest): Promise<McpToolDescription[]>;
+}
+
+/**
+ * What the manifests a worker loaded tell it about secrets: the endpoints they declare
+ * (each with the secrets it uses) and the destinations their Secrets list. The compiler
+ * builds it (`CompileResult.manifests`, `ValidateResult.manifests`); it holds no secret values.
+ */
+export interface WorkerManifests {
+  models?: PlanModel[];
+  tools?: PlanTool[];
+  mcpServers?: PlanMcpServer[];
+  /** Secret `namespace/name` → the destinations its manifest lists. */
+  secretDestinations?: Record<string, string[]>;
 }

@@ -6,7 +6,7 @@
  */
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { InjectedSinks } from '@temporalio/worker';
-import type { ModelQueueSinks } from './workflows/model-queues.ts';
+import type { ModelQueueSinks } from '../workflows/model-queues.ts';
 
 export interface ModelQueueWorkersOptions {
   connection: NativeConnection;

@@ -1,0 +1,24 @@
+/**
+ * The wire ABI between orch's layers and across processes: the Plan, call and run I/O, every
+ * name recorded in history, and the failure catalog. Types and constants only; imports nothing
+ * at run time.
+ */
+export type * from './plan.ts';
+export { PLAN_SCHEMA_VERSION } from './plan.ts';
+export type * from './activity-io.ts';
+export type * from './run-io.ts';
+export {
+  ACTIVITY_TYPES,
+  DEFAULT_TASK_QUEUE,
+  defaultTaskQueue,
+  MODEL_QUEUES_SINK,
+  WORKFLOW_TYPES,
+  approvalsQuery,
+  budgetQuery,
+  decideApprovalUpdate,
+  progressQuery,
+  resolveBudgetUpdate,
+  type ApprovalDecision,
+  type OrchActivityType,
+} from './wire-names.ts';
+export { ORCH_SEARCH_ATTRIBUTES, type OrchRunStatus } from './search-attributes.ts';

@@ -1,0 +1,11 @@
+/**
+ * orch's worker side (`orch/worker`): `createOrchWorker` for a dedicated orch worker,
+ * `orchPlugin` to add orch's workflow and activities to a Temporal worker you already run.
+ * This entry loads Temporal's native worker bridge; clients import `orch` instead.
+ */
+export { createOrchWorker, orchPlugin, workflowBundle, WORKFLOWS_PATH, DEFAULT_TASK_QUEUE, defaultTaskQueue } from './orch-worker.ts';
+export type { OrchWorkerOptions } from './orch-worker.ts';
+export { createActivities, createActivityRuntime, closeActivities } from '../activities/index.ts';
+export type { ActivityDeps, ActivityRuntimeHandle } from '../activities/index.ts';
+export { createPolicyInterceptor, policyInterceptor, type PolicyInterceptorOptions } from './policy-interceptor.ts';
+export { SecretDestinations, type SecretDestinationsOptions, type WorkerManifests } from '../activities/secret-destinations.ts';
