@@ -24,7 +24,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } 
 import { compile } from '../compiler/index.ts';
 import { startDevServer } from '../dev-server/temporal-server.ts';
 import { OrchClient } from '../client/orch-client.ts';
-import { createOrchWorker } from '../worker/orch-worker.ts';
+import { createOrchWorker } from '../worker/index.ts';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);

@@ -3,8 +3,8 @@
  * Exit codes: 0 success, 1 a failed run or diagnostics, 2 usage.
  */
 import { Command, CommanderError } from 'commander';
-import packageJson from '../package.json' with { type: 'json' };
 import { CliError, EXIT, type CliIo } from './io.ts';
+import { orchVersion } from './version.ts';
 import { escapeLine } from './render-text.ts';
 import { registerRunCommands } from './commands/run.ts';
 import { registerValidateCommands } from './commands/validate.ts';
@@ -29,7 +29,7 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function buildProgram(context: CommandContext): Command {
   const program = new Command('orch')
     .description('Durable, governed orchestration for multi-agent AI systems, on Temporal.')
-    .version(packageJson.version, '-V, --version')
+    .version(orchVersion(), '-V, --version')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({

@@ -3,8 +3,10 @@
  * `orchPlugin` to add orch's workflow and activities to a Temporal worker you already run.
  * This entry loads Temporal's native worker bridge; clients import `orch` instead.
  */
-export { createOrchWorker, orchPlugin, workflowBundle, WORKFLOWS_PATH, DEFAULT_TASK_QUEUE, defaultTaskQueue } from './orch-worker.ts';
-export type { OrchWorkerOptions } from './orch-worker.ts';
+export { createOrchWorker, type OrchWorkerOptions } from './create-worker.ts';
+export { orchPlugin } from './plugin.ts';
+export { workflowBundle, WORKFLOWS_PATH } from './workflow-bundle.ts';
+export { DEFAULT_TASK_QUEUE, defaultTaskQueue } from '../contract/wire-names.ts';
 export { createActivities, createActivityRuntime, closeActivities } from '../activities/index.ts';
 export type { ActivityDeps, ActivityRuntimeHandle } from '../activities/index.ts';
 export { createPolicyInterceptor, policyInterceptor, type PolicyInterceptorOptions } from './policy-interceptor.ts';

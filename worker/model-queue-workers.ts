@@ -7,6 +7,7 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { InjectedSinks } from '@temporalio/worker';
 import type { ModelQueueSinks } from '../workflows/model-queues.ts';
+import { MODEL_QUEUES_SINK } from '../contract/wire-names.ts';
 
 export interface ModelQueueWorkersOptions {
   connection: NativeConnection;
@@ -64,7 +65,7 @@ export class ModelQueueWorkers {
   /** The `orchModelQueues` sink the workflow announces its queues through; called during replay too. */
   sinks(): InjectedSinks<ModelQueueSinks> {
     return {
-      orchModelQueues: {
+      [MODEL_QUEUES_SINK]: {
         serve: { fn: (_info, queue, requestsPerSecond) => this.serve(queue, requestsPerSecond), callDuringReplay: true },
       },
     };

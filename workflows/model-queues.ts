@@ -12,6 +12,7 @@
  */
 import { CancellationScope, isCancellation, proxySinks, sleep, type Sinks } from '@temporalio/workflow';
 import type { PlanModel } from '../contract/plan.ts';
+import { MODEL_QUEUES_SINK } from '../contract/wire-names.ts';
 
 export interface ModelQueue {
   name: string;
@@ -25,20 +26,20 @@ export function modelQueueOf(taskQueue: string, model: PlanModel): ModelQueue | 
 }
 
 export interface ModelQueueSinks extends Sinks {
-  orchModelQueues: {
+  [MODEL_QUEUES_SINK]: {
     /** Asks the worker to serve `queue` (a no-op once it does). */
     serve(queue: string, requestsPerSecond: number): void;
   };
 }
 
-const { orchModelQueues } = proxySinks<ModelQueueSinks>();
+const modelQueuesSink = proxySinks<ModelQueueSinks>()[MODEL_QUEUES_SINK];
 
 /** How often a call still waiting in a rate-limited queue names it again. */
 export const REANNOUNCE_MS = 15_000;
 
 /** Tells the worker the queue is needed; it starts serving it if it does not yet. */
 function announceModelQueue(queue: ModelQueue): void {
-  orchModelQueues.serve(queue.name, queue.requestsPerSecond);
+  modelQueuesSink.serve(queue.name, queue.requestsPerSecond);
 }
 
 /** Runs `call` (scheduled on `queue`), making sure some live worker serves the queue until it ends. */

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { compile } from '../../compiler/index.ts';
 import { OrchClient, type OrchRun, type RunOutcome } from '../../client/orch-client.ts';
-import { createOrchWorker } from '../../worker/orch-worker.ts';
+import { createOrchWorker } from '../../worker/index.ts';
 import { defaultTaskQueue } from '../../contract/wire-names.ts';
 import { installQuietRuntime } from '../quiet-runtime.ts';
 import { CliError, EXIT, type CliIo } from '../io.ts';

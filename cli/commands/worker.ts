@@ -9,7 +9,7 @@ import { validate } from '../../compiler/index.ts';
 import type { WorkerManifests } from '../../activities/secret-destinations.ts';
 import type { SecretValues } from '../../contract/activity-io.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
-import { createOrchWorker } from '../../worker/orch-worker.ts';
+import { createOrchWorker } from '../../worker/index.ts';
 import { defaultTaskQueue } from '../../contract/wire-names.ts';
 import { installQuietRuntime } from '../quiet-runtime.ts';
 import { CliError } from '../io.ts';

@@ -8,7 +8,7 @@ import type { Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { installQuietRuntime } from '../../cli/quiet-runtime.ts';
-import { createOrchWorker } from '../../worker/orch-worker.ts';
+import { createOrchWorker } from '../../worker/index.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
 import { lastUserMessage, startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
 import { fakeCli, orch, singleJson, STACK_FRAME, writeFixtures } from './cli-harness.ts';

@@ -7,7 +7,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { startRecordingServer, type RecordingServer } from './http-server.ts';
 import { OrchClient } from '../../client/orch-client.ts';
-import { createOrchWorker, type OrchWorkerOptions } from '../../worker/orch-worker.ts';
+import { createOrchWorker, type OrchWorkerOptions } from '../../worker/index.ts';
 import { temporalAddress } from './temporal.ts';
 import { installQuietRuntime } from '../../cli/quiet-runtime.ts';
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { auditTrail, type AuditEvent } from '../../client/audit.ts';
-import { createOrchWorker } from '../../worker/orch-worker.ts';
+import { createOrchWorker } from '../../worker/index.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
 import { renderRepro } from '../helpers/repro-fixtures.ts';
 import { compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';

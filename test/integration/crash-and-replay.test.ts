@@ -13,7 +13,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OrchClient } from '../../client/orch-client.ts';
 import { compile } from '../../compiler/index.ts';
-import { createOrchWorker, workflowBundle } from '../../worker/orch-worker.ts';
+import { createOrchWorker, workflowBundle } from '../../worker/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
 import { installQuietRuntime } from '../../cli/quiet-runtime.ts';

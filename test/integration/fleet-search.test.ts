@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { OrchClient, type RunSummary } from '../../client/orch-client.ts';
-import { createOrchWorker } from '../../worker/orch-worker.ts';
+import { createOrchWorker } from '../../worker/index.ts';
 import { OrchStatus } from '../../contract/search-attributes.ts';
 import { main } from '../../cli/main.ts';
 import { compile } from '../../compiler/index.ts';

@@ -7,7 +7,7 @@
  */
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { workflowBundle } from '../../worker/orch-worker.ts';
+import { workflowBundle } from '../../worker/index.ts';
 import { activitiesOf, eventTypes } from '../helpers/history.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
 import { REPRO } from '../helpers/repro-fixtures.ts';

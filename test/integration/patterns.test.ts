@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OrchRun, type RunOutcome, type StartRunOptions } from '../../client/orch-client.ts';
 import type { Plan } from '../../contract/plan.ts';
 import type { RunFailureDetails, RunResult } from '../../contract/run-io.ts';
-import { workflowBundle } from '../../worker/orch-worker.ts';
+import { workflowBundle } from '../../worker/index.ts';
 import { fixture } from '../compiler/helpers.ts';
 import { eventTypes } from '../helpers/history.ts';
 import {

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { compile } from '../../compiler/index.ts';
 import { compileOk } from '../helpers/scenario-overrides.ts';
-import { orchPlugin } from '../../worker/orch-worker.ts';
+import { orchPlugin } from '../../worker/index.ts';
 import { activitiesOf, historyText } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { lastUserMessage, startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrchWorker, workflowBundle } from '../../worker/orch-worker.ts';
+import { createOrchWorker, workflowBundle } from '../../worker/index.ts';
 import { compile } from '../../compiler/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';

@@ -1,0 +1,63 @@
+/** `createOrchWorker`: a dedicated worker that runs orch's workflow and activities. */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection, Worker, type TLSConfig, type WorkerOptions } from '@temporalio/worker';
+import type { ActivityDeps } from '../activities/index.ts';
+import { defaultTaskQueue } from '../contract/wire-names.ts';
+import { HEARTBEAT_THROTTLE, orchPlugin } from './plugin.ts';
+
+export interface OrchWorkerOptions extends ActivityDeps {
+  /** A connection to Temporal; by default one is opened from the options below. */
+  connection?: NativeConnection;
+  /**
+   * `host:port` of the Temporal frontend, used when no connection is given. Unset, Temporal's
+   * own configuration applies (`TEMPORAL_ADDRESS`, `TEMPORAL_PROFILE`, the TOML config file),
+   * else 127.0.0.1:7233.
+   */
+  address?: string;
+  tls?: TLSConfig | true;
+  apiKey?: string;
+  namespace?: string;
+  taskQueue?: string;
+  /** Extra Temporal worker options (concurrency limits, identity, plugins, …). */
+  workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities'>>;
+}
+
+/**
+ * A worker that runs orch's workflow and activities. Runs carry their Plan, so the worker
+ * needs no manifests to run them; it needs the Secret values it should resolve (`secrets`)
+ * beyond the environment, and where it may send them: `manifests` (what it loaded, e.g.
+ * `compile(...).manifests`: their endpoints and their Secrets' `destinations`) and
+ * `ORCH_SECRET_<NAME>_DESTINATIONS`. A secret bound to nothing is sent nowhere.
+ */
+export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise<Worker> {
+  const ownsConnection = options.connection === undefined;
+  const configured = options.connection || options.address ? null : loadClientConnectConfig();
+  const connection =
+    options.connection ??
+    (await NativeConnection.connect({
+      ...configured?.connectionOptions,
+      ...(options.address ? { address: options.address } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+    }));
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace ?? configured?.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? defaultTaskQueue(process.env),
+    ...options.workerOptions,
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    plugins: [...(options.workerOptions?.plugins ?? []), orchPlugin(options)],
+  });
+  if (!ownsConnection) return worker;
+  // Once the worker has drained (and the plugin has stopped what it started), close the
+  // connection it opened.
+  const run = worker.run.bind(worker);
+  worker.run = async () => {
+    try {
+      await run();
+    } finally {
+      await connection.close();
+    }
+  };
+  return worker;
+}

@@ -1,0 +1,111 @@
+/**
+ * `orchPlugin()`: orch's workflow and activities on a Temporal worker you already run,
+ * through the SDK's worker plugin interface.
+ *
+ * A plugin object may serve several workers (`Worker.create` twice with the same plugins
+ * list): each worker gets its own activity runtime (MCP connections), policy interceptor and
+ * rate-limited model-queue workers, found again in `runWorker` through the activity function
+ * registered for it, and stopped with that worker only. The plugin closes nothing it did not
+ * open: never the connection.
+ */
+import { Runtime, type InjectedSinks, type ReplayWorkerOptions, type Worker, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
+import { createActivityRuntime, type ActivityDeps, type ActivityRuntimeHandle } from '../activities/index.ts';
+import { ACTIVITY_TYPES, MODEL_QUEUES_SINK } from '../contract/wire-names.ts';
+import type { ModelQueueSinks } from '../workflows/model-queues.ts';
+import { ModelQueueWorkers } from './model-queue-workers.ts';
+import { createPolicyInterceptor } from './policy-interceptor.ts';
+import { workflowBundle } from './workflow-bundle.ts';
+
+/**
+ * Heartbeats are how a call learns it was cancelled (an agent timeout, a cancelled run): send
+ * them every second, not every 0.8 × heartbeat timeout, so a cancelled model call stops
+ * spending tokens within a second.
+ */
+export const HEARTBEAT_THROTTLE = '1 second';
+
+/** What one worker was given, stopped when that worker stops. */
+interface WorkerState {
+  runtime: ActivityRuntimeHandle;
+  modelQueues: ModelQueueWorkers;
+}
+
+/** A worker that brings no workflow code of its own runs orch's. */
+async function withWorkflowCode<T extends Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'>>(options: T): Promise<T> {
+  if (options.workflowsPath || options.workflowBundle) return options;
+  return { ...options, workflowBundle: await workflowBundle() };
+}
+
+/** Replay runs no activities: the model-queue sink does nothing there. */
+const REPLAY_SINKS: InjectedSinks<ModelQueueSinks> = {
+  [MODEL_QUEUES_SINK]: { serve: { fn: () => undefined, callDuringReplay: false } },
+};
+
+class OrchPlugin implements WorkerPlugin {
+  readonly name = 'orch';
+  /** Keyed by the worker's registered `callModel`, which is this plugin's and unique per worker. */
+  private readonly workers = new WeakMap<object, WorkerState>();
+  private readonly deps: ActivityDeps;
+
+  constructor(deps: ActivityDeps) {
+    this.deps = deps;
+  }
+
+  async configureWorker(options: WorkerOptions): Promise<WorkerOptions> {
+    const runtime = createActivityRuntime(this.deps);
+    // The second enforcement point: every model and tool call is verified against its run's
+    // start event and re-checked on the worker. One per worker: it caches that worker's plans.
+    const interceptors = {
+      ...options.interceptors,
+      activity: [createPolicyInterceptor(), ...(options.interceptors?.activity ?? [])],
+    };
+    const maxHeartbeatThrottleInterval = options.maxHeartbeatThrottleInterval ?? HEARTBEAT_THROTTLE;
+    const modelQueues = new ModelQueueWorkers({
+      connection: options.connection!,
+      namespace: options.namespace ?? 'default',
+      workerOptions: {
+        activities: { [ACTIVITY_TYPES.callModel]: runtime.activities.callModel },
+        interceptors,
+        maxHeartbeatThrottleInterval,
+        ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+      },
+      onError: (queue, error) => Runtime.instance().logger.error(`orch: cannot serve model queue ${queue}: ${String(error)}`),
+    });
+    this.workers.set(runtime.activities.callModel, { runtime, modelQueues });
+    return withWorkflowCode({
+      ...options,
+      maxHeartbeatThrottleInterval,
+      activities: { ...(options.activities ?? {}), ...runtime.activities },
+      interceptors,
+      sinks: { ...options.sinks, ...modelQueues.sinks() },
+    });
+  }
+
+  configureReplayWorker(options: ReplayWorkerOptions): Promise<ReplayWorkerOptions> {
+    return withWorkflowCode({ ...options, sinks: { ...REPLAY_SINKS, ...options.sinks } });
+  }
+
+  // Once the worker has drained, stop the model-queue workers and the MCP servers its
+  // activities started.
+  async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
+    const state = this.workers.get(worker.options.activities.get(ACTIVITY_TYPES.callModel) ?? {});
+    try {
+      await next(worker);
+    } finally {
+      if (state) {
+        await state.modelQueues.shutdown();
+        await state.runtime.close();
+      }
+    }
+  }
+}
+
+/**
+ * A worker plugin that registers orch's workflow and activities on an existing Temporal
+ * worker: `Worker.create({ ..., plugins: [orchPlugin()] })`. A worker that brings neither
+ * `workflowsPath` nor `workflowBundle` gets orch's prebuilt workflows; one that brings its own
+ * must re-export orch's (`orch/workflows`) from its workflows module. `deps.manifests` says
+ * where the worker's secrets may go (see `createOrchWorker`).
+ */
+export function orchPlugin(deps: ActivityDeps = {}): WorkerPlugin {
+  return new OrchPlugin(deps);
+}
