@@ -13,7 +13,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OrchClient } from '../../client/orch-client.ts';
 import { compile } from '../../compiler/index.ts';
-import { createOrchWorker, workflowBundle } from '../../worker/index.ts';
+import { createOrchWorker, orchPlugin, workflowBundle } from '../../worker/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
 import { installQuietRuntime } from '../../cli/quiet-runtime.ts';
@@ -113,6 +113,12 @@ describe('crash safety and replay', () => {
     // The recording's own workflow id: child workflow ids derive from it.
     const workflowId = `${file.replace(/(-early-plan)?\.json$/, '')}-recorded`;
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, recorded, workflowId);
+  });
+
+  it.each(recordings)('replays %s through orchPlugin() alone (its configureReplayWorker brings the workflow code)', async (file) => {
+    const recorded = historyFromJSON(JSON.parse(readFileSync(`test/fixtures/histories/${file}`, 'utf8')));
+    const workflowId = `${file.replace(/(-early-plan)?\.json$/, '')}-recorded`;
+    await Worker.runReplayHistory({ plugins: [orchPlugin()] }, recorded, workflowId);
   });
 
   it('catches a history that diverges from what the code schedules', async () => {
