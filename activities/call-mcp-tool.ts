@@ -32,13 +32,13 @@ export function createCallMcpTool(runtime: ActivityRuntime): (request: ToolCallR
     let clean: Redactor = runtime.redactors.result();
     try {
       if (!tool.mcp) {
-        throw activityFailure('TOOL_CONFIG_INVALID', `tool ${subject}: mcp tool has no server/tool reference`, { nonRetryable: true, details: { tool: subject } }, noRedaction);
+        throw activityFailure('TOOL_CONFIG_INVALID', `tool ${subject}: mcp tool has no server/tool reference`, { details: { tool: subject } }, noRedaction);
       }
       if (!server) {
         throw activityFailure(
           'TOOL_CONFIG_INVALID',
           `tool ${subject}: the request carries no MCP server (expected ${tool.mcp.server})`,
-          { nonRetryable: true, details: { tool: subject, mcpServer: tool.mcp.server } },
+          { details: { tool: subject, mcpServer: tool.mcp.server } },
           noRedaction
         );
       }

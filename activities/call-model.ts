@@ -14,6 +14,7 @@ import { createRedactor, redactDeep, type Redact } from './redact.ts';
 import { structuredOutputSchema } from './output-schema.ts';
 import { addUsage, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, usageReported, withSpentUsage } from './spent-usage.ts';
 import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCall, ToolDeclaration } from '../contract/activity-io.ts';
+import { isRetryable } from '../contract/failures.ts';
 
 /** Creates the `callModel` activity function over the given runtime. */
 export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRequest) => Promise<ModelCallResult> {
@@ -100,7 +101,7 @@ function refuseOversizedReply(text: string, toolCalls: readonly ToolCall[], subj
   throw ApplicationFailure.create({
     type: 'MODEL_RESPONSE_TOO_LARGE',
     message: `the reply of ${subject} is ${bytes} bytes, over the ${MAX_MODEL_RESPONSE_BYTES}-byte limit of a model reply`,
-    nonRetryable: true,
+    nonRetryable: !isRetryable('MODEL_RESPONSE_TOO_LARGE'),
     details: [{ model: subject, bytes, limit: MAX_MODEL_RESPONSE_BYTES }],
   });
 }
@@ -182,7 +183,7 @@ function toToolCall(call: SdkToolCall, redact: Redact): ToolCall {
     throw activityFailure(
       'MODEL_RESPONSE_INVALID',
       `model produced an invalid call to tool ${call.toolName}: ${reason}`,
-      { nonRetryable: false, details: { tool: call.toolName } },
+      { details: { tool: call.toolName } },
       redact
     );
   }

@@ -42,7 +42,7 @@ async function callHttpTool(request: ToolCallRequest, runtime: ActivityRuntime):
   let redact: Redactor = createRedactor([]);
   try {
     if (!tool.endpoint) {
-      throw activityFailure('TOOL_CONFIG_INVALID', `tool ${subject}: http tool has no endpoint`, { nonRetryable: true, details: { tool: subject } }, redact);
+      throw activityFailure('TOOL_CONFIG_INVALID', `tool ${subject}: http tool has no endpoint`, { details: { tool: subject } }, redact);
     }
     const auth = authHeaders(tool.auth, tool.endpoint, subject, runtime);
     redact = runtime.redactors.failure(auth.secrets);
@@ -75,7 +75,7 @@ async function callHttpTool(request: ToolCallRequest, runtime: ActivityRuntime):
       const details = { tool: subject, statusCode: status };
       if (status === 401 || status === 403) {
         await response.body?.cancel().catch(() => {});
-        throw activityFailure('TOOL_AUTH_FAILED', `tool ${subject} rejected the credentials (${status})`, { nonRetryable: true, details }, redact);
+        throw activityFailure('TOOL_AUTH_FAILED', `tool ${subject} rejected the credentials (${status})`, { details }, redact);
       }
       if (status === 429 || status === 408 || status >= 500) {
         const body = await readCapped(response.body, 1024, 0)
@@ -86,7 +86,7 @@ async function callHttpTool(request: ToolCallRequest, runtime: ActivityRuntime):
           'TOOL_UNAVAILABLE',
           // Redact before cutting: a cut through a secret would leave a prefix no redactor matches.
           `tool ${subject} unavailable (${status})${body ? `: ${redact.cut(body).slice(0, 200)}` : ''}`,
-          { nonRetryable: false, nextRetryDelayMs: delay, details: { ...details, ...(delay !== undefined ? { retryAfterMs: delay } : {}) } },
+          { nextRetryDelayMs: delay, details: { ...details, ...(delay !== undefined ? { retryAfterMs: delay } : {}) } },
           redact
         );
       }
@@ -133,7 +133,7 @@ async function readBody(
     throw activityFailure(
       'TOOL_RESPONSE_INVALID',
       `tool ${subject} returned invalid JSON (status ${response.status})`,
-      { nonRetryable: true, details: { tool: subject, statusCode: response.status } },
+      { details: { tool: subject, statusCode: response.status } },
       redact
     );
   }

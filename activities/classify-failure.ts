@@ -30,6 +30,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { JsonObject } from '../contract/plan.ts';
 import type { ActivityFailureType } from '../contract/activity-io.ts';
+import { isRetryable } from '../contract/failures.ts';
 import { endpointForbidden } from './network-guard.ts';
 import { redactDeep, type Redact } from './redact.ts';
 
@@ -42,15 +43,14 @@ export interface FailureContext {
   subject?: string;
 }
 
-/** Options of {@link activityFailure}. */
+/** Options of {@link activityFailure}. Whether it is retried is the catalog's to say (contract/failures.ts). */
 export interface ActivityFailureOptions {
-  nonRetryable: boolean;
   /** Overrides the retry policy's backoff for the next attempt (e.g. from `retry-after`). */
   nextRetryDelayMs?: number | undefined;
   details?: JsonObject;
 }
 
-/** Builds a typed ApplicationFailure with a redacted message and redacted details. */
+/** Builds a typed ApplicationFailure with a redacted message and redacted details, retried as the catalog says. */
 export function activityFailure(
   type: ActivityFailureType,
   message: string,
@@ -60,7 +60,7 @@ export function activityFailure(
   return ApplicationFailure.create({
     type,
     message: redact(message),
-    nonRetryable: options.nonRetryable,
+    nonRetryable: !isRetryable(type),
     ...(options.nextRetryDelayMs !== undefined ? { nextRetryDelay: options.nextRetryDelayMs } : {}),
     // No `cause`: a cause is serialized with its own message and stack, unredacted.
     details: options.details ? [redactDeep(options.details, redact)] : [],
@@ -171,7 +171,7 @@ export function classifyModelError(error: unknown, context: FailureContext): unk
   if (APICallError.isInstance(err)) {
     const status = err.statusCode;
     if (status === undefined) {
-      return activityFailure('MODEL_UNAVAILABLE', `model endpoint unreachable: ${message}`, { nonRetryable: false, details: details() }, redact);
+      return activityFailure('MODEL_UNAVAILABLE', `model endpoint unreachable: ${message}`, { details: details() }, redact);
     }
     const statusDetails = details({ statusCode: status });
     if (status === 429) {
@@ -179,7 +179,7 @@ export function classifyModelError(error: unknown, context: FailureContext): unk
       return activityFailure(
         'MODEL_RATE_LIMITED',
         `model rate limited (429): ${message}`,
-        { nonRetryable: false, nextRetryDelayMs: delay, details: { ...statusDetails, ...(delay !== undefined ? { retryAfterMs: delay } : {}) } },
+        { nextRetryDelayMs: delay, details: { ...statusDetails, ...(delay !== undefined ? { retryAfterMs: delay } : {}) } },
         redact
       );
     }
@@ -188,24 +188,24 @@ export function classifyModelError(error: unknown, context: FailureContext): unk
       return activityFailure(
         'MODEL_UNAVAILABLE',
         `model endpoint unavailable (${status}): ${message}`,
-        { nonRetryable: false, nextRetryDelayMs: delay, details: statusDetails },
+        { nextRetryDelayMs: delay, details: statusDetails },
         redact
       );
     }
     if (status === 401 || status === 403) {
-      return activityFailure('MODEL_AUTH_FAILED', `model endpoint rejected the credentials (${status}): ${message}`, { nonRetryable: true, details: statusDetails }, redact);
+      return activityFailure('MODEL_AUTH_FAILED', `model endpoint rejected the credentials (${status}): ${message}`, { details: statusDetails }, redact);
     }
     if (status >= 400) {
-      return activityFailure('MODEL_REQUEST_INVALID', `model endpoint rejected the request (${status}): ${message}`, { nonRetryable: true, details: statusDetails }, redact);
+      return activityFailure('MODEL_REQUEST_INVALID', `model endpoint rejected the request (${status}): ${message}`, { details: statusDetails }, redact);
     }
     // A 2xx the SDK could not use (invalid JSON, unexpected shape).
-    return activityFailure('MODEL_RESPONSE_INVALID', `malformed model response: ${message}`, { nonRetryable: false, details: statusDetails }, redact);
+    return activityFailure('MODEL_RESPONSE_INVALID', `malformed model response: ${message}`, { details: statusDetails }, redact);
   }
 
   const abort = isAbortOrTimeout(err);
   if (abort !== undefined) {
     // Not our cancellation (checked above), so a timeout somewhere below us.
-    return activityFailure('MODEL_TIMEOUT', `model call timed out: ${message}`, { nonRetryable: false, details: details() }, redact);
+    return activityFailure('MODEL_TIMEOUT', `model call timed out: ${message}`, { details: details() }, redact);
   }
 
   // Malformed output is retryable: sampling is not deterministic, and the next attempt
@@ -222,7 +222,7 @@ export function classifyModelError(error: unknown, context: FailureContext): unk
     NoSuchToolError.isInstance(err) ||
     ToolCallRepairError.isInstance(err)
   ) {
-    return activityFailure('MODEL_RESPONSE_INVALID', `malformed model response: ${message}`, { nonRetryable: false, details: details() }, redact);
+    return activityFailure('MODEL_RESPONSE_INVALID', `malformed model response: ${message}`, { details: details() }, redact);
   }
 
   if (
@@ -231,22 +231,22 @@ export function classifyModelError(error: unknown, context: FailureContext): unk
     InvalidArgumentError.isInstance(err) ||
     NoSuchModelError.isInstance(err)
   ) {
-    return activityFailure('MODEL_CONFIG_INVALID', `model endpoint misconfigured: ${message}`, { nonRetryable: true, details: details() }, redact);
+    return activityFailure('MODEL_CONFIG_INVALID', `model endpoint misconfigured: ${message}`, { details: details() }, redact);
   }
   if (InvalidPromptError.isInstance(err) || UnsupportedFunctionalityError.isInstance(err)) {
-    return activityFailure('MODEL_REQUEST_INVALID', `model request invalid: ${message}`, { nonRetryable: true, details: details() }, redact);
+    return activityFailure('MODEL_REQUEST_INVALID', `model request invalid: ${message}`, { details: details() }, redact);
   }
 
   const code = networkErrorCode(err);
   if (code !== undefined) {
     const type: ActivityFailureType = code.includes('TIMEOUT') || code === 'ETIMEDOUT' ? 'MODEL_TIMEOUT' : 'MODEL_UNAVAILABLE';
-    return activityFailure(type, `model endpoint unreachable (${code}): ${message}`, { nonRetryable: false, details: details({ code }) }, redact);
+    return activityFailure(type, `model endpoint unreachable (${code}): ${message}`, { details: details({ code }) }, redact);
   }
 
   // Unknown: retry, because a transient fault is likelier than a permanent unknown one,
   // and the retry policy bounds the cost of being wrong.
   const name = err instanceof Error ? err.name : typeof err;
-  return activityFailure('MODEL_CALL_FAILED', `model call failed (${name}): ${message}`, { nonRetryable: false, details: details() }, redact);
+  return activityFailure('MODEL_CALL_FAILED', `model call failed (${name}): ${message}`, { details: details() }, redact);
 }
 
 /** Classifies an error thrown while calling a tool over HTTP (refused endpoint, network, timeout, unknown). */
@@ -262,18 +262,18 @@ export function classifyToolError(error: unknown, context: FailureContext): unkn
     return activityFailure(
       'TOOL_ENDPOINT_FORBIDDEN',
       `tool ${context.subject ?? ''}: ${forbidden.message}`,
-      { nonRetryable: true, details: { ...details, address: forbidden.address, addressClass: forbidden.addressClass } },
+      { details: { ...details, address: forbidden.address, addressClass: forbidden.addressClass } },
       redact
     );
   }
   if (isAbortOrTimeout(error) !== undefined) {
-    return activityFailure('TOOL_TIMEOUT', `tool call timed out: ${message}`, { nonRetryable: false, details }, redact);
+    return activityFailure('TOOL_TIMEOUT', `tool call timed out: ${message}`, { details }, redact);
   }
   const code = networkErrorCode(error);
   if (code !== undefined) {
     const type: ActivityFailureType = code.includes('TIMEOUT') || code === 'ETIMEDOUT' ? 'TOOL_TIMEOUT' : 'TOOL_UNAVAILABLE';
-    return activityFailure(type, `tool endpoint unreachable (${code}): ${message}`, { nonRetryable: false, details: { ...details, code } }, redact);
+    return activityFailure(type, `tool endpoint unreachable (${code}): ${message}`, { details: { ...details, code } }, redact);
   }
   const name = error instanceof Error ? error.name : typeof error;
-  return activityFailure('TOOL_CALL_FAILED', `tool call failed (${name}): ${message}`, { nonRetryable: false, details }, redact);
+  return activityFailure('TOOL_CALL_FAILED', `tool call failed (${name}): ${message}`, { details }, redact);
 }

@@ -165,7 +165,7 @@ export function mcpChildEnv(server: PlanMcpServer, sources: SecretSources): { en
 }
 
 function configFailure(id: string, message: string): ApplicationFailure {
-  return activityFailure('TOOL_CONFIG_INVALID', `MCP server ${id}: ${message}`, { nonRetryable: true, details: { mcpServer: id } }, createRedactor([]));
+  return activityFailure('TOOL_CONFIG_INVALID', `MCP server ${id}: ${message}`, { details: { mcpServer: id } }, createRedactor([]));
 }
 
 function resolveServer(server: PlanMcpServer, sources: SecretSources): ResolvedServer {
@@ -527,44 +527,44 @@ export function classifyMcpError(error: unknown, context: McpFailureContext): un
   const message = raw + suffix;
   const server = context.server ?? wrapper?.server;
   const label = server && server !== subject ? `MCP tool ${subject} (server ${server})` : `MCP ${subject}`;
-  const fail = (type: ActivityFailureType, text: string, nonRetryable: boolean, extra: JsonObject = {}) =>
-    activityFailure(type, `${label}: ${text}`, { nonRetryable, details: { tool: subject, ...(server ? { mcpServer: server } : {}), ...extra } }, redact);
+  const fail = (type: ActivityFailureType, text: string, extra: JsonObject = {}) =>
+    activityFailure(type, `${label}: ${text}`, { details: { tool: subject, ...(server ? { mcpServer: server } : {}), ...extra } }, redact);
   const lost = wrapper?.phase === 'connect' ? 'cannot connect' : 'connection lost';
 
   const forbidden = endpointForbidden(cause);
-  if (forbidden) return fail('TOOL_ENDPOINT_FORBIDDEN', forbidden.message, true, { address: forbidden.address, addressClass: forbidden.addressClass });
+  if (forbidden) return fail('TOOL_ENDPOINT_FORBIDDEN', forbidden.message, { address: forbidden.address, addressClass: forbidden.addressClass });
 
   const code = (cause as { code?: unknown } | null)?.code;
   if (wrapper?.phase === 'connect' && (code === 'ENOENT' || code === 'EACCES')) {
-    return fail('TOOL_CONFIG_INVALID', `cannot start the server command (${code}): ${message}`, true, { code });
+    return fail('TOOL_CONFIG_INVALID', `cannot start the server command (${code}): ${message}`, { code });
   }
   if (cause instanceof McpError) {
     const mcpCode = cause.code;
-    if (mcpCode === ErrorCode.RequestTimeout) return fail('TOOL_TIMEOUT', `timed out: ${message}`, false, { mcpCode });
-    if (mcpCode === ErrorCode.ConnectionClosed) return fail('TOOL_UNAVAILABLE', `${lost}: ${message}`, false, { mcpCode });
+    if (mcpCode === ErrorCode.RequestTimeout) return fail('TOOL_TIMEOUT', `timed out: ${message}`, { mcpCode });
+    if (mcpCode === ErrorCode.ConnectionClosed) return fail('TOOL_UNAVAILABLE', `${lost}: ${message}`, { mcpCode });
     if (
       mcpCode === ErrorCode.InvalidParams ||
       mcpCode === ErrorCode.MethodNotFound ||
       mcpCode === ErrorCode.InvalidRequest ||
       mcpCode === ErrorCode.ParseError
     ) {
-      return fail('TOOL_REQUEST_INVALID', `request refused: ${message}`, true, { mcpCode });
+      return fail('TOOL_REQUEST_INVALID', `request refused: ${message}`, { mcpCode });
     }
-    return fail('TOOL_CALL_FAILED', message, false, { mcpCode });
+    return fail('TOOL_CALL_FAILED', message, { mcpCode });
   }
-  if (cause instanceof UnauthorizedError) return fail('TOOL_AUTH_FAILED', `server rejected the credentials: ${message}`, true);
+  if (cause instanceof UnauthorizedError) return fail('TOOL_AUTH_FAILED', `server rejected the credentials: ${message}`);
   if (cause instanceof StreamableHTTPError) {
     const status = cause.code ?? -1;
-    if (status === 401 || status === 403) return fail('TOOL_AUTH_FAILED', `server rejected the credentials (${status}): ${message}`, true, { statusCode: status });
-    if (status === 404 || status === 408 || status === 429 || status >= 500) return fail('TOOL_UNAVAILABLE', `server unavailable (${status}): ${message}`, false, { statusCode: status });
-    if (status >= 400) return fail('TOOL_REQUEST_INVALID', `server refused the request (${status}): ${message}`, true, { statusCode: status });
-    return fail('TOOL_CALL_FAILED', message, false, { statusCode: status });
+    if (status === 401 || status === 403) return fail('TOOL_AUTH_FAILED', `server rejected the credentials (${status}): ${message}`, { statusCode: status });
+    if (status === 404 || status === 408 || status === 429 || status >= 500) return fail('TOOL_UNAVAILABLE', `server unavailable (${status}): ${message}`, { statusCode: status });
+    if (status >= 400) return fail('TOOL_REQUEST_INVALID', `server refused the request (${status}): ${message}`, { statusCode: status });
+    return fail('TOOL_CALL_FAILED', message, { statusCode: status });
   }
-  if (isAbortOrTimeout(cause) !== undefined) return fail('TOOL_TIMEOUT', `timed out: ${message}`, false);
+  if (isAbortOrTimeout(cause) !== undefined) return fail('TOOL_TIMEOUT', `timed out: ${message}`);
   const network = networkErrorCode(cause);
-  if (network !== undefined) return fail('TOOL_UNAVAILABLE', `server unreachable (${network}): ${message}`, false, { code: network });
-  if (cause instanceof Error && cause.name === 'ZodError') return fail('TOOL_RESPONSE_INVALID', `malformed result: ${message}`, true);
-  if (wrapper) return fail('TOOL_UNAVAILABLE', `${lost}: ${message}`, false);
+  if (network !== undefined) return fail('TOOL_UNAVAILABLE', `server unreachable (${network}): ${message}`, { code: network });
+  if (cause instanceof Error && cause.name === 'ZodError') return fail('TOOL_RESPONSE_INVALID', `malformed result: ${message}`);
+  if (wrapper) return fail('TOOL_UNAVAILABLE', `${lost}: ${message}`);
   const name = cause instanceof Error ? cause.name : typeof cause;
-  return fail('TOOL_CALL_FAILED', `call failed (${name}): ${message}`, false);
+  return fail('TOOL_CALL_FAILED', `call failed (${name}): ${message}`);
 }

@@ -289,7 +289,7 @@ export function configInvalid(model: PlanModel, message: string, redact: Redact)
   return activityFailure(
     'MODEL_CONFIG_INVALID',
     `model endpoint ${model.id.namespace}/${model.id.name}: ${message}`,
-    { nonRetryable: true, details: { modelEndpoint: `${model.id.namespace}/${model.id.name}` } },
+    { details: { modelEndpoint: `${model.id.namespace}/${model.id.name}` } },
     redact
   );
 }

@@ -41,6 +41,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { PlanMcpServer, PlanModel, PlanTool, SecretRef } from '../contract/plan.ts';
 import type { WorkerManifests } from '../contract/activity-io.ts';
+import { isRetryable } from '../contract/failures.ts';
 
 export type { WorkerManifests } from '../contract/activity-io.ts';
 
@@ -292,7 +293,7 @@ export function secretDestinationDenied(owner: CredentialOwner, destination: Des
       : "it goes only to its provider's API and to ModelEndpoints the worker loaded (`orch worker --secrets`)";
   return ApplicationFailure.create({
     type: 'SECRET_DESTINATION_DENIED',
-    nonRetryable: true,
+    nonRetryable: !isRetryable('SECRET_DESTINATION_DENIED'),
     message: `${subject}: the worker will not send ${what} to ${where}: ${fix}`,
     details: [{ ...('secret' in owner ? { secret: `${owner.secret.namespace}/${owner.secret.name}` } : { variable: owner.variable }), destination: where, subject }],
   });

@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { SecretRef } from '../contract/plan.ts';
 import type { Destination, SecretDestinations } from './secret-destinations.ts';
 import type { SecretValues } from '../contract/activity-io.ts';
+import { isRetryable } from '../contract/failures.ts';
 
 /** Where secret values come from, in precedence order: environment, then Secret manifests. */
 export interface SecretSources {
@@ -67,7 +68,7 @@ export function resolveSecret(ref: SecretRef, sources: SecretSources): string {
   if (value !== undefined && value !== '') return value;
   throw ApplicationFailure.create({
     type: 'SECRET_NOT_FOUND',
-    nonRetryable: true,
+    nonRetryable: !isRetryable('SECRET_NOT_FOUND'),
     message:
       `secret ${describeSecretRef(ref)} not found: set ${secretEnvNames(ref).join(' or ')} on the worker, ` +
       `or define Secret ${ref.namespace}/${ref.name} with key "${ref.key}"`,

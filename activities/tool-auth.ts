@@ -27,7 +27,7 @@ export function authHeaders(auth: PlanToolAuth | null, endpoint: string, subject
       return { headers: { authorization: `Bearer ${value}` }, secrets: [value] };
     case 'api_key_header':
       if (!auth.headerName) {
-        throw activityFailure('TOOL_CONFIG_INVALID', `${label} ${subject}: auth profile api_key_header needs headerName`, { nonRetryable: true, details: { tool: subject } }, createRedactor([value]));
+        throw activityFailure('TOOL_CONFIG_INVALID', `${label} ${subject}: auth profile api_key_header needs headerName`, { details: { tool: subject } }, createRedactor([value]));
       }
       return { headers: { [auth.headerName.toLowerCase()]: value }, secrets: [value] };
     case 'basic': {
@@ -40,7 +40,7 @@ export function authHeaders(auth: PlanToolAuth | null, endpoint: string, subject
       throw activityFailure(
         'TOOL_CONFIG_INVALID',
         `${label} ${subject}: auth profile oauth2_client_credentials is not supported by this worker yet`,
-        { nonRetryable: true, details: { tool: subject } },
+        { details: { tool: subject } },
         createRedactor([value])
       );
   }

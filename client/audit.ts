@@ -17,6 +17,8 @@ import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCa
 import { addUsage, spentUsageIn } from '../contract/usage.ts';
 import { parseWaitSummary, type WaitSummary } from '../contract/wait-summaries.ts';
 import type { DelegationRequest, DelegationResult, RunFailureDetails, RunInput, RunResult } from '../contract/run-io.ts';
+import { codesWhere } from '../contract/failures.ts';
+import { ACTIVITY_TYPES, decideApprovalUpdate, resolveBudgetUpdate } from '../contract/wire-names.ts';
 
 type History = temporal.api.history.v1.IHistory;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -76,20 +78,13 @@ export interface AuditEvent {
 }
 
 /** Tool errors the workflow generates without running anything (see workflows/agent-loop.ts `refuse`). */
-const REFUSAL_CODES = new Set([
-  'TOOL_NOT_DECLARED',
-  'INVALID_ARGUMENTS',
-  'DELEGATION_LIMIT',
-  'POLICY_DENIED',
-  'APPROVAL_DENIED',
-  'APPROVAL_TIMEOUT',
-  'BUDGET_EXCEEDED',
-  'TOO_MANY_TOOL_CALLS',
-]);
+const REFUSAL_CODES = codesWhere((entry) => entry.category === 'refusal' || entry.refusal);
 
 /** Failure types that are a policy decision rather than a fault. */
+const DENIAL_CODES = codesWhere((entry) => entry.category === 'governance');
+
 function isDenialCode(code: string | null): boolean {
-  return code !== null && (code.startsWith('POLICY_') || code.startsWith('BUDGET_') || code.startsWith('APPROVAL_') || code === 'SECRET_DESTINATION_DENIED');
+  return code !== null && DENIAL_CODES.has(code);
 }
 
 function decode(payload: Payload | null | undefined): unknown {
@@ -203,7 +198,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
     const outcome: AuditOutcome = failed ? 'failed' : 'succeeded';
     const code = failed?.code ?? null;
     const reason = failed?.reason ?? null;
-    if (open.type === 'callModel') {
+    if (open.type === ACTIVITY_TYPES.callModel) {
       const request = open.input as Partial<ModelCallRequest> | undefined;
       // Charged usage: a failed call's attempts that got answers, a successful one's earlier attempts too.
       const answer = result as Partial<ModelCallResult> | undefined;
@@ -220,7 +215,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
         ...(usage ? { usage } : {}),
         ...(reserved ? { reserved } : {}),
       });
-    } else if (open.type === 'callTool') {
+    } else if (open.type === ACTIVITY_TYPES.callTool) {
       const request = open.input as Partial<ToolCallRequest> | undefined;
       const toolResult = failed ? undefined : (result as Partial<ToolCallResult> | undefined);
       const toolError = toolResult?.isError === true;
@@ -235,7 +230,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
         code: toolError ? 'TOOL_ERROR' : code,
         ...(typeof toolResult?.durationMs === 'number' ? { durationMs: toolResult.durationMs } : {}),
       });
-    } else if (open.type === 'listMcpTools') {
+    } else if (open.type === ACTIVITY_TYPES.listMcpTools) {
       const request = asObject(open.input);
       const server = asObject(asObject(request?.server)?.id);
       push({ ...base, kind: 'mcp.discovery', agent: agentOfSummary(open), subject: typeof server?.name === 'string' ? server.name : null, outcome, reason, code });
@@ -271,11 +266,11 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const summary = decode(event.userMetadata?.summary);
       if (typeof summary === 'string') open.summary = summary;
       activities.set(eventId, open);
-      if (type === 'callTool') {
+      if (type === ACTIVITY_TYPES.callTool) {
         const request = input as Partial<ToolCallRequest> | undefined;
         if (request?.call?.id) toolCallIds.add(`${request.agent}/${request.call.id}`);
       }
-      if (type === 'callModel') {
+      if (type === ACTIVITY_TYPES.callModel) {
         for (const refusal of refusalsIn(input as Partial<ModelCallRequest> | undefined, toolCallIds)) pushRefusal(refusal, time, eventId);
       }
     } else if (event.activityTaskStartedEventAttributes) {
@@ -390,7 +385,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const input = asObject(firstPayload(request?.input?.args));
       const by = typeof input?.decidedBy === 'string' ? input.decidedBy : 'unknown';
       const why = typeof input?.reason === 'string' ? `: ${input.reason}` : '';
-      if (request?.input?.name === 'resolveBudget') {
+      if (request?.input?.name === resolveBudgetUpdate.name) {
         pausedOn.clear();
         // A person's answer to a run paused on its budget: a top-up, or wrap up.
         const topUp = input?.action === 'top_up';
@@ -408,7 +403,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
           code: null,
           eventId,
         });
-      } else if (request?.input?.name === 'decideApproval') {
+      } else if (request?.input?.name === decideApprovalUpdate.name) {
         const approve = input?.decision === 'approve';
         const id = typeof input?.id === 'string' ? input.id : null;
         if (id !== null && timedOut.has(id)) {
@@ -452,7 +447,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
 
   // Calls still running: scheduled, so the gate allowed them; no outcome yet.
   for (const open of activities.values()) {
-    const kind = open.type === 'callModel' ? 'model.call' : open.type === 'callTool' ? 'tool.call' : open.type === 'listMcpTools' ? 'mcp.discovery' : null;
+    const kind = open.type === ACTIVITY_TYPES.callModel ? 'model.call' : open.type === ACTIVITY_TYPES.callTool ? 'tool.call' : open.type === ACTIVITY_TYPES.listMcpTools ? 'mcp.discovery' : null;
     if (!kind) continue;
     const request = asObject(open.input);
     const call = asObject(request?.call);

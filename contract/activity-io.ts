@@ -4,6 +4,7 @@
  * These shapes are recorded in history: change them compatibly.
  */
 import type { JsonObject, JsonValue, PlanAgent, PlanGovernance, PlanMcpServer, PlanModel, PlanTool } from './plan.ts';
+import type { CodeIn, Codes } from './failures.ts';
 
 export interface TokenUsage {
   inputTokens: number;
@@ -116,31 +117,14 @@ export interface McpListRequest {
   server: PlanMcpServer;
 }
 
-/** `ApplicationFailure.type` values raised by activities. Non-retryable ones end the call at once. */
+/**
+ * `ApplicationFailure.type` values raised by activities: the catalog's call failures (see
+ * contract/failures.ts, which says which are retried) but those only the workflow and the
+ * audit name, plus the worker's refusal to send a secret where it is not bound.
+ */
 export type ActivityFailureType =
-  | 'MODEL_RATE_LIMITED'
-  | 'MODEL_UNAVAILABLE'
-  | 'MODEL_TIMEOUT'
-  | 'MODEL_REQUEST_INVALID'
-  | 'MODEL_AUTH_FAILED'
-  | 'MODEL_RESPONSE_INVALID'
-  | 'MODEL_CONFIG_INVALID'
-  /** An error no rule recognised; retryable, bounded by the retry policy. */
-  | 'MODEL_CALL_FAILED'
-  | 'SECRET_NOT_FOUND'
-  /** A secret would go to a destination the worker has not bound it to (see secret-destinations.ts); nothing was sent. */
-  | 'SECRET_DESTINATION_DENIED'
-  | 'TOOL_UNAVAILABLE'
-  | 'TOOL_TIMEOUT'
-  | 'TOOL_REQUEST_INVALID'
-  | 'TOOL_AUTH_FAILED'
-  | 'TOOL_CONFIG_INVALID'
-  /** The endpoint resolves to an address the worker's network guard refuses (loopback, private, link-local, …). */
-  | 'TOOL_ENDPOINT_FORBIDDEN'
-  /** A 2xx whose body could not be read as what it claimed to be (e.g. invalid JSON), or a malformed MCP result. */
-  | 'TOOL_RESPONSE_INVALID'
-  /** An error no rule recognised; retryable, bounded by the retry policy. */
-  | 'TOOL_CALL_FAILED';
+  | Exclude<CodeIn<'call'>, Codes<'CALL_TIMEOUT' | 'ACTIVITY_FAILED' | 'DELEGATION_FAILED' | 'TOOL_ERROR'>>
+  | Codes<'SECRET_DESTINATION_DENIED'>;
 
 /** Worker-side secret values from Secret manifests, keyed `namespace/name`, then by data key. */
 export type SecretValues = Record<string, Record<string, string>>;

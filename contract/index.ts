@@ -22,3 +22,15 @@ export {
   type OrchActivityType,
 } from './wire-names.ts';
 export { ORCH_SEARCH_ATTRIBUTES, type OrchRunStatus } from './search-attributes.ts';
+export {
+  FAILURE_CATALOG,
+  codesIn,
+  codesWhere,
+  isRetryable,
+  type CodeIn,
+  type Codes,
+  type FailureCategory,
+  type FailureCode,
+  type FailureEntry,
+} from './failures.ts';
+export { ENV_VARS, type EnvVar } from './env-vars.ts';

@@ -30,6 +30,7 @@ import {
   type ToolFacts,
   type ToolNameKey,
 } from './tool-identity.ts';
+import type { Codes } from '../contract/failures.ts';
 
 export type PolicyVerdict = 'allow' | 'deny' | 'approval_required';
 
@@ -41,7 +42,7 @@ export interface PolicyDecision {
   rule: string | null;
   /** One sentence for the audit record. */
   reason: string;
-  code: 'POLICY_DENIED' | 'APPROVAL_REQUIRED' | null;
+  code: Codes<'POLICY_DENIED' | 'APPROVAL_REQUIRED'> | null;
   /** Normalized permissions the agent lacks (for match_mode `any`: every candidate, none being held). */
   missingPermissions?: string[];
   /** Roles the agent names that the plan does not define. */

@@ -3,6 +3,7 @@
  * so a denied call is never scheduled at all. Deterministic: no I/O, no clocks. A thin
  * yes/no view of the policy engine (./engine.ts), which holds the rules.
  */
+import type { Codes } from '../contract/failures.ts';
 import type { Plan } from '../contract/plan.ts';
 import { applicablePolicies, evaluateDelegateCall, evaluateModelCall, evaluateToolCall, type PolicyDecision } from './engine.ts';
 
@@ -12,7 +13,7 @@ export type GateDecision =
   | { allowed: true }
   | {
       allowed: false;
-      code: 'POLICY_DENIED';
+      code: Codes<'POLICY_DENIED'>;
       /** The deciding resource (`AgentPolicy ns/name`, `ToolPermission ns/name`, `Agent ns/name`), or '' when none. */
       policy: string;
       reason: string;

@@ -22,13 +22,14 @@ import type { Plan } from '../contract/plan.ts';
 import { recheckModelCall, recheckToolCall } from '../policies/recheck.ts';
 import { matchMcpList, matchModelCall, matchToolCall, startedPlan, type PlanMatch } from './plan-match.ts';
 import type { McpListRequest, ModelCallRequest, ToolCallRequest } from '../contract/activity-io.ts';
+import { ACTIVITY_TYPES, WORKFLOW_TYPES } from '../contract/wire-names.ts';
 import { blockedHttpEndpoints, createResolvedEndpointCheck, type ResolveHost } from './resolved-endpoints.ts';
 
 /** The workflow types orch registers (see workflows/index.ts). */
-const ORCH_WORKFLOW_TYPES: ReadonlySet<string> = new Set(['orchRun', 'orchDelegate']);
+const ORCH_WORKFLOW_TYPES: ReadonlySet<string> = new Set(Object.values(WORKFLOW_TYPES));
 
 /** The activities the check guards: everything that reaches a model, a tool or a server. */
-const GUARDED_ACTIVITIES: ReadonlySet<string> = new Set(['callModel', 'callTool', 'listMcpTools']);
+const GUARDED_ACTIVITIES: ReadonlySet<string> = new Set(Object.values(ACTIVITY_TYPES));
 
 /** How long reading a run's start event may take before the call fails (retryably). */
 const START_READ_TIMEOUT_MS = 10_000;
@@ -147,14 +148,14 @@ export function createPolicyInterceptor(options: PolicyInterceptorOptions = {}):
         if (!started.plan || started.workflowType !== workflowType) refuse(activityType, `run ${context.info.workflowExecution?.workflowId} was not started with an orch plan`);
         const request = (input.args[0] ?? {}) as Record<string, unknown>;
         let match: PlanMatch;
-        if (activityType === 'callTool') match = matchToolCall(request as unknown as ToolCallRequest, started.plan);
-        else if (activityType === 'callModel') match = matchModelCall(request as unknown as ModelCallRequest, started.plan);
+        if (activityType === ACTIVITY_TYPES.callTool) match = matchToolCall(request as unknown as ToolCallRequest, started.plan);
+        else if (activityType === ACTIVITY_TYPES.callModel) match = matchModelCall(request as unknown as ModelCallRequest, started.plan);
         else match = matchMcpList(request as unknown as McpListRequest, started.plan);
         if (!match.matches) refuse(activityType, `it does not match the run's plan: ${match.reason}`);
-        if (activityType === 'callModel') {
+        if (activityType === ACTIVITY_TYPES.callModel) {
           const result = recheckModelCall(request as unknown as ModelCallRequest);
           if (!result.allowed) refuse(activityType, result.reason);
-        } else if (activityType === 'callTool') {
+        } else if (activityType === ACTIVITY_TYPES.callTool) {
           const call = request as unknown as ToolCallRequest;
           const result = recheckToolCall(call);
           if (!result.allowed) refuse(activityType, result.reason);

@@ -30,6 +30,7 @@ import type { Effects } from './effects.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
 import type { UsageLedger } from './usage-ledger.ts';
 import { validateArguments } from './validate-arguments.ts';
+import type { FailureCode } from '../contract/failures.ts';
 
 export interface ActivationContext {
   plan: Plan;
@@ -414,7 +415,7 @@ interface Turn {
 }
 
 /** A call refused without running: the model hears why, and the refusal is recorded for the audit. */
-function refuse(context: ActivationContext, turn: Turn, call: ToolCall, code: string, output: JsonObject): ChatMessage {
+function refuse(context: ActivationContext, turn: Turn, call: ToolCall, code: FailureCode, output: JsonObject): ChatMessage {
   context.onToolResult(call.name, null, code);
   const reason = typeof output.reason === 'string' ? output.reason : typeof output.message === 'string' ? output.message : code;
   const policy = typeof output.policy === 'string' ? { policy: output.policy, rule: typeof output.rule === 'string' ? output.rule : null } : {};

@@ -25,6 +25,7 @@ import { reportToJoin, type Arrival, type JoinRound, type Report } from './join-
 import { ToolCatalog } from './mcp-catalog.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
 import { noBudget, type BudgetLimits, type BudgetState } from '../policies/budget.ts';
+import { codesWhere } from '../contract/failures.ts';
 import type {
   ActivationRecord,
   BudgetRequest,
@@ -42,8 +43,8 @@ export { requiredArrivals } from './join-state.ts';
 
 /** Outputs longer than this (as JSON) are kept as a preview in activation records. */
 const RECORD_OUTPUT_LIMIT = 500;
-/** Failure types no activation retry can fix: the run fails closed. */
-const NEVER_RETRIED = new Set([...GOVERNANCE_FAILURES, 'TOOL_NOT_FOUND', 'AGENT_NOT_FOUND', 'PLAN_VERSION_UNSUPPORTED']);
+/** Failure types no activation retry can fix (governance decisions, a broken plan): the run fails closed. */
+export const NEVER_RETRIED: ReadonlySet<string> = codesWhere((entry) => (entry.category === 'governance' || entry.category === 'run') && !entry.retryable);
 
 /** One element of a `foreach` failed for good: the whole fan-out fails as one branch. */
 class ElementFailed {

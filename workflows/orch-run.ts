@@ -94,7 +94,7 @@ function temporalEffects(
     callModel: (request, options) => {
       const queue = modelQueueOf(workflowInfo().taskQueue, request.model);
       const call = () =>
-        activities.callModel
+        activities[ACTIVITY_TYPES.callModel]
           .executeWithOptions(
             {
               summary: options.summary,
@@ -108,7 +108,7 @@ function temporalEffects(
       return slot(() => (queue ? callOnModelQueue(queue, call) : call()));
     },
     callTool: (request, options) =>
-      slot(() => activities.callTool
+      slot(() => activities[ACTIVITY_TYPES.callTool]
         .executeWithOptions(
           {
             summary: options.summary,
@@ -121,7 +121,7 @@ function temporalEffects(
         )
         .catch(asCallFailure)),
     listMcpTools: (request, options) =>
-      activities.listMcpTools
+      activities[ACTIVITY_TYPES.listMcpTools]
         .executeWithOptions(
           {
             summary: options.summary,

@@ -5,16 +5,10 @@
 
 import type { TokenUsage } from '../contract/activity-io.ts';
 import type { Refusal, RunUsage } from '../contract/run-io.ts';
+import { codesWhere } from '../contract/failures.ts';
 
-/** Failures that are a governance decision: they end the run, also from inside a delegate. */
-export const GOVERNANCE_FAILURES: ReadonlySet<string> = new Set([
-  'POLICY_DENIED',
-  'APPROVAL_DENIED',
-  'APPROVAL_TIMEOUT',
-  'BUDGET_EXCEEDED',
-  // The worker refused to send a secret where it is not bound: a security decision, never a tool error.
-  'SECRET_DESTINATION_DENIED',
-]);
+/** Failures that are a governance decision: they end the run, also from inside a delegate or a tool call. */
+export const GOVERNANCE_FAILURES: ReadonlySet<string> = codesWhere((entry) => entry.category === 'governance');
 
 /**
  * A model call, tool call or delegation that failed for good (after its retries). The
