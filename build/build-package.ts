@@ -12,7 +12,7 @@ const root = resolve(import.meta.dirname, '..');
 const dist = join(root, 'dist');
 
 rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: ['ignore', 2, 2] });
 
 // Declarations keep the sources' `.ts` specifiers; consumers resolve the emitted `.js`/`.d.ts`.
 const relativeTs = /((?:from|import)\s*\(?\s*['"])(\.\.?\/[^'"]+)\.ts(['"])/g;
@@ -32,4 +32,5 @@ const { code } = await bundleWorkflowCode({
   webpackConfigHook: (config) => ({ ...config, devtool: 'inline-nosources-source-map' }),
 });
 writeFileSync(join(dist, 'workflow-bundle.js'), code);
-console.log(`orch: built dist/ (workflow bundle ${(code.length / 1024).toFixed(0)} KiB)`);
+// stderr: `npm pack --json` owns stdout.
+console.error(`orch: built dist/ (workflow bundle ${(code.length / 1024).toFixed(0)} KiB)`);

@@ -69,17 +69,20 @@ beforeAll(async () => {
   tarball = join(scratch, info!.filename);
   writeFileSync(
     join(consumer, 'package.json'),
-    JSON.stringify({ name: 'service', private: true, type: 'module', allowScripts: { node: true } }, null, 2)
+    JSON.stringify({ name: 'service', private: true, type: 'module' }, null, 2)
   );
-  await run(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `node@${LOWEST_NODE}`, '@temporalio/worker@1.24.0', '@types/node@24'],
-    { cwd: consumer, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 }
-  );
+  const install = (cwd: string, packages: string[]) =>
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packages], { cwd, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+  // The lowest Node lives outside the project, as a user's own Node would: PATH picks it.
+  const lowest = join(scratch, 'node-lowest');
+  mkdirSync(lowest);
+  writeFileSync(join(lowest, 'package.json'), JSON.stringify({ private: true, allowScripts: { node: true } }));
+  await install(lowest, [`node@${LOWEST_NODE}`]);
+  await install(consumer, [tarball, '@temporalio/worker@1.24.0', '@types/node@24']);
   for (const file of readdirSync(join(root, 'test/fixtures/consumer'))) cpSync(join(root, 'test/fixtures/consumer', file), join(consumer, file));
   cpSync(join(root, 'examples/research-pipeline'), join(consumer, 'research-pipeline'), { recursive: true });
   nodes = [
-    { label: `Node ${LOWEST_NODE}`, bin: join(consumer, 'node_modules/node/bin/node') },
+    { label: `Node ${LOWEST_NODE}`, bin: join(scratch, 'node-lowest/node_modules/node/bin/node') },
     { label: 'Node 24', bin: process.execPath },
   ];
   before = snapshot(join(consumer, 'node_modules'));
@@ -104,7 +107,10 @@ describe('the packed tarball', () => {
   });
 });
 
-describe.each([0, 1])('in a consumer project, on %s', (index) => {
+describe.each([
+  { index: 0, label: 'the lowest Node engines allows' },
+  { index: 1, label: 'Node 24' },
+])('in a consumer project, on $label', ({ index }) => {
   const node = () => nodes[index]!.bin;
 
   it('runs on that Node', async () => {
@@ -127,26 +133,45 @@ describe.each([0, 1])('in a consumer project, on %s', (index) => {
   });
 
   it('a service imports { compile, OrchClient } from orch and awaits a run a plain Temporal worker with orchPlugin() executes; the native bridge stays out of the service', async () => {
-    const taskQueue = `pack-plugin-${index}`;
-    const worker: ChildProcess = spawn(node(), ['worker.mjs', temporalAddress(), taskQueue], { cwd: consumer, env: env(node()), stdio: ['ignore', 'pipe', 'pipe'] });
-    let workerErr = '';
-    worker.stderr!.on('data', (chunk: Buffer) => (workerErr += chunk.toString()));
-    try {
-      await new Promise<void>((ready, fail) => {
-        worker.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && ready());
-        worker.once('exit', (code) => fail(new Error(`worker exited ${code}: ${workerErr}`)));
-      });
-      const { stdout } = await inConsumer(node(), ['service.mjs', './research-pipeline', temporalAddress(), taskQueue]);
-      const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { status: string; output: unknown; nativeBridge: boolean };
-      expect(result.status).toBe('succeeded');
-      expect(JSON.stringify(result.output)).toContain('packaged');
-      expect(result.nativeBridge).toBe(false);
-    } finally {
-      worker.kill('SIGTERM');
-      await new Promise((done) => (worker.exitCode === null ? worker.once('exit', done) : done(null)));
-    }
+    const result = await serviceRunOn(node(), `pack-plugin-${index}`);
+    expect(result.worker.nativeBridge).toBe(true);
+    expect(result.service.status).toBe('succeeded');
+    expect(JSON.stringify(result.service.output)).toContain('packaged');
+    expect(result.service.nativeBridge).toBe(false);
   });
 });
+
+describe('a worker that bundles its own workflows', () => {
+  it('re-exports orch/workflows from its module; Temporal bundles the compiled package and runs orch’s workflow', async () => {
+    const result = await serviceRunOn(process.execPath, 'pack-own-workflows', 'my-workflows.mjs');
+    expect(result.service.status).toBe('succeeded');
+  });
+});
+
+/** Starts worker.mjs on `taskQueue`, runs service.mjs against it, stops the worker. */
+async function serviceRunOn(node: string, taskQueue: string, workflowsPath?: string) {
+  const args = ['worker.mjs', temporalAddress(), taskQueue, ...(workflowsPath ? [join(consumer, workflowsPath)] : [])];
+  const worker: ChildProcess = spawn(node, args, { cwd: consumer, env: env(node), stdio: ['ignore', 'pipe', 'pipe'] });
+  let workerErr = '';
+  worker.stderr!.on('data', (chunk: Buffer) => (workerErr += chunk.toString()));
+  try {
+    const ready = await new Promise<{ nativeBridge: boolean }>((resolve, fail) => {
+      let out = '';
+      worker.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = /ready (\{.*\})/.exec(out);
+        if (line) resolve(JSON.parse(line[1]!));
+      });
+      worker.once('exit', (code) => fail(new Error(`worker exited ${code}: ${workerErr}`)));
+    });
+    const { stdout } = await inConsumer(node, ['service.mjs', './research-pipeline', temporalAddress(), taskQueue]);
+    const service = JSON.parse(stdout.trim().split('\n').at(-1)!) as { status: string; output: unknown; nativeBridge: boolean };
+    return { worker: ready, service };
+  } finally {
+    worker.kill('SIGTERM');
+    await new Promise((done) => (worker.exitCode === null ? worker.once('exit', done) : done(null)));
+  }
+}
 
 describe('typed consumers', () => {
   it('`tsc --noEmit` of a typed consumer file passes against the shipped declarations', async () => {
