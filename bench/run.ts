@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { compile } from '../compiler/index.ts';
-import { startDevServer } from '../dev-server/temporal-server.ts';
+import { startDevServer } from '../dev-server/index.ts';
 import { OrchClient } from '../client/orch-client.ts';
 import { createOrchWorker } from '../worker/index.ts';
 

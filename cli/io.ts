@@ -22,8 +22,8 @@ export function processIo(): CliIo {
   };
 }
 
-/** Exit codes: success, a failed run or diagnostics, a usage error, Ctrl-C while waiting. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/** Exit codes: success, a failed run or diagnostics, a usage error, no server running (`orch server status`), Ctrl-C while waiting. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, notRunning: 3, interrupted: 130 } as const;
 
 /** A CLI error with its exit code and a message for stderr (never a stack trace). */
 export class CliError extends Error {

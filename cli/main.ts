@@ -1,6 +1,7 @@
 /**
  * `orch` command line. `main(argv, io)` returns the exit code, so tests call it in-process.
- * Exit codes: 0 success, 1 a failed run or diagnostics, 2 usage.
+ * Exit codes: 0 success, 1 a failed run or diagnostics, 2 usage, 3 no server running
+ * (`orch server status`), 130 interrupted.
  */
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT, type CliIo } from './io.ts';
@@ -44,8 +45,14 @@ export function buildProgram(context: CommandContext): Command {
   registerApprovalCommands(program, context);
   registerAuditCommand(program, context);
   registerRunsCommand(program, context);
-  // Subcommands inherit exit and output handling so their usage errors exit 2 too.
-  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  // Subcommands (and theirs: `orch server stop`) inherit exit and output handling so their usage errors exit 2 too.
+  const inherit = (parent: Command): void => {
+    for (const command of parent.commands) {
+      command.exitOverride().configureOutput(program.configureOutput());
+      inherit(command);
+    }
+  };
+  inherit(program);
   return program;
 }
 

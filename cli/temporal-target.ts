@@ -1,20 +1,28 @@
-/** Which Temporal cluster a command talks to, and how to connect to it. */
-import type { TLSConfig } from '@temporalio/client';
+/**
+ * Which Temporal cluster a command talks to, and how to connect to it: `--address`,
+ * `--namespace` and `--profile` over Temporal's config file and `TEMPORAL_*` variables, else
+ * orch's local dev server.
+ */
+import type { Command } from 'commander';
 import {
+  backgroundServerStatus,
   connectionOptions,
-  DEFAULT_TEMPORAL_NAMESPACE,
-  ensureTemporalServer,
-  resolveTemporalConnection,
-} from '../dev-server/temporal-server.ts';
-import { CliError, type CliIo } from './io.ts';
+  DEFAULT_TEMPORAL_IP,
+  DEFAULT_TEMPORAL_PORT,
+  DEFAULT_TEMPORAL_UI_PORT,
+  ensureLocalServer,
+  loadTemporalSettings,
+  TemporalServerError,
+  type TemporalConnectionFlags,
+  type TemporalConnectionOptions,
+  type TemporalSettings,
+} from '../dev-server/index.ts';
+import { CliError, EXIT, type CliIo } from './io.ts';
 import { OrchClient } from '../client/orch-client.ts';
 
 /** Connection settings for OrchClient.connect and createOrchWorker. */
-export interface TemporalConnectionSettings {
-  address: string;
+export interface TemporalConnectionSettings extends TemporalConnectionOptions {
   namespace: string;
-  tls?: TLSConfig | true;
-  apiKey?: string;
 }
 
 export interface TemporalTarget {
@@ -22,34 +30,64 @@ export interface TemporalTarget {
   uiUrl: string | null;
 }
 
-/**
- * `TEMPORAL_ADDRESS` (and Temporal's other standard variables) when set. Otherwise the local
- * dev server: reused when one answers, started in the background when `startServer` is set,
- * so the Web UI link printed after a run keeps working once the command returns.
- */
-export async function connectTemporal(io: CliIo, options: { startServer: boolean }): Promise<TemporalTarget> {
-  if (options.startServer) {
-    const server = await ensureTemporalServer({
-      env: io.env,
-      detached: true,
-      log: (message: string) => io.stderr(`${message}\n`),
-    });
-    if (server.started) io.stderr(`orch: started a Temporal dev server at ${server.address}${server.uiUrl ? ` (Web UI ${server.uiUrl})` : ''}; it keeps running for later runs\n`);
-    return {
-      connection: { ...connectionOptions(server.connection), namespace: server.namespace },
-      uiUrl: server.uiUrl,
-    };
+export type ConnectionFlags = TemporalConnectionFlags;
+
+function nonEmpty(flag: string): (value: string) => string {
+  return (value) => {
+    if (value.trim() === '') throw new CliError(`${flag} must not be empty`, EXIT.usage);
+    return value.trim();
+  };
+}
+
+/** The flags of every command that connects to Temporal; each wins over the environment and the profile. */
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS, the profile\'s, else the local dev server)', nonEmpty('--address'))
+    .option('--namespace <name>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE, the profile\'s, else "default")', nonEmpty('--namespace'))
+    .option('--profile <name>', 'profile of the Temporal config file ($TEMPORAL_CONFIG_FILE) (default: $TEMPORAL_PROFILE, else "default")', nonEmpty('--profile'));
+}
+
+/** The settings, or one located line and exit 1 when the config file, a profile or a variable is wrong. */
+function settingsOf(io: CliIo, flags: ConnectionFlags): TemporalSettings {
+  try {
+    return loadTemporalSettings({ env: io.env, ...pick(flags) });
+  } catch (error) {
+    if (TemporalServerError.is(error)) throw new CliError(error.message);
+    throw error;
   }
-  const remote = resolveTemporalConnection(io.env);
-  if (remote) {
-    return {
-      connection: { ...connectionOptions(remote), namespace: remote.namespace },
-      uiUrl: io.env.ORCH_TEMPORAL_UI_URL?.trim() || null,
-    };
-  }
+}
+
+/** Only the connection flags: commander's flag objects carry every other option too. */
+function pick(flags: ConnectionFlags): ConnectionFlags {
   return {
-    connection: { address: '127.0.0.1:7233', namespace: io.env.TEMPORAL_NAMESPACE?.trim() || DEFAULT_TEMPORAL_NAMESPACE },
-    uiUrl: io.env.ORCH_TEMPORAL_UI_URL?.trim() || 'http://127.0.0.1:8233',
+    ...(flags.address === undefined ? {} : { address: flags.address }),
+    ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
+    ...(flags.profile === undefined ? {} : { profile: flags.profile }),
+  };
+}
+
+/**
+ * The configured cluster when there is one. Otherwise the local dev server: the background one
+ * `orch run` started, or one answering on 127.0.0.1:7233; when `startServer` is set and there
+ * is none, one is started in the background, so the Web UI link printed after a run keeps
+ * working once the command returns.
+ */
+export async function connectTemporal(io: CliIo, options: { startServer: boolean; flags: ConnectionFlags }): Promise<TemporalTarget> {
+  const settings = settingsOf(io, options.flags);
+  const configuredUi = io.env.ORCH_TEMPORAL_UI_URL?.trim() || null;
+  if (settings.cluster) {
+    return { connection: { ...connectionOptions(settings.cluster), namespace: settings.namespace }, uiUrl: configuredUi };
+  }
+  if (options.startServer) {
+    const server = await ensureLocalServer({ env: io.env, namespace: settings.namespace, detached: true, log: (message: string) => io.stderr(`${message}\n`) });
+    if (server.started) io.stderr(`orch: started a Temporal dev server at ${server.address}${server.uiUrl ? ` (Web UI ${server.uiUrl})` : ''}; it keeps running for later runs (\`orch server stop\` stops it)\n`);
+    return { connection: { ...connectionOptions(server.connection), namespace: server.namespace }, uiUrl: server.uiUrl };
+  }
+  const background = await backgroundServerStatus({ env: io.env });
+  const recorded = background.state === 'running' ? background.server : null;
+  return {
+    connection: { address: recorded?.address ?? `${DEFAULT_TEMPORAL_IP}:${DEFAULT_TEMPORAL_PORT}`, namespace: settings.namespace },
+    uiUrl: configuredUi ?? (recorded ? recorded.uiUrl : `http://${DEFAULT_TEMPORAL_IP}:${DEFAULT_TEMPORAL_UI_PORT}`),
   };
 }
 
@@ -64,7 +102,7 @@ export async function reachTemporal<T>(target: TemporalTarget, connect: () => Pr
     const message = error instanceof Error ? error.message : String(error);
     if (/connect|transport|deadline|unavailable|ECONNREFUSED|dns/i.test(message)) {
       throw new CliError(
-        `cannot reach Temporal at ${target.connection.address} (namespace ${target.connection.namespace}); is it running? Start one with \`orch server\`, or set TEMPORAL_ADDRESS`
+        `cannot reach Temporal at ${target.connection.address} (namespace ${target.connection.namespace}); is it running? Start one with \`orch server\`, or name a cluster with --address, --profile or TEMPORAL_ADDRESS`
       );
     }
     throw error;
@@ -75,8 +113,8 @@ export async function reachTemporal<T>(target: TemporalTarget, connect: () => Pr
  * Connects an OrchClient to the configured cluster (never starting a server), runs `act`,
  * and closes the connection: the shape of every command that inspects or steers a run.
  */
-export async function withOrchClient<T>(io: CliIo, act: (client: OrchClient, target: TemporalTarget) => Promise<T>): Promise<T> {
-  const target = await connectTemporal(io, { startServer: false });
+export async function withOrchClient<T>(io: CliIo, flags: ConnectionFlags, act: (client: OrchClient, target: TemporalTarget) => Promise<T>): Promise<T> {
+  const target = await connectTemporal(io, { startServer: false, flags });
   const client = await reachTemporal(target, () => OrchClient.connect(target.connection));
   try {
     return await act(client, target);

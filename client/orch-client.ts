@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, TerminatedFailure, CancelledFailure, TimeoutFailure, type QueryDefinition } from '@temporalio/common';
 import { Client, Connection, WorkflowFailedError, type TLSConfig, type WorkflowHandle } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { JsonValue, Plan } from '../contract/plan.ts';
 import { OrchCostUsd, OrchDenials, OrchPlanHash, OrchStatus, OrchSystem, OrchTask, OrchTotalTokens, type OrchRunStatus } from '../contract/search-attributes.ts';
 import type {
@@ -289,12 +290,20 @@ export interface OrchClientOptions {
   taskQueue?: string;
 }
 
-/** Where Temporal is; Temporal's own settings (`TEMPORAL_ADDRESS`, TLS, API key) map onto these. */
+/**
+ * Where Temporal is. Without `address`, Temporal's own settings fill in what is not given: the
+ * config file's profile (`TEMPORAL_CONFIG_FILE`, `profile` or `TEMPORAL_PROFILE`), then
+ * `TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS*`.
+ */
 export interface OrchConnectOptions {
   address?: string;
   namespace?: string;
   tls?: TLSConfig | true;
   apiKey?: string;
+  /** gRPC headers sent with every call. */
+  metadata?: Record<string, string>;
+  /** The profile of Temporal's config file to read when no `address` is given. */
+  profile?: string;
   taskQueue?: string;
 }
 
@@ -307,14 +316,24 @@ export class OrchClient {
     this.taskQueue = options.taskQueue ?? defaultTaskQueue(process.env);
   }
 
-  /** Connects to Temporal at `address` (default `127.0.0.1:7233`). */
+  /**
+   * Connects to Temporal at `address`; without one, where Temporal's settings say, as every
+   * Temporal tool reads them (default `127.0.0.1:7233`, namespace `default`). An explicit
+   * `address` reads none of them, so a caller's own settings are never mixed with the environment's.
+   */
   static async connect(options: OrchConnectOptions = {}): Promise<OrchClient> {
+    const configured = options.address === undefined ? loadClientConnectConfig(options.profile === undefined ? {} : { profile: options.profile }) : undefined;
+    const fromConfig = configured?.connectionOptions;
+    const tls = options.tls ?? (fromConfig?.tls || undefined);
+    const apiKey = options.apiKey ?? (typeof fromConfig?.apiKey === 'string' ? fromConfig.apiKey : undefined);
+    const metadata = options.metadata ?? fromConfig?.metadata;
     const connection = await Connection.connect({
-      address: options.address ?? '127.0.0.1:7233',
-      ...(options.tls ? { tls: options.tls } : {}),
-      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      address: options.address ?? fromConfig?.address ?? '127.0.0.1:7233',
+      ...(tls ? { tls } : {}),
+      ...(apiKey ? { apiKey } : {}),
+      ...(metadata ? { metadata } : {}),
     });
-    const client = new Client({ connection, namespace: options.namespace ?? 'default' });
+    const client = new Client({ connection, namespace: options.namespace ?? configured?.namespace ?? 'default' });
     return new OrchClient({ client, ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}) });
   }
 

@@ -3,13 +3,14 @@
  * integration test file through `inject('temporalAddress')` (see `helpers/temporal.ts`).
  *
  * In memory, headless, on free ports, so parallel runs and a developer's own
- * `orch server` on 7233 never collide. Finds the pinned CLI, or installs it into
- * `.orch/tools` on first use. Set ORCH_TEST_TEMPORAL_ADDRESS to reuse a running server
- * instead (orch's search attributes are registered on it when missing).
+ * `orch server` on 7233 never collide. Finds the pinned CLI (ORCH_TEMPORAL_CLI, PATH,
+ * `$ORCH_HOME/tools/bin`), or installs it into `$ORCH_HOME/tools` on first use; the server
+ * keeps nothing on disk. Set ORCH_TEST_TEMPORAL_ADDRESS to reuse a running server instead
+ * (orch's search attributes are registered on it when missing).
  */
 import type { TestProject } from 'vitest/node';
 import { Connection } from '@temporalio/client';
-import { ensureSearchAttributes, ensureTemporalCli, startDevServer } from '../dev-server/temporal-server.ts';
+import { ensureSearchAttributes, ensureTemporalCli, startDevServer } from '../dev-server/index.ts';
 // The `ProvidedContext` augmentation for 'temporalAddress' lives in helpers/temporal.ts.
 
 const log = (message: string): void => {

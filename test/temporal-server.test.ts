@@ -1,19 +1,19 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { homedir } from 'node:os';
 import {
-  connectionOptions,
   ensureTemporalServer,
   findTemporalCli,
+  orchHome,
   probeTemporal,
-  resolveTemporalConnection,
   startDevServer,
   TemporalServerError,
-  type DevServer,
-} from '../dev-server/temporal-server.ts';
+} from '../dev-server/index.ts';
 import { ORCH_SEARCH_ATTRIBUTES } from '../contract/search-attributes.ts';
 import { temporalAddress } from './helpers/temporal.ts';
 
@@ -57,86 +57,18 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-describe('resolveTemporalConnection', () => {
-  it('is null without TEMPORAL_ADDRESS', () => {
-    expect(resolveTemporalConnection({})).toBeNull();
-    expect(resolveTemporalConnection({ TEMPORAL_ADDRESS: '  ', TEMPORAL_NAMESPACE: 'x' })).toBeNull();
+describe('orchHome', () => {
+  it('is ORCH_HOME, else $XDG_STATE_HOME/orch (absolute only), else ~/.local/state/orch', () => {
+    expect(orchHome({ ORCH_HOME: '/srv/orch', XDG_STATE_HOME: '/state' })).toBe('/srv/orch');
+    expect(orchHome({ ORCH_HOME: 'rel' })).toBe(path.resolve('rel'));
+    expect(orchHome({ XDG_STATE_HOME: '/state' })).toBe(path.join('/state', 'orch'));
+    expect(orchHome({ XDG_STATE_HOME: 'relative/state' })).toBe(path.join(homedir(), '.local', 'state', 'orch'));
+    expect(orchHome({})).toBe(path.join(homedir(), '.local', 'state', 'orch'));
   });
 
-  it('defaults the namespace and leaves TLS off for a plain address', () => {
-    expect(resolveTemporalConnection({ TEMPORAL_ADDRESS: 'temporal:7233' })).toEqual({ address: 'temporal:7233', namespace: 'default' });
-    expect(resolveTemporalConnection({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'agents' })).toEqual({
-      address: 'temporal:7233',
-      namespace: 'agents',
-    });
-  });
-
-  it('turns TLS on for an API key (Temporal Cloud), unless TEMPORAL_TLS=false', () => {
-    const env = { TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'secret' };
-    expect(resolveTemporalConnection(env)).toEqual({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', apiKey: 'secret', tls: {} });
-    expect(resolveTemporalConnection({ ...env, TEMPORAL_TLS: 'false' })).toEqual({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', apiKey: 'secret' });
-    expect(resolveTemporalConnection({ TEMPORAL_ADDRESS: 'a:1', TEMPORAL_TLS: 'true' })?.tls).toEqual({});
-  });
-
-  it('maps the standard TLS variables', () => {
-    expect(
-      resolveTemporalConnection({
-        TEMPORAL_ADDRESS: 'a:7233',
-        TEMPORAL_TLS_CLIENT_CERT_PATH: '/certs/client.pem',
-        TEMPORAL_TLS_CLIENT_KEY_PATH: '/certs/client.key',
-        TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/certs/ca.pem',
-        TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
-      }),
-    ).toEqual({
-      address: 'a:7233',
-      namespace: 'default',
-      tls: { clientCertPath: '/certs/client.pem', clientKeyPath: '/certs/client.key', serverCaCertPath: '/certs/ca.pem', serverName: 'temporal.internal' },
-    });
-  });
-
-  it('rejects a certificate without its key, and a malformed TEMPORAL_TLS', async () => {
-    expect(await codeOf(Promise.resolve().then(() => resolveTemporalConnection({ TEMPORAL_ADDRESS: 'a:1', TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' })))).toBe(
-      'TEMPORAL_CONFIG_INVALID',
-    );
-    expect(await codeOf(Promise.resolve().then(() => resolveTemporalConnection({ TEMPORAL_ADDRESS: 'a:1', TEMPORAL_TLS: 'maybe' })))).toBe(
-      'TEMPORAL_CONFIG_INVALID',
-    );
-  });
-});
-
-describe('connectionOptions', () => {
-  it('passes address and API key, and TLS as true when nothing is customised', () => {
-    expect(connectionOptions({ address: 'a:1', namespace: 'n' })).toEqual({ address: 'a:1' });
-    expect(connectionOptions({ address: 'a:1', namespace: 'n', apiKey: 'k', tls: {} })).toEqual({ address: 'a:1', apiKey: 'k', tls: true });
-  });
-
-  it('reads certificate files into the SDK TLS config', async () => {
-    const dir = path.join(scratch, 'certs');
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'ca.pem'), 'CA');
-    await writeFile(path.join(dir, 'client.pem'), 'CRT');
-    await writeFile(path.join(dir, 'client.key'), 'KEY');
-    const options = connectionOptions({
-      address: 'a:1',
-      namespace: 'n',
-      tls: {
-        serverName: 'temporal.internal',
-        serverCaCertPath: path.join(dir, 'ca.pem'),
-        clientCertPath: path.join(dir, 'client.pem'),
-        clientKeyPath: path.join(dir, 'client.key'),
-      },
-    });
-    expect(options.tls).not.toBe(true);
-    const tls = options.tls === true ? {} : (options.tls ?? {});
-    expect(tls.serverNameOverride).toBe('temporal.internal');
-    expect(Buffer.from(tls.serverRootCACertificate ?? []).toString()).toBe('CA');
-    expect(Buffer.from(tls.clientCertPair?.crt ?? []).toString()).toBe('CRT');
-    expect(Buffer.from(tls.clientCertPair?.key ?? []).toString()).toBe('KEY');
-  });
-
-  it('fails with a code when a certificate file is unreadable', async () => {
-    const attempt = Promise.resolve().then(() => connectionOptions({ address: 'a:1', namespace: 'n', tls: { serverCaCertPath: path.join(scratch, 'missing.pem') } }));
-    expect(await codeOf(attempt)).toBe('TEMPORAL_CONFIG_INVALID');
+  it('is never inside the package', () => {
+    const packageDir = path.resolve(import.meta.dirname, '..');
+    expect(path.relative(packageDir, orchHome({})).startsWith('..')).toBe(true);
   });
 });
 
@@ -144,11 +76,11 @@ describe('findTemporalCli', () => {
   it('honours ORCH_TEMPORAL_CLI first', async () => {
     const fake = await writeExecutable(path.join(scratch, 'explicit', 'my-temporal'), '#!/bin/sh\nexit 0\n');
     const onPath = await writeExecutable(path.join(scratch, 'path-bin', 'temporal'), '#!/bin/sh\nexit 0\n');
-    expect(await findTemporalCli({ projectDir: scratch, env: { ORCH_TEMPORAL_CLI: fake, PATH: path.dirname(onPath) } })).toBe(fake);
+    expect(await findTemporalCli({ home: scratch, env: { ORCH_TEMPORAL_CLI: fake, PATH: path.dirname(onPath) } })).toBe(fake);
   });
 
   it('refuses an ORCH_TEMPORAL_CLI that is not executable rather than ignoring it', async () => {
-    expect(await codeOf(findTemporalCli({ projectDir: scratch, env: { ORCH_TEMPORAL_CLI: path.join(scratch, 'nope') } }))).toBe('TEMPORAL_CLI_MISSING');
+    expect(await codeOf(findTemporalCli({ home: scratch, env: { ORCH_TEMPORAL_CLI: path.join(scratch, 'nope') } }))).toBe('TEMPORAL_CLI_MISSING');
   });
 
   it('then looks on PATH, skipping files that are not executable', async () => {
@@ -157,14 +89,15 @@ describe('findTemporalCli', () => {
     await writeFile(notExecutable, 'not a program');
     const onPath = await writeExecutable(path.join(scratch, 'path-bin2', 'temporal'), '#!/bin/sh\nexit 0\n');
     const PATH = [path.dirname(notExecutable), path.dirname(onPath)].join(path.delimiter);
-    expect(await findTemporalCli({ projectDir: path.join(scratch, 'empty-project'), env: { PATH } })).toBe(onPath);
+    expect(await findTemporalCli({ home: path.join(scratch, 'empty-home'), env: { PATH } })).toBe(onPath);
   });
 
-  it('then falls back to <projectDir>/.orch/tools/bin/temporal, else null', async () => {
-    const project = path.join(scratch, 'project');
-    expect(await findTemporalCli({ projectDir: project, env: { PATH: '' } })).toBeNull();
-    const local = await writeExecutable(path.join(project, '.orch', 'tools', 'bin', 'temporal'), '#!/bin/sh\nexit 0\n');
-    expect(await findTemporalCli({ projectDir: project, env: { PATH: '' } })).toBe(local);
+  it('then falls back to $ORCH_HOME/tools/bin/temporal, else null', async () => {
+    const home = path.join(scratch, 'orch-home');
+    expect(await findTemporalCli({ env: { PATH: '', ORCH_HOME: home } })).toBeNull();
+    const local = await writeExecutable(path.join(home, 'tools', 'bin', 'temporal'), '#!/bin/sh\nexit 0\n');
+    expect(await findTemporalCli({ env: { PATH: '', ORCH_HOME: home } })).toBe(local);
+    expect(await findTemporalCli({ home, env: { PATH: '' } })).toBe(local);
   });
 });
 
@@ -202,11 +135,13 @@ describe('startDevServer', () => {
     }
   });
 
-  it('keeps workflows across restarts with a SQLite file', async () => {
-    const dbFile = path.join(scratch, 'persist', 'temporal.db');
+  it('keeps workflows across restarts in $ORCH_HOME/temporal.db', async () => {
+    const home = path.join(scratch, 'persist');
     const workflowId = `persist-${Date.now()}`;
-    const first = await startDevServer({ cli, port: 0, ui: false, dbFile, log: () => {} });
+    const first = await startDevServer({ cli, port: 0, ui: false, home, log: () => {} });
     try {
+      expect(first.dbFile).toBe(path.join(home, 'temporal.db'));
+      expect(existsSync(first.dbFile!)).toBe(true);
       const connection = await Connection.connect({ address: first.address });
       // No worker polls this queue: the run simply stays open, which is all we need here.
       await new Client({ connection }).workflow.start('orchPersistenceProbe', { taskQueue: 'orch-persistence-probe', workflowId });
@@ -214,7 +149,7 @@ describe('startDevServer', () => {
     } finally {
       await first.stop();
     }
-    const second = await startDevServer({ cli, port: 0, ui: false, dbFile, log: () => {} });
+    const second = await startDevServer({ cli, port: 0, ui: false, env: { ORCH_HOME: home }, log: () => {} });
     try {
       const connection = await Connection.connect({ address: second.address });
       const description = await new Client({ connection }).workflow.getHandle(workflowId).describe();
@@ -270,7 +205,7 @@ describe('startDevServer', () => {
 describe('ensureTemporalServer', () => {
   it('uses TEMPORAL_ADDRESS as given, starting nothing', async () => {
     const handle = await ensureTemporalServer({
-      env: { TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'k', ORCH_TEMPORAL_UI_URL: 'https://cloud.temporal.io' },
+      env: { HOME: scratch, TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'k', ORCH_TEMPORAL_UI_URL: 'https://cloud.temporal.io' },
       cli: '/nonexistent/temporal',
     });
     expect(handle).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', uiUrl: 'https://cloud.temporal.io', started: false, server: null });
@@ -278,9 +213,21 @@ describe('ensureTemporalServer', () => {
     await handle.stop();
   });
 
+  it('uses the address flag over TEMPORAL_ADDRESS, and a profile of the config file', async () => {
+    const configFile = path.join(scratch, 'ensure.toml');
+    await writeFile(configFile, '[profile.prod]\naddress = "prod.example:7233"\nnamespace = "prod"\n');
+    const env = { HOME: scratch, TEMPORAL_CONFIG_FILE: configFile, TEMPORAL_ADDRESS: 'env.example:7233' };
+    expect(await ensureTemporalServer({ env, address: 'flag.example:7233', cli: '/nonexistent/temporal' })).toMatchObject({ address: 'flag.example:7233', started: false });
+    expect(await ensureTemporalServer({ env: { HOME: scratch, TEMPORAL_CONFIG_FILE: configFile }, profile: 'prod', cli: '/nonexistent/temporal' })).toMatchObject({
+      address: 'prod.example:7233',
+      namespace: 'prod',
+      started: false,
+    });
+  });
+
   it('reuses a server that already answers on the port instead of starting one', async () => {
     const address = temporalAddress();
-    const handle = await ensureTemporalServer({ env: { PATH: '' }, port: portOf(address), cli: '/nonexistent/temporal', log: () => {} });
+    const handle = await ensureTemporalServer({ env: { PATH: '', HOME: scratch, ORCH_HOME: path.join(scratch, 'reuse-home') }, port: portOf(address), cli: '/nonexistent/temporal', log: () => {} });
     expect(handle).toMatchObject({ address, namespace: 'default', started: false, server: null });
     await handle.stop(); // must not stop the shared server
     expect(await probeTemporal(address)).toBe('temporal');

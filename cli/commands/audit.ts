@@ -4,30 +4,30 @@ import { fetchAuditTrail, type AuditEvent } from '../../client/audit.ts';
 import { CliError } from '../io.ts';
 import { renderColumns } from '../render-table.ts';
 import type { CommandContext } from '../main.ts';
-import { withOrchClient } from '../temporal-target.ts';
+import { addConnectionOptions, withOrchClient, type ConnectionFlags } from '../temporal-target.ts';
 
 type AuditFormat = 'jsonl' | 'table';
 
 export function registerAuditCommand(program: Command, context: CommandContext): void {
   const { io } = context;
-  program
+  const audit = program
     .command('audit')
     .description('Print the audit trail of a run: every call and decision, from its workflow history.')
     .argument('<workflow-id>', 'workflow id of the run')
     .option('--run-id <id>', 'a specific run of that workflow id')
-    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'table']).default('table'))
-    .action(async (workflowId: string, flags: { runId?: string; format: AuditFormat }) => {
-      await withOrchClient(io, async (client, target) => {
-        let trail: AuditEvent[];
-        try {
-          trail = await fetchAuditTrail(client, workflowId, flags.runId);
-        } catch (error) {
-          if (isNotFound(error)) throw new CliError(`no run with workflow id ${workflowId}${flags.runId ? ` and run id ${flags.runId}` : ''} in namespace ${target.connection.namespace}`);
-          throw error;
-        }
-        io.stdout(flags.format === 'jsonl' ? renderJsonl(trail) : renderTable(trail));
-      });
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'table']).default('table'));
+  addConnectionOptions(audit).action(async (workflowId: string, flags: ConnectionFlags & { runId?: string; format: AuditFormat }) => {
+    await withOrchClient(io, flags, async (client, target) => {
+      let trail: AuditEvent[];
+      try {
+        trail = await fetchAuditTrail(client, workflowId, flags.runId);
+      } catch (error) {
+        if (isNotFound(error)) throw new CliError(`no run with workflow id ${workflowId}${flags.runId ? ` and run id ${flags.runId}` : ''} in namespace ${target.connection.namespace}`);
+        throw error;
+      }
+      io.stdout(flags.format === 'jsonl' ? renderJsonl(trail) : renderTable(trail));
     });
+  });
 }
 
 function isNotFound(error: unknown): boolean {

@@ -10,13 +10,13 @@ import { collect, type CommandContext } from '../main.ts';
 import { createProgressView, type ProgressView } from '../progress-view.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
 import { renderOutcome, webUiLink } from '../render-outcome.ts';
-import { connectTemporal, reachTemporal, withOrchClient, type TemporalTarget } from '../temporal-target.ts';
+import { addConnectionOptions, connectTemporal, reachTemporal, withOrchClient, type ConnectionFlags, type TemporalTarget } from '../temporal-target.ts';
 import type { Plan } from '../../contract/plan.ts';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { compileOptions, type CompileFlags } from './validate.ts';
 import { escapeLine } from '../render-text.ts';
 
-interface RunFlags extends CompileFlags {
+interface RunFlags extends CompileFlags, ConnectionFlags {
   json?: boolean;
   detach?: boolean;
   worker: boolean;
@@ -28,7 +28,7 @@ const PROGRESS_POLL_MS = 250;
 
 export function registerRunCommands(program: Command, context: CommandContext): void {
   const { io } = context;
-  program
+  const run = program
     .command('run')
     .description('Compile manifests and run an agent system on Temporal, streaming progress.')
     .argument('<paths...>', 'manifest files or directories')
@@ -40,62 +40,62 @@ export function registerRunCommands(program: Command, context: CommandContext): 
     .option('--detach', 'start the run, print its workflow id and return (a worker must run elsewhere)')
     .option('--no-worker', 'do not start a worker in this process (one must run elsewhere)')
     .option('--workflow-id <id>', 'workflow id of the run')
-    .option('--task-queue <queue>', 'task queue (default: $ORCH_TASK_QUEUE or "orch")')
-    .action(async (paths: string[], flags: RunFlags) => {
-      installQuietRuntime(io.env, { dropOutcomes: true });
-      const compiled = await compile(paths, compileOptions(flags));
-      io.stderr(renderDiagnostics(compiled.diagnostics));
-      if (!compiled.plan) throw new CliError('the manifests do not compile; nothing was run');
-      const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
-      const target = await connectTemporal(io, { startServer: true });
-      const client = await reachTemporal(target, () => OrchClient.connect({ ...target.connection, taskQueue }));
-      const inProcessWorker = flags.worker && !flags.detach;
-      const worker = inProcessWorker
-        ? await reachTemporal(target, () =>
-            // The manifests it just compiled say where their secrets may go.
-            createOrchWorker({ ...target.connection, taskQueue, secrets: compiled.secrets, manifests: compiled.manifests, env: io.env })
-          )
-        : null;
-      const workerRunning = worker?.run();
-      try {
-        const run = await startRun(client, compiled.plan, { taskQueue, workflowId: flags.workflowId });
-        if (flags.detach) {
-          io.stdout(flags.json ? `${JSON.stringify({ workflowId: run.workflowId, runId: run.runId })}\n` : `${escapeLine(run.workflowId)}\n`);
-          return;
-        }
-        const outcome = await awaitWithProgress(io, run, !flags.json);
-        if (outcome === INTERRUPTED) {
-          reportInterrupted(io, run.workflowId, inProcessWorker);
-          context.exitCode = EXIT.interrupted;
-          return;
-        }
-        context.exitCode = printOutcome(io, outcome, target, flags.json);
-      } finally {
-        if (worker) {
-          worker.shutdown();
-          await workerRunning;
-        }
-        await client.client.connection.close();
+    .option('--task-queue <queue>', 'task queue (default: $ORCH_TASK_QUEUE or "orch")');
+  addConnectionOptions(run).action(async (paths: string[], flags: RunFlags) => {
+    installQuietRuntime(io.env, { dropOutcomes: true });
+    const compiled = await compile(paths, compileOptions(flags));
+    io.stderr(renderDiagnostics(compiled.diagnostics));
+    if (!compiled.plan) throw new CliError('the manifests do not compile; nothing was run');
+    const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
+    const target = await connectTemporal(io, { startServer: true, flags });
+    const client = await reachTemporal(target, () => OrchClient.connect({ ...target.connection, taskQueue }));
+    const inProcessWorker = flags.worker && !flags.detach;
+    const worker = inProcessWorker
+      ? await reachTemporal(target, () =>
+          // The manifests it just compiled say where their secrets may go.
+          createOrchWorker({ ...target.connection, taskQueue, secrets: compiled.secrets, manifests: compiled.manifests, env: io.env })
+        )
+      : null;
+    const workerRunning = worker?.run();
+    try {
+      const run = await startRun(client, compiled.plan, { taskQueue, workflowId: flags.workflowId });
+      if (flags.detach) {
+        io.stdout(flags.json ? `${JSON.stringify({ workflowId: run.workflowId, runId: run.runId })}\n` : `${escapeLine(run.workflowId)}\n`);
+        return;
       }
-    });
+      const outcome = await awaitWithProgress(io, run, !flags.json);
+      if (outcome === INTERRUPTED) {
+        reportInterrupted(io, run.workflowId, inProcessWorker);
+        context.exitCode = EXIT.interrupted;
+        return;
+      }
+      context.exitCode = printOutcome(io, outcome, target, flags.json);
+    } finally {
+      if (worker) {
+        worker.shutdown();
+        await workerRunning;
+      }
+      await client.client.connection.close();
+    }
+  });
 
-  program
+  const result = program
     .command('result')
     .description('Wait for a run to finish and print its outcome, as `orch run` does.')
     .argument('<workflow-id>', 'workflow id of the run')
     .option('--run-id <id>', 'a specific run of that workflow id')
-    .option('--json', 'print one JSON object with the outcome')
-    .action(async (workflowId: string, flags: { json?: boolean; runId?: string }) => {
-      await withOrchClient(io, async (client, target) => {
-        const outcome = await resultUntilInterrupted(io, client.getRun(workflowId, flags.runId));
-        if (outcome === INTERRUPTED) {
-          reportInterrupted(io, workflowId, false);
-          context.exitCode = EXIT.interrupted;
-          return;
-        }
-        context.exitCode = printOutcome(io, outcome, target, flags.json);
-      });
+    .option('--json', 'print one JSON object with the outcome');
+  addConnectionOptions(result).action(async (workflowId: string, flags: ConnectionFlags & { json?: boolean; runId?: string }) => {
+    await withOrchClient(io, flags, async (client, target) => {
+      const outcome = await resultUntilInterrupted(io, client.getRun(workflowId, flags.runId));
+      if (outcome === INTERRUPTED) {
+        reportInterrupted(io, workflowId, false);
+        context.exitCode = EXIT.interrupted;
+        return;
+      }
+      context.exitCode = printOutcome(io, outcome, target, flags.json);
     });
+  });
 }
 
 const INTERRUPTED = Symbol('interrupted');

@@ -5,33 +5,33 @@ import { CliError, EXIT } from '../io.ts';
 import type { CommandContext } from '../main.ts';
 import { positiveInteger } from '../option-parsers.ts';
 import { renderColumns } from '../render-table.ts';
-import { withOrchClient } from '../temporal-target.ts';
+import { addConnectionOptions, withOrchClient, type ConnectionFlags } from '../temporal-target.ts';
 
 export function registerRunsCommand(program: Command, context: CommandContext): void {
   const { io } = context;
-  program
+  const runs = program
     .command('runs')
     .description('List runs, newest first, filtered by a Temporal list query over orch\'s search attributes.')
     .option('--query <filter>', "e.g. \"OrchStatus = 'denied'\", \"OrchTotalTokens > 10000 AND OrchSystem = 'newsdesk'\"")
     .option('--limit <n>', 'at most this many runs', positiveInteger('--limit'), 20)
-    .option('--json', 'print them as JSON')
-    .action(async (flags: { query?: string; limit: number; json?: boolean }) => {
-      await withOrchClient(io, async (client) => {
-        let runs: RunSummary[];
-        try {
-          runs = await client.listRuns({ ...(flags.query ? { query: flags.query } : {}), limit: flags.limit });
-        } catch (error) {
-          // The server parses the filter: INVALID_ARGUMENT is a bad --query, said in its words.
-          const grpc = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-          if (grpc?.code === 3) {
-            const message = String(grpc.message).replace(/^\d+ INVALID_ARGUMENT: /, '');
-            throw new CliError(`--query: ${message} (in: ${runsFilter(flags.query)})`, EXIT.usage);
-          }
-          throw error;
+    .option('--json', 'print them as JSON');
+  addConnectionOptions(runs).action(async (flags: ConnectionFlags & { query?: string; limit: number; json?: boolean }) => {
+    await withOrchClient(io, flags, async (client) => {
+      let runs: RunSummary[];
+      try {
+        runs = await client.listRuns({ ...(flags.query ? { query: flags.query } : {}), limit: flags.limit });
+      } catch (error) {
+        // The server parses the filter: INVALID_ARGUMENT is a bad --query, said in its words.
+        const grpc = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+        if (grpc?.code === 3) {
+          const message = String(grpc.message).replace(/^\d+ INVALID_ARGUMENT: /, '');
+          throw new CliError(`--query: ${message} (in: ${runsFilter(flags.query)})`, EXIT.usage);
         }
-        io.stdout(flags.json ? `${JSON.stringify(runs)}\n` : renderRuns(runs));
-      });
+        throw error;
+      }
+      io.stdout(flags.json ? `${JSON.stringify(runs)}\n` : renderRuns(runs));
     });
+  });
 }
 
 function renderRuns(runs: readonly RunSummary[]): string {

@@ -4,12 +4,24 @@
  * test's own, and `interrupted` is a promise the test resolves when it wants Ctrl-C.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main.ts';
 import type { CliIo } from '../../cli/io.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
+
+/**
+ * One ORCH_HOME for this test process, and an empty Temporal config file: a developer's own
+ * background server, state and profiles never reach a test, and no test writes to theirs.
+ */
+const isolated = (() => {
+  const home = mkdtempSync(join(tmpdir(), 'orch-cli-home-'));
+  const config = join(home, 'temporal.toml');
+  writeFileSync(config, '');
+  process.once('exit', () => rmSync(home, { recursive: true, force: true }));
+  return { home, config };
+})();
 
 export interface CliResult {
   code: number;
@@ -48,7 +60,10 @@ export function fakeCli(options: FakeCliOptions = {}): FakeCli {
   });
   const env: NodeJS.ProcessEnv = { ...process.env, ORCH_TASK_QUEUE: taskQueue };
   // A developer's own settings must not leak into the commands or the printed outcome.
-  for (const name of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'ORCH_TEMPORAL_UI_URL', 'ORCH_DEBUG']) delete env[name];
+  for (const name of Object.keys(env)) if (name.startsWith('TEMPORAL_')) delete env[name];
+  for (const name of ['ORCH_TEMPORAL_UI_URL', 'ORCH_DEBUG']) delete env[name];
+  env.ORCH_HOME = isolated.home;
+  env.TEMPORAL_CONFIG_FILE = isolated.config;
   if (options.temporal !== false) env.TEMPORAL_ADDRESS = temporalAddress();
   Object.assign(env, options.env);
   const io: CliIo = {

@@ -6,6 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { orch, STACK_FRAME } from './cli-harness.ts';
 
 const COMMANDS = ['run', 'result', 'worker', 'validate', 'compile', 'server', 'tools', 'approvals', 'approve', 'deny', 'budget', 'audit', 'runs'] as const;
+/** `orch server`'s own commands; `orch server` alone is `orch server start`. */
+const SERVER_COMMANDS = ['start', 'status', 'stop'] as const;
+/** The flags of every command that connects to Temporal. */
+const CONNECTION = ['--address', '--namespace', '--profile'];
 
 describe('help', () => {
   it('orch --help exits 0 and lists every command on stdout', async () => {
@@ -41,23 +45,39 @@ describe('help', () => {
 
   it('documents the options each command takes', async () => {
     const expected: Record<(typeof COMMANDS)[number], string[]> = {
-      run: ['--override', '--system', '--task', '--input', '--json', '--detach', '--no-worker', '--workflow-id', '--task-queue'],
-      result: ['--run-id', '--json'],
-      worker: ['--task-queue', '--secrets'],
+      run: ['--override', '--system', '--task', '--input', '--json', '--detach', '--no-worker', '--workflow-id', '--task-queue', ...CONNECTION],
+      result: ['--run-id', '--json', ...CONNECTION],
+      worker: ['--task-queue', '--secrets', ...CONNECTION],
       validate: ['--override', '--json'],
       compile: ['--override', '--system', '--task', '--input'],
-      server: ['--port', '--ui-port', '--db-file', '--in-memory'],
+      server: [],
       tools: ['--override', '--json'],
-      approvals: ['--json'],
-      approve: ['--by', '--reason'],
-      deny: ['--by', '--reason'],
-      budget: ['--add-tokens', '--add-cost', '--add-model-calls', '--add-tool-calls', '--wrap-up', '--by', '--reason', '--json'],
-      audit: ['--run-id', '--format'],
-      runs: ['--query', '--limit', '--json'],
+      approvals: ['--json', ...CONNECTION],
+      approve: ['--by', '--reason', ...CONNECTION],
+      deny: ['--by', '--reason', ...CONNECTION],
+      budget: ['--add-tokens', '--add-cost', '--add-model-calls', '--add-tool-calls', '--wrap-up', '--by', '--reason', '--json', ...CONNECTION],
+      audit: ['--run-id', '--format', ...CONNECTION],
+      runs: ['--query', '--limit', '--json', ...CONNECTION],
     };
     for (const command of COMMANDS) {
       const { stdout } = await orch([command, '--help'], { temporal: false });
       for (const option of expected[command]) expect(stdout, `${command} ${option}`).toMatch(new RegExp(`^\\s+${option}\\b`, 'm'));
+    }
+  });
+
+  it('orch server lists its commands, and each documents its options', async () => {
+    const { stdout } = await orch(['server', '--help'], { temporal: false });
+    for (const command of SERVER_COMMANDS) expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    const expected: Record<(typeof SERVER_COMMANDS)[number], string[]> = {
+      start: ['--port', '--ui-port', '--db-file', '--in-memory', '--detach'],
+      status: ['--json'],
+      stop: [],
+    };
+    for (const command of SERVER_COMMANDS) {
+      const { code, stdout: help } = await orch(['server', command, '--help'], { temporal: false });
+      expect(code).toBe(0);
+      expect(help).toMatch(new RegExp(`^Usage: orch server ${command} `));
+      for (const option of expected[command]) expect(help, `server ${command} ${option}`).toMatch(new RegExp(`^\\s+${option}\\b`, 'm'));
     }
   });
 });
@@ -70,6 +90,8 @@ describe('usage errors exit 2 with the usage on stderr', () => {
     ['an unknown program option', ['--bogus']],
     ['an unknown command option', ['run', 'examples/research-pipeline', '--bogus']],
     ['an unknown validate option', ['validate', '--strict', 'examples/research-pipeline']],
+    ['an unknown server option', ['server', 'status', '--bogus']],
+    ['a surplus server argument', ['server', 'stop', 'now']],
     ['run with no paths', ['run']],
     ['validate with no paths', ['validate']],
     ['compile with no paths', ['compile']],
@@ -107,6 +129,9 @@ describe('numeric options', () => {
     ['--add-model-calls', ['budget', 'some-run', '--add-model-calls', '1.5']],
     ['--limit', ['runs', '--limit', '0']],
     ['--port', ['server', '--port', '99999']],
+    ['--port', ['server', 'start', '--detach', '--port', '-1']],
+    ['--address', ['runs', '--address', ' ']],
+    ['--profile', ['audit', 'some-run', '--profile', '']],
   ])('a malformed %s exits 2 naming the flag, before anything runs', async (flag, argv) => {
     // Nothing listens on port 1: a command that reached Temporal would fail with exit 1, not 2.
     const { code, stdout, stderr } = await orch(argv, { temporal: false, env: { TEMPORAL_ADDRESS: '127.0.0.1:1' } });
