@@ -16,6 +16,7 @@ import type { OrchClient } from './orch-client.ts';
 import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCallRequest, ToolCallResult } from '../contract/activity-io.ts';
 import { addUsage, spentUsageIn } from '../contract/usage.ts';
 import { parseWaitSummary, type WaitSummary } from '../contract/wait-summaries.ts';
+import { agentOfActivitySummary } from '../contract/activity-summaries.ts';
 import type { DelegationRequest, DelegationResult, RunFailureDetails, RunInput, RunResult } from '../contract/run-io.ts';
 import { codesWhere } from '../contract/failures.ts';
 import { ACTIVITY_TYPES, decideApprovalUpdate, resolveBudgetUpdate } from '../contract/wire-names.ts';
@@ -466,10 +467,9 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
   return events.sort((a, b) => a.eventId - b.eventId);
 }
 
-/** The agent an activity's summary names (`<agent> · …`). */
+/** The agent an activity's summary names. */
 function agentOfSummary(open: OpenActivity): string | null {
-  const agent = open.summary?.split(' · ')[0]?.trim();
-  return agent ? agent : null;
+  return agentOfActivitySummary(open.summary);
 }
 
 /** Removes and returns the open activity or child an event closes. */

@@ -27,6 +27,7 @@ import {
 import type { ToolCatalog } from './mcp-catalog.ts';
 import type { BudgetRequest, Refusal } from '../contract/run-io.ts';
 import type { Effects } from './effects.ts';
+import { activitySummary } from '../contract/activity-summaries.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
 import type { UsageLedger } from './usage-ledger.ts';
 import { validateArguments } from './validate-arguments.ts';
@@ -275,7 +276,7 @@ async function activationLoop(
           ...(limits.tokens || limits.costUsd ? { reserved: { tokens: budget.reserve.tokens, costUsd: budget.reserve.costUsd } } : {}),
           gate: gateCheck(plan, agentName, null),
         },
-        { summary: `${agentName} · model ${model.model} · step ${step}` }
+        { summary: activitySummary(agentName, `model ${model.model} · step ${step}`) }
       );
     } catch (error) {
       // Attempts that failed after the model answered still consumed tokens.
@@ -389,7 +390,7 @@ async function runToolCall(
     try {
       result = await context.effects.callTool(
         { agent: agentName, step, tool: planTool, mcpServer, call, toolKey: tool.key!, gate: gateCheck(plan, agentName, approval) },
-        { summary: `${agentName} · ${call.name}` }
+        { summary: activitySummary(agentName, call.name) }
       );
     } catch (error) {
       if (!(error instanceof CallFailure)) throw error;
@@ -452,7 +453,7 @@ async function runDelegation(
   try {
     const result = await context.effects.delegate(
       { plan: context.plan, agent: delegate, task, supervisor: agentName, depth, spentOutside, share },
-      { summary: `${agentName} · delegate ${delegate}`, childId: `${delegate}-${ordinal}` }
+      { summary: activitySummary(agentName, `delegate ${delegate}`), childId: `${delegate}-${ordinal}` }
     );
     context.ledger.merge(result.usage);
     // The child's result in this run's history shows its refusals; a delegate passes them up.

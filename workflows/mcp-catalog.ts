@@ -7,6 +7,7 @@ import { sameMcpToolName, type JsonObject, type Plan } from '../contract/plan.ts
 import type { McpToolDescription } from '../contract/activity-io.ts';
 import { RunFailure } from './run-failure.ts';
 import type { Effects } from './effects.ts';
+import { activitySummary } from '../contract/activity-summaries.ts';
 
 export interface ToolDescription {
   description: string;
@@ -53,7 +54,7 @@ export class ToolCatalog {
       const server = this.plan.mcpServers[serverKey];
       if (!server) throw new RunFailure('TOOL_NOT_FOUND', `MCP server ${serverKey} is not in the plan`, agent);
       // Shared by every agent of the run: concurrent activations wait on the same discovery.
-      listing = this.effects.listMcpTools({ server }, { summary: `${agent} · discover ${server.id.name}` });
+      listing = this.effects.listMcpTools({ server }, { summary: activitySummary(agent, `discover ${server.id.name}`) });
       this.servers.set(serverKey, listing);
     }
     return listing;
