@@ -27,6 +27,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'TEMPORAL_PROFILE', meaning: 'the profile of that file to connect with (default `default`)' },
   { name: 'ORCH_TEMPORAL_UI_URL', meaning: "the Web UI's base URL for links, when using TEMPORAL_ADDRESS" },
   { name: 'ORCH_TASK_QUEUE', meaning: 'the task queue (default `orch`)' },
+  { name: 'ORCH_HOME', meaning: "where orch keeps its state: the dev server's database, the Temporal CLI, logs (default `$XDG_STATE_HOME/orch`, else `~/.local/state/orch`)" },
   { name: 'ORCH_TEMPORAL_CLI', meaning: 'the path of the `temporal` CLI to use' },
   { name: 'ORCH_PYTHON', meaning: 'the Python that installs the Temporal CLI when none is found (default `python3`)' },
   { name: 'ORCH_DEBUG', meaning: "set: errors print their stack, and Temporal's logs are not filtered" },
