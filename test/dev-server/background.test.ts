@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import {
   type BackgroundServerRecord,
 } from '../../dev-server/index.ts';
 import { writeServerRecord } from '../../dev-server/server-record.ts';
+import { withStartLock } from '../../dev-server/start-lock.ts';
 import { isAlive, waitFor } from '../helpers/processes.ts';
 
 let scratch: string;
@@ -99,5 +100,33 @@ describe('the background dev server', () => {
     writeServerRecord(file, fakeRecord(process.pid));
     expect(await stopBackgroundServer({ home })).toMatchObject({ stopped: null });
     expect(existsSync(file)).toBe(false);
+  });
+});
+
+describe('the start lock', () => {
+  it('lets one process start at a time, and is released after a failed start', async () => {
+    const lock = path.join(scratch, 'lock', 'server.lock');
+    const events: string[] = [];
+    const hold = (name: string, ms: number) =>
+      withStartLock(lock, async () => {
+        events.push(`${name} in`);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        events.push(`${name} out`);
+      });
+    await Promise.all([hold('a', 300), hold('b', 10)]);
+    expect(events).toEqual(['a in', 'a out', 'b in', 'b out']);
+    await expect(withStartLock(lock, async () => Promise.reject(new Error('start failed')))).rejects.toThrow('start failed');
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('takes over a lock left by a process that died', async () => {
+    const lock = path.join(scratch, 'left-over', 'server.lock');
+    const gone = spawn('true');
+    await new Promise((resolve) => gone.once('exit', resolve));
+    await mkdir(path.dirname(lock), { recursive: true });
+    await writeFile(lock, String(gone.pid));
+    const started = Date.now();
+    expect(await withStartLock(lock, async () => 'taken')).toBe('taken');
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
