@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { main } from '../../cli/main.ts';
 import type { CliIo } from '../../cli/io.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
@@ -19,7 +20,8 @@ const isolated = (() => {
   const home = mkdtempSync(join(tmpdir(), 'orch-cli-home-'));
   const config = join(home, 'temporal.toml');
   writeFileSync(config, '');
-  process.once('exit', () => rmSync(home, { recursive: true, force: true }));
+  // Each test file imports this module afresh (vitest isolates files): removed after its tests.
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
   return { home, config };
 })();
 
