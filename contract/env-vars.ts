@@ -21,7 +21,6 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'TEMPORAL_TLS_CLIENT_CERT_DATA', meaning: 'the mTLS client certificate, as PEM text' },
   { name: 'TEMPORAL_TLS_CLIENT_KEY_PATH', meaning: "the mTLS client certificate's key, as a file" },
   { name: 'TEMPORAL_TLS_CLIENT_KEY_DATA', meaning: "the mTLS client certificate's key, as PEM text" },
-  { name: 'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION', meaning: "`true`: TLS does not check the cluster's host name" },
   { name: 'TEMPORAL_GRPC_META_<NAME>', meaning: 'a gRPC header sent with every request to the cluster' },
   { name: 'TEMPORAL_CONFIG_FILE', meaning: "Temporal's TOML config file (default: the platform's `temporalio/temporal.toml`)" },
   { name: 'TEMPORAL_PROFILE', meaning: 'the profile of that file to connect with (default `default`)' },
