@@ -310,6 +310,7 @@ export interface OrchConnectOptions {
 export class OrchClient {
   readonly client: Client;
   readonly taskQueue: string;
+  private ownsConnection = false;
 
   constructor(options: OrchClientOptions) {
     this.client = options.client;
@@ -334,7 +335,17 @@ export class OrchClient {
       ...(metadata ? { metadata } : {}),
     });
     const client = new Client({ connection, namespace: options.namespace ?? configured?.namespace ?? 'default' });
-    return new OrchClient({ client, ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}) });
+    const orch = new OrchClient({ client, ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}) });
+    orch.ownsConnection = true;
+    return orch;
+  }
+
+  /**
+   * Closes the connection `OrchClient.connect` opened. A client built over your own Temporal
+   * `Client` leaves its connection to you: this closes nothing then.
+   */
+  async close(): Promise<void> {
+    if (this.ownsConnection) await this.client.connection.close();
   }
 
   /** Starts a run of `plan`. Returns once Temporal has accepted it. */
