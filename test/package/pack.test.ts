@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findTemporalCli } from '../../dev-server/temporal-cli.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
 
 const run = promisify(execFile);
@@ -181,6 +182,26 @@ describe('typed consumers', () => {
     );
     expect('stdout' in result ? result.stdout + result.stderr : '').toBe('');
   });
+});
+
+describe('the embedded dev server, from the package', () => {
+  it('`orch server start --detach` keeps its database under ORCH_HOME; `orch run` with no address uses it; `orch server stop` stops it', async () => {
+    const cli = await findTemporalCli({ env: process.env });
+    expect(cli).toBeTruthy();
+    const local = { ORCH_TEMPORAL_CLI: cli! };
+    await npx(process.execPath, ['orch', 'server', 'start', '--detach', '--port', '0', '--ui-port', '0'], local);
+    try {
+      const status = JSON.parse((await npx(process.execPath, ['orch', 'server', 'status', '--json'], local)).stdout) as Record<string, unknown>;
+      expect(JSON.stringify(status)).toContain(join(orchHome, 'temporal.db'));
+      const { stdout } = await npx(process.execPath, ['orch', 'run', './research-pipeline', '--json'], local);
+      expect((JSON.parse(stdout) as { status: string }).status).toBe('succeeded');
+      expect(readdirSync(orchHome)).toEqual(expect.arrayContaining(['temporal.db', 'server.json']));
+    } finally {
+      await npx(process.execPath, ['orch', 'server', 'stop'], local);
+    }
+    const after = await npx(process.execPath, ['orch', 'server', 'status'], local).catch((error: { code: number }) => error);
+    expect('code' in after ? after.code : 0).toBe(3);
+  }, 120_000);
 });
 
 describe('state', () => {
