@@ -10,6 +10,7 @@ import { normalizeAgentSystem } from './normalize/agent-system.ts';
 import { normalizeAgentPolicy, normalizeAgentRole, normalizeToolPermission } from './normalize/governance.ts';
 import { normalizeMcpServer } from './normalize/mcp-server.ts';
 import { normalizeModelEndpoint } from './normalize/model-endpoint.ts';
+import { reportNotEnforced } from './normalize/not-enforced.ts';
 import type { Reporter } from './normalize/reporter.ts';
 import { normalizeTask } from './normalize/task.ts';
 import { normalizeTool } from './normalize/tool.ts';
@@ -31,8 +32,12 @@ import { modelEndpointSpecSchema } from './schemas/model-endpoint.ts';
 import { secretSpecSchema } from './schemas/secret.ts';
 import { taskSpecSchema } from './schemas/task.ts';
 import { toolSpecSchema } from './schemas/tool.ts';
+import { toolApprovalSpecSchema, workerSpecSchema } from './schemas/worker.ts';
 import { keyLocation, locationOf, missingLocation, valueLocation, type SourceDocument } from './source-map.ts';
 import { reportZodIssues } from './zod-issues.ts';
+
+/** Kinds orch does not act on whose body it still validates (see schemas/worker.ts). */
+const VALIDATED_UNSUPPORTED_KINDS: Partial<Record<ResourceKind, z.ZodType>> = { Worker: workerSpecSchema, ToolApproval: toolApprovalSpecSchema };
 
 /** A document that passed the envelope checks: enough to be named, referenced and de-duplicated. */
 export interface ParsedResource {
@@ -177,6 +182,19 @@ export function parseResource(source: SourceDocument, out: Diagnostic[]): Parsed
   const header = parseHeader(source, record, out);
   if (!header) return null;
   if (!isSupportedKind(header.kind)) {
+    const bodySchema = VALIDATED_UNSUPPORTED_KINDS[header.kind];
+    if (bodySchema) {
+      // Validated, then set aside: a malformed one is an error where it is wrong.
+      parseSpec(bodySchema, record['spec'], source, out);
+      out.push({
+        code: 'ACCEPTED_NOT_ENFORCED',
+        severity: 'warning',
+        message: `${header.kind} is validated but orch does not act on it; ${header.key} is ignored`,
+        location: valueLocation(source, ['kind']),
+        path: ['kind'],
+      });
+      return { header, source, resource: null, secretValues: null };
+    }
     out.push({
       code: 'UNSUPPORTED_KIND',
       severity: 'warning',
@@ -193,6 +211,7 @@ export function parseResource(source: SourceDocument, out: Diagnostic[]): Parsed
   }
   const normalized = normalizeSpec(header.kind, header.name, record['spec'], source, out);
   if (!normalized) return { header, source, resource: null, secretValues: null };
+  reportNotEnforced(header.kind, record['spec'], reporterFor(source, out));
   const resource = { ...header, kind: normalized.kind, spec: normalized.spec } as ValidResource;
   return { header, source, resource, secretValues: ('values' in normalized ? normalized.values : null) ?? null };
 }

@@ -6,6 +6,7 @@ import type { Diagnostic, SourceLocation } from './diagnostics.ts';
 import type { ParsedResource } from './parse-resources.ts';
 import { parseReference, type ResourceRegistry } from './registry.ts';
 import type { AgentSystemResource, TaskResource } from './resources.ts';
+import { valueLocation } from './source-map.ts';
 
 export interface Selection {
   system: AgentSystemResource;
@@ -66,6 +67,19 @@ export function selectSystem(registry: ResourceRegistry, options: SelectionOptio
     // A file that could not be read or parsed may hold the system; its own error says enough.
     if (diagnostics.some((d) => d.severity === 'error' && (d.code === 'FILE_NOT_FOUND' || d.code === 'FILE_UNREADABLE' || d.code === 'YAML_SYNTAX'))) return null;
     return fail('NO_SYSTEM', 'no AgentSystem in the given manifests');
+  }
+  const templates = registry.all().filter((p) => p.resource?.kind === 'Task' && p.resource.spec.mode === 'template');
+  const [firstTemplate] = templates;
+  if (systems.length === 1 && runTasks.length === 0 && firstTemplate) {
+    // Running the system bare would quietly drop the template's input: say what is there instead.
+    diagnostics.push({
+      code: 'TASK_IS_TEMPLATE',
+      severity: 'error',
+      message: `no runnable Task: ${names(templates)} ${templates.length === 1 ? 'is a template' : 'are templates'} (mode: template), which a TaskSchedule or TaskWebhook instantiates; run one with the task option, or the system without a Task with the system option`,
+      location: valueLocation(firstTemplate.source, ['spec', 'mode']),
+      path: ['spec', 'mode'],
+    });
+    return null;
   }
   if (systems.length === 1) return onlySystem.resource?.kind === 'AgentSystem' ? { system: onlySystem.resource, task: null } : null;
   const candidates = runTasks.length > 1 ? [...runTasks, ...systems] : systems;

@@ -269,9 +269,13 @@ export interface PlanToolPermission {
  * offers them to models, the worker and policies match them. One definition for all.
  */
 
-/** Orloj writes `_` in an MCP tool's name as `-`; names compare in that form. */
+/**
+ * Orloj writes `_` and `.` in an MCP tool's name as `-` (`fs.read_file` is `<server>--fs-read-file`);
+ * names compare in that form. The policy engine's name folding (policies/tool-identity.ts)
+ * treats all three as one separator too, so what is one tool here is one tool there.
+ */
 export function mcpToolKey(name: string): string {
-  return name.replace(/_/g, '-');
+  return name.replace(/[_.]/g, '-');
 }
 
 export function sameMcpToolName(a: string, b: string): boolean {

@@ -30,6 +30,7 @@ import type { Effects } from './effects.ts';
 import { activitySummary } from '../contract/activity-summaries.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
 import type { UsageLedger } from './usage-ledger.ts';
+import { RecordedCalls } from './recorded-calls.ts';
 import { validateArguments } from './validate-arguments.ts';
 import type { FailureCode } from '../contract/failures.ts';
 
@@ -245,6 +246,7 @@ async function activationLoop(
   let previous: { inputTokens: number; messageCount: number } | null = null;
   const fixedBytes = utf8Bytes(agent.prompt) + utf8Bytes(JSON.stringify(declarations));
   const size = new TranscriptSize();
+  const recorded = new RecordedCalls();
   for (let step = 1; step <= agent.maxSteps; step++) {
     if (context.budget.wrappedUp()) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
     const modelDecision = checkModelCall(plan, agentName, agent.model);
@@ -305,7 +307,9 @@ async function activationLoop(
       delegationsWaiting: asked.filter((call) => tools.some((t) => t.name === call.name && t.delegate !== null)).length,
       refused,
     };
-    const toolMessages = await settleAll(asked.map((call) => runToolCall(context, tools, step, call, limits, turn)));
+    const toolMessages = await settleAll(
+      asked.map((call) => recorded.run(tools.find((t) => t.name === call.name)?.key ?? null, call, () => runToolCall(context, tools, step, call, limits, turn)))
+    );
     for (const call of beyond) {
       toolMessages.push(
         refuse(context, turn, call, 'TOO_MANY_TOOL_CALLS', { message: `at most ${MAX_TOOL_CALLS_PER_TURN} tool calls run per model turn; ask for this one again` })

@@ -13,7 +13,7 @@ export function normalizeAgent(input: AgentSpecInput, report: Reporter): AgentSp
     report('MISSING_FIELD', 'execution.profile "contract" needs a non-empty execution.tool_sequence', ['spec', 'execution', 'tool_sequence'], 'missing');
   }
   if (input.memory) {
-    report('UNSUPPORTED_FIELD', 'agent memory is not supported yet; spec.memory is ignored', ['spec', 'memory'], 'key', 'warning');
+    report('ACCEPTED_NOT_ENFORCED', 'agent memory is not supported yet; spec.memory is ignored', ['spec', 'memory'], 'key', 'warning');
   }
   const maxSteps = input.limits?.max_steps ?? 0;
   return {
@@ -33,7 +33,8 @@ export function normalizeAgent(input: AgentSpecInput, report: Reporter): AgentSp
         }
       : null,
     // Orloj: "default 10 when <= 0".
-    limits: { maxSteps: maxSteps > 0 ? maxSteps : DEFAULT_MAX_STEPS, timeoutMs: input.limits?.timeout ?? null },
+    // Orloj: a timeout of 0 is no timeout.
+    limits: { maxSteps: maxSteps > 0 ? maxSteps : DEFAULT_MAX_STEPS, timeoutMs: input.limits?.timeout || null },
     execution: {
       profile,
       toolSequence,

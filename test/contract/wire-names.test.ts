@@ -118,6 +118,7 @@ function sourceFiles(dir: string): string[] {
 
 /** Code, category, retried: sorted by code. */
 const PINNED_CODES = [
+  ['ACCEPTED_NOT_ENFORCED', 'diagnostic', false],
   ['ACTIVITY_FAILED', 'call', true],
   ['AGENT_FAILED', 'run', false],
   ['AGENT_NOT_FOUND', 'run', false],
@@ -166,6 +167,7 @@ const PINNED_CODES = [
   ['RUN_FAILED', 'run', false],
   ['SECRET_DESTINATION_DENIED', 'governance', false],
   ['SECRET_NOT_FOUND', 'call', false],
+  ['TASK_IS_TEMPLATE', 'diagnostic', false],
   ['TEMPORAL_CLI_MISSING', 'server', false],
   ['TEMPORAL_CONFIG_INVALID', 'server', false],
   ['TEMPORAL_PORT_IN_USE', 'server', false],

@@ -1,0 +1,86 @@
+/**
+ * Orloj fields orch validates but does not act on: each one written is a located
+ * ACCEPTED_NOT_ENFORCED warning, so nothing a manifest asks for is dropped without a word.
+ * This list and the README's "Orloj fields orch accepts but does not enforce" are the audit
+ * of every schema against Orloj's types; every field not named here is enforced (or, like
+ * labels, descriptions and Task `priority`, is information Orloj does not act on either).
+ */
+import type { SupportedKind } from '../schemas/envelope.ts';
+import { canonicalKey, type ManifestPath } from '../source-map.ts';
+import type { Reporter } from './reporter.ts';
+
+/** The value at `path` in a spec as written (keys in any spelling), or undefined. */
+function at(spec: unknown, path: readonly (string | number)[]): unknown {
+  let node = spec;
+  for (const step of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    if (Array.isArray(node)) {
+      node = typeof step === 'number' ? node[step] : undefined;
+      continue;
+    }
+    // As the source map finds keys: exactly first (free-form maps, like graph's agent names), then by spelling.
+    const keys = Object.keys(node);
+    const key = keys.includes(String(step)) ? String(step) : keys.find((k) => canonicalKey(k) === step);
+    node = key === undefined ? undefined : (node as Record<string, unknown>)[key];
+  }
+  return node === null ? undefined : node;
+}
+
+const written = (value: unknown) =>
+  value !== undefined && !(Array.isArray(value) && value.length === 0) && !(typeof value === 'object' && value !== null && Object.keys(value).length === 0);
+const lowered = (value: unknown) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+
+const CONTRACT = "orch does not enforce Orloj's execution contract";
+
+export function reportNotEnforced(kind: SupportedKind, spec: unknown, report: Reporter): void {
+  const warn = (path: ManifestPath, why: string, where: 'key' | 'value' = 'key') => report('ACCEPTED_NOT_ENFORCED', why, ['spec', ...path], where, 'warning');
+  switch (kind) {
+    case 'Agent': {
+      if (lowered(at(spec, ['execution', 'profile'])) === 'contract') {
+        warn(['execution', 'profile'], `execution.profile contract: ${CONTRACT}; the agent runs as profile dynamic`, 'value');
+      }
+      for (const field of ['tool_sequence', 'required_output_markers', 'on_contract_violation']) {
+        if (written(at(spec, ['execution', field]))) warn(['execution', field], `execution.${field}: ${CONTRACT}; it is not checked`);
+      }
+      if (lowered(at(spec, ['execution', 'duplicate_tool_call_policy'])) === 'deny') {
+        warn(
+          ['execution', 'duplicate_tool_call_policy'],
+          'duplicate_tool_call_policy deny is part of the execution contract orch does not enforce; an identical repeated call returns its recorded result (short_circuit)',
+          'value'
+        );
+      }
+      return;
+    }
+    case 'Task':
+      if (written(at(spec, ['requirements']))) {
+        warn(['requirements'], 'Task.requirements routes a Task to matching Workers in Orloj; orch runs it on any worker polling its task queue');
+      }
+      return;
+    case 'Tool': {
+      const mode = lowered(at(spec, ['runtime', 'isolation_mode']));
+      if (mode !== undefined && mode !== 'none') {
+        warn(['runtime', 'isolation_mode'], `runtime.isolation_mode ${String(mode)}: orch runs http and mcp tools from the worker without isolation`, 'value');
+      }
+      return;
+    }
+    case 'AgentSystem': {
+      const graph = at(spec, ['graph']);
+      if (graph === undefined || graph === null || typeof graph !== 'object') return;
+      for (const node of Object.keys(graph)) {
+        const edges = at(spec, ['graph', node, 'edges']);
+        if (!Array.isArray(edges)) continue;
+        edges.forEach((_edge, index) => {
+          if (written(at(spec, ['graph', node, 'edges', index, 'policy']))) {
+            warn(['graph', node, 'edges', index, 'policy'], 'an edge policy is a key/value bag Orloj itself only carries; orch does not act on it');
+          }
+        });
+      }
+      return;
+    }
+    case 'ModelEndpoint':
+      if (written(at(spec, ['auth', 'profile']))) warn(['auth', 'profile'], "a model endpoint's auth.profile is not read: its secret is sent the provider's way");
+      return;
+    default:
+      return;
+  }
+}

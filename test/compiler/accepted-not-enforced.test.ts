@@ -1,0 +1,229 @@
+/**
+ * Orloj fields orch validates but does not act on: each one written is a located
+ * ACCEPTED_NOT_ENFORCED warning (never a silent accept), and the kinds orch does not act on
+ * (Worker, ToolApproval) are validated all the same, so a malformed one is an error.
+ */
+import { describe, expect, it } from 'vitest';
+import { validate } from '../../compiler/index.ts';
+import type { Diagnostic } from '../../compiler/diagnostics.ts';
+import { errorsOf, expectDiagnostic, ORLOJ_CORPUS, writeManifests } from './helpers.ts';
+
+/** 1-based line and column of the first occurrence of `needle` in `text`. */
+function where(text: string, needle: string): { line: number; column: number } {
+  const index = text.indexOf(needle);
+  if (index < 0) throw new Error(`"${needle}" is not in the manifest`);
+  const before = text.slice(0, index).split('\n');
+  return { line: before.length, column: before[before.length - 1]!.length + 1 };
+}
+
+const BASE = `apiVersion: orloj.dev/v1
+kind: ModelEndpoint
+metadata: { name: m }
+spec: { provider: mock }
+---
+apiVersion: orloj.dev/v1
+kind: Tool
+metadata: { name: search }
+spec: { type: http, endpoint: "https://example.com/search" }
+`;
+
+async function warningsFor(text: string): Promise<{ file: string; diagnostics: Diagnostic[] }> {
+  const { file } = writeManifests({ file: `${BASE}---\n${text}` });
+  const { diagnostics } = await validate([file!]);
+  return { file: file!, diagnostics };
+}
+
+function notEnforced(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics.filter((d) => d.code === 'ACCEPTED_NOT_ENFORCED');
+}
+
+describe('fields orch accepts but does not enforce', () => {
+  it('the Agent execution contract: profile contract, tool_sequence, required_output_markers, on_contract_violation, duplicate policy deny', async () => {
+    const agent = `apiVersion: orloj.dev/v1
+kind: Agent
+metadata: { name: a }
+spec:
+  model_ref: m
+  tools: [search]
+  execution:
+    profile: contract
+    toolSequence: [search]
+    required_output_markers: ["DONE:"]
+    on_contract_violation: observe
+    duplicate_tool_call_policy: deny
+`;
+    const { file, diagnostics } = await warningsFor(agent);
+    const text = `${BASE}---\n${agent}`;
+    expect(errorsOf(diagnostics)).toEqual([]);
+    expect(notEnforced(diagnostics).map((d) => d.path)).toEqual([
+      ['spec', 'execution', 'profile'],
+      ['spec', 'execution', 'tool_sequence'],
+      ['spec', 'execution', 'required_output_markers'],
+      ['spec', 'execution', 'on_contract_violation'],
+      ['spec', 'execution', 'duplicate_tool_call_policy'],
+    ]);
+    for (const d of notEnforced(diagnostics)) expect(d.severity).toBe('warning');
+    expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(text, 'contract\n') });
+    // Written in camelCase: located at the key as written.
+    expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(text, 'toolSequence') });
+    expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(text, 'deny') });
+  });
+
+  it('what orch does enforce stays quiet: the dynamic profile, short_circuit, tool_use_behavior, limits', async () => {
+    const { diagnostics } = await warningsFor(`apiVersion: orloj.dev/v1
+kind: Agent
+metadata: { name: a }
+spec:
+  model_ref: m
+  tools: [search]
+  limits: { max_steps: 3, timeout: 300ms }
+  execution: { profile: dynamic, duplicate_tool_call_policy: short_circuit, tool_use_behavior: stop_on_first_tool }
+`);
+    expect(diagnostics).toEqual([]);
+  });
+
+  it('limits.timeout 0 is no timeout, as in Orloj; 300ms is kept to the millisecond', async () => {
+    const agent = (name: string, timeout: string) => `apiVersion: orloj.dev/v1
+kind: Agent
+metadata: { name: ${name} }
+spec: { model_ref: m, limits: { timeout: ${timeout} } }
+`;
+    const { file } = writeManifests({ file: `${BASE}---\n${agent('none', '0s')}---\n${agent('short', '300ms')}` });
+    const { resources, diagnostics } = await validate([file!]);
+    expect(diagnostics).toEqual([]);
+    expect(resources.agents.map((a) => [a.name, a.spec.limits.timeoutMs])).toEqual([
+      ['none', null],
+      ['short', 300],
+    ]);
+  });
+
+  it('Task.requirements (routing to Workers) warns; priority (informational in Orloj too) does not', async () => {
+    const task = `apiVersion: orloj.dev/v1
+kind: AgentSystem
+metadata: { name: s }
+spec: { agents: [a] }
+---
+apiVersion: orloj.dev/v1
+kind: Agent
+metadata: { name: a }
+spec: { model_ref: m }
+---
+apiVersion: orloj.dev/v1
+kind: Task
+metadata: { name: t }
+spec:
+  system: s
+  priority: high
+  requirements: { region: eu, gpu: true }
+`;
+    const { file, diagnostics } = await warningsFor(task);
+    expect(notEnforced(diagnostics).map((d) => d.path)).toEqual([['spec', 'requirements']]);
+    expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(`${BASE}---\n${task}`, 'requirements') });
+  });
+
+  it('runtime.isolation_mode other than none, an edge policy, a model endpoint auth.profile', async () => {
+    const text = `apiVersion: orloj.dev/v1
+kind: Tool
+metadata: { name: boxed }
+spec:
+  endpoint: "https://example.com/boxed"
+  runtime: { isolation_mode: container, timeout: 5s }
+---
+apiVersion: orloj.dev/v1
+kind: Tool
+metadata: { name: plain }
+spec:
+  endpoint: "https://example.com/plain"
+  runtime: { isolation_mode: none }
+---
+apiVersion: orloj.dev/v1
+kind: AgentSystem
+metadata: { name: s }
+spec:
+  agents: [firstAgent, b]
+  graph:
+    firstAgent:
+      edges:
+        - to: b
+          labels: { lane: fast }
+          policy: { max_parallel: "2" }
+---
+apiVersion: orloj.dev/v1
+kind: Agent
+metadata: { name: firstAgent }
+spec: { model_ref: m }
+---
+apiVersion: orloj.dev/v1
+kind: Agent
+metadata: { name: b }
+spec: { model_ref: m }
+---
+apiVersion: orloj.dev/v1
+kind: ModelEndpoint
+metadata: { name: keyed }
+spec: { provider: mock, auth: { profile: bearer } }
+`;
+    const { file, diagnostics } = await warningsFor(text);
+    const whole = `${BASE}---\n${text}`;
+    expect(errorsOf(diagnostics)).toEqual([]);
+    expect(notEnforced(diagnostics).map((d) => d.path)).toEqual([
+      ['spec', 'runtime', 'isolation_mode'],
+      ['spec', 'graph', 'firstAgent', 'edges', 0, 'policy'],
+      ['spec', 'auth', 'profile'],
+    ]);
+    expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(whole, 'container') });
+    expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(whole, 'policy:') });
+    expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(whole, 'profile: bearer') });
+  });
+});
+
+describe('Worker and ToolApproval: validated, then not acted on', () => {
+  it('a valid Worker is one warning at its kind', async () => {
+    const worker = `apiVersion: orloj.dev/v1
+kind: Worker
+metadata: { name: w }
+spec: { region: eu, max_concurrent_tasks: 2, capabilities: { gpu: true, supported_models: [gpt-4o] } }
+`;
+    const { file, diagnostics } = await warningsFor(worker);
+    expect(diagnostics.map((d) => [d.code, d.severity])).toEqual([['ACCEPTED_NOT_ENFORCED', 'warning']]);
+    expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(`${BASE}---\n${worker}`, 'Worker') });
+  });
+
+  it('a malformed Worker is an error where it is wrong', async () => {
+    const worker = `apiVersion: orloj.dev/v1
+kind: Worker
+metadata: { name: w }
+spec:
+  region: eu
+  max_concurrent_tasks: many
+  capabilities: { gpus: 2 }
+`;
+    const { file, diagnostics } = await warningsFor(worker);
+    const whole = `${BASE}---\n${worker}`;
+    expect(errorsOf(diagnostics).map((d) => d.code).sort()).toEqual(['INVALID_TYPE', 'UNKNOWN_FIELD']);
+    expectDiagnostic(diagnostics, { code: 'INVALID_TYPE', file, ...where(whole, 'many') });
+    expectDiagnostic(diagnostics, { code: 'UNKNOWN_FIELD', file, ...where(whole, 'gpus') });
+  });
+
+  it('a ToolApproval needs task_ref and tool, and a ttl that is a duration', async () => {
+    const approval = `apiVersion: orloj.dev/v1
+kind: ToolApproval
+metadata: { name: ok-publish }
+spec:
+  task_ref: t
+  ttl: soon
+`;
+    const { file, diagnostics } = await warningsFor(approval);
+    const whole = `${BASE}---\n${approval}`;
+    expect(errorsOf(diagnostics).map((d) => [d.code, d.path])).toEqual([
+      ['MISSING_FIELD', ['spec', 'tool']],
+      ['INVALID_VALUE', ['spec', 'ttl']],
+    ]);
+    expectDiagnostic(diagnostics, { code: 'INVALID_VALUE', file, ...where(whole, 'soon') });
+  });
+
+  it("the corpus's Worker validates, with its one warning", async () => {
+    const { diagnostics } = await validate([`${ORLOJ_CORPUS}/examples/resources/workers`]);
+    expect(diagnostics.map((d) => [d.code, d.path, d.location?.line])).toEqual([['ACCEPTED_NOT_ENFORCED', ['kind'], 2]]);
+  });
+});
