@@ -11,12 +11,14 @@
  * const outcome = await run.result();
  * ```
  */
-export { compile, validate } from './compiler/index.ts';
-export type { CompileOptions, CompileResult, ValidateResult } from './compiler/index.ts';
+export { compile, compileSchedules, validate } from './compiler/index.ts';
+export type { CompileOptions, CompileResult, CompileSchedulesResult, ValidateResult } from './compiler/index.ts';
 export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './compiler/diagnostics.ts';
 export { formatLocation, hasErrors } from './compiler/diagnostics.ts';
 export { OrchClient, OrchRun, WORKFLOW_TYPE, DELEGATE_WORKFLOW_TYPE } from './client/orch-client.ts';
 export type { OrchClientOptions, OrchConnectOptions, RunOutcome, RunStatus, RunSummary, StartRunOptions } from './client/orch-client.ts';
+export { applySchedule, applySchedules, deleteSchedule, describeSchedule, listSchedules, triggerSchedule, scheduleId, ScheduleNotFound, OVERLAP_POLICIES } from './client/schedules.ts';
+export type { ApplyResult, ScheduleInfo, TriggerResult } from './client/schedules.ts';
 export { auditTrail, fetchAuditTrail, type AuditEvent, type AuditEventKind, type AuditOutcome, type AuditTrailOptions } from './client/audit.ts';
 export { evaluateDelegateCall, evaluateModelCall, evaluateToolCall, type PolicyDecision } from './policies/engine.ts';
 export * from './contract/index.ts';

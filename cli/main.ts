@@ -15,6 +15,7 @@ import { registerToolsCommand } from './commands/tools.ts';
 import { registerApprovalCommands } from './commands/approvals.ts';
 import { registerAuditCommand } from './commands/audit.ts';
 import { registerRunsCommand } from './commands/runs.ts';
+import { registerSchedulesCommand } from './commands/schedules.ts';
 
 export interface CommandContext {
   io: CliIo;
@@ -45,6 +46,7 @@ export function buildProgram(context: CommandContext): Command {
   registerApprovalCommands(program, context);
   registerAuditCommand(program, context);
   registerRunsCommand(program, context);
+  registerSchedulesCommand(program, context);
   // Subcommands (and theirs: `orch server stop`) inherit exit and output handling so their usage errors exit 2 too.
   const inherit = (parent: Command): void => {
     for (const command of parent.commands) {

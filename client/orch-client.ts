@@ -426,7 +426,25 @@ export class OrchClient {
   }
 }
 
-function planDetails(plan: Plan): string {
+/** The search attributes a run of `plan` starts with, as `start` sets them: for scheduled runs. */
+export function runSearchAttributes(plan: Plan) {
+  return [
+    { key: OrchSystem, value: plan.system.name },
+    { key: OrchPlanHash, value: plan.hash },
+    ...(plan.task ? [{ key: OrchTask, value: plan.task.name }] : []),
+    { key: OrchStatus, value: 'running' },
+    { key: OrchTotalTokens, value: 0 },
+    { key: OrchCostUsd, value: 0 },
+    { key: OrchDenials, value: 0 },
+  ];
+}
+
+/** The one-line summary Temporal's UI shows for a run of `plan`, as `start` sets it. */
+export function planSummary(plan: Plan): string {
+  return `${plan.system.name}${plan.task ? ` · ${plan.task.name}` : ''} · ${Object.keys(plan.agents).length} agents`.slice(0, 200);
+}
+
+export function planDetails(plan: Plan): string {
   const agents = Object.values(plan.agents).map((a) => `- **${a.id.name}** → model \`${plan.models[a.model]?.model ?? a.model}\``);
   return [`Plan \`${plan.hash}\``, '', ...agents].join('\n').slice(0, 20_000);
 }

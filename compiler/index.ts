@@ -26,6 +26,7 @@ import { isSupportedKind } from './schemas/envelope.ts';
 import type { McpToolDescription, SecretValues } from '../contract/activity-io.ts';
 import type { WorkerManifests } from '../contract/activity-io.ts';
 import { selectSystem } from './select-system.ts';
+import type { ScheduleDefinition } from '../contract/schedules.ts';
 
 export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './diagnostics.ts';
 export type * from './resources.ts';
@@ -146,6 +147,7 @@ function collectResources(registry: ResourceRegistry): LoadedResources {
     mcpServers: [],
     secrets: [],
     tasks: [],
+    taskSchedules: [],
     agentPolicies: [],
     agentRoles: [],
     toolPermissions: [],
@@ -167,6 +169,7 @@ function collectResources(registry: ResourceRegistry): LoadedResources {
       case 'McpServer': out.mcpServers.push(resource); break;
       case 'Secret': out.secrets.push(resource); break;
       case 'Task': out.tasks.push(resource); break;
+      case 'TaskSchedule': out.taskSchedules.push(resource); break;
       case 'AgentPolicy': out.agentPolicies.push(resource); break;
       case 'AgentRole': out.agentRoles.push(resource); break;
       case 'ToolPermission': out.toolPermissions.push(resource); break;
@@ -287,4 +290,68 @@ export async function compile(paths: string[], options: CompileOptions = {}): Pr
     manifests: collectManifests(registry),
     resources: collectResources(registry),
   };
+}
+
+export interface CompileSchedulesResult {
+  /** One per TaskSchedule, in load order; null when any diagnostic is an error (apply all or none). */
+  schedules: ScheduleDefinition[] | null;
+  diagnostics: Diagnostic[];
+  /** As {@link CompileResult.secrets}: for the worker that runs the scheduled plans. */
+  secrets: SecretValues;
+  manifests: WorkerManifests;
+  resources: LoadedResources;
+}
+
+/**
+ * Validates everything and compiles every TaskSchedule: each with the Plan of the Task template
+ * it names (that Task's system, input and max_turns). Separate from `compile`, which builds one
+ * system's plan: schedules may run several systems from one set of manifests.
+ */
+export async function compileSchedules(paths: string[], options: Pick<CompileOptions, 'overrides'> = {}): Promise<CompileSchedulesResult> {
+  const { registry, diagnostics, files } = await load(paths, options.overrides ?? []);
+  for (const { system, parsed } of systems(registry)) {
+    checkGraph(system, parsed.source, boundFromTasks(registry, system), agentLookup(registry, system), diagnostics);
+  }
+  const seen = new Set(diagnostics.map(diagnosticKey));
+  const schedules: ScheduleDefinition[] = [];
+  for (const { resource } of registry.all()) {
+    if (resource?.kind !== 'TaskSchedule') continue;
+    // A task_ref or system that resolves to nothing valid already has its own diagnostic.
+    const task = registry.findValid('Task', resource.spec.taskRef, resource.namespace);
+    const system = task && registry.findValid('AgentSystem', task.spec.system, task.namespace);
+    const systemSource = system && registry.find('AgentSystem', system.key, system.namespace)?.source;
+    if (!task || !system || !systemSource) continue;
+    // The graph once more, bounded by this Task's max_turns; only what is new is reported.
+    const checks: Diagnostic[] = [];
+    const { entryAgents } = checkGraph(system, systemSource, boundFromTask(task), agentLookup(registry, system), checks);
+    for (const d of checks) if (!seen.has(diagnosticKey(d))) { seen.add(diagnosticKey(d)); diagnostics.push(d); }
+    if (hasErrors(diagnostics)) continue;
+    const plan = buildPlan({ registry, system, task, entryAgents });
+    checkFallbackModels(plan, registry, diagnostics);
+    const { spec } = resource;
+    schedules.push({
+      namespace: resource.namespace,
+      name: resource.name,
+      task: task.key,
+      cron: spec.schedule,
+      timeZone: spec.timeZone,
+      suspend: spec.suspend,
+      startingDeadlineSeconds: spec.startingDeadlineSeconds,
+      concurrencyPolicy: spec.concurrencyPolicy,
+      successfulHistoryLimit: spec.successfulHistoryLimit,
+      failedHistoryLimit: spec.failedHistoryLimit,
+      plan,
+    });
+  }
+  return {
+    schedules: hasErrors(diagnostics) ? null : schedules,
+    diagnostics: sortDiagnostics(diagnostics, files),
+    secrets: collectSecrets(registry),
+    manifests: collectManifests(registry),
+    resources: collectResources(registry),
+  };
+}
+
+function diagnosticKey(d: Diagnostic): string {
+  return JSON.stringify([d.code, d.location ?? null, d.message]);
 }

@@ -13,6 +13,7 @@ import { normalizeModelEndpoint } from './normalize/model-endpoint.ts';
 import { reportNotEnforced } from './normalize/not-enforced.ts';
 import type { Reporter } from './normalize/reporter.ts';
 import { normalizeTask } from './normalize/task.ts';
+import { normalizeTaskSchedule } from './normalize/task-schedule.ts';
 import { normalizeTool } from './normalize/tool.ts';
 import type { ResourceHeader, ValidResource } from './resources.ts';
 import { agentSpecSchema } from './schemas/agent.ts';
@@ -31,6 +32,7 @@ import { mcpServerSpecSchema } from './schemas/mcp-server.ts';
 import { modelEndpointSpecSchema } from './schemas/model-endpoint.ts';
 import { secretSpecSchema } from './schemas/secret.ts';
 import { taskSpecSchema } from './schemas/task.ts';
+import { taskScheduleSpecSchema } from './schemas/task-schedule.ts';
 import { toolSpecSchema } from './schemas/tool.ts';
 import { toolApprovalSpecSchema, workerSpecSchema } from './schemas/worker.ts';
 import { keyLocation, locationOf, missingLocation, valueLocation, type SourceDocument } from './source-map.ts';
@@ -90,6 +92,11 @@ function normalizeSpec(kind: SupportedKind, name: string, raw: unknown, source: 
     case 'Task': {
       const spec = parseSpec(taskSpecSchema, raw, source, out);
       return spec && { kind, spec: normalizeTask(spec) };
+    }
+    case 'TaskSchedule': {
+      const spec = parseSpec(taskScheduleSpecSchema, raw, source, out);
+      const normalized = spec && normalizeTaskSchedule(spec, source, out);
+      return normalized && { kind, spec: normalized };
     }
     case 'AgentPolicy': {
       const spec = parseSpec(agentPolicySpecSchema, raw, source, out);

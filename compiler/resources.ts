@@ -159,6 +159,18 @@ export interface TaskSpec {
   requirements: { region: string | null; gpu: boolean | null; model: string | null };
 }
 
+/** Orloj's TaskSchedule with its defaults applied; `schedule` and `timeZone` are checked. */
+export interface TaskScheduleSpec {
+  taskRef: string;
+  schedule: string;
+  timeZone: string;
+  suspend: boolean;
+  startingDeadlineSeconds: number;
+  concurrencyPolicy: 'forbid' | 'allow' | 'replace';
+  successfulHistoryLimit: number;
+  failedHistoryLimit: number;
+}
+
 /** The normalized spec is exactly what a plan carries per policy, less its id. */
 export type AgentPolicySpec = Omit<PlanPolicy, 'id'>;
 
@@ -180,6 +192,7 @@ export type ToolResource = Resource<'Tool', ToolSpec>;
 export type McpServerResource = Resource<'McpServer', McpServerSpec>;
 export type SecretResource = Resource<'Secret', SecretSpec>;
 export type TaskResource = Resource<'Task', TaskSpec>;
+export type TaskScheduleResource = Resource<'TaskSchedule', TaskScheduleSpec>;
 export type AgentPolicyResource = Resource<'AgentPolicy', AgentPolicySpec>;
 export type AgentRoleResource = Resource<'AgentRole', AgentRoleSpec>;
 export type ToolPermissionResource = Resource<'ToolPermission', ToolPermissionSpec>;
@@ -195,6 +208,7 @@ export type ValidResource =
   | McpServerResource
   | SecretResource
   | TaskResource
+  | TaskScheduleResource
   | AgentPolicyResource
   | AgentRoleResource
   | ToolPermissionResource;
@@ -208,6 +222,7 @@ export interface LoadedResources {
   mcpServers: McpServerResource[];
   secrets: SecretResource[];
   tasks: TaskResource[];
+  taskSchedules: TaskScheduleResource[];
   agentPolicies: AgentPolicyResource[];
   agentRoles: AgentRoleResource[];
   toolPermissions: ToolPermissionResource[];

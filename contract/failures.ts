@@ -64,6 +64,8 @@ export const FAILURE_CATALOG = {
   TASK_IS_TEMPLATE: diagnostic('nothing chosen to run and the only Tasks are templates (mode: template), which are instantiated, not run'),
   INVALID_TYPE: diagnostic('a value of the wrong type'),
   INVALID_VALUE: diagnostic('a value of the right type that is not allowed'),
+  INVALID_CRON: diagnostic('a TaskSchedule schedule that is not a 5-field cron expression'),
+  UNKNOWN_TIME_ZONE: diagnostic('a TaskSchedule time_zone that is not an IANA time zone'),
   REMOVED_FIELD: diagnostic('a field that no longer exists'),
   DUPLICATE_RESOURCE: diagnostic('two resources of one kind with one namespace and name'),
   OVERRIDE_UNMATCHED: diagnostic('warning: an override that replaces nothing'),

@@ -61,7 +61,7 @@ describe('diagnostics are located at the offending node', () => {
   it('unsupported kind: a warning at the kind value', async () => {
     const diagnostics = await diagnosticsOf('unsupported-kind');
     expect(errorsOf(diagnostics)).toEqual([]);
-    const found = expectDiagnostic(diagnostics, { code: 'UNSUPPORTED_KIND', file: fixture('unsupported-kind/schedule.yaml'), line: 2, column: 7 });
+    const found = expectDiagnostic(diagnostics, { code: 'UNSUPPORTED_KIND', file: fixture('unsupported-kind/memory.yaml'), line: 2, column: 7 });
     expect(found.severity).toBe('warning');
   });
 
