@@ -14,11 +14,12 @@ import { diagnosticHeads, fakeCli, singleJson, STACK_FRAME, writeFixtures, type 
 
 const NAMESPACE = `cli-sched-${randomUUID().slice(0, 8)}`;
 
-function manifests(cron: string, zone = 'UTC'): string {
+function manifests(cron: string, zone = 'UTC', latency?: string): string {
+  const mock = latency ? `, mock: {responses: {writer: [{text: done, latency: ${latency}}]}}` : '';
   return `apiVersion: orch/v1
 kind: ModelEndpoint
 metadata: {name: m, namespace: ${NAMESPACE}}
-spec: {provider: mock}
+spec: {provider: mock${mock}}
 ---
 apiVersion: orloj.dev/v1
 kind: Agent
@@ -98,6 +99,18 @@ describe('orch schedules', () => {
     const gone = await cli.run(['schedules', 'delete', `${NAMESPACE}/weekly`]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toBe(`orch: no TaskSchedule "${NAMESPACE}/weekly" is applied in this Temporal namespace\n`);
+  });
+
+  it('trigger under forbid while a run is going: "skipped", exit 1', async () => {
+    const dir = writeFixtures({ 'all.yaml': manifests('0 9 * * MON', 'UTC', '60s').replace('name: weekly', 'name: slow') });
+    expect((await cli.run(['schedules', 'apply', dir])).code).toBe(0);
+    const first = await cli.run(['schedules', 'trigger', `${NAMESPACE}/slow`]);
+    expect(first.code).toBe(0);
+    const running = /started (\S+)/.exec(first.stdout)![1]!;
+    const second = await cli.run(['schedules', 'trigger', `${NAMESPACE}/slow`]);
+    expect(second).toMatchObject({ code: 1, stdout: `${NAMESPACE}/slow: skipped (concurrency_policy: a run is still going)\n` });
+    await client.workflow.getHandle(running).terminate('test cleanup');
+    expect((await cli.run(['schedules', 'delete', `${NAMESPACE}/slow`])).code).toBe(0);
   });
 
   it('a bad cron and time zone: located diagnostics, exit 1, nothing applied', async () => {
