@@ -213,6 +213,23 @@ describe('trigger, list, delete', () => {
     for (const id of [first.workflowId!, third.workflowId!]) await harness.client.client.workflow.getHandle(id).terminate('test cleanup');
   });
 
+  it('replace: a trigger cancels the running run and starts the new one once it has closed', async () => {
+    const namespace = freshNamespace();
+    await applyOnce(await definitionOf(manifests({ namespace, latency: '60s', policy: 'replace' })));
+    const first = await triggerSchedule(harness.client, `${namespace}/nightly`);
+    await new Promise((done) => setTimeout(done, 1100));
+    const second = await triggerSchedule(harness.client, `${namespace}/nightly`);
+    expect(second.skipped).toBe(false);
+    expect(second.workflowId).not.toBe(first.workflowId);
+    // The replaced run was cancelled and closed through its own code (its model call cancelled).
+    const replaced = await harness.client.getRun(first.workflowId!).result();
+    expect(replaced.status).not.toBe('succeeded');
+    expect(replaced.failure?.message).toMatch(/cancel/i);
+    const info = await describeSchedule(harness.client, `${namespace}/nightly`);
+    expect(info.runningRuns).toEqual([second.workflowId]);
+    await harness.client.client.workflow.getHandle(second.workflowId!).terminate('test cleanup');
+  });
+
   it('list shows applied schedules; delete removes one, and an unknown name is ScheduleNotFound', async () => {
     const namespace = freshNamespace();
     await applyOnce(await definitionOf(manifests({ namespace })));
