@@ -17,6 +17,8 @@ export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './com
 export { formatLocation, hasErrors } from './compiler/diagnostics.ts';
 export { OrchClient, OrchRun, WORKFLOW_TYPE, DELEGATE_WORKFLOW_TYPE } from './client/orch-client.ts';
 export type { OrchClientOptions, OrchConnectOptions, RunOutcome, RunStatus, RunSummary, StartRunOptions } from './client/orch-client.ts';
+export { createWebhookHandler, webhookWorkflowId, WEBHOOK_DELIVERY_PATH, DEFAULT_WEBHOOK_MAX_BODY_BYTES } from './client/webhook-handler.ts';
+export type { WebhookHandlerOptions, WebhookRequestHandler, WebhookDeliveryEvent, WebhookDeliveryResponse, WebhookOutcome } from './client/webhook-handler.ts';
 export { applySchedule, applySchedules, deleteSchedule, describeSchedule, listSchedules, triggerSchedule, scheduleId, ScheduleNotFound, OVERLAP_POLICIES } from './client/schedules.ts';
 export type { ApplyResult, ScheduleInfo, TriggerResult } from './client/schedules.ts';
 export { auditTrail, fetchAuditTrail, type AuditEvent, type AuditEventKind, type AuditOutcome, type AuditTrailOptions } from './client/audit.ts';

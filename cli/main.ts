@@ -16,6 +16,7 @@ import { registerApprovalCommands } from './commands/approvals.ts';
 import { registerAuditCommand } from './commands/audit.ts';
 import { registerRunsCommand } from './commands/runs.ts';
 import { registerSchedulesCommand } from './commands/schedules.ts';
+import { registerServeCommand } from './commands/serve.ts';
 
 export interface CommandContext {
   io: CliIo;
@@ -47,6 +48,7 @@ export function buildProgram(context: CommandContext): Command {
   registerAuditCommand(program, context);
   registerRunsCommand(program, context);
   registerSchedulesCommand(program, context);
+  registerServeCommand(program, context);
   // Subcommands (and theirs: `orch server stop`) inherit exit and output handling so their usage errors exit 2 too.
   const inherit = (parent: Command): void => {
     for (const command of parent.commands) {

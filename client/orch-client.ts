@@ -3,7 +3,7 @@
  * The CLI uses exactly this API; so can any backend service.
  */
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure, TerminatedFailure, CancelledFailure, TimeoutFailure, type QueryDefinition } from '@temporalio/common';
+import { ApplicationFailure, TerminatedFailure, CancelledFailure, TimeoutFailure, type QueryDefinition, type WorkflowIdConflictPolicy, type WorkflowIdReusePolicy } from '@temporalio/common';
 import { Client, Connection, WorkflowFailedError, type TLSConfig, type WorkflowHandle } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { JsonValue, Plan } from '../contract/plan.ts';
@@ -97,6 +97,10 @@ export interface StartRunOptions {
   continueAsNewAfterEvents?: number;
   /** How long a tool call waits for a human approval (default 10 minutes). */
   approvalTimeoutMs?: number;
+  /** Temporal's: whether a closed run's `workflowId` may start again (default `ALLOW_DUPLICATE`). */
+  workflowIdReusePolicy?: WorkflowIdReusePolicy;
+  /** Temporal's: what a start does while a run with `workflowId` is open (default `FAIL`). */
+  workflowIdConflictPolicy?: WorkflowIdConflictPolicy;
 }
 
 function emptyUsage(): RunUsage {
@@ -363,6 +367,8 @@ export class OrchClient {
       args: [args] as [RunInput],
       staticSummary: `${plan.system.name}${plan.task ? ` · ${plan.task.name}` : ''} · ${Object.keys(plan.agents).length} agents`.slice(0, 200),
       staticDetails: planDetails(plan),
+      ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
+      ...(options.workflowIdConflictPolicy ? { workflowIdConflictPolicy: options.workflowIdConflictPolicy } : {}),
     };
     const searchAttributes = [
       { key: OrchSystem, value: plan.system.name },

@@ -43,7 +43,7 @@ export function unique<T>(values: readonly T[]): T[] {
 }
 
 /** A secret reference, namespaced where its Secret is defined, else where it is written. */
-function secretRef(registry: ResourceRegistry, ref: string, namespace: string): SecretRef {
+export function secretRef(registry: ResourceRegistry, ref: string, namespace: string): SecretRef {
   const found = registry.find('Secret', ref, namespace);
   const parsed = parseReference(ref);
   return {

@@ -27,6 +27,8 @@ import type { McpToolDescription, SecretValues } from '../contract/activity-io.t
 import type { WorkerManifests } from '../contract/activity-io.ts';
 import { selectSystem } from './select-system.ts';
 import type { ScheduleDefinition } from '../contract/schedules.ts';
+import { compileWebhooks, type EntryAgentsFor } from './compile-webhooks.ts';
+import type { WebhookDefinition } from '../contract/webhooks.ts';
 
 export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './diagnostics.ts';
 export type * from './resources.ts';
@@ -67,6 +69,8 @@ export interface CompileResult {
    */
   manifests: WorkerManifests;
   resources: LoadedResources;
+  /** Every TaskWebhook, each with the Plan of its Task template; empty when any manifest has an error. */
+  webhooks: WebhookDefinition[];
 }
 
 export interface ValidateResult {
@@ -81,6 +85,8 @@ export interface ValidateResult {
    * `namespace/name` (servers whose discovery failed are absent). Empty without `discover`.
    */
   mcpTools: Record<string, McpToolDescription[]>;
+  /** As {@link CompileResult.webhooks}: what `orch serve` serves, whatever system would be selected. */
+  webhooks: WebhookDefinition[];
 }
 
 interface Loaded {
@@ -148,6 +154,7 @@ function collectResources(registry: ResourceRegistry): LoadedResources {
     secrets: [],
     tasks: [],
     taskSchedules: [],
+    taskWebhooks: [],
     agentPolicies: [],
     agentRoles: [],
     toolPermissions: [],
@@ -170,12 +177,29 @@ function collectResources(registry: ResourceRegistry): LoadedResources {
       case 'Secret': out.secrets.push(resource); break;
       case 'Task': out.tasks.push(resource); break;
       case 'TaskSchedule': out.taskSchedules.push(resource); break;
+      case 'TaskWebhook': out.taskWebhooks.push(resource); break;
       case 'AgentPolicy': out.agentPolicies.push(resource); break;
       case 'AgentRole': out.agentRoles.push(resource); break;
       case 'ToolPermission': out.toolPermissions.push(resource); break;
     }
   }
   return out;
+}
+
+/** A system's entry agents when it runs `task`: its graph checked apart, under that Task's max_turns. */
+function entryAgentsFor(registry: ResourceRegistry): EntryAgentsFor {
+  return (system, task) => {
+    const problems: Diagnostic[] = [];
+    const parsed = registry.find('AgentSystem', system.key, system.namespace);
+    if (!parsed) return { entryAgents: [], problems };
+    const { entryAgents } = checkGraph(system, parsed.source, boundFromTask(task), agentLookup(registry, system), problems);
+    return { entryAgents, problems };
+  };
+}
+
+/** Compiled TaskWebhooks, once the manifests loaded without errors. */
+function webhooksOf(registry: ResourceRegistry, diagnostics: Diagnostic[]): WebhookDefinition[] {
+  return hasErrors(diagnostics) ? [] : compileWebhooks(registry, entryAgentsFor(registry), diagnostics);
 }
 
 function collectSecrets(registry: ResourceRegistry): SecretValues {
@@ -246,6 +270,7 @@ export async function validate(
   options: Pick<CompileOptions, 'overrides' | 'discover'> = {},
 ): Promise<ValidateResult> {
   const { registry, diagnostics, files } = await load(paths, options.overrides ?? []);
+  const webhooks = webhooksOf(registry, diagnostics);
   for (const { system, parsed } of systems(registry)) {
     checkGraph(system, parsed.source, boundFromTasks(registry, system), agentLookup(registry, system), diagnostics);
   }
@@ -256,12 +281,14 @@ export async function validate(
     secrets: collectSecrets(registry),
     manifests: collectManifests(registry),
     mcpTools,
+    webhooks,
   };
 }
 
 /** Validates everything and compiles the selected AgentSystem into a Plan (null when any error). */
 export async function compile(paths: string[], options: CompileOptions = {}): Promise<CompileResult> {
   const { registry, diagnostics, files } = await load(paths, options.overrides ?? []);
+  const webhooks = webhooksOf(registry, diagnostics);
   const fallback: SourceLocation = { file: paths[0] ?? '.', line: 1, column: 1 };
   const selection = selectSystem(registry, { system: options.system, task: options.task }, fallback, diagnostics);
   let entryAgents: string[] = [];
@@ -289,6 +316,7 @@ export async function compile(paths: string[], options: CompileOptions = {}): Pr
     secrets: collectSecrets(registry),
     manifests: collectManifests(registry),
     resources: collectResources(registry),
+    webhooks,
   };
 }
 

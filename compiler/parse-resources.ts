@@ -13,6 +13,7 @@ import { normalizeModelEndpoint } from './normalize/model-endpoint.ts';
 import { reportNotEnforced } from './normalize/not-enforced.ts';
 import type { Reporter } from './normalize/reporter.ts';
 import { normalizeTask } from './normalize/task.ts';
+import { normalizeTaskWebhook } from './normalize/task-webhook.ts';
 import { normalizeTaskSchedule } from './normalize/task-schedule.ts';
 import { normalizeTool } from './normalize/tool.ts';
 import type { ResourceHeader, ValidResource } from './resources.ts';
@@ -32,6 +33,7 @@ import { mcpServerSpecSchema } from './schemas/mcp-server.ts';
 import { modelEndpointSpecSchema } from './schemas/model-endpoint.ts';
 import { secretSpecSchema } from './schemas/secret.ts';
 import { taskSpecSchema } from './schemas/task.ts';
+import { taskWebhookSpecSchema } from './schemas/task-webhook.ts';
 import { taskScheduleSpecSchema } from './schemas/task-schedule.ts';
 import { toolSpecSchema } from './schemas/tool.ts';
 import { toolApprovalSpecSchema, workerSpecSchema } from './schemas/worker.ts';
@@ -92,6 +94,10 @@ function normalizeSpec(kind: SupportedKind, name: string, raw: unknown, source: 
     case 'Task': {
       const spec = parseSpec(taskSpecSchema, raw, source, out);
       return spec && { kind, spec: normalizeTask(spec) };
+    }
+    case 'TaskWebhook': {
+      const spec = parseSpec(taskWebhookSpecSchema, raw, source, out);
+      return spec && { kind, spec: normalizeTaskWebhook(spec) };
     }
     case 'TaskSchedule': {
       const spec = parseSpec(taskScheduleSpecSchema, raw, source, out);

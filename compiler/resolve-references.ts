@@ -51,6 +51,9 @@ export function resolveReferences(registry: ResourceRegistry, diagnostics: Diagn
       case 'Task':
         check('AgentSystem', resource.spec.system, ['spec', 'system']);
         break;
+      case 'TaskWebhook':
+        check('Task', resource.spec.taskRef, ['spec', 'task_ref']);
+        break;
       case 'TaskSchedule':
         check('Task', resource.spec.taskRef, ['spec', 'task_ref']);
         break;

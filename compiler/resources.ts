@@ -171,6 +171,23 @@ export interface TaskScheduleSpec {
   failedHistoryLimit: number;
 }
 
+/** A TaskWebhook with Orloj's per-profile defaults applied. */
+export interface TaskWebhookSpec {
+  taskRef: string;
+  suspend: boolean;
+  auth: {
+    profile: 'generic' | 'github';
+    secretRef: string;
+    signatureHeader: string;
+    signaturePrefix: string;
+    /** null for `github`, which signs the body alone. */
+    timestampHeader: string | null;
+    maxSkewSeconds: number;
+  };
+  idempotency: { eventIdHeader: string; dedupeWindowSeconds: number };
+  payload: { mode: 'raw'; inputKey: string };
+}
+
 /** The normalized spec is exactly what a plan carries per policy, less its id. */
 export type AgentPolicySpec = Omit<PlanPolicy, 'id'>;
 
@@ -192,6 +209,7 @@ export type ToolResource = Resource<'Tool', ToolSpec>;
 export type McpServerResource = Resource<'McpServer', McpServerSpec>;
 export type SecretResource = Resource<'Secret', SecretSpec>;
 export type TaskResource = Resource<'Task', TaskSpec>;
+export type TaskWebhookResource = Resource<'TaskWebhook', TaskWebhookSpec>;
 export type TaskScheduleResource = Resource<'TaskSchedule', TaskScheduleSpec>;
 export type AgentPolicyResource = Resource<'AgentPolicy', AgentPolicySpec>;
 export type AgentRoleResource = Resource<'AgentRole', AgentRoleSpec>;
@@ -208,6 +226,7 @@ export type ValidResource =
   | McpServerResource
   | SecretResource
   | TaskResource
+  | TaskWebhookResource
   | TaskScheduleResource
   | AgentPolicyResource
   | AgentRoleResource
@@ -222,6 +241,7 @@ export interface LoadedResources {
   mcpServers: McpServerResource[];
   secrets: SecretResource[];
   tasks: TaskResource[];
+  taskWebhooks: TaskWebhookResource[];
   taskSchedules: TaskScheduleResource[];
   agentPolicies: AgentPolicyResource[];
   agentRoles: AgentRoleResource[];

@@ -7,6 +7,7 @@ export type * from './plan.ts';
 export { PLAN_SCHEMA_VERSION } from './plan.ts';
 export type * from './activity-io.ts';
 export type * from './run-io.ts';
+export type * from './webhooks.ts';
 export type * from './schedules.ts';
 export {
   ACTIVITY_TYPES,

@@ -17,10 +17,11 @@ export const SUPPORTED_KINDS = [
   'Tool',
   'McpServer',
   'TaskSchedule',
+  'TaskWebhook',
 ] as const;
 
 /** Orloj kinds orch will support later: a located warning, the resource is otherwise ignored. */
-export const UNSUPPORTED_KINDS = ['TaskWebhook', 'Memory', 'Worker', 'ToolApproval'] as const;
+export const UNSUPPORTED_KINDS = ['Memory', 'Worker', 'ToolApproval'] as const;
 
 export type SupportedKind = (typeof SUPPORTED_KINDS)[number];
 export type UnsupportedKind = (typeof UNSUPPORTED_KINDS)[number];
