@@ -7,6 +7,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrchClient } from '../../client/orch-client.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
@@ -140,6 +142,26 @@ describe('orch serve', () => {
     expect((await done).code).toBe(0);
   });
 
+  it('--no-worker: the delivery starts the run and leaves it to the workers of the task queue', async () => {
+    const cli = fakeCli({ env: { ORCH_SECRET_ALERT_INTAKE_KEY: 'k' } });
+    const { url, done } = await serving(cli, ['examples/webhook-intake', '--no-worker'], 'alert-intake');
+    let workflowId = '';
+    try {
+      const reply = await deliver(url, 'k', '{"service":"db"}', `evt-${randomUUID()}`);
+      expect(reply.status).toBe(202);
+      workflowId = ((await reply.json()) as { run: { workflowId: string } }).run.workflowId;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const described = await client.client.workflow.getHandle(workflowId).describe();
+      expect(described.status.name).toBe('RUNNING');
+      expect(described.taskQueue).toBe(cli.taskQueue);
+      expect(cli.stderr()).not.toContain('with a worker');
+    } finally {
+      cli.interrupt();
+      if (workflowId) await client.client.workflow.getHandle(workflowId).terminate('test over');
+    }
+    expect((await done).code).toBe(0);
+  });
+
   describe('refuses to start, with one located line and no stack trace', () => {
     it('manifests without a TaskWebhook', async () => {
       const dir = writeFixtures({ 'm.yaml': 'apiVersion: orch/v1\nkind: ModelEndpoint\nmetadata: { name: m }\nspec: { provider: mock }\n' });
@@ -164,6 +186,20 @@ describe('orch serve', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/TaskWebhook default\/uc-webhook-generic: its secret default\/uc-webhook-hmac-secret#value is not set: set ORCH_SECRET_UC_WEBHOOK_HMAC_SECRET/);
       expect(result.stderr).not.toMatch(STACK_FRAME);
+    });
+
+    it('a port already taken: named, exit 1', async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+      const busy = (taken.address() as AddressInfo).port;
+      try {
+        const result = await orch(['serve', 'examples/webhook-intake', '--port', String(busy)], { env: { ORCH_SECRET_ALERT_INTAKE_KEY: 'k' } });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${busy}: EADDRINUSE`);
+        expect(result.stderr).not.toMatch(STACK_FRAME);
+      } finally {
+        taken.close();
+      }
     });
 
     it('a bad port is a usage error', async () => {

@@ -221,6 +221,27 @@ describe('TaskWebhook delivery', () => {
     }
   });
 
+  it('mounted in a larger server: other paths go to next, deliveries are still handled', async () => {
+    const handler = createWebhookHandler({ webhooks, client: harness.client, resolveSecret: () => SECRET });
+    const mounted = await listenOnLoopback(
+      createServer((req, res) =>
+        void handler(req, res, () => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end('the app');
+        }),
+      ),
+    );
+    try {
+      const other = await send(mounted.port, '/health', { method: 'GET', body: '' });
+      expect([other.status, other.body]).toEqual([200, 'the app']);
+      const eventId = `evt-${randomUUID()}`;
+      const delivery = await send(mounted.port, '/v1/webhook-deliveries/intake-generic', { headers: genericHeaders('{}', eventId), body: '{}' });
+      expect(delivery.status).toBe(202);
+    } finally {
+      await mounted.close();
+    }
+  });
+
   it('a key that resolves to nothing is 500, and nothing starts', async () => {
     const handler = createWebhookHandler({ webhooks, client: harness.client, resolveSecret: () => '' });
     const empty = await listenOnLoopback(createServer((req, res) => void handler(req, res)));
