@@ -67,6 +67,14 @@ spec:
   task_ref: intake-template
   auth: { secret_ref: hook-key }
   idempotency: { dedupe_window_seconds: 1 }
+---
+apiVersion: orch/v1
+kind: TaskWebhook
+metadata: { name: intake-paused }
+spec:
+  task_ref: intake-template
+  suspend: true
+  auth: { secret_ref: hook-key }
 `;
 
 interface Reply {
@@ -360,6 +368,13 @@ describe('TaskWebhook delivery', () => {
       expect([431, 'ECONNRESET', 'EPIPE']).toContain(status);
       expect(events.length).toBe(before);
       await expectNoRun(webhookWorkflowId({ namespace: 'default', name: 'intake-generic' }, eventId));
+    });
+
+    it('a suspended webhook is 409, even correctly signed', async () => {
+      const eventId = `evt-${randomUUID()}`;
+      const reply = await send(listener.port, '/v1/webhook-deliveries/intake-paused', { headers: genericHeaders(body, eventId), body });
+      expect(reply.status).toBe(409);
+      await expectNoRun(webhookWorkflowId({ namespace: 'default', name: 'intake-paused' }, eventId));
     });
 
     it('an event id longer than 1024 characters is 400', async () => {
