@@ -34,6 +34,11 @@ const CONTRACT = "orch does not enforce Orloj's execution contract";
 
 export function reportNotEnforced(kind: SupportedKind, spec: unknown, report: Reporter): void {
   const warn = (path: ManifestPath, why: string, where: 'key' | 'value' = 'key') => report('ACCEPTED_NOT_ENFORCED', why, ['spec', ...path], where, 'warning');
+  // Jitter needs random numbers, which a deterministic workflow does not draw.
+  const warnJitter = (path: ManifestPath, what: string) => {
+    const jitter = lowered(at(spec, path));
+    if (jitter !== undefined && jitter !== 'none') warn(path, `jitter ${String(jitter)}: ${what} after exact exponential backoff, without jitter`, 'value');
+  };
   switch (kind) {
     case 'Agent': {
       if (lowered(at(spec, ['execution', 'profile'])) === 'contract') {
@@ -55,8 +60,10 @@ export function reportNotEnforced(kind: SupportedKind, spec: unknown, report: Re
       if (written(at(spec, ['requirements']))) {
         warn(['requirements'], 'Task.requirements routes a Task to matching Workers in Orloj; orch runs it on any worker polling its task queue');
       }
+      warnJitter(['message_retry', 'jitter'], 'activations are retried');
       return;
     case 'Tool': {
+      warnJitter(['runtime', 'retry', 'jitter'], 'the tool is retried');
       const mode = lowered(at(spec, ['runtime', 'isolation_mode']));
       if (mode !== undefined && mode !== 'none') {
         warn(['runtime', 'isolation_mode'], `runtime.isolation_mode ${String(mode)}: orch runs http and mcp tools from the worker without isolation`, 'value');

@@ -97,7 +97,7 @@ spec: { model_ref: m, limits: { timeout: ${timeout} } }
     ]);
   });
 
-  it('Task.requirements (routing to Workers) warns; priority (informational in Orloj too) does not', async () => {
+  it('Task.requirements (routing to Workers) and message_retry jitter warn; priority (informational in Orloj too) does not', async () => {
     const task = `apiVersion: orloj.dev/v1
 kind: AgentSystem
 metadata: { name: s }
@@ -115,9 +115,10 @@ spec:
   system: s
   priority: high
   requirements: { region: eu, gpu: true }
+  message_retry: { max_attempts: 2, jitter: full }
 `;
     const { file, diagnostics } = await warningsFor(task);
-    expect(notEnforced(diagnostics).map((d) => d.path)).toEqual([['spec', 'requirements']]);
+    expect(notEnforced(diagnostics).map((d) => d.path)).toEqual([['spec', 'requirements'], ['spec', 'message_retry', 'jitter']]);
     expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(`${BASE}---\n${task}`, 'requirements') });
   });
 
@@ -127,14 +128,14 @@ kind: Tool
 metadata: { name: boxed }
 spec:
   endpoint: "https://example.com/boxed"
-  runtime: { isolation_mode: container, timeout: 5s }
+  runtime: { isolation_mode: container, timeout: 5s, retry: { max_attempts: 3, jitter: equal } }
 ---
 apiVersion: orloj.dev/v1
 kind: Tool
 metadata: { name: plain }
 spec:
   endpoint: "https://example.com/plain"
-  runtime: { isolation_mode: none }
+  runtime: { isolation_mode: none, retry: { jitter: none } }
 ---
 apiVersion: orloj.dev/v1
 kind: AgentSystem
@@ -168,10 +169,12 @@ spec: { provider: mock, auth: { profile: bearer } }
     expect(errorsOf(diagnostics)).toEqual([]);
     expect(notEnforced(diagnostics).map((d) => d.path)).toEqual([
       ['spec', 'runtime', 'isolation_mode'],
+      ['spec', 'runtime', 'retry', 'jitter'],
       ['spec', 'graph', 'firstAgent', 'edges', 0, 'policy'],
       ['spec', 'auth', 'profile'],
     ]);
     expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(whole, 'container') });
+    expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(whole, 'equal') });
     expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(whole, 'policy:') });
     expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(whole, 'profile: bearer') });
   });

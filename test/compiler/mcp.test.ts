@@ -105,7 +105,8 @@ describe('Plan.mcpServers', () => {
       overrides: [fixture('mcp-smoke-mock-model')],
       discover: fake.discover,
     });
-    expect(diagnostics).toEqual([]);
+    // Its Task's message_retry jitter is accepted, not enforced.
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([['ACCEPTED_NOT_ENFORCED', ['spec', 'message_retry', 'jitter']]]);
     expect(plan!.models['rr-real-mcp/rr-real-model-default']?.provider).toBe('mock');
     expect(plan!.mcpServers).toEqual({
       'rr-real-mcp/rr-real-mcp-everything': {
