@@ -6,6 +6,7 @@
 import { createCallModel } from './call-model.ts';
 import { createListMcpTools } from './call-mcp-tool.ts';
 import { createCallTool } from './call-tool.ts';
+import { createCallMemory } from './call-memory.ts';
 import { activityRuntime, type ActivityDeps } from './deps.ts';
 import type { McpConnectionPool } from './mcp-connections.ts';
 import type { OrchActivities } from '../contract/activity-io.ts';
@@ -46,6 +47,7 @@ export function createActivityRuntime(deps: ActivityDeps = {}): ActivityRuntimeH
       callModel: createCallModel(runtime),
       callTool: createCallTool(runtime),
       listMcpTools: createListMcpTools(runtime),
+      callMemory: createCallMemory(runtime),
     },
     mcp: runtime.mcp,
     close: () => runtime.close(),

@@ -216,7 +216,8 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
         ...(usage ? { usage } : {}),
         ...(reserved ? { reserved } : {}),
       });
-    } else if (open.type === ACTIVITY_TYPES.callTool) {
+    } else if (open.type === ACTIVITY_TYPES.callTool || open.type === ACTIVITY_TYPES.callMemory) {
+      // A built-in memory tool is a tool call like any other (its request has `agent` and `call` too).
       const request = open.input as Partial<ToolCallRequest> | undefined;
       const toolResult = failed ? undefined : (result as Partial<ToolCallResult> | undefined);
       const toolError = toolResult?.isError === true;
@@ -267,7 +268,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const summary = decode(event.userMetadata?.summary);
       if (typeof summary === 'string') open.summary = summary;
       activities.set(eventId, open);
-      if (type === ACTIVITY_TYPES.callTool) {
+      if (type === ACTIVITY_TYPES.callTool || type === ACTIVITY_TYPES.callMemory) {
         const request = input as Partial<ToolCallRequest> | undefined;
         if (request?.call?.id) toolCallIds.add(`${request.agent}/${request.call.id}`);
       }
@@ -448,7 +449,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
 
   // Calls still running: scheduled, so the gate allowed them; no outcome yet.
   for (const open of activities.values()) {
-    const kind = open.type === ACTIVITY_TYPES.callModel ? 'model.call' : open.type === ACTIVITY_TYPES.callTool ? 'tool.call' : open.type === ACTIVITY_TYPES.listMcpTools ? 'mcp.discovery' : null;
+    const kind = open.type === ACTIVITY_TYPES.callModel ? 'model.call' : open.type === ACTIVITY_TYPES.callTool || open.type === ACTIVITY_TYPES.callMemory ? 'tool.call' : open.type === ACTIVITY_TYPES.listMcpTools ? 'mcp.discovery' : null;
     if (!kind) continue;
     const request = asObject(open.input);
     const call = asObject(request?.call);

@@ -6,11 +6,14 @@
 import { planHash } from './plan-hash.ts';
 import {
   PLAN_SCHEMA_VERSION,
+  MEMORY_TOOLS,
   generatedToolName,
   type JsonValue,
   type Plan,
   type PlanAgent,
   type PlanMcpServer,
+  type PlanMemory,
+  type PlanMemoryGrant,
   type PlanModel,
   type PlanNode,
   type PlanTool,
@@ -19,7 +22,7 @@ import {
 } from '../contract/plan.ts';
 import { buildGovernance } from './build-governance.ts';
 import { parseReference, toolTargetKey, type ResourceRegistry, type ToolTarget } from './registry.ts';
-import type { AgentResource, AgentSystemResource, McpServerResource, ModelEndpointResource, TaskResource, ToolResource, ToolSpec } from './resources.ts';
+import type { AgentResource, AgentSystemResource, McpServerResource, MemoryResource, ModelEndpointResource, TaskResource, ToolResource, ToolSpec } from './resources.ts';
 import { taskMessageRetry, taskRetry } from './normalize/task.ts';
 import { formatLocation } from './diagnostics.ts';
 import { DEFAULT_TOOL_RUNTIME } from './normalize/tool.ts';
@@ -174,6 +177,15 @@ export function buildPlan(request: PlanRequest): Plan {
     return key;
   };
 
+  const memories: Record<string, PlanMemory> = {};
+  // `spec.memory.allow` grants the built-in memory tools; without it Orloj offers none.
+  const memoryGrant = (agent: AgentResource): { memory?: PlanMemoryGrant } => {
+    const grant = agent.spec.memory;
+    const memory = grant?.ref ? registry.findValid('Memory', grant.ref, agent.namespace) : undefined;
+    if (!grant || !memory || grant.allow.length === 0) return {};
+    memories[memory.key] ??= planMemory(memory);
+    return { memory: { memory: memory.key, tools: grant.allow.map((operation) => MEMORY_TOOLS[operation]) } };
+  };
   for (const listed of unique(system.spec.agents)) {
     const agent: AgentResource | undefined = registry.findValid('Agent', listed, system.namespace);
     if (!agent) continue;
@@ -209,6 +221,7 @@ export function buildPlan(request: PlanRequest): Plan {
       outputSchema: spec.execution.outputSchema,
       toolUseBehavior: spec.execution.toolUseBehavior,
       source: formatLocation(agent.location),
+      ...memoryGrant(agent),
     };
   }
 
@@ -224,6 +237,8 @@ export function buildPlan(request: PlanRequest): Plan {
   }
 
   const plan: Omit<Plan, 'hash'> = {
+    // Only plans that use memory carry the field: every other plan, and its hash, stays as it was.
+    ...(Object.keys(memories).length > 0 ? { memories } : {}),
     schemaVersion: PLAN_SCHEMA_VERSION,
     system: { namespace: system.namespace, name: system.name, labels: system.labels },
     task: task ? { namespace: task.namespace, name: task.name, labels: task.labels } : null,
@@ -258,4 +273,20 @@ export function withHash(plan: Omit<Plan, 'hash'> & { hash?: string }): Plan {
 function mergeInput(taskInput: JsonValue | undefined, override: Record<string, JsonValue> | undefined): JsonValue {
   if (override === undefined || Object.keys(override).length === 0) return taskInput ?? {};
   return isObject(taskInput) ? { ...taskInput, ...override } : { ...override };
+}
+
+/** Bounds of an `in-memory` store: its entries travel in workflow state and history, so they stay well under a payload's 2 MB. */
+export const MEMORY_MAX_ENTRIES = 10_000;
+export const MEMORY_MAX_BYTES = 1_000_000;
+
+/** A Memory as the plan carries it. */
+function planMemory(memory: MemoryResource): PlanMemory {
+  return {
+    id: { namespace: memory.namespace, name: memory.name },
+    type: memory.spec.type,
+    provider: 'in-memory',
+    embeddingModel: memory.spec.embeddingModel,
+    maxEntries: MEMORY_MAX_ENTRIES,
+    maxBytes: MEMORY_MAX_BYTES,
+  };
 }

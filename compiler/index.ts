@@ -158,6 +158,7 @@ function collectResources(registry: ResourceRegistry): LoadedResources {
     agentPolicies: [],
     agentRoles: [],
     toolPermissions: [],
+    memories: [],
     unsupported: [],
     counts: {},
   };
@@ -181,6 +182,7 @@ function collectResources(registry: ResourceRegistry): LoadedResources {
       case 'AgentPolicy': out.agentPolicies.push(resource); break;
       case 'AgentRole': out.agentRoles.push(resource); break;
       case 'ToolPermission': out.toolPermissions.push(resource); break;
+      case 'Memory': out.memories.push(resource); break;
     }
   }
   return out;

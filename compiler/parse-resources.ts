@@ -9,6 +9,7 @@ import { normalizeAgent } from './normalize/agent.ts';
 import { normalizeAgentSystem } from './normalize/agent-system.ts';
 import { normalizeAgentPolicy, normalizeAgentRole, normalizeToolPermission } from './normalize/governance.ts';
 import { normalizeMcpServer } from './normalize/mcp-server.ts';
+import { normalizeMemory } from './normalize/memory.ts';
 import { normalizeModelEndpoint } from './normalize/model-endpoint.ts';
 import { reportNotEnforced } from './normalize/not-enforced.ts';
 import type { Reporter } from './normalize/reporter.ts';
@@ -30,6 +31,7 @@ import {
 } from './schemas/envelope.ts';
 import { agentPolicySpecSchema, agentRoleSpecSchema, toolPermissionSpecSchema } from './schemas/governance.ts';
 import { mcpServerSpecSchema } from './schemas/mcp-server.ts';
+import { memorySpecSchema } from './schemas/memory.ts';
 import { modelEndpointSpecSchema } from './schemas/model-endpoint.ts';
 import { secretSpecSchema } from './schemas/secret.ts';
 import { taskSpecSchema } from './schemas/task.ts';
@@ -103,6 +105,10 @@ function normalizeSpec(kind: SupportedKind, name: string, raw: unknown, source: 
       const spec = parseSpec(taskScheduleSpecSchema, raw, source, out);
       const normalized = spec && normalizeTaskSchedule(spec, source, out);
       return normalized && { kind, spec: normalized };
+    }
+    case 'Memory': {
+      const spec = parseSpec(memorySpecSchema, raw, source, out);
+      return spec && { kind, spec: normalizeMemory(spec, report) };
     }
     case 'AgentPolicy': {
       const spec = parseSpec(agentPolicySpecSchema, raw, source, out);

@@ -43,6 +43,16 @@ export function resolveReferences(registry: ResourceRegistry, diagnostics: Diagn
         spec.tools.forEach((ref, i) => checkTool(ref, ['spec', 'tools', i]));
         spec.roles.forEach((ref, i) => check('AgentRole', ref, ['spec', 'roles', i]));
         if (spec.memory?.ref) check('Memory', spec.memory.ref, ['spec', 'memory', 'ref']);
+        const memory = spec.memory?.ref && spec.memory.allow.length > 0 ? registry.findValid('Memory', spec.memory.ref, ns) : undefined;
+        if (memory && memory.spec.provider !== 'in-memory') {
+          diagnostics.push({
+            code: 'UNSUPPORTED_MEMORY_PROVIDER',
+            severity: 'error',
+            message: `${owner} is granted memory tools on Memory ${memory.key}, whose provider ${memory.spec.provider} orch does not support yet (only in-memory)`,
+            location: valueLocation(source, ['spec', 'memory', 'ref']),
+            path: ['spec', 'memory', 'ref'],
+          });
+        }
         break;
       }
       case 'AgentSystem':

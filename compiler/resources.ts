@@ -4,7 +4,7 @@
  * Secret values are not here (they travel separately, see `CompileResult.secrets`).
  */
 import type { SourceLocation } from './diagnostics.ts';
-import type { JsonObject, JsonValue, MockScript, ModelProvider, PlanCondition, PlanPolicy, PlanToolPermission, ToolType } from '../contract/plan.ts';
+import type { JsonObject, JsonValue, MemoryOperation, MockScript, ModelProvider, PlanCondition, PlanPolicy, PlanToolPermission, ToolType } from '../contract/plan.ts';
 import type { ManifestPath } from './source-map.ts';
 import type { ResourceKind, SupportedKind, UnsupportedKind } from './schemas/envelope.ts';
 
@@ -40,8 +40,8 @@ export interface AgentSpec {
   tools: string[];
   allowedTools: string[];
   roles: string[];
-  /** Accepted for compatibility; orch has no agent memory yet (a warning says so). */
-  memory: { ref: string | null; allow: string[]; type: string | null; provider: string | null } | null;
+  /** `allow` holds Orloj's operation names (`read`, `write`, `search`, `list`, `ingest`), normalized and deduplicated. */
+  memory: { ref: string | null; allow: MemoryOperation[]; type: string | null; provider: string | null } | null;
   limits: { maxSteps: number; timeoutMs: number | null };
   execution: {
     profile: 'dynamic' | 'contract';
@@ -196,6 +196,17 @@ export interface AgentRoleSpec {
   permissions: string[];
 }
 
+/** A Memory with Orloj's defaults applied. */
+export interface MemorySpec {
+  /** `vector` ranks `memory.search` by similarity; anything else (Orloj: informational) by substring. */
+  type: 'keyword' | 'vector';
+  /** Lowercased; `in-memory` when empty. */
+  provider: string;
+  embeddingModel: string | null;
+  endpoint: string | null;
+  secretRef: string | null;
+}
+
 /** What a plan carries per ToolPermission, less its id, plus where `tool_ref` came from. */
 export type ToolPermissionSpec = Omit<PlanToolPermission, 'id'> & {
   /** `tool_ref` was not written and defaults to `metadata.name`. */
@@ -214,6 +225,7 @@ export type TaskScheduleResource = Resource<'TaskSchedule', TaskScheduleSpec>;
 export type AgentPolicyResource = Resource<'AgentPolicy', AgentPolicySpec>;
 export type AgentRoleResource = Resource<'AgentRole', AgentRoleSpec>;
 export type ToolPermissionResource = Resource<'ToolPermission', ToolPermissionSpec>;
+export type MemoryResource = Resource<'Memory', MemorySpec>;
 /** A kind orch does not run yet: kept so references to it (e.g. `memory.ref`) resolve. */
 export type UnsupportedResource = Resource<UnsupportedKind, null>;
 
@@ -230,7 +242,8 @@ export type ValidResource =
   | TaskScheduleResource
   | AgentPolicyResource
   | AgentRoleResource
-  | ToolPermissionResource;
+  | ToolPermissionResource
+  | MemoryResource;
 
 /** The normalized resource graph returned by `validate` and `compile`. */
 export interface LoadedResources {
@@ -246,6 +259,7 @@ export interface LoadedResources {
   agentPolicies: AgentPolicyResource[];
   agentRoles: AgentRoleResource[];
   toolPermissions: ToolPermissionResource[];
+  memories: MemoryResource[];
   unsupported: UnsupportedResource[];
   /** Resources loaded per kind (after duplicates and overrides), including invalid ones. */
   counts: Record<string, number>;

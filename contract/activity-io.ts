@@ -5,6 +5,7 @@
  */
 import type { JsonObject, JsonValue, PlanAgent, PlanGovernance, PlanMcpServer, PlanModel, PlanTool } from './plan.ts';
 import type { CodeIn, Codes } from './failures.ts';
+import type { MemoryCallRequest } from './memory-io.ts';
 
 export interface TokenUsage {
   inputTokens: number;
@@ -135,6 +136,8 @@ export interface OrchActivities {
   callTool(request: ToolCallRequest): Promise<ToolCallResult>;
   /** `tools/list` on an MCP server, filtered by its `tool_filter`. */
   listMcpTools(request: McpListRequest): Promise<McpToolDescription[]>;
+  /** A built-in memory tool call, applied to its Memory's store. */
+  callMemory(request: MemoryCallRequest): Promise<ToolCallResult>;
 }
 
 /**

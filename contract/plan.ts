@@ -48,6 +48,8 @@ export interface Plan {
   tools: Record<string, PlanTool>;
   /** MCP servers the plan's MCP tools live on, keyed by `namespace/name`. */
   mcpServers: Record<string, PlanMcpServer>;
+  /** Memory resources the plan's agents use, keyed by `namespace/name`; absent when none does (older plans, and their hashes, stay as they were). */
+  memories?: Record<string, PlanMemory>;
   governance: PlanGovernance;
 }
 
@@ -70,6 +72,30 @@ export interface PlanAgent {
   toolUseBehavior: 'run_llm_again' | 'stop_on_first_tool';
   /** `file:line:col` of the Agent manifest, for runtime messages. */
   source: string;
+  /** `spec.memory`: the Memory (key into `Plan.memories`) and the built-in memory tools `allow` grants; absent without one. */
+  memory?: PlanMemoryGrant;
+}
+
+/** The built-in memory tools, one per `spec.memory.allow` operation (Orloj's names). */
+export const MEMORY_TOOLS = { read: 'memory.read', write: 'memory.write', search: 'memory.search', list: 'memory.list', ingest: 'memory.ingest' } as const;
+export type MemoryOperation = keyof typeof MEMORY_TOOLS;
+export type MemoryToolName = (typeof MEMORY_TOOLS)[MemoryOperation];
+
+export interface PlanMemoryGrant {
+  memory: string;
+  /** Model-facing tool names, in the order `allow` lists their operations. */
+  tools: MemoryToolName[];
+}
+
+export interface PlanMemory {
+  id: ResourceId;
+  /** `keyword` ranks by substring match; `vector` by cosine similarity of embeddings. */
+  type: 'keyword' | 'vector';
+  provider: 'in-memory';
+  embeddingModel: string | null;
+  /** Bounds of the store; a write past them is refused (never evicts what another run stored). */
+  maxEntries: number;
+  maxBytes: number;
 }
 
 export interface PlanNode {

@@ -9,12 +9,13 @@
  */
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { ApprovalDecisionInput, BudgetRequest, BudgetResolution, PendingApproval, RunProgress } from './run-io.ts';
+import type { MemoryOperationRequest, MemoryOperationResult, MemoryStoreStats } from './memory-io.ts';
 
-/** Workflow types: a run, and a delegate agent's child run. */
-export const WORKFLOW_TYPES = { run: 'orchRun', delegate: 'orchDelegate' } as const;
+/** Workflow types: a run, a delegate agent's child run, and the store of one `in-memory` Memory. */
+export const WORKFLOW_TYPES = { run: 'orchRun', delegate: 'orchDelegate', memory: 'orchMemory' } as const;
 
-/** Activity types: every model and tool call, and MCP tool discovery. */
-export const ACTIVITY_TYPES = { callModel: 'callModel', callTool: 'callTool', listMcpTools: 'listMcpTools' } as const;
+/** Activity types: every model and tool call, MCP tool discovery, and the built-in memory tools. */
+export const ACTIVITY_TYPES = { callModel: 'callModel', callTool: 'callTool', listMcpTools: 'listMcpTools', callMemory: 'callMemory' } as const;
 export type OrchActivityType = (typeof ACTIVITY_TYPES)[keyof typeof ACTIVITY_TYPES];
 
 /** The task queue orch uses unless told otherwise (`--task-queue`, `ORCH_TASK_QUEUE`). */
@@ -50,3 +51,8 @@ export type ApprovalDecision = 'approved' | 'denied' | 'expired';
 export const decideApprovalUpdate = update<{ id: string; decision: ApprovalDecision }, [ApprovalDecisionInput], 'decideApproval'>('decideApproval');
 /** Adds budget to a paused run, or tells it to wrap up. */
 export const resolveBudgetUpdate = update<{ action: BudgetResolution['action'] }, [BudgetResolution], 'resolveBudget'>('resolveBudget');
+
+/** Applies one memory tool call to a Memory's store workflow (reads too: an update is answered by the worker that holds the store). */
+export const memoryOperationUpdate = update<MemoryOperationResult, [MemoryOperationRequest], 'memoryOperation'>('memoryOperation');
+/** What a Memory's store holds: entries, bytes, and how many writes it applied. */
+export const memoryStatsQuery = query<MemoryStoreStats, 'memoryStats'>('memoryStats');

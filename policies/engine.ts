@@ -16,7 +16,7 @@
  *    tool its `tool_ref` names and every tool that is the same tool by identity (an alias Tool
  *    for the same MCP server tool or HTTP endpoint), see `toolPermissionsFor`.
  */
-import type { Plan, PlanAgent, PlanMcpServer, PlanPolicy, PlanTool, PlanToolPermission } from '../contract/plan.ts';
+import type { MemoryToolName, Plan, PlanAgent, PlanMcpServer, PlanPolicy, PlanTool, PlanToolPermission } from '../contract/plan.ts';
 import { dedupePermissions, defaultRequiredPermissions, grantedPermissions, matchPermissions } from './permissions.ts';
 import {
   compareToolNames,
@@ -339,6 +339,55 @@ export function evaluateDelegateCall(plan: Plan, request: DelegateCallRequest): 
   const facts = delegateFacts(delegate, target.id);
   const blocked = blockedToolDecision(plan, agent, facts.names[0]!, facts, knownPlanTools(plan));
   return blocked ?? allow(null, null, `agent ${agent} may delegate to ${delegate}`);
+}
+
+export interface MemoryCallRequest {
+  agent: string;
+  /** A built-in memory tool (`memory.write`, …). */
+  tool: string;
+}
+
+/**
+ * The built-in memory tool `name` of the Memory `memory` as a tool, for the rules that govern
+ * tools: named as the model calls it; operation class `read` (read, search, list) or `write`
+ * (write, ingest), so ToolPermission `operation_rules` can treat the two apart.
+ */
+function memoryTool(memory: { namespace: string; name: string }, name: MemoryToolName): { tool: PlanTool; facts: ToolFacts } {
+  const writes = name === 'memory.write' || name === 'memory.ingest';
+  const tool: PlanTool = {
+    id: memory,
+    name,
+    type: 'http',
+    endpoint: null,
+    description: '',
+    inputSchema: null,
+    capabilities: [],
+    operationClasses: [writes ? 'write' : 'read'],
+    riskLevel: writes ? 'medium' : 'low',
+    timeoutMs: 0,
+    retry: { maxAttempts: 1, backoffMs: 0, maxBackoffMs: 0, jitter: 'none' },
+    auth: null,
+    mcp: null,
+  };
+  const facts: ToolFacts = { kind: 'builtin', names: [name, `${memory.namespace}/${name}`], identities: [`memory ${memory.namespace}/${memory.name} ${name}`] };
+  return { tool, facts };
+}
+
+/**
+ * May `agent` call the built-in memory tool `tool`? Only one its `spec.memory.allow` grants;
+ * then, as for any tool (Orloj adds them to the agent's tools): `blocked_tools`, `allowed_tools`,
+ * roles and ToolPermissions, by the tool's name.
+ */
+export function evaluateMemoryCall(plan: Plan, request: MemoryCallRequest): PolicyDecision {
+  const { agent } = request;
+  const planAgent = plan.agents[agent];
+  const grant = planAgent?.memory;
+  const memory = grant ? plan.memories?.[grant.memory] : undefined;
+  const name = grant?.tools.find((tool) => tool === request.tool);
+  if (!planAgent || !grant || !memory || !name) return deny(null, null, `memory tool ${request.tool} is not granted to agent ${agent}`);
+  const { tool, facts } = memoryTool(memory.id, name);
+  const known = knownPlanTools(plan);
+  return blockedToolDecision(plan, agent, name, facts, known) ?? authorizeTool(plan, agent, planAgent, name, tool, facts, known);
 }
 
 /** A ToolPermission that governs the called tool, and how: through its own name (`sameToolAs` null), or as the same tool as the one it names. */

@@ -5,7 +5,7 @@
  */
 import type { Codes } from '../contract/failures.ts';
 import type { Plan } from '../contract/plan.ts';
-import { applicablePolicies, evaluateDelegateCall, evaluateModelCall, evaluateToolCall, type PolicyDecision } from './engine.ts';
+import { applicablePolicies, evaluateDelegateCall, evaluateMemoryCall, evaluateModelCall, evaluateToolCall, type PolicyDecision } from './engine.ts';
 
 export { applicablePolicies } from './engine.ts';
 
@@ -43,6 +43,11 @@ export function checkModelCall(plan: Plan, agent: string, modelKey: string): Gat
  */
 export function checkToolCall(plan: Plan, agent: string, toolKey: string, mcpToolName: string | null = null): GateDecision {
   return gate(evaluateToolCall(plan, { agent, toolKey, mcpToolName }));
+}
+
+/** May `agent` call the built-in memory tool `tool`? Its grant, then the rules of any tool. */
+export function checkMemoryCall(plan: Plan, agent: string, tool: string): GateDecision {
+  return gate(evaluateMemoryCall(plan, { agent, tool }));
 }
 
 /** May `agent` delegate to `delegate`? A delegation is a tool too: `blocked_tools` can name it. */

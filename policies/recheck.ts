@@ -12,13 +12,14 @@
  * takes the workflow's decision without the plan's other tools.
  */
 import type { GateCheck, ModelCallRequest, ToolCallRequest } from '../contract/activity-io.ts';
+import type { MemoryCallRequest } from '../contract/memory-io.ts';
 import type { Plan } from '../contract/plan.ts';
-import { evaluateModelCall, evaluateToolCall } from './engine.ts';
+import { evaluateMemoryCall, evaluateModelCall, evaluateToolCall } from './engine.ts';
 
 export type RecheckResult = { allowed: true } | { allowed: false; reason: string };
 
 /** The smallest plan the engine needs to decide one call. */
-function planFor(gate: GateCheck, extra: Pick<Plan, 'models' | 'tools'> & Partial<Pick<Plan, 'mcpServers'>>): Plan {
+function planFor(gate: GateCheck, extra: Pick<Plan, 'models' | 'tools'> & Partial<Pick<Plan, 'mcpServers' | 'memories'>>): Plan {
   return {
     schemaVersion: 1,
     hash: '',
@@ -57,6 +58,22 @@ export function recheckToolCall(request: ToolCallRequest): RecheckResult {
   const decision = evaluateToolCall(planFor(gate, { models: {}, tools: { [request.toolKey]: tool }, mcpServers }), {
     agent: gate.agent,
     toolKey: request.toolKey,
+  });
+  if (decision.verdict === 'allow') return { allowed: true };
+  if (decision.verdict === 'approval_required' && gate.approval) return { allowed: true };
+  return { allowed: false, reason: decision.reason };
+}
+
+/** A built-in memory tool call: the grant and rules, taken again with the Memory the activity carries. */
+export function recheckMemoryCall(request: MemoryCallRequest): RecheckResult {
+  const gate = request.gate;
+  const grant = gate?.agentSpec.memory;
+  if (!gate || gate.agent !== request.agent || !grant || grant.memory !== request.memoryKey) {
+    return { allowed: false, reason: 'the call carries no policy decision from an orch workflow' };
+  }
+  const decision = evaluateMemoryCall(planFor(gate, { models: {}, tools: {}, memories: { [request.memoryKey]: request.memory } }), {
+    agent: gate.agent,
+    tool: request.call?.name,
   });
   if (decision.verdict === 'allow') return { allowed: true };
   if (decision.verdict === 'approval_required' && gate.approval) return { allowed: true };

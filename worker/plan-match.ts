@@ -11,6 +11,7 @@ import { canonicalJson } from '../contract/canonical-json.ts';
 import { PLAN_SCHEMA_VERSION, sameMcpToolName, type Plan, type PlanAgent } from '../contract/plan.ts';
 import { withPlanDefaults } from '../contract/plan-defaults.ts';
 import type { GateCheck, McpListRequest, ModelCallRequest, ToolCallRequest } from '../contract/activity-io.ts';
+import type { MemoryCallRequest } from '../contract/memory-io.ts';
 
 export type PlanMatch = { matches: true } | { matches: false; reason: string };
 
@@ -115,4 +116,17 @@ export function matchMcpList(request: McpListRequest, plan: Plan): PlanMatch {
   const planned = own(plan.mcpServers, key);
   if (!planned || !same(server, planned)) return mismatch("the MCP server it carries is not one of the run's plan");
   return MATCH;
+}
+
+/** A `callMemory` request against the plan: the Memory the agent's grant names, a tool the grant lists, and the plan's gate. */
+export function matchMemoryCall(request: MemoryCallRequest, plan: Plan): PlanMatch {
+  const agent = own(plan.agents, request.agent);
+  if (!agent) return mismatch(`agent ${String(request.agent)} is not in the run's plan`);
+  const grant = agent.memory;
+  if (!grant || grant.memory !== request.memoryKey) return mismatch(`agent ${request.agent} has no memory ${String(request.memoryKey)} in the run's plan`);
+  const memory = own(plan.memories ?? {}, request.memoryKey);
+  if (!memory || !same(request.memory, memory)) return mismatch(`the memory it carries differs from the plan's memory ${request.memoryKey}`);
+  const name = isRecord(request.call) ? request.call.name : undefined;
+  if (typeof name !== 'string' || !(grant.tools as readonly string[]).includes(name)) return mismatch(`agent ${request.agent} is not granted memory tool ${String(name)}`);
+  return matchGate(request.gate, request.agent, plan);
 }

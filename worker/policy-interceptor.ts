@@ -19,14 +19,15 @@ import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-wor
 import type { Context } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Plan } from '../contract/plan.ts';
-import { recheckModelCall, recheckToolCall } from '../policies/recheck.ts';
-import { matchMcpList, matchModelCall, matchToolCall, startedPlan, type PlanMatch } from './plan-match.ts';
+import { recheckMemoryCall, recheckModelCall, recheckToolCall } from '../policies/recheck.ts';
+import { matchMcpList, matchMemoryCall, matchModelCall, matchToolCall, startedPlan, type PlanMatch } from './plan-match.ts';
+import type { MemoryCallRequest } from '../contract/memory-io.ts';
 import type { McpListRequest, ModelCallRequest, ToolCallRequest } from '../contract/activity-io.ts';
 import { ACTIVITY_TYPES, WORKFLOW_TYPES } from '../contract/wire-names.ts';
 import { blockedHttpEndpoints, createResolvedEndpointCheck, type ResolveHost } from './resolved-endpoints.ts';
 
-/** The workflow types orch registers (see workflows/index.ts). */
-const ORCH_WORKFLOW_TYPES: ReadonlySet<string> = new Set(Object.values(WORKFLOW_TYPES));
+/** The workflow types that schedule orch's activities: runs and delegates (a Memory's store schedules none). */
+const ORCH_WORKFLOW_TYPES: ReadonlySet<string> = new Set([WORKFLOW_TYPES.run, WORKFLOW_TYPES.delegate]);
 
 /** The activities the check guards: everything that reaches a model, a tool or a server. */
 const GUARDED_ACTIVITIES: ReadonlySet<string> = new Set(Object.values(ACTIVITY_TYPES));
@@ -150,10 +151,14 @@ export function createPolicyInterceptor(options: PolicyInterceptorOptions = {}):
         let match: PlanMatch;
         if (activityType === ACTIVITY_TYPES.callTool) match = matchToolCall(request as unknown as ToolCallRequest, started.plan);
         else if (activityType === ACTIVITY_TYPES.callModel) match = matchModelCall(request as unknown as ModelCallRequest, started.plan);
+        else if (activityType === ACTIVITY_TYPES.callMemory) match = matchMemoryCall(request as unknown as MemoryCallRequest, started.plan);
         else match = matchMcpList(request as unknown as McpListRequest, started.plan);
         if (!match.matches) refuse(activityType, `it does not match the run's plan: ${match.reason}`);
         if (activityType === ACTIVITY_TYPES.callModel) {
           const result = recheckModelCall(request as unknown as ModelCallRequest);
+          if (!result.allowed) refuse(activityType, result.reason);
+        } else if (activityType === ACTIVITY_TYPES.callMemory) {
+          const result = recheckMemoryCall(request as unknown as MemoryCallRequest);
           if (!result.allowed) refuse(activityType, result.reason);
         } else if (activityType === ACTIVITY_TYPES.callTool) {
           const call = request as unknown as ToolCallRequest;

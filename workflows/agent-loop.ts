@@ -6,10 +6,11 @@
  * the agent declares, policy must allow it, and its arguments must fit its input schema.
  * A refused or invalid call goes back to the model as a tool error and is never executed.
  */
-import { delegateToolName, type JsonObject, type JsonValue, type Plan, type PlanAgent } from '../contract/plan.ts';
+import { delegateToolName, type JsonObject, type JsonValue, type MemoryToolName, type Plan, type PlanAgent } from '../contract/plan.ts';
 import type { ChildLimits } from '../policies/limits.ts';
 import type { ChatMessage, GateCheck, ModelCallResult, ToolCall, ToolCallResult, ToolDeclaration } from '../contract/activity-io.ts';
-import { checkDelegateCall, checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
+import { checkDelegateCall, checkMemoryCall, checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
+import { memoryToolDeclaration } from './memory-tools.ts';
 import {
   addBudget,
   budgetLimits,
@@ -92,6 +93,8 @@ interface OfferedTool extends ToolDeclaration {
   mcpToolName: string | null;
   /** For a delegation tool: the agent it runs. */
   delegate: string | null;
+  /** For a built-in memory tool: its name (the agent's grant lists it). */
+  memory?: MemoryToolName;
 }
 
 const DELEGATION_INPUT_SCHEMA = {
@@ -118,6 +121,11 @@ async function offeredTools(context: ActivationContext, agent: PlanAgent): Promi
       return { key, name: context.plan.tools[key]!.name, description, inputSchema, mcpToolName, delegate: null };
     })
   );
+  // Orloj adds the memory tools `spec.memory.allow` grants to the agent's tools.
+  for (const name of agent.memory?.tools ?? []) {
+    if (tools.some((tool) => tool.name === name)) continue;
+    tools.push({ key: null, name, ...memoryToolDeclaration(name), mcpToolName: null, delegate: null, memory: name });
+  }
   for (const delegate of context.plan.graph[context.agentName]?.delegates ?? []) {
     tools.push({
       key: null,
@@ -358,7 +366,11 @@ async function runToolCall(
   }
   // Everything that can refuse the call is decided before a person is asked to approve it.
   const decision =
-    tool.key !== null ? checkToolCall(plan, agentName, tool.key, tool.mcpToolName) : checkDelegateCall(plan, agentName, tool.delegate!);
+    tool.key !== null
+      ? checkToolCall(plan, agentName, tool.key, tool.mcpToolName)
+      : tool.memory
+        ? checkMemoryCall(plan, agentName, tool.memory)
+        : checkDelegateCall(plan, agentName, tool.delegate!);
   if (!decision.allowed && decision.verdict !== 'approval_required') {
     if (onViolation(plan, agentName) === 'hard_stop') throw new RunFailure(decision.code, decision.reason, agentName);
     // on_violation: feedback — the model hears why, and the tool never runs.
@@ -385,6 +397,7 @@ async function runToolCall(
       if ('refusal' in answer) return answer.refusal;
       approval = answer.approval;
     }
+    if (tool.memory) return await runMemoryCall(context, step, call, approval);
     const declared = plan.tools[tool.key!]!;
     // MCP tools are called by the name their server gave them, as discovery found it.
     const planTool = declared.mcp && tool.mcpToolName ? { ...declared, mcp: { ...declared.mcp, tool: tool.mcpToolName } } : declared;
@@ -411,6 +424,32 @@ async function runToolCall(
   } finally {
     context.ledger.reserve(budget.reserve, -1);
   }
+}
+
+/** A built-in memory tool call, as a tool call: counted, reported and told to the model the same way. */
+async function runMemoryCall(context: ActivationContext, step: number, call: ToolCall, approval: GateCheck['approval']): Promise<ChatMessage> {
+  const { plan, agentName } = context;
+  const memoryKey = plan.agents[agentName]!.memory!.memory;
+  const memory = plan.memories?.[memoryKey];
+  const callMemory = context.effects.callMemory;
+  if (!memory || !callMemory) throw new RunFailure('TOOL_NOT_FOUND', `memory ${memoryKey} is not in the plan`, agentName);
+  context.onStep(step, `tool ${call.name}`);
+  let result: ToolCallResult;
+  try {
+    result = await callMemory(
+      { agent: agentName, step, memoryKey, memory, call, gate: gateCheck(plan, agentName, approval) },
+      { summary: activitySummary(agentName, call.name) }
+    );
+  } catch (error) {
+    if (!(error instanceof CallFailure)) throw error;
+    context.ledger.recordToolCall(agentName, true);
+    if (GOVERNANCE_FAILURES.has(error.type)) throw new RunFailure(error.type, error.message, agentName);
+    context.onToolResult(call.name, null, error.type);
+    return toolError(call, { error: error.type, message: error.message });
+  }
+  context.ledger.recordToolCall(agentName, result.isError);
+  context.onToolResult(call.name, result.durationMs, result.isError ? 'tool reported an error' : null);
+  return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: result.isError };
 }
 
 /** One model turn's tool calls: the delegations still to take their budget share, and the refusals so far. */

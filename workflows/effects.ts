@@ -1,5 +1,6 @@
 /** The effects port the interpreter is written against: the workflow implements it with activities, unit tests with plain functions. */
 import type { ModelCallRequest, ModelCallResult, McpListRequest, McpToolDescription, ToolCallRequest, ToolCallResult } from '../contract/activity-io.ts';
+import type { MemoryCallRequest } from '../contract/memory-io.ts';
 import type { ApprovalOutcome, ApprovalRequest, BudgetRequest, BudgetResolution, DelegationRequest, DelegationResult, RunProgress } from '../contract/run-io.ts';
 
 /** Per-call options the interpreter asks for; the Temporal glue maps them to activity options. */
@@ -20,6 +21,8 @@ export interface Effects {
    */
   callTool(request: ToolCallRequest, options: CallOptions): Promise<ToolCallResult>;
   listMcpTools(request: McpListRequest, options: CallOptions): Promise<McpToolDescription[]>;
+  /** Runs a built-in memory tool call; rejects with a CallFailure like callTool. */
+  callMemory?(request: MemoryCallRequest, options: CallOptions): Promise<ToolCallResult>;
   /** Runs a delegate agent as a child workflow; rejects with a CallFailure when it failed. */
   delegate(request: DelegationRequest, options: CallOptions & { childId: string }): Promise<DelegationResult>;
   /** Waits, durably, for a person to add budget to the run or to tell it to wrap up. */

@@ -6,3 +6,4 @@
 export { orchDelegate, orchRun, progressQuery } from './orch-run.ts';
 export { approvalsQuery, decideApprovalUpdate } from './approval-desk.ts';
 export { budgetQuery, resolveBudgetUpdate } from './budget-desk.ts';
+export { orchMemory } from './memory-workflow.ts';

@@ -120,6 +120,18 @@ function temporalEffects(
           [request]
         )
         .catch(asCallFailure)),
+    callMemory: (request, options) =>
+      slot(() => activities[ACTIVITY_TYPES.callMemory]
+        .executeWithOptions(
+          {
+            summary: options.summary,
+            startToCloseTimeout: '30 seconds',
+            heartbeatTimeout: HEARTBEAT_TIMEOUT,
+            retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
+          },
+          [request]
+        )
+        .catch(asCallFailure)),
     listMcpTools: (request, options) =>
       activities[ACTIVITY_TYPES.listMcpTools]
         .executeWithOptions(

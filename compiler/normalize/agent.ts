@@ -2,6 +2,7 @@
 import type { AgentSpec } from '../resources.ts';
 import type { AgentSpecInput } from '../schemas/agent.ts';
 import type { Reporter } from './reporter.ts';
+import { memoryOperations } from './memory.ts';
 
 const DEFAULT_MAX_STEPS = 10;
 
@@ -11,9 +12,6 @@ export function normalizeAgent(input: AgentSpecInput, report: Reporter): AgentSp
   const toolSequence = execution.tool_sequence ?? [];
   if (profile === 'contract' && toolSequence.length === 0) {
     report('MISSING_FIELD', 'execution.profile "contract" needs a non-empty execution.tool_sequence', ['spec', 'execution', 'tool_sequence'], 'missing');
-  }
-  if (input.memory) {
-    report('ACCEPTED_NOT_ENFORCED', 'agent memory is not supported yet; spec.memory is ignored', ['spec', 'memory'], 'key', 'warning');
   }
   const maxSteps = input.limits?.max_steps ?? 0;
   return {
@@ -27,7 +25,7 @@ export function normalizeAgent(input: AgentSpecInput, report: Reporter): AgentSp
     memory: input.memory
       ? {
           ref: input.memory.ref ?? null,
-          allow: input.memory.allow ?? [],
+          allow: memoryOperations(input.memory.ref ?? null, input.memory.allow ?? [], report),
           type: input.memory.type ?? null,
           provider: input.memory.provider ?? null,
         }

@@ -18,10 +18,11 @@ export const SUPPORTED_KINDS = [
   'McpServer',
   'TaskSchedule',
   'TaskWebhook',
+  'Memory',
 ] as const;
 
 /** Orloj kinds orch will support later: a located warning, the resource is otherwise ignored. */
-export const UNSUPPORTED_KINDS = ['Memory', 'Worker', 'ToolApproval'] as const;
+export const UNSUPPORTED_KINDS = ['Worker', 'ToolApproval'] as const;
 
 export type SupportedKind = (typeof SUPPORTED_KINDS)[number];
 export type UnsupportedKind = (typeof UNSUPPORTED_KINDS)[number];

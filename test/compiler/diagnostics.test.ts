@@ -58,10 +58,10 @@ describe('diagnostics are located at the offending node', () => {
     expectDiagnostic(diagnostics, { code: 'REMOVED_FIELD', file: fixture('removed-field/agent.yaml'), line: 7, column: 3 });
   });
 
-  it('unsupported kind: a warning at the kind value', async () => {
+  it('a kind orch validates but does not act on: a warning at the kind value', async () => {
     const diagnostics = await diagnosticsOf('unsupported-kind');
     expect(errorsOf(diagnostics)).toEqual([]);
-    const found = expectDiagnostic(diagnostics, { code: 'UNSUPPORTED_KIND', file: fixture('unsupported-kind/memory.yaml'), line: 2, column: 7 });
+    const found = expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file: fixture('unsupported-kind/worker.yaml'), line: 2, column: 7 });
     expect(found.severity).toBe('warning');
   });
 

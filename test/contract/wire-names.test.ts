@@ -22,6 +22,8 @@ import {
   DEFAULT_TASK_QUEUE,
   defaultTaskQueue,
   MODEL_QUEUES_SINK,
+  memoryOperationUpdate,
+  memoryStatsQuery,
   progressQuery,
   resolveBudgetUpdate,
   WORKFLOW_TYPES,
@@ -32,8 +34,12 @@ import * as workflows from '../../workflows/index.ts';
 
 describe('wire names', () => {
   it('workflow and activity types, queries, updates, the sink and the task queue are frozen', () => {
-    expect(WORKFLOW_TYPES).toEqual({ run: 'orchRun', delegate: 'orchDelegate' });
-    expect(ACTIVITY_TYPES).toEqual({ callModel: 'callModel', callTool: 'callTool', listMcpTools: 'listMcpTools' });
+    expect(WORKFLOW_TYPES).toEqual({ run: 'orchRun', delegate: 'orchDelegate', memory: 'orchMemory' });
+    expect(ACTIVITY_TYPES).toEqual({ callModel: 'callModel', callTool: 'callTool', listMcpTools: 'listMcpTools', callMemory: 'callMemory' });
+    expect([memoryOperationUpdate, memoryStatsQuery]).toEqual([
+      { type: 'update', name: 'memoryOperation' },
+      { type: 'query', name: 'memoryStats' },
+    ]);
     expect([progressQuery, approvalsQuery, budgetQuery]).toEqual([
       { type: 'query', name: 'progress' },
       { type: 'query', name: 'approvals' },
@@ -99,7 +105,7 @@ describe('the code registers the names of the contract', () => {
   it('outside the contract, wire names are spelt through its constants, never as string literals', () => {
     // The policy interceptor, the audit and the workflow compare against these names: a literal
     // there would survive a rename in the contract and silently stop matching.
-    const literal = /['"](orchRun|orchDelegate|callModel|callTool|listMcpTools|decideApproval|resolveBudget|orchModelQueues)['"]/;
+    const literal = /['"](orchRun|orchDelegate|orchMemory|callModel|callTool|listMcpTools|callMemory|decideApproval|resolveBudget|memoryOperation|memoryStats|orchModelQueues)['"]/;
     const files = sourceFiles('.');
     expect(files).toEqual(expect.arrayContaining(['worker/policy-interceptor.ts', 'client/audit.ts', 'workflows/orch-run.ts']));
     expect(files.filter((file) => !file.startsWith('contract/') && literal.test(readFileSync(file, 'utf8')))).toEqual([]);
@@ -197,6 +203,7 @@ const PINNED_CODES = [
   ['UNKNOWN_TIME_ZONE', 'diagnostic', false],
   ['UNSUPPORTED_FIELD', 'diagnostic', false],
   ['UNSUPPORTED_KIND', 'diagnostic', false],
+  ['UNSUPPORTED_MEMORY_PROVIDER', 'diagnostic', false],
   ['UNSUPPORTED_REGEX', 'diagnostic', false],
   ['UNSUPPORTED_SCHEMA_KEYWORD', 'diagnostic', false],
   ['UNSUPPORTED_TOOL_TYPE', 'diagnostic', false],

@@ -90,7 +90,7 @@ describe('orchPlugin on plain workers', () => {
     expect(own.workflowBundle).toBeUndefined();
     const none = await plugin.configureWorker!({ connection, taskQueue: 'none' });
     expect(none.workflowBundle).toEqual(await workflowBundle());
-    expect(Object.keys(none.activities ?? {}).sort()).toEqual(['callModel', 'callTool', 'listMcpTools']);
+    expect(Object.keys(none.activities ?? {}).sort()).toEqual(['callMemory', 'callModel', 'callTool', 'listMcpTools']);
     const replay = await plugin.configureReplayWorker!({});
     expect(replay.workflowBundle).toEqual(await workflowBundle());
   });

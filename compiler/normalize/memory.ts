@@ -1,0 +1,42 @@
+/** Memory defaults (Orloj): provider `in-memory` when empty; `type` informational. */
+import { MEMORY_TOOLS, type MemoryOperation } from '../../contract/plan.ts';
+import type { MemorySpec } from '../resources.ts';
+import type { MemorySpecInput } from '../schemas/memory.ts';
+import type { Reporter } from './reporter.ts';
+
+/** Providers Orloj ships; orch runs `in-memory` so far. */
+const ORLOJ_PROVIDERS = ['in-memory', 'pgvector', 'http'];
+
+export function normalizeMemory(input: MemorySpecInput, report: Reporter): MemorySpec {
+  const provider = (input.provider ?? '').trim().toLowerCase() || 'in-memory';
+  if (!ORLOJ_PROVIDERS.includes(provider)) {
+    report('INVALID_VALUE', `unknown memory provider "${input.provider}" (expected ${ORLOJ_PROVIDERS.join(', ')})`, ['spec', 'provider']);
+  } else if (provider !== 'in-memory') {
+    report('UNSUPPORTED_MEMORY_PROVIDER', `memory provider ${provider} is not supported yet; an agent granted memory tools on this Memory does not compile`, ['spec', 'provider'], 'value', 'warning');
+  }
+  return {
+    type: (input.type ?? '').trim().toLowerCase() === 'vector' ? 'vector' : 'keyword',
+    provider,
+    embeddingModel: input.embedding_model?.trim() || null,
+    endpoint: input.endpoint?.trim() || null,
+    secretRef: input.auth?.secretRef ?? null,
+  };
+}
+
+/**
+ * An Agent's `spec.memory.allow` as operations (Orloj's `NormalizeMemoryOperations`): `read` or
+ * `memory.read` alike, case-insensitive, first spelling kept; anything else is an error where
+ * it is written, and so is `allow` without a `ref`.
+ */
+export function memoryOperations(ref: string | null, allow: readonly string[], report: Reporter): MemoryOperation[] {
+  const operations: MemoryOperation[] = [];
+  allow.forEach((raw, index) => {
+    const value = raw.trim().toLowerCase();
+    const operation = (Object.keys(MEMORY_TOOLS) as MemoryOperation[]).find((op) => value === op || value === MEMORY_TOOLS[op]);
+    if (!operation) {
+      report('INVALID_VALUE', `invalid memory operation "${raw.trim()}": expected read, write, search, list or ingest`, ['spec', 'memory', 'allow', index]);
+    } else if (!operations.includes(operation)) operations.push(operation);
+  });
+  if (operations.length > 0 && !ref?.trim()) report('MISSING_FIELD', 'spec.memory.ref is required when spec.memory.allow is set', ['spec', 'memory', 'ref'], 'missing');
+  return operations;
+}
