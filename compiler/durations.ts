@@ -33,5 +33,6 @@ export function parseDuration(text: string): number | null {
   }
   if (!Number.isFinite(total)) return null;
   // Sub-millisecond remainders cannot be scheduled anyway; whole milliseconds keep plans stable.
-  return Math.round(total);
+  // A positive duration stays positive: 0 means "none" where a field allows it (limits.timeout).
+  return total > 0 ? Math.max(1, Math.round(total)) : 0;
 }

@@ -82,18 +82,20 @@ spec:
     expect(diagnostics).toEqual([]);
   });
 
-  it('limits.timeout 0 is no timeout, as in Orloj; 300ms is kept to the millisecond', async () => {
+  it('limits.timeout 0 is no timeout, as in Orloj; 300ms is kept to the millisecond; 1ns is not rounded to none', async () => {
     const agent = (name: string, timeout: string) => `apiVersion: orloj.dev/v1
 kind: Agent
 metadata: { name: ${name} }
 spec: { model_ref: m, limits: { timeout: ${timeout} } }
 `;
-    const { file } = writeManifests({ file: `${BASE}---\n${agent('none', '0s')}---\n${agent('short', '300ms')}` });
+    const { file } = writeManifests({ file: `${BASE}---\n${agent('none', '0s')}---\n${agent('short', '300ms')}---\n${agent('instant', '1ns')}` });
     const { resources, diagnostics } = await validate([file!]);
     expect(diagnostics).toEqual([]);
     expect(resources.agents.map((a) => [a.name, a.spec.limits.timeoutMs])).toEqual([
       ['none', null],
       ['short', 300],
+      // Go reads 1ns as a timeout that has passed at once; it stays one (1 ms), not "none".
+      ['instant', 1],
     ]);
   });
 
