@@ -12,6 +12,8 @@ export interface MemoryStoreState {
   writesApplied: number;
   /** Results of the latest writes and ingests by request id, oldest first, so a retried request is answered, not applied twice. */
   recent: [string, MemoryOperationResult][];
+  /** Continue as new past this many history events (default MAX_HISTORY_EVENTS of memory-workflow.ts); tests set it low. */
+  continueAfterEvents?: number;
 }
 
 /** Results of writes kept for retried requests; a retry comes seconds after its first attempt. */

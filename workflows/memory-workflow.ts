@@ -15,7 +15,8 @@ export async function orchMemory(state?: MemoryStoreState): Promise<void> {
   const store: MemoryStoreState = state ?? emptyStore();
   setHandler(memoryOperationUpdate, (request) => applyMemoryOperation(store, request));
   setHandler(memoryStatsQuery, () => storeStats(store));
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS);
+  const limit = store.continueAfterEvents ?? MAX_HISTORY_EVENTS;
+  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit);
   await condition(allHandlersFinished);
   await continueAsNew<typeof orchMemory>(store);
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrchWorker, workflowBundle } from '../../worker/index.ts';
-import { memoryStatsQuery, WORKFLOW_TYPES } from '../../contract/wire-names.ts';
+import { memoryOperationUpdate, memoryStatsQuery, WORKFLOW_TYPES } from '../../contract/wire-names.ts';
 import { memoryStoreId } from '../../activities/call-memory.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { auditTrail } from '../../client/audit.ts';
@@ -227,4 +227,29 @@ describe('crash safety', () => {
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, run.workflowId);
     await store.terminate('test done');
   }, 90_000);
+});
+
+describe('the store workflow', () => {
+  it('continues as new when its history grows, carrying entries and the record of applied writes', async () => {
+    const client = harness.client.client;
+    const workflowId = `orch-memory/${harness.taskQueue}/test/continued-${randomUUID()}`;
+    const request = (requestId: string, key: string) => ({ requestId, tool: 'memory.write' as const, input: { key, value: `value of ${key}` }, type: 'keyword' as const, maxEntries: 100, maxBytes: 100_000 });
+    const handle = await client.workflow.start(WORKFLOW_TYPES.memory, {
+      workflowId,
+      taskQueue: harness.taskQueue,
+      args: [{ entries: {}, writesApplied: 0, recent: [], continueAfterEvents: 20 }],
+    });
+    const firstRun = (await handle.describe()).runId;
+    for (let i = 0; i < 12; i++) await client.workflow.getHandle(workflowId).executeUpdate(memoryOperationUpdate, { args: [request(`r-${i}`, `k${i}`)], updateId: `r-${i}` });
+    const stats = await waitFor(async () => {
+      const now = await client.workflow.getHandle(workflowId).describe();
+      return now.runId !== firstRun ? client.workflow.getHandle(workflowId).query(memoryStatsQuery) : undefined;
+    }, 20_000);
+    expect(stats).toMatchObject({ entries: 12, writesApplied: 12 });
+    // A retried write from before continuing is answered from the record, not applied again.
+    const retried = await client.workflow.getHandle(workflowId).executeUpdate(memoryOperationUpdate, { args: [request('r-3', 'k3')], updateId: 'r-3' });
+    expect(retried).toEqual({ output: { status: 'ok', key: 'k3' }, isError: false });
+    expect(await client.workflow.getHandle(workflowId).query(memoryStatsQuery)).toMatchObject({ entries: 12, writesApplied: 12 });
+    await client.workflow.getHandle(workflowId).terminate('test done');
+  }, 60_000);
 });
