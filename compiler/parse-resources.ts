@@ -28,6 +28,7 @@ import {
   metadataSchema,
   type ResourceKind,
   type SupportedKind,
+  type UnsupportedKind,
 } from './schemas/envelope.ts';
 import { agentPolicySpecSchema, agentRoleSpecSchema, toolPermissionSpecSchema } from './schemas/governance.ts';
 import { mcpServerSpecSchema } from './schemas/mcp-server.ts';
@@ -42,8 +43,8 @@ import { toolApprovalSpecSchema, workerSpecSchema } from './schemas/worker.ts';
 import { keyLocation, locationOf, missingLocation, valueLocation, type SourceDocument } from './source-map.ts';
 import { reportZodIssues } from './zod-issues.ts';
 
-/** Kinds orch does not act on whose body it still validates (see schemas/worker.ts). */
-const VALIDATED_UNSUPPORTED_KINDS: Partial<Record<ResourceKind, z.ZodType>> = { Worker: workerSpecSchema, ToolApproval: toolApprovalSpecSchema };
+/** The kinds orch does not act on: their bodies are validated all the same (see schemas/worker.ts). */
+const UNSUPPORTED_KIND_SCHEMAS: Record<UnsupportedKind, z.ZodType> = { Worker: workerSpecSchema, ToolApproval: toolApprovalSpecSchema };
 
 /** A document that passed the envelope checks: enough to be named, referenced and de-duplicated. */
 export interface ParsedResource {
@@ -201,23 +202,12 @@ export function parseResource(source: SourceDocument, out: Diagnostic[]): Parsed
   const header = parseHeader(source, record, out);
   if (!header) return null;
   if (!isSupportedKind(header.kind)) {
-    const bodySchema = VALIDATED_UNSUPPORTED_KINDS[header.kind];
-    if (bodySchema) {
-      // Validated, then set aside: a malformed one is an error where it is wrong.
-      parseSpec(bodySchema, record['spec'], source, out);
-      out.push({
-        code: 'ACCEPTED_NOT_ENFORCED',
-        severity: 'warning',
-        message: `${header.kind} is validated but orch does not act on it; ${header.key} is ignored`,
-        location: valueLocation(source, ['kind']),
-        path: ['kind'],
-      });
-      return { header, source, resource: null, secretValues: null };
-    }
+    // Validated, then set aside: a malformed one is an error where it is wrong.
+    parseSpec(UNSUPPORTED_KIND_SCHEMAS[header.kind], record['spec'], source, out);
     out.push({
-      code: 'UNSUPPORTED_KIND',
+      code: 'ACCEPTED_NOT_ENFORCED',
       severity: 'warning',
-      message: `${header.kind} is not supported yet; ${header.key} is ignored`,
+      message: `${header.kind} is validated but orch does not act on it; ${header.key} is ignored`,
       location: valueLocation(source, ['kind']),
       path: ['kind'],
     });

@@ -55,7 +55,7 @@ export const FAILURE_CATALOG = {
   NOT_A_RESOURCE: diagnostic('a document that is a scalar or a list, not a resource'),
   UNKNOWN_API_VERSION: diagnostic('an apiVersion that is neither orch/v1 nor orloj.dev/v1'),
   UNKNOWN_KIND: diagnostic('a kind orch does not know'),
-  UNSUPPORTED_KIND: diagnostic('warning: an Orloj kind orch does not support yet; its body is not validated and the resource is ignored'),
+  UNSUPPORTED_KIND: diagnostic('warning: retired, no longer emitted: every Orloj kind is validated; the ones orch does not act on are ACCEPTED_NOT_ENFORCED'),
   MISSING_FIELD: diagnostic('a required field is absent or empty'),
   UNKNOWN_FIELD: diagnostic('a field the kind does not have'),
   DUPLICATE_FIELD: diagnostic('one field written twice, in two spellings'),

@@ -21,7 +21,7 @@ export const SUPPORTED_KINDS = [
   'Memory',
 ] as const;
 
-/** Orloj kinds orch will support later: a located warning, the resource is otherwise ignored. */
+/** Orloj kinds orch does not act on: validated (schemas/worker.ts), then a located ACCEPTED_NOT_ENFORCED warning; otherwise ignored. */
 export const UNSUPPORTED_KINDS = ['Worker', 'ToolApproval'] as const;
 
 export type SupportedKind = (typeof SUPPORTED_KINDS)[number];
