@@ -4,7 +4,8 @@
  * on this worker's task queue; the call is an update-with-start, so the first call creates
  * it, and its update id is stable across the activity's attempts, so a write retried after a
  * worker died is applied once (the server deduplicates the update; the store also remembers
- * its latest writes across continue-as-new).
+ * its latest writes across continue-as-new). A `pgvector` Memory's call runs here, on its
+ * database (activities/memory-pgvector.ts), exactly once per request id as well.
  */
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { ToolCallResult } from '../contract/activity-io.ts';
@@ -14,6 +15,8 @@ import { memoryOperationUpdate, WORKFLOW_TYPES } from '../contract/wire-names.ts
 import { currentActivityContext, withHeartbeat } from './activity-context.ts';
 import { activityFailure } from './classify-failure.ts';
 import type { ActivityRuntime } from './deps.ts';
+import { embeddedMemoryDir } from './memory-databases.ts';
+import { applyPgvectorOperation } from './memory-pgvector.ts';
 
 /** Memory failures carry no secret: nothing to redact. */
 const unchanged = (text: string): string => text;
@@ -32,7 +35,7 @@ export function createCallMemory(runtime: ActivityRuntime): (request: MemoryCall
     if (!context) throw activityFailure('TOOL_CONFIG_INVALID', 'callMemory runs only as an activity of an orch worker', {}, unchanged);
     const name = request.call?.name;
     if (!TOOL_NAMES.has(name)) throw activityFailure('TOOL_REQUEST_INVALID', `${String(name)} is not a memory tool`, {}, unchanged);
-    if (request.memory.provider !== 'in-memory') {
+    if (request.memory.provider !== 'in-memory' && request.memory.provider !== 'pgvector') {
       throw activityFailure('TOOL_CONFIG_INVALID', `memory provider ${String(request.memory.provider)} is not supported`, {}, unchanged);
     }
     const { info } = context;
@@ -46,6 +49,10 @@ export function createCallMemory(runtime: ActivityRuntime): (request: MemoryCall
       maxEntries: request.memory.maxEntries,
       maxBytes: request.memory.maxBytes,
     };
+    if (request.memory.provider === 'pgvector') {
+      const result = await withHeartbeat(context, runtime.heartbeatIntervalMs, () => callPgvector(runtime, request, operation));
+      return { output: result.output, isError: result.isError, durationMs: Math.round(performance.now() - started), truncated: false };
+    }
     const client: Client = context.client;
     const result = await withHeartbeat(context, runtime.heartbeatIntervalMs, async () => {
       try {
@@ -66,4 +73,36 @@ export function createCallMemory(runtime: ActivityRuntime): (request: MemoryCall
     });
     return { output: result.output, isError: result.isError, durationMs: Math.round(performance.now() - started), truncated: false };
   };
+}
+
+/** pgvector errors that pass (a lost connection, a server shutting down, a conflict, no resources): retried; any other is the database's setup. */
+const TRANSIENT_SQLSTATE = /^(08|40|53|57)/;
+
+async function callPgvector(runtime: ActivityRuntime, request: MemoryCallRequest, operation: MemoryOperationRequest) {
+  const dataDir = request.memory.endpoint ? null : embeddedMemoryDir(runtime.memoryDatabases.memoryHome, request.memory);
+  if (!request.memory.endpoint && dataDir === null) {
+    throw activityFailure('TOOL_CONFIG_INVALID', `memory ${request.memoryKey} has no usable directory name`, {}, unchanged);
+  }
+  try {
+    const db = await runtime.memoryDatabases.open(request.memory, dataDir);
+    return await applyPgvectorOperation(db, operation, request.memory.type);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    // No code, or a transient one: the database is unreachable or busy, and Temporal retries the call.
+    const type = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !TRANSIENT_SQLSTATE.test(code) ? 'TOOL_CONFIG_INVALID' : 'TOOL_UNAVAILABLE';
+    throw activityFailure(type, `memory ${request.memoryKey} (pgvector): ${message}`, {}, redactConnection(request.memory.endpoint));
+  }
+}
+
+/** A connection string's password never leaves in an error. */
+function redactConnection(endpoint: string | undefined): (text: string) => string {
+  if (!endpoint) return unchanged;
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(endpoint).password);
+  } catch {
+    password = '';
+  }
+  return (text) => (password ? text.split(password).join('***') : text);
 }

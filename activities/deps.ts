@@ -5,6 +5,7 @@
 import type { SecretValues } from '../contract/activity-io.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './activity-context.ts';
 import { DEFAULT_MCP_LIST_TIMEOUT_MS, McpConnectionPool } from './mcp-connections.ts';
+import { defaultMemoryHome, MemoryDatabases } from './memory-databases.ts';
 import { modelDestination, PROVIDER_KEY_ENV, providerKeyVariable } from './model-provider.ts';
 import { createGuardedHttp, networkSettings, type GuardedHttp, type NetworkSettings } from './network-guard.ts';
 import { createRedactor, type Redactor } from './redact.ts';
@@ -44,6 +45,8 @@ export interface ActivityDeps {
   network?: { allowLoopback?: boolean; allowPrivate?: boolean };
   /** Size limit of a tool's output given to the model, in bytes of text; longer output is cut with a marker. Default 64 KiB. */
   maxToolOutputBytes?: number;
+  /** Where `pgvector` Memories without an endpoint keep their embedded databases (`<memoryHome>/<namespace>/<name>`). Default: `$ORCH_HOME/memory`. */
+  memoryHome?: string;
   /** MCP connection settings. */
   mcp?: {
     /** Bound on starting a server and its `initialize`. Default 30 s. */
@@ -70,6 +73,8 @@ export interface ActivityRuntime {
   /** MCP connections, one per server. */
   mcp: McpConnectionPool;
   mcpListTimeoutMs: number;
+  /** The databases of `pgvector` Memories, opened on first use. */
+  memoryDatabases: MemoryDatabases;
   /** Closes MCP connections (killing stdio servers) and the HTTP agents. */
   close(): Promise<void>;
 }
@@ -127,6 +132,7 @@ export function activityRuntime(deps: ActivityDeps = {}): ActivityRuntime {
     redactors,
     ...(deps.mcp?.connectTimeoutMs !== undefined ? { connectTimeoutMs: deps.mcp.connectTimeoutMs } : {}),
   });
+  const memoryDatabases = new MemoryDatabases(deps.memoryHome ?? defaultMemoryHome(env));
   return {
     secrets,
     env,
@@ -139,8 +145,10 @@ export function activityRuntime(deps: ActivityDeps = {}): ActivityRuntime {
     http,
     mcp,
     mcpListTimeoutMs: deps.mcp?.listTimeoutMs ?? DEFAULT_MCP_LIST_TIMEOUT_MS,
+    memoryDatabases,
     async close() {
       await mcp.closeAll();
+      await memoryDatabases.close();
       http.destroy();
     },
   };

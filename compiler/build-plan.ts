@@ -284,7 +284,8 @@ function planMemory(memory: MemoryResource): PlanMemory {
   return {
     id: { namespace: memory.namespace, name: memory.name },
     type: memory.spec.type,
-    provider: 'in-memory',
+    provider: memory.spec.provider === 'pgvector' ? 'pgvector' : 'in-memory',
+    ...(memory.spec.provider === 'pgvector' && memory.spec.endpoint ? { endpoint: memory.spec.endpoint } : {}),
     embeddingModel: memory.spec.embeddingModel,
     maxEntries: MEMORY_MAX_ENTRIES,
     maxBytes: MEMORY_MAX_BYTES,

@@ -3,6 +3,7 @@
  * exception: their values may come from the environment at run time (`ORCH_SECRET_<NAME>`).
  */
 import type { Diagnostic } from './diagnostics.ts';
+import { RUNNABLE_MEMORY_PROVIDERS } from './normalize/memory.ts';
 import { DEFAULT_NAMESPACE, parseReference, type ResourceRegistry } from './registry.ts';
 import type { ResourceKind } from './resources.ts';
 import { valueLocation, type ManifestPath } from './source-map.ts';
@@ -44,11 +45,11 @@ export function resolveReferences(registry: ResourceRegistry, diagnostics: Diagn
         spec.roles.forEach((ref, i) => check('AgentRole', ref, ['spec', 'roles', i]));
         if (spec.memory?.ref) check('Memory', spec.memory.ref, ['spec', 'memory', 'ref']);
         const memory = spec.memory?.ref && spec.memory.allow.length > 0 ? registry.findValid('Memory', spec.memory.ref, ns) : undefined;
-        if (memory && memory.spec.provider !== 'in-memory') {
+        if (memory && !RUNNABLE_MEMORY_PROVIDERS.includes(memory.spec.provider)) {
           diagnostics.push({
             code: 'UNSUPPORTED_MEMORY_PROVIDER',
             severity: 'error',
-            message: `${owner} is granted memory tools on Memory ${memory.key}, whose provider ${memory.spec.provider} orch does not support yet (only in-memory)`,
+            message: `${owner} is granted memory tools on Memory ${memory.key}, whose provider ${memory.spec.provider} orch does not support yet (only ${RUNNABLE_MEMORY_PROVIDERS.join(', ')})`,
             location: valueLocation(source, ['spec', 'memory', 'ref']),
             path: ['spec', 'memory', 'ref'],
           });

@@ -91,7 +91,10 @@ export interface PlanMemory {
   id: ResourceId;
   /** `keyword` ranks by substring match; `vector` by cosine similarity of embeddings. */
   type: 'keyword' | 'vector';
-  provider: 'in-memory';
+  /** `in-memory`: a workflow per Memory; `pgvector`: PostgreSQL with pgvector, or an embedded PGlite without `endpoint`. */
+  provider: 'in-memory' | 'pgvector';
+  /** pgvector's connection string (`spec.endpoint`); absent for the embedded database under `$ORCH_HOME/memory`. */
+  endpoint?: string;
   embeddingModel: string | null;
   /** Bounds of the store; a write past them is refused (never evicts what another run stored). */
   maxEntries: number;

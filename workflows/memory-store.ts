@@ -1,10 +1,23 @@
 /**
  * The entries of one `in-memory` Memory and the built-in memory tools applied to them, with
- * Orloj's argument and result shapes (`runtime/builtin_tools_memory.go`). Pure and
+ * the shared argument and result rules of validation/memory/memory-calls.ts. Pure and
  * deterministic: it runs inside the store's workflow, so the same history gives the same store.
  */
-import type { JsonObject, JsonValue } from '../contract/plan.ts';
+import type { JsonObject } from '../contract/plan.ts';
 import type { MemoryOperationRequest, MemoryOperationResult, MemoryStoreStats } from '../contract/memory-io.ts';
+import {
+  byKey,
+  cosine,
+  embed,
+  embeddingText,
+  isMemoryCommand,
+  keywordMatches,
+  memoryError,
+  memoryResults,
+  parseMemoryCall,
+  rankScored,
+  type MemoryCommand,
+} from '../validation/memory/memory-calls.ts';
 
 /** What the store carries into its next execution when it continues as new. */
 export interface MemoryStoreState {
@@ -18,12 +31,8 @@ export interface MemoryStoreState {
 
 /** Results of writes kept for retried requests; a retry comes seconds after its first attempt. */
 const RECENT_REQUESTS = 512;
-/** Orloj's defaults: ten search results; chunks of 1000 characters overlapping by 200. */
-const DEFAULT_TOP_K = 10;
-const DEFAULT_CHUNK_SIZE = 1000;
-const DEFAULT_OVERLAP = 200;
-/** Dimensions of the offline embedding (a hashed bag of words). */
-const EMBEDDING_DIMENSIONS = 256;
+
+export { chunkText, cosine, embed } from '../validation/memory/memory-calls.ts';
 
 export function emptyStore(): MemoryStoreState {
   return { entries: {}, writesApplied: 0, recent: [] };
@@ -43,88 +52,17 @@ function entryBytes(key: string, value: string): number {
   return utf8Length(key) + utf8Length(value);
 }
 
-function fail(message: string): MemoryOperationResult {
-  return { output: { error: message }, isError: true };
-}
-
-function ok(output: JsonObject): MemoryOperationResult {
-  return { output, isError: false };
-}
-
-function field(input: JsonValue, name: string): JsonValue | undefined {
-  return input !== null && typeof input === 'object' && !Array.isArray(input) ? input[name] : undefined;
-}
-
-function text(input: JsonValue, name: string): string {
-  const value = field(input, name);
-  return typeof value === 'string' ? value : '';
-}
-
-function integer(input: JsonValue, name: string): number {
-  const value = field(input, name);
-  return typeof value === 'number' && Number.isInteger(value) ? value : 0;
-}
-
-/** Orloj's `ChunkText`: windows of `chunkSize` characters, each repeating `overlap` of the last. */
-export function chunkText(content: string, chunkSize: number, overlap: number): string[] {
-  const size = chunkSize > 0 ? chunkSize : DEFAULT_CHUNK_SIZE;
-  let repeat = overlap < 0 ? DEFAULT_OVERLAP : overlap;
-  if (repeat >= size) repeat = Math.floor(size / 5);
-  const chars = Array.from(content);
-  const step = Math.max(size - repeat, 1);
-  const chunks: string[] = [];
-  for (let offset = 0; offset < chars.length; offset += step) {
-    const end = Math.min(offset + size, chars.length);
-    chunks.push(chars.slice(offset, end).join(''));
-    if (end === chars.length) break;
-  }
-  return chunks;
-}
-
-/** Words of a text, lowercased: letters and digits. */
-function words(value: string): string[] {
-  return value.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-}
-
-/** FNV-1a over a word, for the embedding's bucket. */
-function bucket(word: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % EMBEDDING_DIMENSIONS;
-}
-
-/** A deterministic, offline embedding: a hashed bag of words, unit length (zero for no words). */
-export function embed(value: string): number[] {
-  const vector = new Array<number>(EMBEDDING_DIMENSIONS).fill(0);
-  for (const word of words(value)) vector[bucket(word)]! += 1;
-  const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
-  return norm === 0 ? vector : vector.map((x) => x / norm);
-}
-
-export function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  for (let i = 0; i < a.length; i++) dot += a[i]! * (b[i] ?? 0);
-  return dot;
-}
-
 /** Search results, as Orloj gives them: `{key, value}` (plus `score` for vector memories). */
-export function searchEntries(entries: Record<string, string>, query: string, topK: number, type: 'keyword' | 'vector'): JsonObject[] {
-  const limit = topK > 0 ? topK : DEFAULT_TOP_K;
-  const keys = Object.keys(entries).sort();
+export function searchEntries(entries: Record<string, string>, query: string, limit: number, type: 'keyword' | 'vector'): JsonObject[] {
+  const keys = Object.keys(entries).sort(byKey);
   if (type === 'keyword') {
-    // Orloj's in-memory search: the query as a substring of key or value, case-insensitive, by key.
-    const wanted = query.toLowerCase();
     return keys
-      .filter((key) => key.toLowerCase().includes(wanted) || entries[key]!.toLowerCase().includes(wanted))
+      .filter((key) => keywordMatches(query, key, entries[key]!))
       .slice(0, limit)
       .map((key) => ({ key, value: entries[key]! }));
   }
   const target = embed(query);
-  return keys
-    .map((key) => ({ key, value: entries[key]!, score: Math.round(cosine(target, embed(`${key} ${entries[key]!}`)) * 1e6) / 1e6 }))
-    .filter((result) => result.score > 0)
-    .sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : 1))
-    .slice(0, limit);
+  return rankScored(keys.map((key) => ({ key, value: entries[key]!, score: cosine(target, embed(embeddingText(key, entries[key]!))) })), limit);
 }
 
 export function storeStats(state: MemoryStoreState): MemoryStoreStats {
@@ -142,14 +80,15 @@ function put(state: MemoryStoreState, tool: string, writes: readonly [string, st
   let entries = count;
   let size = bytes;
   for (const [key, value] of writes) {
-    const old = state.entries[key];
+    const old = Object.hasOwn(state.entries, key) ? state.entries[key] : undefined;
     if (old === undefined) entries++;
     else size -= entryBytes(key, old);
     size += entryBytes(key, value);
   }
   if (entries > request.maxEntries) return `${tool}: memory is full (${entries} entries of at most ${request.maxEntries}); nothing was stored`;
   if (size > request.maxBytes) return `${tool}: memory is full (${size} bytes of at most ${request.maxBytes}); nothing was stored`;
-  for (const [key, value] of writes) state.entries[key] = value;
+  // Defined, not assigned: a key such as `__proto__` is an entry like any other.
+  for (const [key, value] of writes) Object.defineProperty(state.entries, key, { value, enumerable: true, writable: true, configurable: true });
   state.writesApplied++;
   return null;
 }
@@ -162,52 +101,34 @@ function remember(state: MemoryStoreState, requestId: string, result: MemoryOper
 
 /** Applies one memory tool call; errors are Orloj's (`memory.write: key is required`), told to the model. */
 export function applyMemoryOperation(state: MemoryStoreState, request: MemoryOperationRequest): MemoryOperationResult {
-  const { tool, input } = request;
-  switch (tool) {
-    case 'memory.read': {
-      const key = text(input, 'key').trim();
-      if (key === '') return fail('memory.read: key is required');
-      const value = Object.hasOwn(state.entries, key) ? state.entries[key] : undefined;
-      return ok(value === undefined ? { found: false, key } : { found: true, key, value });
-    }
-    case 'memory.search': {
-      const query = text(input, 'query').trim();
-      if (query === '') return fail('memory.search: query is required');
-      const results = searchEntries(state.entries, query, integer(input, 'top_k'), request.type);
-      return ok({ results, count: results.length });
-    }
-    case 'memory.list': {
-      const prefix = text(input, 'prefix');
-      const entries = Object.keys(state.entries)
-        .filter((key) => key.startsWith(prefix))
-        .sort()
-        .map((key) => ({ key, value: state.entries[key]! }));
-      return ok({ entries, count: entries.length });
-    }
+  const command = parseMemoryCall(request.tool, request.input);
+  if (!isMemoryCommand(command)) return command;
+  switch (command.tool) {
+    case 'memory.read':
+      return memoryResults.read(command.key, Object.hasOwn(state.entries, command.key) ? state.entries[command.key] : undefined);
+    case 'memory.search':
+      return memoryResults.search(searchEntries(state.entries, command.query, command.limit, request.type));
+    case 'memory.list':
+      return memoryResults.list(
+        Object.keys(state.entries)
+          .filter((key) => key.startsWith(command.prefix))
+          .sort(byKey)
+          .map((key) => ({ key, value: state.entries[key]! }))
+      );
     case 'memory.write':
     case 'memory.ingest': {
       const done = state.recent.find(([id]) => id === request.requestId);
       if (done) return done[1];
-      return remember(state, request.requestId, write(state, request));
+      return remember(state, request.requestId, write(state, command, request));
     }
   }
-  return fail(`unknown memory tool: ${String(tool)}`);
 }
 
-function write(state: MemoryStoreState, request: MemoryOperationRequest): MemoryOperationResult {
-  const { tool, input } = request;
-  if (tool === 'memory.write') {
-    const key = text(input, 'key').trim();
-    if (key === '') return fail('memory.write: key is required');
-    const refused = put(state, tool, [[key, text(input, 'value')]], request);
-    return refused ? fail(refused) : ok({ status: 'ok', key });
+function write(state: MemoryStoreState, command: Extract<MemoryCommand, { tool: 'memory.write' | 'memory.ingest' }>, request: MemoryOperationRequest): MemoryOperationResult {
+  if (command.tool === 'memory.write') {
+    const refused = put(state, command.tool, [[command.key, command.value]], request);
+    return refused ? memoryError(refused) : memoryResults.written(command.key);
   }
-  const source = text(input, 'source').trim();
-  if (source === '') return fail('memory.ingest: source is required');
-  const content = text(input, 'content');
-  if (content.trim() === '') return fail('memory.ingest: content is required');
-  const chunks = chunkText(content, integer(input, 'chunk_size'), integer(input, 'overlap'));
-  const writes = chunks.map((chunk, index): [string, string] => [`${source}/chunk-${String(index).padStart(4, '0')}`, chunk]);
-  const refused = put(state, tool, writes, request);
-  return refused ? fail(refused) : ok({ status: 'ok', source, chunks_stored: chunks.length });
+  const refused = put(state, command.tool, command.chunks, request);
+  return refused ? memoryError(refused) : memoryResults.ingested(command.source, command.chunks.length);
 }

@@ -4,21 +4,27 @@ import type { MemorySpec } from '../resources.ts';
 import type { MemorySpecInput } from '../schemas/memory.ts';
 import type { Reporter } from './reporter.ts';
 
-/** Providers Orloj ships; orch runs `in-memory` so far. */
+/** Providers Orloj ships; orch runs these (not `http` yet). */
 const ORLOJ_PROVIDERS = ['in-memory', 'pgvector', 'http'];
+export const RUNNABLE_MEMORY_PROVIDERS: readonly string[] = ['in-memory', 'pgvector'];
 
 export function normalizeMemory(input: MemorySpecInput, report: Reporter): MemorySpec {
   const provider = (input.provider ?? '').trim().toLowerCase() || 'in-memory';
   if (!ORLOJ_PROVIDERS.includes(provider)) {
     report('INVALID_VALUE', `unknown memory provider "${input.provider}" (expected ${ORLOJ_PROVIDERS.join(', ')})`, ['spec', 'provider']);
-  } else if (provider !== 'in-memory') {
+  } else if (!RUNNABLE_MEMORY_PROVIDERS.includes(provider)) {
     report('UNSUPPORTED_MEMORY_PROVIDER', `memory provider ${provider} is not supported yet; an agent granted memory tools on this Memory does not compile`, ['spec', 'provider'], 'value', 'warning');
+  }
+  const endpoint = input.endpoint?.trim() || null;
+  // pgvector's endpoint is the connection string the worker's `pg` client opens (a URL).
+  if (provider === 'pgvector' && endpoint && !/^postgres(ql)?:\/\//i.test(endpoint)) {
+    report('INVALID_VALUE', 'a pgvector Memory\'s endpoint is a postgres:// or postgresql:// connection string', ['spec', 'endpoint']);
   }
   return {
     type: (input.type ?? '').trim().toLowerCase() === 'vector' ? 'vector' : 'keyword',
     provider,
     embeddingModel: input.embedding_model?.trim() || null,
-    endpoint: input.endpoint?.trim() || null,
+    endpoint,
     secretRef: input.auth?.secretRef ?? null,
   };
 }

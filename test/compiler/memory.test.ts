@@ -77,12 +77,24 @@ describe('Memory', () => {
     expectDiagnostic(unknown.diagnostics, { code: 'UNKNOWN_FIELD', file: unknown.paths['memory.yaml']!, line: 7, column: 3 });
     const provider = await compileWith(agentWith('    ref: notes'), memoryWith('  provider: redis'));
     expectDiagnostic(provider.diagnostics, { code: 'INVALID_VALUE', file: provider.paths['memory.yaml']!, line: 6, column: 13 });
-    // pgvector alone warns; granting tools on it does not compile, at the agent's reference.
-    const ungranted = await compileWith(agentWith('    ref: notes'), memoryWith('  provider: pgvector\n  endpoint: postgres://db/x'));
+    // http alone warns; granting tools on it does not compile, at the agent's reference.
+    const ungranted = await compileWith(agentWith('    ref: notes'), memoryWith('  provider: http\n  endpoint: https://memory.example/x'));
     expect(ungranted.diagnostics.map((d) => [d.code, d.severity])).toEqual([['UNSUPPORTED_MEMORY_PROVIDER', 'warning']]);
-    const granted = await compileWith(agentWith('    ref: notes\n    allow: [read]'), memoryWith('  provider: pgvector'));
+    const granted = await compileWith(agentWith('    ref: notes\n    allow: [read]'), memoryWith('  provider: http'));
     expectDiagnostic(granted.diagnostics, { code: 'UNSUPPORTED_MEMORY_PROVIDER', file: granted.paths['agent.yaml']!, line: 8, column: 10 });
     expect(granted.plan).toBeNull();
+  });
+
+  it('pgvector compiles without a diagnostic: its endpoint, a postgres URL, goes into the plan; none means the embedded database', async () => {
+    const external = await compileWith(agentWith('    ref: notes\n    allow: [read, write]'), memoryWith('  provider: PGVector\n  type: vector\n  endpoint: postgresql://orch@db:5432/memory'));
+    expect(external.diagnostics).toEqual([]);
+    expect(external.plan!.memories!['default/notes']).toMatchObject({ provider: 'pgvector', type: 'vector', endpoint: 'postgresql://orch@db:5432/memory' });
+    const embedded = await compileWith(agentWith('    ref: notes\n    allow: [read]'), memoryWith('  provider: pgvector'));
+    expect(embedded.diagnostics).toEqual([]);
+    expect(embedded.plan!.memories!['default/notes']).not.toHaveProperty('endpoint');
+    const notUrl = await compileWith(agentWith('    ref: notes\n    allow: [read]'), memoryWith('  provider: pgvector\n  endpoint: host=db dbname=memory'));
+    expectDiagnostic(notUrl.diagnostics, { code: 'INVALID_VALUE', file: notUrl.paths['memory.yaml']!, line: 7, column: 13 });
+    expect(notUrl.plan).toBeNull();
   });
 
   it('a reference to a Memory that does not exist is UNKNOWN_REFERENCE at the reference', async () => {
