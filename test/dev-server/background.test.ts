@@ -76,9 +76,15 @@ describe('the background dev server', () => {
   it('a server that ignores SIGTERM is killed after the grace period', async () => {
     const home = path.join(scratch, 'stubborn');
     // Looks like a dev server to the pid check (its command line has `start-dev`), ignores SIGTERM.
-    const child = spawn('sh', ['-c', 'trap "" TERM; while :; do sleep 1; done', 'server', 'start-dev'], { detached: true, stdio: 'ignore' });
+    // It touches READY once its trap is set: a SIGTERM sent before that would simply kill it.
+    const ready = path.join(scratch, 'stubborn.ready');
+    const child = spawn('sh', ['-c', 'trap "" TERM; touch "$READY"; while :; do sleep 1; done', 'server', 'start-dev'], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, READY: ready },
+    });
     const pid = child.pid!;
-    await waitFor(() => isAlive(pid), 5_000, 'the stubborn process');
+    await waitFor(() => isAlive(pid) && existsSync(ready), 5_000, 'the stubborn process to ignore SIGTERM');
     writeServerRecord(statePaths(home).serverRecord, fakeRecord(pid));
     expect((await backgroundServerStatus({ home })).state).toBe('not_answering');
     const result = await stopBackgroundServer({ home, graceMs: 300 });
