@@ -365,20 +365,12 @@ export class OrchClient {
       taskQueue: options.taskQueue ?? this.taskQueue,
       workflowId,
       args: [args] as [RunInput],
-      staticSummary: `${plan.system.name}${plan.task ? ` · ${plan.task.name}` : ''} · ${Object.keys(plan.agents).length} agents`.slice(0, 200),
+      staticSummary: planSummary(plan),
       staticDetails: planDetails(plan),
       ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
       ...(options.workflowIdConflictPolicy ? { workflowIdConflictPolicy: options.workflowIdConflictPolicy } : {}),
     };
-    const searchAttributes = [
-      { key: OrchSystem, value: plan.system.name },
-      { key: OrchPlanHash, value: plan.hash },
-      ...(plan.task ? [{ key: OrchTask, value: plan.task.name }] : []),
-      { key: OrchStatus, value: 'running' },
-      { key: OrchTotalTokens, value: 0 },
-      { key: OrchCostUsd, value: 0 },
-      { key: OrchDenials, value: 0 },
-    ];
+    const searchAttributes = runSearchAttributes(plan);
     let handle;
     try {
       handle = await this.client.workflow.start(WORKFLOW_TYPE, {
@@ -432,7 +424,7 @@ export class OrchClient {
   }
 }
 
-/** The search attributes a run of `plan` starts with, as `start` sets them: for scheduled runs. */
+/** The search attributes a run of `plan` starts with: set by `start` and by scheduled runs. */
 export function runSearchAttributes(plan: Plan) {
   return [
     { key: OrchSystem, value: plan.system.name },
@@ -445,7 +437,7 @@ export function runSearchAttributes(plan: Plan) {
   ];
 }
 
-/** The one-line summary Temporal's UI shows for a run of `plan`, as `start` sets it. */
+/** The one-line summary Temporal's UI shows for a run of `plan` (started or scheduled). */
 export function planSummary(plan: Plan): string {
   return `${plan.system.name}${plan.task ? ` · ${plan.task.name}` : ''} · ${Object.keys(plan.agents).length} agents`.slice(0, 200);
 }

@@ -403,24 +403,12 @@ async function runToolCall(
     const planTool = declared.mcp && tool.mcpToolName ? { ...declared, mcp: { ...declared.mcp, tool: tool.mcpToolName } } : declared;
     const mcpServer = planTool.mcp ? (plan.mcpServers[planTool.mcp.server] ?? null) : null;
     context.onStep(step, `tool ${call.name}`);
-    let result: ToolCallResult;
-    try {
-      result = await context.effects.callTool(
+    return await settleToolCall(context, call, () =>
+      context.effects.callTool(
         { agent: agentName, step, tool: planTool, mcpServer, call, toolKey: tool.key!, gate: gateCheck(plan, agentName, approval) },
         { summary: activitySummary(agentName, call.name) }
-      );
-    } catch (error) {
-      if (!(error instanceof CallFailure)) throw error;
-      context.ledger.recordToolCall(agentName, true);
-      // The worker refused the call (its policy re-check, a secret's binding): the run's denial.
-      if (GOVERNANCE_FAILURES.has(error.type)) throw new RunFailure(error.type, error.message, agentName);
-      // The tool failed for good (its retries are spent): the model hears about it and decides.
-      context.onToolResult(call.name, null, error.type);
-      return toolError(call, { error: error.type, message: error.message });
-    }
-    context.ledger.recordToolCall(agentName, result.isError);
-    context.onToolResult(call.name, result.durationMs, result.isError ? 'tool reported an error' : null);
-    return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: result.isError };
+      )
+    );
   } finally {
     context.ledger.reserve(budget.reserve, -1);
   }
@@ -434,16 +422,29 @@ async function runMemoryCall(context: ActivationContext, step: number, call: Too
   const callMemory = context.effects.callMemory;
   if (!memory || !callMemory) throw new RunFailure('TOOL_NOT_FOUND', `memory ${memoryKey} is not in the plan`, agentName);
   context.onStep(step, `tool ${call.name}`);
-  let result: ToolCallResult;
-  try {
-    result = await callMemory(
+  return settleToolCall(context, call, () =>
+    callMemory(
       { agent: agentName, step, memoryKey, memory, call, gate: gateCheck(plan, agentName, approval) },
       { summary: activitySummary(agentName, call.name) }
-    );
+    )
+  );
+}
+
+/**
+ * Runs a scheduled tool or memory call and settles it: counted in the ledger, reported, and
+ * told to the model; a governance refusal by the worker ends the run instead.
+ */
+async function settleToolCall(context: ActivationContext, call: ToolCall, run: () => Promise<ToolCallResult>): Promise<ChatMessage> {
+  const { agentName } = context;
+  let result: ToolCallResult;
+  try {
+    result = await run();
   } catch (error) {
     if (!(error instanceof CallFailure)) throw error;
     context.ledger.recordToolCall(agentName, true);
+    // The worker refused the call (its policy re-check, a secret's binding): the run's denial.
     if (GOVERNANCE_FAILURES.has(error.type)) throw new RunFailure(error.type, error.message, agentName);
+    // The call failed for good (its retries are spent): the model hears about it and decides.
     context.onToolResult(call.name, null, error.type);
     return toolError(call, { error: error.type, message: error.message });
   }
