@@ -3,25 +3,23 @@
  * call is replaced by another, the run completes, the completed call is not repeated and the
  * ledger is exact. Then the run's history replays against the current workflow code.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OrchClient } from '../../client/orch-client.ts';
 import { compile } from '../../compiler/index.ts';
 import { createOrchWorker, orchPlugin, workflowBundle } from '../../worker/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
+import { pollFor, startWorkerProcess } from '../helpers/worker-process.ts';
 import { installQuietRuntime } from '../../cli/quiet-runtime.ts';
 
 installQuietRuntime();
 const SLOW_CALL_MS = 6_000;
-const children: ChildProcess[] = [];
-afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
 
 function manifests(): string {
   const dir = mkdtempSync(join(tmpdir(), 'orch-crash-'));
@@ -37,31 +35,7 @@ function manifests(): string {
   return dir;
 }
 
-function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['cli/bin.ts', 'worker', '--task-queue', taskQueue], {
-    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('polling')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${stderr}`)));
-  });
-}
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('timed out waiting');
-}
 
 describe('crash safety and replay', () => {
   it('survives SIGKILL of the worker during a model call without repeating completed calls', async () => {
@@ -74,7 +48,7 @@ describe('crash safety and replay', () => {
     try {
       const run = await client.start(plan!);
       // Wait until the reviewer's model call is running on the first worker, then kill it.
-      await waitFor(async () => {
+      await pollFor(async () => {
         const description = await run.handle.describe();
         const pending = description.raw.pendingActivities ?? [];
         const started = pending.some((a) => String(a.state) === 'PENDING_ACTIVITY_STATE_STARTED' || a.state === 2);

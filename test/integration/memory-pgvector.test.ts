@@ -5,7 +5,7 @@
  * write but before the worker heard of it: the retried call on another worker is answered
  * from the record, and the write is applied once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -20,6 +20,7 @@ import { createOrchWorker, workflowBundle } from '../../worker/index.ts';
 import { activitiesOf } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
+import { startWorkerProcess } from '../helpers/worker-process.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'orch-pgvector-home-'));
 let harness: Harness;
@@ -130,24 +131,7 @@ function commitTrap(target: number, onCommit: () => void): Promise<{ server: Ser
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, upserts: () => upserts })));
 }
 
-const children: ChildProcess[] = [];
-afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
 
-function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['cli/bin.ts', 'worker', '--task-queue', taskQueue], {
-    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), ORCH_HOME: home },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('polling')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${stderr}`)));
-  });
-}
 
 describe('pgvector over pg: crash safety', () => {
   it('a worker killed after the database committed memory.write, before it heard so: the retry on another worker is answered from the record, applied once', async () => {
@@ -166,7 +150,7 @@ describe('pgvector over pg: crash safety', () => {
         manifests(`  endpoint: ${url}\n`, '        - tool_calls: [{tool: memory.write, input: {key: decision, value: roll back}}]\n        - text: stored\n')
       );
       const taskQueue = `pgvector-crash-${randomUUID()}`;
-      first = await startWorkerProcess(taskQueue);
+      first = await startWorkerProcess(taskQueue, { ORCH_HOME: home });
       const run = await harness.client.start(plan, { taskQueue });
       const second = await createOrchWorker({ address: temporalAddress(), taskQueue, memoryHome: home });
       const { outcome, history } = await second.runUntil(async () => {

@@ -5,7 +5,6 @@
  * The `in-memory` store is a workflow: entries are shared by runs and by workers, and a
  * policy can block the tools like any other.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -20,6 +19,7 @@ import { auditTrail } from '../../client/audit.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { compileOk, CORPUS, mockEndpoint, writeOverride, type ScriptedStep } from '../helpers/scenario-overrides.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
+import { pollFor, startWorkerProcess } from '../helpers/worker-process.ts';
 import { compile } from '../../compiler/index.ts';
 
 const SHARED = `${CORPUS}/testing/scenarios-real/06-memory-shared-handoff`;
@@ -158,34 +158,8 @@ describe('07-memory-persistent-reuse', () => {
   }, 90_000);
 });
 
-const children: ChildProcess[] = [];
-afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
 
-function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['cli/bin.ts', 'worker', '--task-queue', taskQueue], {
-    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('polling')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${stderr}`)));
-  });
-}
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('timed out waiting');
-}
 
 describe('crash safety', () => {
   it('a worker killed after memory.write completed: the run finishes on another worker and the write is applied once', async () => {
@@ -205,7 +179,7 @@ describe('crash safety', () => {
     const firstIdentity = `${first.pid}@${hostname()}`;
     const run = await harness.client.start(plan!, { taskQueue });
     // The write has completed and the slow second model call is running: kill the worker.
-    await waitFor(async () => {
+    await pollFor(async () => {
       const calls = activitiesOf(await run.handle.fetchHistory());
       return calls.some((c) => c.type === 'callMemory' && c.completed) && calls.filter((c) => c.type === 'callModel').length === 2 ? true : undefined;
     }, 30_000);
@@ -241,7 +215,7 @@ describe('the store workflow', () => {
     });
     const firstRun = (await handle.describe()).runId;
     for (let i = 0; i < 12; i++) await client.workflow.getHandle(workflowId).executeUpdate(memoryOperationUpdate, { args: [request(`r-${i}`, `k${i}`)], updateId: `r-${i}` });
-    const stats = await waitFor(async () => {
+    const stats = await pollFor(async () => {
       const now = await client.workflow.getHandle(workflowId).describe();
       return now.runId !== firstRun ? client.workflow.getHandle(workflowId).query(memoryStatsQuery) : undefined;
     }, 20_000);
