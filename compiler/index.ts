@@ -27,7 +27,9 @@ import type { McpToolDescription, SecretValues } from '../contract/activity-io.t
 import type { WorkerManifests } from '../contract/activity-io.ts';
 import { selectSystem } from './select-system.ts';
 import type { ScheduleDefinition } from '../contract/schedules.ts';
-import { compileWebhooks, type EntryAgentsFor } from './compile-webhooks.ts';
+import { compileWebhooks } from './compile-webhooks.ts';
+import { compileTaskSchedules } from './compile-schedules.ts';
+import type { EntryAgentsFor } from './compile-template-runs.ts';
 import type { WebhookDefinition } from '../contract/webhooks.ts';
 
 export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './diagnostics.ts';
@@ -71,6 +73,8 @@ export interface CompileResult {
   resources: LoadedResources;
   /** Every TaskWebhook, each with the Plan of its Task template; empty when any manifest has an error. */
   webhooks: WebhookDefinition[];
+  /** Every TaskSchedule, each with the Plan of its Task template; empty when any manifest has an error. */
+  schedules: ScheduleDefinition[];
 }
 
 export interface ValidateResult {
@@ -87,6 +91,8 @@ export interface ValidateResult {
   mcpTools: Record<string, McpToolDescription[]>;
   /** As {@link CompileResult.webhooks}: what `orch serve` serves, whatever system would be selected. */
   webhooks: WebhookDefinition[];
+  /** As {@link CompileResult.schedules}: what `orch schedules apply` applies. */
+  schedules: ScheduleDefinition[];
 }
 
 interface Loaded {
@@ -199,9 +205,11 @@ function entryAgentsFor(registry: ResourceRegistry): EntryAgentsFor {
   };
 }
 
-/** Compiled TaskWebhooks, once the manifests loaded without errors. */
-function webhooksOf(registry: ResourceRegistry, diagnostics: Diagnostic[]): WebhookDefinition[] {
-  return hasErrors(diagnostics) ? [] : compileWebhooks(registry, entryAgentsFor(registry), diagnostics);
+/** Compiled TaskWebhooks and TaskSchedules, once the manifests loaded without errors. */
+function templateRunsOf(registry: ResourceRegistry, diagnostics: Diagnostic[]): { webhooks: WebhookDefinition[]; schedules: ScheduleDefinition[] } {
+  if (hasErrors(diagnostics)) return { webhooks: [], schedules: [] };
+  const entryAgents = entryAgentsFor(registry);
+  return { webhooks: compileWebhooks(registry, entryAgents, diagnostics), schedules: compileTaskSchedules(registry, entryAgents, diagnostics) };
 }
 
 function collectSecrets(registry: ResourceRegistry): SecretValues {
@@ -272,7 +280,7 @@ export async function validate(
   options: Pick<CompileOptions, 'overrides' | 'discover'> = {},
 ): Promise<ValidateResult> {
   const { registry, diagnostics, files } = await load(paths, options.overrides ?? []);
-  const webhooks = webhooksOf(registry, diagnostics);
+  const { webhooks, schedules } = templateRunsOf(registry, diagnostics);
   for (const { system, parsed } of systems(registry)) {
     checkGraph(system, parsed.source, boundFromTasks(registry, system), agentLookup(registry, system), diagnostics);
   }
@@ -284,13 +292,14 @@ export async function validate(
     manifests: collectManifests(registry),
     mcpTools,
     webhooks,
+    schedules,
   };
 }
 
 /** Validates everything and compiles the selected AgentSystem into a Plan (null when any error). */
 export async function compile(paths: string[], options: CompileOptions = {}): Promise<CompileResult> {
   const { registry, diagnostics, files } = await load(paths, options.overrides ?? []);
-  const webhooks = webhooksOf(registry, diagnostics);
+  const { webhooks, schedules } = templateRunsOf(registry, diagnostics);
   const fallback: SourceLocation = { file: paths[0] ?? '.', line: 1, column: 1 };
   const selection = selectSystem(registry, { system: options.system, task: options.task }, fallback, diagnostics);
   let entryAgents: string[] = [];
@@ -319,6 +328,7 @@ export async function compile(paths: string[], options: CompileOptions = {}): Pr
     manifests: collectManifests(registry),
     resources: collectResources(registry),
     webhooks,
+    schedules,
   };
 }
 
@@ -333,55 +343,11 @@ export interface CompileSchedulesResult {
 }
 
 /**
- * Validates everything and compiles every TaskSchedule: each with the Plan of the Task template
- * it names (that Task's system, input and max_turns). Separate from `compile`, which builds one
- * system's plan: schedules may run several systems from one set of manifests.
+ * Validates everything and compiles every TaskSchedule, as `validate` does: each with the Plan
+ * of the Task template it names (that Task's system, input and max_turns). Schedules may run
+ * several systems from one set of manifests, so no system is selected.
  */
 export async function compileSchedules(paths: string[], options: Pick<CompileOptions, 'overrides'> = {}): Promise<CompileSchedulesResult> {
-  const { registry, diagnostics, files } = await load(paths, options.overrides ?? []);
-  for (const { system, parsed } of systems(registry)) {
-    checkGraph(system, parsed.source, boundFromTasks(registry, system), agentLookup(registry, system), diagnostics);
-  }
-  const seen = new Set(diagnostics.map(diagnosticKey));
-  const schedules: ScheduleDefinition[] = [];
-  for (const { resource } of registry.all()) {
-    if (resource?.kind !== 'TaskSchedule') continue;
-    // A task_ref or system that resolves to nothing valid already has its own diagnostic.
-    const task = registry.findValid('Task', resource.spec.taskRef, resource.namespace);
-    const system = task && registry.findValid('AgentSystem', task.spec.system, task.namespace);
-    const systemSource = system && registry.find('AgentSystem', system.key, system.namespace)?.source;
-    if (!task || !system || !systemSource) continue;
-    // The graph once more, bounded by this Task's max_turns; only what is new is reported.
-    const checks: Diagnostic[] = [];
-    const { entryAgents } = checkGraph(system, systemSource, boundFromTask(task), agentLookup(registry, system), checks);
-    for (const d of checks) if (!seen.has(diagnosticKey(d))) { seen.add(diagnosticKey(d)); diagnostics.push(d); }
-    if (hasErrors(diagnostics)) continue;
-    const plan = buildPlan({ registry, system, task, entryAgents });
-    checkFallbackModels(plan, registry, diagnostics);
-    const { spec } = resource;
-    schedules.push({
-      namespace: resource.namespace,
-      name: resource.name,
-      task: task.key,
-      cron: spec.schedule,
-      timeZone: spec.timeZone,
-      suspend: spec.suspend,
-      startingDeadlineSeconds: spec.startingDeadlineSeconds,
-      concurrencyPolicy: spec.concurrencyPolicy,
-      successfulHistoryLimit: spec.successfulHistoryLimit,
-      failedHistoryLimit: spec.failedHistoryLimit,
-      plan,
-    });
-  }
-  return {
-    schedules: hasErrors(diagnostics) ? null : schedules,
-    diagnostics: sortDiagnostics(diagnostics, files),
-    secrets: collectSecrets(registry),
-    manifests: collectManifests(registry),
-    resources: collectResources(registry),
-  };
-}
-
-function diagnosticKey(d: Diagnostic): string {
-  return JSON.stringify([d.code, d.location ?? null, d.message]);
+  const { diagnostics, schedules, secrets, manifests, resources } = await validate(paths, options);
+  return { schedules: hasErrors(diagnostics) ? null : schedules, diagnostics, secrets, manifests, resources };
 }

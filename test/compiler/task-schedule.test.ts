@@ -203,6 +203,24 @@ describe('compileSchedules', () => {
     expect(only!.plan.maxTurns).toBe(3);
   });
 
+  it('a Task that is not a template is an error at task_ref, as in Orloj (a run Task would also run on its own)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orch-schedule-'));
+    writeFileSync(join(dir, 'system.yaml'), SYSTEM.replace('mode: template', 'mode: run'));
+    const file = join(dir, 'schedule.yaml');
+    writeFileSync(file, schedule('"0 9 * * 1"'));
+    const { diagnostics, schedules } = await compileSchedules([dir]);
+    expectDiagnostic(diagnostics, { code: 'INVALID_VALUE', file, line: 6, column: 13 });
+    expect(schedules).toBeNull();
+    expect((await validate([dir])).schedules).toEqual([]);
+  });
+
+  it('compile and validate return the same schedules compileSchedules does', async () => {
+    const { dir } = write(schedule('"0 9 * * 1"'));
+    const { schedules } = await compileSchedules([dir]);
+    expect((await validate([dir])).schedules).toEqual(schedules);
+    expect((await compile([dir], { system: 'digest' })).schedules).toEqual(schedules);
+  });
+
   it('a missing time zone is UTC; 0 deadlines and limits mean "not set", as in Orloj', async () => {
     const text = schedule('"0 9 * * 1"').replace('  time_zone: UTC\n', '') + '  starting_deadline_seconds: 0\n  successful_history_limit: 0\n  concurrency_policy: Replace\n';
     const { dir } = write(text);
