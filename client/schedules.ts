@@ -9,7 +9,7 @@
  * creation; the action is replaced on every update, so it is always current.
  */
 import { createHash } from 'node:crypto';
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleHandle, type ScheduleOptionsStartWorkflowAction, type ScheduleUpdateOptions, type Workflow } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleHandle, type ScheduleOptionsStartWorkflowAction, type ScheduleUpdateOptions, type Workflow } from '@temporalio/client';
 import { canonicalJson } from '../contract/canonical-json.ts';
 import type { RunInput } from '../contract/run-io.ts';
 import type { ScheduleConcurrencyPolicy, ScheduleDefinition } from '../contract/schedules.ts';
@@ -156,17 +156,25 @@ function memoIn(description: ScheduleDescription): Partial<ScheduleMemo> {
 export async function applySchedule(orch: OrchClient, definition: ScheduleDefinition): Promise<ApplyResult> {
   const id = scheduleId(definition.namespace, definition.name);
   const handle = orch.client.schedule.getHandle(id);
-  const current = await describeOrNull(handle);
+  let current = await describeOrNull(handle);
   const taskQueue = orch.taskQueue;
   if (!current) {
-    await withSearchAttributeFallback((withAttributes) =>
-      orch.client.schedule.create({
-        scheduleId: id,
-        ...optionsOf(definition, taskQueue, withAttributes),
-        memo: { orch: { key: `${definition.namespace}/${definition.name}` } },
-      })
-    );
-    return 'created';
+    try {
+      await withSearchAttributeFallback((withAttributes) =>
+        orch.client.schedule.create({
+          scheduleId: id,
+          ...optionsOf(definition, taskQueue, withAttributes),
+          memo: { orch: { key: `${definition.namespace}/${definition.name}` } },
+        })
+      );
+      return 'created';
+    } catch (error) {
+      // Another apply created it between our describe and create (two deploys at once): it
+      // exists now, so compare with it and update it like any existing schedule.
+      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+      current = await describeOrNull(handle);
+      if (!current) throw error;
+    }
   }
   const digest = specDigest(definition, taskQueue);
   const isCurrent = (description: ScheduleDescription) => {

@@ -156,6 +156,16 @@ describe('apply', () => {
     expect(afterSpec.info.lastUpdatedAt!.getTime()).toBeGreaterThan(afterPlan.info.lastUpdatedAt!.getTime());
   });
 
+  it('applies racing to create one schedule (two deploys at once): one creates it, the others find it current', async () => {
+    const namespace = freshNamespace();
+    const definition = await definitionOf(manifests({ namespace }));
+    const results = await Promise.all(Array.from({ length: 4 }, () => applyOnce(definition)));
+    expect(results.filter((r) => r === 'created')).toHaveLength(1);
+    expect(results.filter((r) => r === 'unchanged')).toHaveLength(3);
+    const described = await harness.client.client.schedule.getHandle(scheduleId(namespace, 'nightly')).describe();
+    expect((described.action.args as [{ plan: { hash: string } }])[0].plan.hash).toBe(definition.plan.hash);
+  });
+
   it('suspend pauses it; a schedule resumed by hand is paused again by the next apply', async () => {
     const namespace = freshNamespace();
     const dir = manifests({ namespace });
