@@ -134,10 +134,14 @@ describe('TaskWebhook delivery', () => {
     return listenOnLoopback(createServer((req, res) => void handler(req, res)));
   }
 
+  /** Executions of the id, from visibility, which may lag a fresh start by a moment: waits for the first. */
   async function startedRuns(workflowId: string): Promise<number> {
-    let count = 0;
-    for await (const _ of harness.client.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) count += 1;
-    return count;
+    for (let attempt = 0; ; attempt++) {
+      let count = 0;
+      for await (const _ of harness.client.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) count += 1;
+      if (count > 0 || attempt >= 50) return count;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Never started: Temporal has no execution of that id (read from the store, not from lagging visibility). */
@@ -274,6 +278,32 @@ describe('TaskWebhook delivery', () => {
     expect(replies.filter((r) => r.body.duplicate === false)).toHaveLength(1);
     expect(new Set(replies.map((r) => r.body.run.runId)).size).toBe(1);
     expect(await startedRuns(replies[0]!.body.run.workflowId)).toBe(1);
+  });
+
+  it('a flood of forged, fresh and replayed deliveries at once: every forgery 401, each event one run', async () => {
+    const path = '/v1/webhook-deliveries/intake-generic';
+    const generic = { namespace: 'default', name: 'intake-generic' };
+    const forged = Array.from({ length: 120 }, (_, i) => {
+      const body = `{"forged":${i}}`;
+      return { kind: 'forged', eventId: `forged-${randomUUID()}`, body, headers: genericHeaders(body, `forged-${i}`, nowSeconds(), 'not-the-key') };
+    });
+    for (const f of forged) f.headers['x-event-id'] = f.eventId;
+    const fresh = Array.from({ length: 24 }, (_, i) => {
+      const eventId = `fresh-${randomUUID()}`;
+      const body = `{"fresh":${i}}`;
+      return { kind: 'fresh', eventId, body, headers: genericHeaders(body, eventId) };
+    });
+    const replayedId = `replayed-${randomUUID()}`;
+    const replayed = Array.from({ length: 16 }, () => ({ kind: 'replayed', eventId: replayedId, body: '{"again":1}', headers: genericHeaders('{"again":1}', replayedId) }));
+    // Interleaved, so forgeries and replays arrive among the real deliveries.
+    const all = [...forged, ...fresh, ...replayed].sort((a, b) => a.eventId.localeCompare(b.eventId));
+    const replies = await Promise.all(all.map((d) => send(listener.port, path, { headers: d.headers, body: d.body }).then((reply) => ({ ...d, reply }))));
+    for (const r of replies.filter((r) => r.kind === 'forged')) expect(r.reply.status).toBe(401);
+    for (const r of replies.filter((r) => r.kind !== 'forged')) expect(r.reply.status).toBe(202);
+    expect(replies.filter((r) => r.kind === 'replayed' && r.reply.body.duplicate === false)).toHaveLength(1);
+    // Nothing started for a forgery; exactly one run for each real event.
+    for (const f of forged.slice(0, 10)) await expectNoRun(webhookWorkflowId(generic, f.eventId));
+    for (const f of [...fresh, replayed[0]!]) expect(await startedRuns(webhookWorkflowId(generic, f.eventId))).toBe(1);
   });
 
   it('a github delivery: X-Hub-Signature-256 over the body, X-GitHub-Delivery its event id', async () => {
