@@ -5,7 +5,8 @@
  * it, and its update id is stable across the activity's attempts, so a write retried after a
  * worker died is applied once (the server deduplicates the update; the store also remembers
  * its latest writes across continue-as-new). A `pgvector` Memory's call runs here, on its
- * database (activities/memory-pgvector.ts), exactly once per request id as well.
+ * database (activities/memory-pgvector.ts), exactly once per request id as well. An `http`
+ * Memory's call is a request to its service (activities/memory-http.ts), at least once.
  */
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { ToolCallResult } from '../contract/activity-io.ts';
@@ -16,6 +17,7 @@ import { currentActivityContext, withHeartbeat } from './activity-context.ts';
 import { activityFailure } from './classify-failure.ts';
 import type { ActivityRuntime } from './deps.ts';
 import { embeddedMemoryDir } from './memory-databases.ts';
+import { applyHttpOperation } from './memory-http.ts';
 import { applyPgvectorOperation } from './memory-pgvector.ts';
 
 /** Memory failures carry no secret: nothing to redact. */
@@ -35,7 +37,7 @@ export function createCallMemory(runtime: ActivityRuntime): (request: MemoryCall
     if (!context) throw activityFailure('TOOL_CONFIG_INVALID', 'callMemory runs only as an activity of an orch worker', {}, unchanged);
     const name = request.call?.name;
     if (!TOOL_NAMES.has(name)) throw activityFailure('TOOL_REQUEST_INVALID', `${String(name)} is not a memory tool`, {}, unchanged);
-    if (request.memory.provider !== 'in-memory' && request.memory.provider !== 'pgvector') {
+    if (request.memory.provider !== 'in-memory' && request.memory.provider !== 'pgvector' && request.memory.provider !== 'http') {
       throw activityFailure('TOOL_CONFIG_INVALID', `memory provider ${String(request.memory.provider)} is not supported`, {}, unchanged);
     }
     const { info } = context;
@@ -49,6 +51,11 @@ export function createCallMemory(runtime: ActivityRuntime): (request: MemoryCall
       maxEntries: request.memory.maxEntries,
       maxBytes: request.memory.maxBytes,
     };
+    if (request.memory.provider === 'http') {
+      const memory = request.memory;
+      const result = await withHeartbeat(context, runtime.heartbeatIntervalMs, () => applyHttpOperation(runtime, memory, operation, context.cancellationSignal));
+      return { output: result.output, isError: result.isError, durationMs: Math.round(performance.now() - started), truncated: false };
+    }
     if (request.memory.provider === 'pgvector') {
       const result = await withHeartbeat(context, runtime.heartbeatIntervalMs, () => callPgvector(runtime, request, operation));
       return { output: result.output, isError: result.isError, durationMs: Math.round(performance.now() - started), truncated: false };

@@ -6,6 +6,7 @@ import type { SecretValues } from '../contract/activity-io.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './activity-context.ts';
 import { DEFAULT_MCP_LIST_TIMEOUT_MS, McpConnectionPool } from './mcp-connections.ts';
 import { defaultMemoryHome, MemoryDatabases } from './memory-databases.ts';
+import { DEFAULT_MEMORY_HTTP_TIMEOUT_MS } from './memory-http.ts';
 import { modelDestination, PROVIDER_KEY_ENV, providerKeyVariable } from './model-provider.ts';
 import { createGuardedHttp, networkSettings, type GuardedHttp, type NetworkSettings } from './network-guard.ts';
 import { createRedactor, type Redactor } from './redact.ts';
@@ -47,6 +48,8 @@ export interface ActivityDeps {
   maxToolOutputBytes?: number;
   /** Where `pgvector` Memories without an endpoint keep their embedded databases (`<memoryHome>/<namespace>/<name>`). Default: `$ORCH_HOME/memory`. */
   memoryHome?: string;
+  /** Deadline of one call to an `http` Memory's service, all its requests together. Default 20 s. */
+  memoryHttpTimeoutMs?: number;
   /** MCP connection settings. */
   mcp?: {
     /** Bound on starting a server and its `initialize`. Default 30 s. */
@@ -75,6 +78,7 @@ export interface ActivityRuntime {
   mcpListTimeoutMs: number;
   /** The databases of `pgvector` Memories, opened on first use. */
   memoryDatabases: MemoryDatabases;
+  memoryHttpTimeoutMs: number;
   /** Closes MCP connections (killing stdio servers) and the HTTP agents. */
   close(): Promise<void>;
 }
@@ -146,6 +150,7 @@ export function activityRuntime(deps: ActivityDeps = {}): ActivityRuntime {
     mcp,
     mcpListTimeoutMs: deps.mcp?.listTimeoutMs ?? DEFAULT_MCP_LIST_TIMEOUT_MS,
     memoryDatabases,
+    memoryHttpTimeoutMs: deps.memoryHttpTimeoutMs ?? DEFAULT_MEMORY_HTTP_TIMEOUT_MS,
     async close() {
       await mcp.closeAll();
       await memoryDatabases.close();

@@ -48,7 +48,9 @@ export type { WorkerManifests } from '../contract/activity-io.ts';
 /** Where a credential is about to go. */
 export type Destination =
   | { kind: 'url'; url: string }
-  | { kind: 'stdio'; command: string; args: readonly string[]; env: Readonly<Record<string, string>> };
+  | { kind: 'stdio'; command: string; args: readonly string[]; env: Readonly<Record<string, string>> }
+  /** A PostgreSQL connection string (a pgvector Memory's endpoint), password or not. */
+  | { kind: 'database'; url: string };
 
 /** Whose credential it is: a Secret, or a provider key variable of the worker's environment. */
 export type CredentialOwner = { secret: SecretRef } | { variable: string };
@@ -76,7 +78,25 @@ interface NormalUrl {
  */
 type Prefix =
   | { kind: 'url'; match: 'prefix' | 'exact'; url: NormalUrl }
-  | { kind: 'stdio'; argv: readonly string[]; env: Readonly<Record<string, string>> };
+  | { kind: 'stdio'; argv: readonly string[]; env: Readonly<Record<string, string>> }
+  | { kind: 'database'; target: string };
+
+/**
+ * A connection string as the one database it names: user, host, port, database and every
+ * parameter (a `?host=` parameter would point `pg` elsewhere), without the password and with
+ * `postgres:` and `postgresql:` alike; null when it is not a postgres URL.
+ */
+export function databaseTarget(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return null;
+  const port = url.port || '5432';
+  return `postgresql://${url.username}@${url.hostname.toLowerCase().replace(/\.$/, '')}:${port}${url.pathname}${url.search}`;
+}
 
 /** The parsed URL, or null when it cannot be a destination (not http(s), userinfo, unparsable). */
 function normalUrl(text: string): (NormalUrl & { hash: string }) | null {
@@ -152,6 +172,7 @@ function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
 /** `target`: `destination`'s URL parsed once by the caller (null when it cannot be a destination). */
 function matches(prefix: Prefix, destination: Destination, target: NormalUrl | null): boolean {
   if (destination.kind === 'url') return prefix.kind === 'url' && target !== null && urlMatches(prefix, target);
+  if (destination.kind === 'database') return prefix.kind === 'database' && prefix.target === databaseTarget(destination.url);
   if (prefix.kind !== 'stdio') return false;
   const argv = [destination.command, ...destination.args];
   return prefix.argv.length === argv.length && prefix.argv.every((part, index) => argv[index] === part) && sameRecord(prefix.env, destination.env);
@@ -174,6 +195,7 @@ export function destinationsEnvName(name: string): string {
 /** A destination as messages name it: an URL without its query, or the command line. */
 export function describeDestination(destination: Destination): string {
   if (destination.kind === 'stdio') return `stdio:${[destination.command, ...destination.args].join(' ')}`;
+  if (destination.kind === 'database') return databaseTarget(destination.url)?.split('?')[0] ?? 'a database';
   const url = normalUrl(destination.url);
   if (!url) return destination.url.split(/[?#]/)[0]!;
   const port = url.port === (url.protocol === 'https:' ? '443' : '80') ? '' : `:${url.port}`;
@@ -228,6 +250,13 @@ export class SecretDestinations {
       const variable = model.secretRef ? undefined : options.providerKeyVariable(model);
       if (model.secretRef) declare({ secret: model.secretRef }, urlPrefix(destination));
       else if (variable) declare({ variable }, urlPrefix(destination));
+    }
+    // A Memory's secret goes to its endpoint: under an http service's base URL, or to exactly its database.
+    for (const memory of manifests.memories ?? []) {
+      if (!memory.secretRef || !memory.endpoint) continue;
+      const target = memory.provider === 'pgvector' ? databaseTarget(memory.endpoint) : null;
+      if (memory.provider === 'pgvector') declare({ secret: memory.secretRef }, target ? { kind: 'database', target } : null);
+      else if (memory.provider === 'http') declare({ secret: memory.secretRef }, urlPrefix(memory.endpoint));
     }
     for (const server of manifests.mcpServers ?? []) {
       if (server.transport === 'http') {

@@ -183,7 +183,7 @@ export function buildPlan(request: PlanRequest): Plan {
     const grant = agent.spec.memory;
     const memory = grant?.ref ? registry.findValid('Memory', grant.ref, agent.namespace) : undefined;
     if (!grant || !memory || grant.allow.length === 0) return {};
-    memories[memory.key] ??= planMemory(memory);
+    memories[memory.key] ??= planMemory(registry, memory);
     return { memory: { memory: memory.key, tools: grant.allow.map((operation) => MEMORY_TOOLS[operation]) } };
   };
   for (const listed of unique(system.spec.agents)) {
@@ -279,14 +279,19 @@ function mergeInput(taskInput: JsonValue | undefined, override: Record<string, J
 export const MEMORY_MAX_ENTRIES = 10_000;
 export const MEMORY_MAX_BYTES = 1_000_000;
 
-/** A Memory as the plan carries it. */
-function planMemory(memory: MemoryResource): PlanMemory {
+/** A Memory as the plan carries it: its secret a reference; a pgvector Memory's embedding model resolved. */
+export function planMemory(registry: ResourceRegistry, memory: MemoryResource): PlanMemory {
+  const { spec } = memory;
+  const provider = spec.provider === 'pgvector' || spec.provider === 'http' ? spec.provider : 'in-memory';
+  const embedding = provider === 'pgvector' && spec.embeddingModel ? registry.findValid('ModelEndpoint', spec.embeddingModel, memory.namespace) : undefined;
   return {
     id: { namespace: memory.namespace, name: memory.name },
-    type: memory.spec.type,
-    provider: memory.spec.provider === 'pgvector' ? 'pgvector' : 'in-memory',
-    ...(memory.spec.provider === 'pgvector' && memory.spec.endpoint ? { endpoint: memory.spec.endpoint } : {}),
-    embeddingModel: memory.spec.embeddingModel,
+    type: spec.type,
+    provider,
+    ...(provider !== 'in-memory' && spec.endpoint ? { endpoint: spec.endpoint } : {}),
+    ...(provider !== 'in-memory' && spec.endpoint && spec.secretRef ? { secretRef: secretRef(registry, spec.secretRef, memory.namespace) } : {}),
+    embeddingModel: spec.embeddingModel,
+    ...(embedding ? { embedding: planModel(registry, embedding) } : {}),
     maxEntries: MEMORY_MAX_ENTRIES,
     maxBytes: MEMORY_MAX_BYTES,
   };

@@ -4,7 +4,7 @@
  * mistake: problems come back as located diagnostics.
  */
 import { checkConfusableToolNames } from './build-governance.ts';
-import { buildPlan, planMcpServer, planModel, planToolFromResource, unique, withHash } from './build-plan.ts';
+import { buildPlan, planMcpServer, planMemory, planModel, planToolFromResource, unique, withHash } from './build-plan.ts';
 import { checkGraph, type CycleBound, type GraphAgentLookup } from './check-graph.ts';
 import { hasErrors, type Diagnostic, type SourceLocation } from './diagnostics.ts';
 import { loadFiles } from './load-files.ts';
@@ -220,11 +220,12 @@ function collectSecrets(registry: ResourceRegistry): SecretValues {
 
 /** What a worker that loaded these manifests may send their secrets to: see {@link CompileResult.manifests}. */
 function collectManifests(registry: ResourceRegistry): WorkerManifests {
-  const manifests: Required<WorkerManifests> = { models: [], tools: [], mcpServers: [], secretDestinations: {} };
+  const manifests: Required<WorkerManifests> = { models: [], tools: [], mcpServers: [], memories: [], secretDestinations: {} };
   for (const { header, resource } of registry.all()) {
     if (resource?.kind === 'ModelEndpoint') manifests.models.push(planModel(registry, resource));
     else if (resource?.kind === 'Tool') manifests.tools.push(planToolFromResource(registry, resource));
     else if (resource?.kind === 'McpServer') manifests.mcpServers.push(planMcpServer(registry, resource));
+    else if (resource?.kind === 'Memory' && resource.spec.endpoint && resource.spec.secretRef) manifests.memories.push(planMemory(registry, resource));
     else if (resource?.kind === 'Secret' && resource.spec.destinations.length > 0) manifests.secretDestinations[header.key] = [...resource.spec.destinations];
   }
   return manifests;

@@ -3,7 +3,6 @@
  * exception: their values may come from the environment at run time (`ORCH_SECRET_<NAME>`).
  */
 import type { Diagnostic } from './diagnostics.ts';
-import { RUNNABLE_MEMORY_PROVIDERS } from './normalize/memory.ts';
 import { DEFAULT_NAMESPACE, parseReference, type ResourceRegistry } from './registry.ts';
 import type { ResourceKind } from './resources.ts';
 import { valueLocation, type ManifestPath } from './source-map.ts';
@@ -15,6 +14,7 @@ function describeLookup(ref: string, namespace: string): string {
 
 /** Appends an UNKNOWN_REFERENCE for every reference in a valid resource that resolves to nothing. */
 export function resolveReferences(registry: ResourceRegistry, diagnostics: Diagnostic[]): void {
+  const reportedEmbeddings = new Set<string>();
   for (const parsed of registry.all()) {
     const { resource, source } = parsed;
     if (!resource) continue;
@@ -44,15 +44,21 @@ export function resolveReferences(registry: ResourceRegistry, diagnostics: Diagn
         spec.tools.forEach((ref, i) => checkTool(ref, ['spec', 'tools', i]));
         spec.roles.forEach((ref, i) => check('AgentRole', ref, ['spec', 'roles', i]));
         if (spec.memory?.ref) check('Memory', spec.memory.ref, ['spec', 'memory', 'ref']);
-        const memory = spec.memory?.ref && spec.memory.allow.length > 0 ? registry.findValid('Memory', spec.memory.ref, ns) : undefined;
-        if (memory && !RUNNABLE_MEMORY_PROVIDERS.includes(memory.spec.provider)) {
-          diagnostics.push({
-            code: 'UNSUPPORTED_MEMORY_PROVIDER',
-            severity: 'error',
-            message: `${owner} is granted memory tools on Memory ${memory.key}, whose provider ${memory.spec.provider} orch does not support yet (only ${RUNNABLE_MEMORY_PROVIDERS.join(', ')})`,
-            location: valueLocation(source, ['spec', 'memory', 'ref']),
-            path: ['spec', 'memory', 'ref'],
-          });
+        const granted = spec.memory?.ref && spec.memory.allow.length > 0 ? registry.find('Memory', spec.memory.ref, ns) : undefined;
+        // A pgvector Memory embeds through its embedding_model: one that names nothing is reported
+        // once, at the Memory, when an agent is granted tools on it (unused, it is not looked up).
+        if (granted?.resource?.kind === 'Memory' && !reportedEmbeddings.has(granted.header.key)) {
+          const memorySpec = granted.resource.spec;
+          if (memorySpec.provider === 'pgvector' && memorySpec.embeddingModel && !registry.findValid('ModelEndpoint', memorySpec.embeddingModel, granted.header.namespace)) {
+            reportedEmbeddings.add(granted.header.key);
+            diagnostics.push({
+              code: 'UNKNOWN_REFERENCE',
+              severity: 'error',
+              message: `Memory ${granted.header.key} references unknown ModelEndpoint "${memorySpec.embeddingModel}" as its embedding_model${describeLookup(memorySpec.embeddingModel, granted.header.namespace)}`,
+              location: valueLocation(granted.source, ['spec', 'embedding_model']),
+              path: ['spec', 'embedding_model'],
+            });
+          }
         }
         break;
       }

@@ -3,7 +3,7 @@
  * `callModel` and `callTool`. Types only, so workflow code can import them.
  * These shapes are recorded in history: change them compatibly.
  */
-import type { JsonObject, JsonValue, PlanAgent, PlanGovernance, PlanMcpServer, PlanModel, PlanTool } from './plan.ts';
+import type { JsonObject, JsonValue, PlanAgent, PlanGovernance, PlanMcpServer, PlanMemory, PlanModel, PlanTool } from './plan.ts';
 import type { CodeIn, Codes } from './failures.ts';
 import type { MemoryCallRequest } from './memory-io.ts';
 
@@ -149,6 +149,8 @@ export interface WorkerManifests {
   models?: PlanModel[];
   tools?: PlanTool[];
   mcpServers?: PlanMcpServer[];
+  /** Memories with an endpoint and `auth.secretRef`: their secret goes to that endpoint only. */
+  memories?: PlanMemory[];
   /** Secret `namespace/name` → the destinations its manifest lists. */
   secretDestinations?: Record<string, string[]>;
 }

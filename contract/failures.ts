@@ -71,7 +71,7 @@ export const FAILURE_CATALOG = {
   OVERRIDE_UNMATCHED: diagnostic('warning: an override that replaces nothing'),
   UNKNOWN_REFERENCE: diagnostic('a reference to a resource that does not exist'),
   UNSUPPORTED_TOOL_TYPE: diagnostic('a tool type orch does not run'),
-  UNSUPPORTED_MEMORY_PROVIDER: diagnostic('a Memory provider orch does not run yet: a warning at the Memory; an error where an agent is granted memory tools on it'),
+  UNSUPPORTED_MEMORY_PROVIDER: diagnostic('retired, no longer emitted: orch runs every Memory provider Orloj ships (in-memory, pgvector, http)'),
   UNSUPPORTED_REGEX: diagnostic('a regex that needs what the linear-time engine does not run (backreferences, lookaround, …)'),
   UNSUPPORTED_SCHEMA_KEYWORD: diagnostic("an input_schema keyword, format or $ref the workflow's argument validation does not enforce"),
   CONFUSABLE_TOOL_NAME: diagnostic('a tool name that looks like a blocked one but is spelt differently'),

@@ -91,11 +91,21 @@ export interface PlanMemory {
   id: ResourceId;
   /** `keyword` ranks by substring match; `vector` by cosine similarity of embeddings. */
   type: 'keyword' | 'vector';
-  /** `in-memory`: a workflow per Memory; `pgvector`: PostgreSQL with pgvector, or an embedded PGlite without `endpoint`. */
-  provider: 'in-memory' | 'pgvector';
-  /** pgvector's connection string (`spec.endpoint`); absent for the embedded database under `$ORCH_HOME/memory`. */
+  /**
+   * `in-memory`: a workflow per Memory; `pgvector`: PostgreSQL with pgvector, or an embedded
+   * PGlite without `endpoint`; `http`: a remote service speaking Orloj's memory protocol.
+   */
+  provider: 'in-memory' | 'pgvector' | 'http';
+  /**
+   * pgvector's connection string, or the http service's base URL (`spec.endpoint`); absent
+   * for the embedded database under `$ORCH_HOME/memory`.
+   */
   endpoint?: string;
+  /** `spec.auth.secretRef`: the http service's bearer token, or pgvector's database password; absent without one. */
+  secretRef?: SecretRef;
   embeddingModel: string | null;
+  /** The ModelEndpoint `embedding_model` names, when a pgvector Memory embeds through one; absent for orch's offline embedding. */
+  embedding?: PlanModel;
   /** Bounds of the store; a write past them is refused (never evicts what another run stored). */
   maxEntries: number;
   maxBytes: number;

@@ -1,31 +1,37 @@
-/** Memory defaults (Orloj): provider `in-memory` when empty; `type` informational. */
+/** Memory defaults (Orloj): provider `in-memory` when empty; `type` informational; each provider's endpoint checked. */
 import { MEMORY_TOOLS, type MemoryOperation } from '../../contract/plan.ts';
 import type { MemorySpec } from '../resources.ts';
 import type { MemorySpecInput } from '../schemas/memory.ts';
 import type { Reporter } from './reporter.ts';
 
-/** Providers Orloj ships; orch runs these (not `http` yet). */
-const ORLOJ_PROVIDERS = ['in-memory', 'pgvector', 'http'];
-export const RUNNABLE_MEMORY_PROVIDERS: readonly string[] = ['in-memory', 'pgvector'];
+/** Providers Orloj ships; orch runs them all. */
+export const RUNNABLE_MEMORY_PROVIDERS: readonly string[] = ['in-memory', 'pgvector', 'http'];
 
 export function normalizeMemory(input: MemorySpecInput, report: Reporter): MemorySpec {
   const provider = (input.provider ?? '').trim().toLowerCase() || 'in-memory';
-  if (!ORLOJ_PROVIDERS.includes(provider)) {
-    report('INVALID_VALUE', `unknown memory provider "${input.provider}" (expected ${ORLOJ_PROVIDERS.join(', ')})`, ['spec', 'provider']);
-  } else if (!RUNNABLE_MEMORY_PROVIDERS.includes(provider)) {
-    report('UNSUPPORTED_MEMORY_PROVIDER', `memory provider ${provider} is not supported yet; an agent granted memory tools on this Memory does not compile`, ['spec', 'provider'], 'value', 'warning');
+  if (!RUNNABLE_MEMORY_PROVIDERS.includes(provider)) {
+    report('INVALID_VALUE', `unknown memory provider "${input.provider}" (expected ${RUNNABLE_MEMORY_PROVIDERS.join(', ')})`, ['spec', 'provider']);
   }
   const endpoint = input.endpoint?.trim() || null;
   // pgvector's endpoint is the connection string the worker's `pg` client opens (a URL).
   if (provider === 'pgvector' && endpoint && !/^postgres(ql)?:\/\//i.test(endpoint)) {
     report('INVALID_VALUE', 'a pgvector Memory\'s endpoint is a postgres:// or postgresql:// connection string', ['spec', 'endpoint']);
   }
+  // An http Memory is its remote service (Orloj: "http memory provider requires spec.endpoint").
+  if (provider === 'http') {
+    if (!endpoint) report('MISSING_FIELD', 'an http Memory needs spec.endpoint, the base URL of its memory service', ['spec', 'endpoint'], 'missing');
+    else if (!isHttpUrl(endpoint)) report('INVALID_VALUE', 'an http Memory\'s endpoint is an http:// or https:// URL without credentials in it', ['spec', 'endpoint']);
+  }
+  // The embedded database has no password to send; an http service's token goes with its requests.
+  if (provider === 'pgvector' && !endpoint && input.auth?.secret_ref) {
+    report('INVALID_VALUE', 'auth.secretRef is the password of the database at spec.endpoint; the embedded database (no endpoint) takes none', ['spec', 'auth', 'secretRef']);
+  }
   return {
     type: (input.type ?? '').trim().toLowerCase() === 'vector' ? 'vector' : 'keyword',
     provider,
     embeddingModel: input.embedding_model?.trim() || null,
     endpoint,
-    secretRef: input.auth?.secretRef ?? null,
+    secretRef: input.auth?.secret_ref ?? null,
   };
 }
 
@@ -45,4 +51,13 @@ export function memoryOperations(ref: string | null, allow: readonly string[], r
   });
   if (operations.length > 0 && !ref?.trim()) report('MISSING_FIELD', 'spec.memory.ref is required when spec.memory.allow is set', ['spec', 'memory', 'ref'], 'missing');
   return operations;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+  } catch {
+    return false;
+  }
 }

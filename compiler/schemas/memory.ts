@@ -8,7 +8,8 @@ export const memorySpecSchema = fields({
   provider: text.optional(),
   embedding_model: text.optional(),
   endpoint: text.optional(),
-  auth: fields({ secretRef: reference.optional() }).optional(),
+  // Orloj writes `secretRef`; keys are read in any spelling as `secret_ref`.
+  auth: fields({ secret_ref: reference.optional() }).optional(),
 });
 
 export type MemorySpecInput = z.output<typeof memorySpecSchema>;

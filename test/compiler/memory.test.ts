@@ -72,17 +72,38 @@ describe('Memory', () => {
     expect(errorsOf(noRef.diagnostics).map((d) => [d.code, d.path])).toEqual([['MISSING_FIELD', ['spec', 'memory', 'ref']]]);
   });
 
-  it('an unknown field, a provider that does not exist, or one orch cannot run for a granted agent: located errors', async () => {
+  it('an unknown field or a provider that does not exist: located errors', async () => {
     const unknown = await compileWith(agentWith('    ref: notes'), memoryWith('  provider: in-memory\n  capacity: 5'));
     expectDiagnostic(unknown.diagnostics, { code: 'UNKNOWN_FIELD', file: unknown.paths['memory.yaml']!, line: 7, column: 3 });
     const provider = await compileWith(agentWith('    ref: notes'), memoryWith('  provider: redis'));
     expectDiagnostic(provider.diagnostics, { code: 'INVALID_VALUE', file: provider.paths['memory.yaml']!, line: 6, column: 13 });
-    // http alone warns; granting tools on it does not compile, at the agent's reference.
-    const ungranted = await compileWith(agentWith('    ref: notes'), memoryWith('  provider: http\n  endpoint: https://memory.example/x'));
-    expect(ungranted.diagnostics.map((d) => [d.code, d.severity])).toEqual([['UNSUPPORTED_MEMORY_PROVIDER', 'warning']]);
-    const granted = await compileWith(agentWith('    ref: notes\n    allow: [read]'), memoryWith('  provider: http'));
-    expectDiagnostic(granted.diagnostics, { code: 'UNSUPPORTED_MEMORY_PROVIDER', file: granted.paths['agent.yaml']!, line: 8, column: 10 });
-    expect(granted.plan).toBeNull();
+    expect(provider.plan).toBeNull();
+  });
+
+  it('http compiles: its endpoint and auth secret (a reference) go into the plan; UNSUPPORTED_MEMORY_PROVIDER is no longer emitted', async () => {
+    const granted = await compileWith(agentWith('    ref: notes\n    allow: [read, write]'), memoryWith('  provider: HTTP\n  endpoint: https://memory.example/v1\n  auth:\n    secretRef: memory-key'));
+    expect(granted.diagnostics).toEqual([]);
+    expect(granted.plan!.memories!['default/notes']).toEqual({
+      id: { namespace: 'default', name: 'notes' },
+      type: 'keyword',
+      provider: 'http',
+      endpoint: 'https://memory.example/v1',
+      secretRef: { namespace: 'default', name: 'memory-key', key: 'value' },
+      embeddingModel: null,
+      maxEntries: 10_000,
+      maxBytes: 1_000_000,
+    });
+    // The worker learns where the secret may go from the Memory it loads.
+    expect(granted.manifests.memories?.map((m) => [m.endpoint, m.secretRef?.name])).toEqual([['https://memory.example/v1', 'memory-key']]);
+  });
+
+  it('http without an endpoint, or with one that is not an http(s) URL: located errors at the Memory', async () => {
+    const none = await compileWith(agentWith('    ref: notes'), memoryWith('  provider: http'));
+    expect(errorsOf(none.diagnostics).map((d) => [d.code, d.location?.file, d.location?.line])).toEqual([['MISSING_FIELD', none.paths['memory.yaml'], 5]]);
+    for (const endpoint of ['ftp://memory.example', 'https://user:pw@memory.example', 'memory.example', 'https://memory.example/?token=x']) {
+      const bad = await compileWith(agentWith('    ref: notes'), memoryWith(`  provider: http\n  endpoint: "${endpoint}"`));
+      expectDiagnostic(bad.diagnostics, { code: 'INVALID_VALUE', file: bad.paths['memory.yaml']!, line: 7, column: 13 });
+    }
   });
 
   it('pgvector compiles without a diagnostic: its endpoint, a postgres URL, goes into the plan; none means the embedded database', async () => {
@@ -95,6 +116,30 @@ describe('Memory', () => {
     const notUrl = await compileWith(agentWith('    ref: notes\n    allow: [read]'), memoryWith('  provider: pgvector\n  endpoint: host=db dbname=memory'));
     expectDiagnostic(notUrl.diagnostics, { code: 'INVALID_VALUE', file: notUrl.paths['memory.yaml']!, line: 7, column: 13 });
     expect(notUrl.plan).toBeNull();
+  });
+
+  it('pgvector: auth.secretRef is the database password (a reference in the plan); the embedded database takes none', async () => {
+    const external = await compileWith(agentWith('    ref: notes\n    allow: [read]'), memoryWith('  provider: pgvector\n  endpoint: postgresql://orch@db:5432/memory\n  auth: { secretRef: pg-password }'));
+    expect(external.diagnostics).toEqual([]);
+    expect(external.plan!.memories!['default/notes']!.secretRef).toEqual({ namespace: 'default', name: 'pg-password', key: 'value' });
+    expect(JSON.stringify(external.plan)).not.toContain('hunter');
+    const embedded = await compileWith(agentWith('    ref: notes\n    allow: [read]'), memoryWith('  provider: pgvector\n  auth: { secretRef: pg-password }'));
+    expectDiagnostic(embedded.diagnostics, { code: 'INVALID_VALUE', file: embedded.paths['memory.yaml']!, line: 7, column: 22 });
+  });
+
+  it('pgvector embedding_model: a ModelEndpoint, carried in the plan; one that names nothing is UNKNOWN_REFERENCE at the Memory once granted', async () => {
+    const resolved = await compileWith(agentWith('    ref: notes\n    allow: [search]'), memoryWith('  provider: pgvector\n  type: vector\n  embedding_model: m'));
+    expect(resolved.diagnostics).toEqual([]);
+    expect(resolved.plan!.memories!['default/notes']).toMatchObject({ embeddingModel: 'm', embedding: { id: { namespace: 'default', name: 'm' }, provider: 'mock', model: 'mock-1' } });
+    const unknown = await compileWith(agentWith('    ref: notes\n    allow: [search]'), memoryWith('  provider: pgvector\n  type: vector\n  embedding_model: text-embedding-3-large'));
+    expectDiagnostic(unknown.diagnostics, { code: 'UNKNOWN_REFERENCE', file: unknown.paths['memory.yaml']!, line: 8, column: 20 });
+    expect(unknown.plan).toBeNull();
+    // Not granted, the Memory is not used and its reference not looked up (Orloj's corpus writes such a Memory).
+    const unused = await compileWith(agentWith('    ref: notes'), memoryWith('  provider: pgvector\n  embedding_model: text-embedding-3-large'));
+    expect(unused.diagnostics).toEqual([]);
+    // in-memory and http do not embed through it (in-memory embeds offline; an http service embeds itself).
+    const inMemory = await compileWith(agentWith('    ref: notes\n    allow: [search]'), memoryWith('  type: vector\n  embedding_model: m'));
+    expect(inMemory.plan!.memories!['default/notes']).not.toHaveProperty('embedding');
   });
 
   it('a reference to a Memory that does not exist is UNKNOWN_REFERENCE at the reference', async () => {

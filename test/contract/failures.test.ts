@@ -23,7 +23,7 @@ function sources(dir = '.'): { file: string; text: string }[] {
 
 const files = sources();
 /** Codes kept in the catalog (they are pinned: tools match on them) that orch no longer emits. */
-const RETIRED: readonly FailureCode[] = ['UNSUPPORTED_FIELD', 'UNSUPPORTED_KIND'];
+const RETIRED: readonly FailureCode[] = ['UNSUPPORTED_FIELD', 'UNSUPPORTED_KIND', 'UNSUPPORTED_MEMORY_PROVIDER'];
 const known = (code: string) => code in FAILURE_CATALOG;
 
 /** The codes `text` raises: as an ApplicationFailure's type, or the first argument of orch's failure constructors. */
