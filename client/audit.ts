@@ -17,7 +17,7 @@ import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCa
 import { addUsage, spentUsageIn } from '../contract/usage.ts';
 import { parseWaitSummary, type WaitSummary } from '../contract/wait-summaries.ts';
 import { agentOfActivitySummary } from '../contract/activity-summaries.ts';
-import type { DelegationRequest, DelegationResult, RunFailureDetails, RunInput, RunResult } from '../contract/run-io.ts';
+import type { ContractEvent, DelegationRequest, DelegationResult, RunFailureDetails, RunInput, RunResult } from '../contract/run-io.ts';
 import { codesWhere } from '../contract/failures.ts';
 import { ACTIVITY_TYPES, decideApprovalUpdate, resolveBudgetUpdate } from '../contract/wire-names.ts';
 
@@ -41,7 +41,8 @@ export type AuditEventKind =
   | 'approval.decided'
   | 'approval.timed_out'
   | 'budget.exhausted'
-  | 'budget.decided';
+  | 'budget.decided'
+  | 'contract.observed';
 
 export type AuditOutcome = 'allowed' | 'succeeded' | 'failed' | 'denied' | 'refused' | 'requested' | 'paused';
 
@@ -187,6 +188,14 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
     const { agent, tool, code, reason, ...decision } = refusal;
     push({ time, kind: 'tool.refused', agent, subject: tool, outcome: 'refused', reason, code, ...decision, eventId });
   };
+  // Contract events of activations that went on, as the run's (or a delegate's) activation records list them.
+  const pushContractEvents = (value: unknown, time: string, eventId: number) => {
+    for (const { agent, event } of listedContractEvents(value)) {
+      const code = event.kind === 'violation' ? 'CONTRACT_VIOLATION' : null;
+      const reason = `step ${event.step}: expected ${event.expected}; ${event.actual}`;
+      push({ time, kind: 'contract.observed', agent, subject: event.tool, outcome: 'allowed', reason, code, rule: event.rule, eventId });
+    }
+  };
 
   const activityEvent = (open: OpenActivity, closing: HistoryEvent, close: 'completed' | 'failed' | 'timed_out' | 'canceled', result: unknown, failure?: Failure | null) => {
     const base = {
@@ -307,6 +316,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
         const result = firstPayload(attributes.result) as Partial<DelegationResult> | undefined;
         const usage = tokens(asObject(result?.usage)?.total);
         for (const refusal of listedRefusals(result)) pushRefusal(refusal, time, eventId);
+        pushContractEvents(result, time, eventId);
         push({ ...delegationBase(child, event), outcome: 'succeeded', reason: null, code: null, ...(usage ? { usage } : {}) });
       }
     } else if (
@@ -355,6 +365,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const result = firstPayload(event.workflowExecutionCompletedEventAttributes.result) as Partial<RunResult> | undefined;
       const usage = tokens(result?.usage?.total);
       for (const refusal of listedRefusals(result)) pushRefusal(refusal, time, eventId);
+      pushContractEvents(result, time, eventId);
       push({ time, kind: 'run.completed', agent: null, subject: null, outcome: 'succeeded', reason: null, code: null, ...(usage ? { usage } : {}), eventId });
     } else if (event.workflowExecutionFailedEventAttributes) {
       const { code, reason, details } = failureCode(event.workflowExecutionFailedEventAttributes.failure, 'RUN_FAILED');
@@ -362,6 +373,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const usage = tokens(failure?.usage?.total);
       const denied = isDenialCode(code);
       for (const refusal of listedRefusals(details)) pushRefusal(refusal, time, eventId);
+      pushContractEvents(details, time, eventId);
       push({
         time,
         kind: denied ? 'policy.denied' : 'run.failed',
@@ -517,6 +529,33 @@ function listedRefusals(value: unknown): Refusal[] {
       ...(typeof r.policy === 'string' ? { policy: r.policy } : {}),
       ...(typeof r.rule === 'string' ? { rule: r.rule } : {}),
     });
+  }
+  return out;
+}
+
+/** The contract events the activation records of a run's result or failure details list (see contract/run-io.ts `ContractEvent`). */
+function listedContractEvents(value: unknown): { agent: string | null; event: ContractEvent }[] {
+  const activations = asObject(value)?.activations;
+  if (!Array.isArray(activations)) return [];
+  const out: { agent: string | null; event: ContractEvent }[] = [];
+  for (const item of activations) {
+    const record = asObject(item);
+    if (!record || !Array.isArray(record.contract)) continue;
+    for (const raw of record.contract) {
+      const event = asObject(raw);
+      if (!event || typeof event.rule !== 'string' || typeof event.kind !== 'string') continue;
+      out.push({
+        agent: typeof record.agent === 'string' ? record.agent : null,
+        event: {
+          kind: event.kind === 'violation' ? 'violation' : 'warning',
+          rule: event.rule as ContractEvent['rule'],
+          step: typeof event.step === 'number' ? event.step : 0,
+          tool: typeof event.tool === 'string' ? event.tool : null,
+          expected: typeof event.expected === 'string' ? event.expected : '',
+          actual: typeof event.actual === 'string' ? event.actual : '',
+        },
+      });
+    }
   }
   return out;
 }

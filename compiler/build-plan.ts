@@ -11,6 +11,7 @@ import {
   type JsonValue,
   type Plan,
   type PlanAgent,
+  type PlanExecutionContract,
   type PlanMcpServer,
   type PlanMemory,
   type PlanMemoryGrant,
@@ -151,6 +152,13 @@ function planToolFromMcp(target: Extract<ToolTarget, { kind: 'mcp' }>): PlanTool
   };
 }
 
+/** The execution contract of a `profile: contract` agent; nothing for `dynamic` (Orloj checks none). */
+function executionContract(execution: AgentResource['spec']['execution']): { contract?: PlanExecutionContract } {
+  if (execution.profile !== 'contract') return {};
+  const { toolSequence, requiredOutputMarkers, duplicateToolCallPolicy, onContractViolation } = execution;
+  return { contract: { toolSequence, requiredOutputMarkers, duplicateToolCallPolicy, onContractViolation } };
+}
+
 /** Builds the plan; every reference is assumed resolved (compile only calls this without errors). */
 export function buildPlan(request: PlanRequest): Plan {
   const { registry, system, task } = request;
@@ -222,6 +230,7 @@ export function buildPlan(request: PlanRequest): Plan {
       toolUseBehavior: spec.execution.toolUseBehavior,
       source: formatLocation(agent.location),
       ...memoryGrant(agent),
+      ...executionContract(spec.execution),
     };
   }
 

@@ -118,6 +118,9 @@ export const FAILURE_CATALOG = {
   APPROVAL_DENIED: governanceOrRefusal('a person denied a tool call that waited for approval'),
   APPROVAL_TIMEOUT: governanceOrRefusal('nobody decided on a tool call waiting for approval in time'),
   BUDGET_EXCEEDED: governanceOrRefusal("a call does not fit the run's budget"),
+  CONTRACT_VIOLATION: governanceOrRefusal(
+    'an agent under execution.profile contract broke its contract (a tool outside tool_sequence, a denied duplicate, the sequence unfinished): under non_retryable_error the run fails; a denied duplicate under observe is refused'
+  ),
   SECRET_DESTINATION_DENIED: governance('a secret would go somewhere it is not bound to; nothing was sent'),
   APPROVAL_REQUIRED: governance("the policy engine's verdict that a tool call waits for a person (a decision, not a failure)"),
 

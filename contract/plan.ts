@@ -74,6 +74,20 @@ export interface PlanAgent {
   source: string;
   /** `spec.memory`: the Memory (key into `Plan.memories`) and the built-in memory tools `allow` grants; absent without one. */
   memory?: PlanMemoryGrant;
+  /** `execution.profile: contract`: what the agent must do before it is done; absent for `dynamic` (older plans, and their hashes, stay as they were). */
+  contract?: PlanExecutionContract;
+}
+
+/** Orloj's execution contract of one agent (see workflows/execution-contract.ts). */
+export interface PlanExecutionContract {
+  /** Tools that must each succeed once, in any order (Orloj tracks them as a set): trimmed, deduplicated ignoring case. */
+  toolSequence: string[];
+  /** Texts the agent's final model output must each contain: trimmed, deduplicated. */
+  requiredOutputMarkers: string[];
+  /** `deny`: a second successful call of a tool is a violation; `short_circuit`: an identical one gets the recorded result. */
+  duplicateToolCallPolicy: 'short_circuit' | 'deny';
+  /** `non_retryable_error` ends the agent with CONTRACT_VIOLATION; `observe` records the violation and goes on. */
+  onContractViolation: 'non_retryable_error' | 'observe';
 }
 
 /** The built-in memory tools, one per `spec.memory.allow` operation (Orloj's names). */

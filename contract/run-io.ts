@@ -148,6 +148,23 @@ export interface ActivationRecord {
   attempts: number;
   /** Failed branches left out of its join (`continue_partial`). */
   partialFrom?: string[];
+  /** Execution-contract events of an agent that went on: violations under `observe`, and warnings; absent when none. */
+  contract?: ContractEvent[];
+}
+
+/**
+ * An execution-contract event (see workflows/execution-contract.ts): a `violation` (recorded
+ * here under `on_contract_violation: observe`; under `non_retryable_error` it is the run's
+ * CONTRACT_VIOLATION failure), or the `warning` that `max_steps` came before the output markers.
+ */
+export interface ContractEvent {
+  kind: 'violation' | 'warning';
+  rule: 'tool_not_in_sequence' | 'duplicate_tool_call' | 'tool_sequence_incomplete' | 'output_markers_missing';
+  step: number;
+  /** The tool called, for a rule about a call. */
+  tool: string | null;
+  expected: string;
+  actual: string;
 }
 
 export interface RunResult {

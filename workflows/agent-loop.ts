@@ -34,6 +34,9 @@ import type { UsageLedger } from './usage-ledger.ts';
 import { RecordedCalls } from './recorded-calls.ts';
 import { validateArguments } from './validate-arguments.ts';
 import type { FailureCode } from '../contract/failures.ts';
+import type { ContractEvent } from '../contract/run-io.ts';
+import { ExecutionContract, type ContractFinding, type ContractTool } from './execution-contract.ts';
+import { delegateFacts, toolFacts } from '../policies/tool-identity.ts';
 
 export interface ActivationContext {
   plan: Plan;
@@ -75,6 +78,8 @@ export interface ActivationOutcome {
   output: JsonValue;
   steps: number;
   stoppedBy: 'answer' | 'max_steps' | 'tool_output' | 'foreach' | 'budget';
+  /** Execution-contract violations observed and warnings (see workflows/execution-contract.ts). */
+  contract?: ContractEvent[];
 }
 
 /** The run's budget state beyond the ledger: what people added, and whether they said to wrap up. */
@@ -213,13 +218,32 @@ function inputBound(
 }
 
 /** Structured output arrives as JSON text; keep it as JSON so conditions and joins can read it. */
-function finalOutput(agent: PlanAgent, result: ModelCallResult): JsonValue {
+function finalOutput(agent: PlanAgent, result: Pick<ModelCallResult, 'text'>): JsonValue {
   if (agent.outputSchema === null) return result.text;
   try {
     return JSON.parse(result.text) as JsonValue;
   } catch {
     return result.text;
   }
+}
+
+/** The names each offered tool goes by, for matching `tool_sequence` entries as policy matches names. */
+function contractTools(plan: Plan, tools: readonly OfferedTool[]): ContractTool[] {
+  return tools.map((tool) => {
+    if (tool.key !== null) {
+      const planTool = plan.tools[tool.key]!;
+      const server = planTool.mcp ? plan.mcpServers[planTool.mcp.server] : undefined;
+      return { name: tool.name, names: toolFacts(tool.key, planTool, server).names };
+    }
+    if (tool.delegate !== null) return { name: tool.name, names: delegateFacts(tool.delegate, plan.agents[tool.delegate]!.id).names };
+    return { name: tool.name, names: [] };
+  });
+}
+
+/** A contract violation: the run's CONTRACT_VIOLATION under `non_retryable_error`; recorded under `observe`. */
+function violated(context: ActivationContext, contract: ExecutionContract, finding: ContractFinding): void {
+  if (finding.kind === 'violation' && contract.enforced) throw new RunFailure('CONTRACT_VIOLATION', finding.message, context.agentName);
+  contract.observe(finding);
 }
 
 export async function runActivation(context: ActivationContext): Promise<ActivationOutcome> {
@@ -232,8 +256,10 @@ export async function runActivation(context: ActivationContext): Promise<Activat
 
   const limits = ledger.limit(budgetLimits(plan, agentName));
   const refused: Refusal[] = [];
+  const contract = agent.contract ? new ExecutionContract(agentName, agent.contract, contractTools(plan, tools)) : null;
   try {
-    return await activationLoop(context, agent, tools, declarations, messages, limits, refused);
+    const outcome = await activationLoop(context, agent, tools, declarations, messages, limits, refused, contract);
+    return contract && contract.events.length > 0 ? { ...outcome, contract: contract.events } : outcome;
   } finally {
     // Refusals of the last step reach no model: report them, so the audit still has them.
     context.onRefusals(refused.splice(0), false);
@@ -247,10 +273,13 @@ async function activationLoop(
   declarations: readonly ToolDeclaration[],
   messages: ChatMessage[],
   limits: BudgetLimits,
-  refused: Refusal[]
+  refused: Refusal[],
+  contract: ExecutionContract | null
 ): Promise<ActivationOutcome> {
   const { plan, agentName, effects, ledger } = context;
   let lastText = '';
+  // Orloj's output of a contract agent done after a tool call: its latest non-blank model text.
+  let spoken = '';
   let previous: { inputTokens: number; messageCount: number } | null = null;
   const fixedBytes = utf8Bytes(agent.prompt) + utf8Bytes(JSON.stringify(declarations));
   const size = new TranscriptSize();
@@ -304,6 +333,18 @@ async function activationLoop(
     // A provider that reports no input tokens gives no floor to build on: bound the whole conversation again.
     previous = result.usage.inputTokens > 0 ? { inputTokens: result.usage.inputTokens, messageCount: messages.length } : null;
     lastText = result.text;
+    if (result.text.trim() !== '') spoken = result.text;
+    if (contract) {
+      // Every tool done and this output holds the markers: done, even if it asked for more calls (as Orloj).
+      if (contract.completeWith(result.text)) return { output: finalOutput(agent, result), steps: step, stoppedBy: 'answer' };
+      if (result.toolCalls.length === 0) {
+        if (answeredBeforeContract(context, contract, step, result.text)) return { output: finalOutput(agent, result), steps: step, stoppedBy: 'answer' };
+        // Not done: the model is told what the contract still needs, and asked again.
+        if (result.text.trim() !== '') messages.push({ role: 'assistant', content: result.text, toolCalls: [] });
+        messages.push({ role: 'user', content: contract.reminder(result.text) });
+        continue;
+      }
+    }
     if (result.toolCalls.length === 0) return { output: finalOutput(agent, result), steps: step, stoppedBy: 'answer' };
 
     messages.push({ role: 'assistant', content: result.text, toolCalls: result.toolCalls });
@@ -315,8 +356,17 @@ async function activationLoop(
       delegationsWaiting: asked.filter((call) => tools.some((t) => t.name === call.name && t.delegate !== null)).length,
       refused,
     };
+    // A call outside the sequence under non_retryable_error ends the agent before any call of the turn is scheduled.
+    if (contract) for (const call of asked) {
+      const outside = contract.outsideSequence(step, call.name);
+      if (outside) violated(context, contract, outside);
+    }
     const toolMessages = await settleAll(
-      asked.map((call) => recorded.run(tools.find((t) => t.name === call.name)?.key ?? null, call, () => runToolCall(context, tools, step, call, limits, turn)))
+      asked.map((call) => {
+        const run = () => runToolCall(context, tools, step, call, limits, turn);
+        if (!contract) return recorded.run(tools.find((t) => t.name === call.name)?.key ?? null, call, run);
+        return contractCall(context, contract, turn, step, call, () => recorded.run(tools.find((t) => t.name === call.name)?.key ?? null, call, run), run);
+      })
     );
     for (const call of beyond) {
       toolMessages.push(
@@ -328,8 +378,55 @@ async function activationLoop(
       const first = toolMessages[0];
       if (first && first.role === 'tool' && !first.isError) return { output: first.output, steps: step, stoppedBy: 'tool_output' };
     }
+    if (contract?.completeWith(result.text)) return { output: finalOutput(agent, { text: spoken }), steps: step, stoppedBy: 'answer' };
+  }
+  if (contract) {
+    const finding = contract.atMaxSteps(agent.maxSteps, lastText);
+    if (finding) violated(context, contract, finding);
   }
   return { output: lastText, steps: agent.maxSteps, stoppedBy: 'max_steps' };
+}
+
+/**
+ * A contract agent answered without tool calls before its contract was met. Tools it can never
+ * call left in the sequence are a violation at once (Orloj: "expected tool before completion");
+ * observed, the agent is done if the answer holds the markers. Otherwise it is not done (false).
+ */
+function answeredBeforeContract(context: ActivationContext, contract: ExecutionContract, step: number, text: string): boolean {
+  const early = contract.answeredEarly(step);
+  if (!early) return false;
+  violated(context, contract, early);
+  return contract.remaining().length === contract.unreachable().length && contract.missingMarkers(text).length === 0;
+}
+
+/**
+ * One tool call of a contract agent. Under `duplicate_tool_call_policy: deny` a call of a tool
+ * that already succeeded is a violation: it ends the agent, or (observed) is refused, never
+ * run; calls of one tool in one turn wait for the one before, so "already succeeded" is decided
+ * as Orloj decides it, in the order asked. Under `short_circuit` an identical call gets the
+ * recorded result (`recordedRun`). A call that succeeded counts towards the sequence.
+ */
+function contractCall(
+  context: ActivationContext,
+  contract: ExecutionContract,
+  turn: Turn,
+  step: number,
+  call: ToolCall,
+  recordedRun: () => Promise<ChatMessage>,
+  run: () => Promise<ChatMessage>
+): Promise<ChatMessage> {
+  const settle = (message: ChatMessage): ChatMessage => {
+    if (message.role === 'tool' && !message.isError) contract.recordSuccess(call.name);
+    return message;
+  };
+  if (!contract.deniesDuplicates) return recordedRun().then(settle);
+  return contract.inTurn(call.name, async () => {
+    const duplicate = contract.duplicate(step, call.name);
+    if (!duplicate) return settle(await run());
+    violated(context, contract, duplicate);
+    const { rule, expected, actual, message } = duplicate;
+    return refuse(context, turn, call, 'CONTRACT_VIOLATION', { message, rule, expected, actual });
+  });
 }
 
 /**

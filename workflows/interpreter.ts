@@ -93,6 +93,7 @@ function activationRecord(
     turn: pending.turn,
     attempts,
     ...(pending.partialFrom.length > 0 ? { partialFrom: pending.partialFrom } : {}),
+    ...(outcome.contract && outcome.contract.length > 0 ? { contract: outcome.contract } : {}),
   };
 }
 

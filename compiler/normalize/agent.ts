@@ -6,10 +6,23 @@ import { memoryOperations } from './memory.ts';
 
 const DEFAULT_MAX_STEPS = 10;
 
+/** As Orloj normalizes the contract's lists: trimmed, blanks dropped, the first of each `key` kept. */
+function distinct(items: readonly string[], key: (item: string) => string): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const raw of items) {
+    const item = raw.trim();
+    if (item === '' || seen.has(key(item))) continue;
+    seen.add(key(item));
+    out.push(item);
+  }
+  return out;
+}
+
 export function normalizeAgent(input: AgentSpecInput, report: Reporter): AgentSpec {
   const execution = input.execution ?? {};
   const profile = execution.profile ?? 'dynamic';
-  const toolSequence = execution.tool_sequence ?? [];
+  const toolSequence = distinct(execution.tool_sequence ?? [], (tool) => tool.toLowerCase());
   if (profile === 'contract' && toolSequence.length === 0) {
     report('MISSING_FIELD', 'execution.profile "contract" needs a non-empty execution.tool_sequence', ['spec', 'execution', 'tool_sequence'], 'missing');
   }
@@ -36,7 +49,7 @@ export function normalizeAgent(input: AgentSpecInput, report: Reporter): AgentSp
     execution: {
       profile,
       toolSequence,
-      requiredOutputMarkers: execution.required_output_markers ?? [],
+      requiredOutputMarkers: distinct(execution.required_output_markers ?? [], (marker) => marker),
       duplicateToolCallPolicy: execution.duplicate_tool_call_policy ?? 'short_circuit',
       onContractViolation: execution.on_contract_violation ?? 'non_retryable_error',
       toolUseBehavior: execution.tool_use_behavior ?? 'run_llm_again',

@@ -30,8 +30,6 @@ const written = (value: unknown) =>
   value !== undefined && !(Array.isArray(value) && value.length === 0) && !(typeof value === 'object' && value !== null && Object.keys(value).length === 0);
 const lowered = (value: unknown) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
-const CONTRACT = "orch does not enforce Orloj's execution contract";
-
 export function reportNotEnforced(kind: SupportedKind, spec: unknown, report: Reporter): void {
   const warn = (path: ManifestPath, why: string, where: 'key' | 'value' = 'key') => report('ACCEPTED_NOT_ENFORCED', why, ['spec', ...path], where, 'warning');
   // Jitter needs random numbers, which a deterministic workflow does not draw.
@@ -40,22 +38,6 @@ export function reportNotEnforced(kind: SupportedKind, spec: unknown, report: Re
     if (jitter !== undefined && jitter !== 'none') warn(path, `jitter ${String(jitter)}: ${what} after exact exponential backoff, without jitter`, 'value');
   };
   switch (kind) {
-    case 'Agent': {
-      if (lowered(at(spec, ['execution', 'profile'])) === 'contract') {
-        warn(['execution', 'profile'], `execution.profile contract: ${CONTRACT}; the agent runs as profile dynamic`, 'value');
-      }
-      for (const field of ['tool_sequence', 'required_output_markers', 'on_contract_violation']) {
-        if (written(at(spec, ['execution', field]))) warn(['execution', field], `execution.${field}: ${CONTRACT}; it is not checked`);
-      }
-      if (lowered(at(spec, ['execution', 'duplicate_tool_call_policy'])) === 'deny') {
-        warn(
-          ['execution', 'duplicate_tool_call_policy'],
-          'duplicate_tool_call_policy deny is part of the execution contract orch does not enforce; an identical repeated call returns its recorded result (short_circuit)',
-          'value'
-        );
-      }
-      return;
-    }
     case 'Task':
       if (written(at(spec, ['requirements']))) {
         warn(['requirements'], 'Task.requirements routes a Task to matching Workers in Orloj; orch runs it on any worker polling its task queue');

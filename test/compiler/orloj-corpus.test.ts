@@ -164,12 +164,18 @@ describe('corpus details that shaped the compiler', () => {
     expect(none.diagnostics).toEqual([]);
   });
 
-  it("08-tool-auth-and-contract: the execution contract is accepted and warned about field by field", async () => {
-    const { diagnostics } = await validate([corpus('testing/scenarios-real/08-tool-auth-and-contract')]);
+  it('08-tool-auth-and-contract and 16-kitchen-sink: the execution contract compiles without a warning, into the plan', async () => {
+    const { diagnostics, plan } = await compile([corpus('testing/scenarios-real/08-tool-auth-and-contract')]);
     expect(errorsOf(diagnostics)).toEqual([]);
-    expect(diagnostics.filter((d) => d.path?.[1] === 'execution').map((d) => [d.code, d.path, d.location?.file.endsWith('tool_auth_agent.yaml')])).toEqual(
-      ['profile', 'tool_sequence', 'required_output_markers', 'on_contract_violation'].map((field) => ['ACCEPTED_NOT_ENFORCED', ['spec', 'execution', field], true])
-    );
+    expect(diagnostics.filter((d) => d.path?.[1] === 'execution')).toEqual([]);
+    expect(plan?.agents['rr-real-tool-auth-agent']?.contract).toEqual({
+      toolSequence: ['rr-real-http-auth-tool'],
+      requiredOutputMarkers: ['AUTH_PATH:', 'CONTRACT_PATH:', 'EVIDENCE:'],
+      duplicateToolCallPolicy: 'short_circuit',
+      onContractViolation: 'observe',
+    });
+    const kitchen = await validate([corpus('testing/scenarios-real/16-kitchen-sink')]);
+    expect(kitchen.diagnostics.filter((d) => d.path?.[1] === 'execution')).toEqual([]);
   });
 
   it('turns McpServer tools into plan tools named <server>--<tool>', async () => {
