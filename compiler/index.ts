@@ -21,6 +21,7 @@ import { generatedToolName, type JsonValue, type Plan, type PlanMcpServer } from
 import { buildRegistry, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import { resolveReferences } from './resolve-references.ts';
 import { checkFallbackModels } from './check-fallbacks.ts';
+import { checkExecutionContracts } from './check-contract.ts';
 import type { AgentResource, AgentSystemResource, LoadedResources, TaskResource, ToolResource } from './resources.ts';
 import { isSupportedKind } from './schemas/envelope.ts';
 import type { McpToolDescription, SecretValues } from '../contract/activity-io.ts';
@@ -316,6 +317,7 @@ export async function compile(paths: string[], options: CompileOptions = {}): Pr
       : null;
   if (plan) {
     checkFallbackModels(plan, registry, diagnostics);
+    checkExecutionContracts(plan, registry, diagnostics);
     if (hasErrors(diagnostics)) plan = null;
   }
   if (plan && options.discover) {

@@ -78,6 +78,7 @@ export const FAILURE_CATALOG = {
   MCP_DISCOVERY_FAILED: diagnostic("with discovery: an MCP server's tools/list failed"),
   UNKNOWN_MCP_TOOL: diagnostic('with discovery: a referenced MCP tool its server does not offer'),
   MODEL_NOT_ALLOWED: diagnostic("a fallback model outside the allowed_models of a policy that applies to the agent"),
+  CONTRACT_TOOL_NOT_OFFERED: diagnostic('warning: a tool_sequence entry that names no tool its agent is offered: the execution contract can never be met'),
   UNBOUNDED_CYCLE: diagnostic('a loop nothing bounds, or a delegation cycle'),
   FOREACH_WITHOUT_OUTPUT_SCHEMA: diagnostic('warning: a foreach edge from an agent with no execution.output_schema'),
   QUORUM_WITHOUT_THRESHOLD: diagnostic('warning: a quorum join with neither quorum_count nor quorum_percent'),

@@ -174,8 +174,9 @@ describe('corpus details that shaped the compiler', () => {
       duplicateToolCallPolicy: 'short_circuit',
       onContractViolation: 'observe',
     });
-    const kitchen = await validate([corpus('testing/scenarios-real/16-kitchen-sink')]);
+    const kitchen = await compile([corpus('testing/scenarios-real/16-kitchen-sink')], { task: 'rr-real-kitchen-primary-task' });
     expect(kitchen.diagnostics.filter((d) => d.path?.[1] === 'execution')).toEqual([]);
+    expect(kitchen.plan?.agents['rr-real-kitchen-auth-worker-agent']?.contract).toMatchObject({ toolSequence: ['rr-real-kitchen-auth-tool'], onContractViolation: 'observe' });
   });
 
   it('turns McpServer tools into plan tools named <server>--<tool>', async () => {

@@ -138,6 +138,7 @@ const PINNED_CODES = [
   ['CALL_TIMEOUT', 'call', true],
   ['CANCELED', 'run', false],
   ['CONFUSABLE_TOOL_NAME', 'diagnostic', false],
+  ['CONTRACT_TOOL_NOT_OFFERED', 'diagnostic', false],
   ['CONTRACT_VIOLATION', 'governance', false],
   ['DELEGATION_FAILED', 'call', false],
   ['DELEGATION_LIMIT', 'refusal', false],
