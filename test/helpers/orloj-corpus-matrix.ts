@@ -3,6 +3,7 @@
  * `real-gate-*` Makefile checks), and which matrix file proves it. A folder on disk without
  * an entry here, or an entry without a test in its file, fails the matrix.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { corpusFolders } from './orloj-corpus.ts';
 
@@ -12,8 +13,8 @@ export const MATRIX: Record<string, { file: MatrixFile; expects: string }> = {
   'testing/scenarios/01-pipeline': { file: 'graphs', expects: 'succeeds; planner, research, writer in that order, each fed its upstream' },
   'testing/scenarios/02-hierarchical': { file: 'graphs', expects: 'the editor runs once, after both worker branches (wait_for_all)' },
   'testing/scenarios/03-loop-max-turns': { file: 'graphs', expects: 'the manager/research cycle stops at max_turns and succeeds' },
-  'testing/scenarios/04-governance-deny': { file: 'graphs', expects: 'the tool call is denied (role lacks the permissions), fail closed, the tool never called' },
-  'testing/scenarios/05-retry-deadletter': { file: 'graphs', expects: 'the timing-out agent is retried through the budget, then dead-lettered' },
+  'testing/scenarios/04-governance-deny': { file: 'tools', expects: 'the tool call is denied (role lacks the permissions), fail closed, the tool never called' },
+  'testing/scenarios/05-retry-deadletter': { file: 'triggers', expects: 'the timing-out agent is retried through the budget, then dead-lettered' },
   'testing/scenarios-real/01-pipeline': { file: 'graphs', expects: 'real-gate-pipeline: ≥3 model calls in order, RECOMMENDATION and NEXT_ACTIONS in the output' },
   'testing/scenarios-real/02-hierarchical': { file: 'graphs', expects: 'real-gate-hier: both workers hand off to the editor, MERGED_BRANCHES: research,social' },
   'testing/scenarios-real/03-loop-max-turns': { file: 'graphs', expects: 'real-gate-loop: ≥4 agent messages, bounded by max_turns, LOOP_STATE in the output' },
@@ -53,17 +54,22 @@ export function defineMatrix(file: MatrixFile, runners: Record<string, MatrixRun
     it('has a test for each of its folders and for no other', () => {
       expect(Object.keys(runners).sort()).toEqual(mine);
     });
-    for (const folder of mine) {
+    // In the order the file lists them: the longest first, so that the others overlap it.
+    for (const folder of Object.keys(runners).filter((f) => mine.includes(f))) {
       const runner = runners[folder];
       const name = `${folder}: ${MATRIX[folder]!.expects}`;
-      if (runner === undefined) continue;
       if (typeof runner === 'string') it.todo(`${name} (${runner})`);
       else it(name, runner, timeoutMs);
     }
   });
 }
 
-/** The table covers exactly the folders on disk. */
+/** The table covers exactly the folders on disk, and each file it names exists (and runs {@link defineMatrix}). */
 export function expectMatrixCoversCorpus(): void {
   expect(Object.keys(MATRIX).sort()).toEqual(corpusFolders().sort());
+  for (const file of new Set(Object.values(MATRIX).map((entry) => entry.file))) {
+    const path = `test/integration/orloj-corpus-${file}.test.ts`;
+    expect(existsSync(path), path).toBe(true);
+    expect(readFileSync(path, 'utf8')).toMatch(new RegExp(`defineMatrix\\(\\s*'${file}'`));
+  }
 }

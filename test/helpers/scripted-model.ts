@@ -18,8 +18,10 @@ export interface ModelTurn {
   tools: string[];
   /** The contents of the tool-result messages so far, in order. */
   toolResults: string[];
-  /** The first user message: the task input or the inbox. */
+  /** The first user message: the activation's inbox (task input, then upstream outputs). */
   input: string;
+  /** The inbox's task input, parsed back from its JSON (the text itself when it is not JSON). */
+  taskInput: any;
   request: RecordedRequest;
 }
 
@@ -52,6 +54,16 @@ export interface ScriptedModel {
   close(): Promise<void>;
 }
 
+/** orch renders the inbox as `Task input:\n<JSON>`, then `Output of <agent>:\n…` sections. */
+function taskInputOf(inbox: string): unknown {
+  const body = inbox.replace(/^Task input:\n/, '').split(/\n\nOutput of [^\n]*:\n/)[0]!;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
+}
+
 function text(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) return content.map((part: { text?: unknown }) => (typeof part?.text === 'string' ? part.text : '')).join('');
@@ -71,12 +83,14 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
       // The longest prompt the system message contains: orch may add to a prompt, never cut it.
       const agent = registration.prompts.find(([prompt]) => system.includes(prompt))?.[1];
       if (!agent) throw new Error(`model "${model}": no agent's prompt in the system message ${JSON.stringify(system.slice(0, 80))}`);
+      const input = text(messages.find((m) => m.role === 'user')?.content);
       const turn: ModelTurn = {
         agent,
         step: 1 + messages.filter((m) => m.role === 'assistant').length,
         tools: ((request.body?.tools ?? []) as Array<{ function?: { name?: string } }>).map((t) => t.function?.name ?? ''),
         toolResults: messages.filter((m) => m.role === 'tool').map((m) => text(m.content)),
-        input: text(messages.find((m) => m.role === 'user')?.content),
+        input,
+        taskInput: taskInputOf(input),
         request,
       };
       registration.log.turns.push(turn);

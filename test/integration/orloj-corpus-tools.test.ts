@@ -1,6 +1,6 @@
 /**
  * The Orloj corpus matrix, tool folders: HTTP tools on the local Orloj tool stub, MCP on the
- * real server-everything, governance denial and human approval, each through the
+ * real server-everything, governance denials, retries, human approval, each through the
  * OpenAI-compatible provider against a scripted local model that reads the tool results it
  * gets back. Assertions follow Orloj's `real-gate-*` checks: the tool calls made (the audit
  * trail is orch's trace), the stub's hits, and the stub markers reaching the output.
@@ -34,6 +34,20 @@ const hits = (path: string, goal: string) => rig.stub.hits(path).filter((r) => (
 const text = (output: unknown) => (typeof output === 'string' ? output : JSON.stringify(output));
 
 defineMatrix('tools', {
+  'testing/scenarios/04-governance-deny': async () => {
+    const agent = 'rt-gov-analyst-agent';
+    const tool = 'rt-gov-search-tool';
+    const { outcome, history, log } = await execute('testing/scenarios/04-governance-deny', {
+      [agent]: steps(callTools([tool, { query: 'governed' }]), say('should not get here')),
+    });
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'POLICY_DENIED', agent, deadLettered: false } });
+    // The plan offers the tool; the gate, not the model, refuses it, before anything is sent.
+    expect(log.turns.map((t) => t.tools)).toEqual([[tool]]);
+    // Its endpoint (https://search.example.invalid/query) is the stub's /query here.
+    expect(rig.stub.hits('/query')).toEqual([]);
+    expect(activitiesOf(history).filter((c) => c.type === 'callTool')).toEqual([]);
+  },
+
   'testing/scenarios-real/04-tool-call-smoke': async () => {
     const tool = 'rr-real-http-smoke-tool';
     const goal = 'matrix-04-smoke';
@@ -150,9 +164,9 @@ defineMatrix('tools', {
     };
     const tasks = { 'rr-multi-tool-lookup-task': 'lookup', 'rr-multi-tool-calculate-task': 'calculate', 'rr-multi-tool-both-task': 'lookup_and_calculate' };
     const runs = await Promise.all(Object.keys(tasks).map((task) => execute(folder, { 'rr-real-multi-tool-agent': select }, { task })));
-    const used = runs.map((r) => r.toolCalls.map((e) => e.subject));
+    const used = runs.map((r) => r.toolCalls.map((e) => e.subject).sort());
     expect(runs.map((r) => r.outcome.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    expect(used).toEqual([[lookup], [calculate], [lookup, calculate]]);
+    expect(used).toEqual([[lookup], [calculate], [calculate, lookup]]);
     expect(runs.map((r) => text(r.outcome.output).match(/EVIDENCE: .*/)?.[0])).toEqual([
       'EVIDENCE: TOP_RESULT=item-7842',
       'EVIDENCE: COMPUTED_RESULT=42',
@@ -181,9 +195,10 @@ defineMatrix('tools', {
       [echo, sum],
       [echo, sum],
     ]);
-    expect(toolCalls).toMatchObject([
-      { subject: echo, outcome: 'succeeded' },
-      { subject: sum, outcome: 'succeeded' },
+    // One step, two calls, run in parallel: the trail has them in the order they finished.
+    expect(toolCalls.map((e) => [e.subject, e.outcome]).sort()).toEqual([
+      [echo, 'succeeded'],
+      [sum, 'succeeded'],
     ]);
     const output = text(outcome.output);
     for (const marker of ['ECHO_RESULT: mcp-smoke-test-marker', 'SUM_RESULT: 42', 'MCP_SERVER:']) expect(output).toContain(marker);

@@ -2,7 +2,9 @@
  * TaskSchedules as Temporal Schedules on the real dev server: apply creates one, re-applying
  * an unchanged manifest makes no update call (the schedule's lastUpdatedAt stays), a changed
  * plan or spec updates it, a trigger starts a run a worker completes, `forbid` skips a trigger
- * while a run is going, and delete removes it. Orloj's schedule scenario and use case run too.
+ * while a run is going, and delete removes it. Orloj's schedule manifests (12-schedule-live-flow,
+ * weekly-intelligence-brief) run in test/integration/orloj-corpus-triggers.test.ts: their schedule
+ * ids are global to the dev server, so one file applies them.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,6 @@ import type { ScheduleDefinition } from '../../contract/schedules.ts';
 import { OrchPlanHash, OrchSystem, OrchTask } from '../../contract/search-attributes.ts';
 import { applySchedule, deleteSchedule, describeSchedule, listSchedules, ScheduleNotFound, scheduleId, triggerSchedule } from '../../client/schedules.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
-import { CORPUS, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 import { errorsOf } from '../compiler/helpers.ts';
 
 let harness: Harness;
@@ -255,22 +256,5 @@ describe('trigger, list, delete', () => {
     await expect(harness.client.client.schedule.getHandle(scheduleId(namespace, 'nightly')).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
     await expect(deleteSchedule(harness.client, `${namespace}/nightly`)).rejects.toBeInstanceOf(ScheduleNotFound);
     await expect(triggerSchedule(harness.client, 'no-such-schedule')).rejects.toThrow(/no TaskSchedule "no-such-schedule"/);
-  });
-});
-
-describe("Orloj's schedule manifests, with a mock model in place of the hosted one", () => {
-  it.each([
-    ['testing/scenarios-real/12-schedule-live-flow', 'rr-real-schedule', 'rr-real-model-default', 'rr-real-minute-digest'],
-    ['examples/use-cases/weekly-intelligence-brief', 'default', 'openai-default', 'uc-weekly-brief-cron'],
-  ])('%s: apply and trigger produce a completed run', async (relative, namespace, endpoint, name) => {
-    const override = writeOverride([mockEndpoint(namespace, endpoint, {})]);
-    const definition = await definitionOf(`${CORPUS}/${relative}`, [override]);
-    expect(definition).toMatchObject({ namespace, name, concurrencyPolicy: 'forbid', startingDeadlineSeconds: 300 });
-    await applyOnce(definition);
-    const triggered = await triggerSchedule(harness.client, `${namespace}/${name}`);
-    const outcome = await harness.client.getRun(triggered.workflowId!).result();
-    expect(outcome.status).toBe('succeeded');
-    expect(outcome.activations.length).toBeGreaterThan(0);
-    await deleteSchedule(harness.client, `${namespace}/${name}`);
   });
 });
