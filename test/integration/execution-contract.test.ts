@@ -201,4 +201,28 @@ describe('execution.profile contract', () => {
       { agent: 'rr-real-tool-auth-agent', rule: 'tool_sequence_incomplete', code: 'CONTRACT_VIOLATION', reason: 'step 4: expected "rr-real-http-auth-tool" before max_steps 4; max_steps reached first' },
     ]);
   });
+
+  it('a huge output with the marker at its very end completes the contract; the record keeps only a preview', async () => {
+    const huge = `${'x'.repeat(200_000)}\nDONE: at last`;
+    const plan = await planOf({ worker: [{ tool_calls: [{ tool: 'lookup', input: {} }, { tool: 'fetch', input: {} }] }, { text: huge }] }, [agent('worker', ['lookup', 'fetch'], CONTRACT)], ['lookup', 'fetch']);
+    const { outcome } = await run(plan);
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.output).toBe(huge);
+    expect(outcome.activations[0]).toMatchObject({ steps: 2, stoppedBy: 'answer', outputTruncated: true });
+  });
+
+  it('a contract agent as a delegate: its violation is the run\'s CONTRACT_VIOLATION, naming the delegate', async () => {
+    const plan = await planOf(
+      {
+        lead: [{ tool_calls: [{ tool: 'delegate--checker', input: { task: 'check it' } }] }, { text: 'lead done' }],
+        checker: [{ tool_calls: [{ tool: 'fetch', input: {} }] }],
+      },
+      [agent('lead', [], null), agent('checker', ['lookup', 'fetch'], { tool_sequence: ['lookup'] })],
+      ['lookup', 'fetch'],
+      { lead: { delegates: ['checker'] } }
+    );
+    const { outcome, calls } = await run(plan);
+    expect(outcome.failure).toMatchObject({ type: 'CONTRACT_VIOLATION', agent: 'checker' });
+    expect(calls).toEqual([]);
+  });
 });
