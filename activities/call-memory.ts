@@ -9,7 +9,7 @@
  * Memory's call is a request to its service (activities/memory-http.ts), at least once.
  */
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import { baseTaskQueue } from '../contract/routing.ts';
+import { ApplicationFailure } from '@temporalio/common';
 import type { ToolCallResult } from '../contract/activity-io.ts';
 import type { MemoryCallRequest, MemoryOperationRequest } from '../contract/memory-io.ts';
 import { MEMORY_TOOLS, type MemoryToolName, type PlanMemory } from '../contract/plan.ts';
@@ -19,7 +19,9 @@ import { activityFailure } from './classify-failure.ts';
 import type { ActivityRuntime } from './deps.ts';
 import { embeddedMemoryDir } from './memory-databases.ts';
 import { applyHttpOperation } from './memory-http.ts';
-import { applyPgvectorOperation } from './memory-pgvector.ts';
+import { applyPgvectorOperation, DimensionMismatchError } from './memory-pgvector.ts';
+import { memoryEmbedder } from './embeddings.ts';
+import { resolveSecretFor } from './secrets.ts';
 
 /** Memory failures carry no secret: nothing to redact. */
 const unchanged = (text: string): string => text;
@@ -58,8 +60,9 @@ export function createCallMemory(runtime: ActivityRuntime): (request: MemoryCall
       return { output: result.output, isError: result.isError, durationMs: Math.round(performance.now() - started), truncated: false };
     }
     if (request.memory.provider === 'pgvector') {
-      const result = await withHeartbeat(context, runtime.heartbeatIntervalMs, () => callPgvector(runtime, request, operation));
-      return { output: result.output, isError: result.isError, durationMs: Math.round(performance.now() - started), truncated: false };
+      const result = await withHeartbeat(context, runtime.heartbeatIntervalMs, () => callPgvector(runtime, request, operation, context.cancellationSignal));
+      const usage = result.tokens > 0 ? { usage: { inputTokens: result.tokens, outputTokens: 0, totalTokens: result.tokens } } : {};
+      return { output: result.output, isError: result.isError, durationMs: Math.round(performance.now() - started), truncated: false, ...usage };
     }
     const client: Client = context.client;
     const result = await withHeartbeat(context, runtime.heartbeatIntervalMs, async () => {
@@ -68,9 +71,8 @@ export function createCallMemory(runtime: ActivityRuntime): (request: MemoryCall
           updateId: operation.requestId,
           args: [operation],
           startWorkflowOperation: new WithStartWorkflowOperation(WORKFLOW_TYPES.memory, {
-            // One store per deployment: a routed run's calls come from its route's queue (contract/routing.ts).
-            workflowId: memoryStoreId(baseTaskQueue(info.taskQueue), request.memory),
-            taskQueue: baseTaskQueue(info.taskQueue),
+            workflowId: memoryStoreId(info.taskQueue, request.memory),
+            taskQueue: info.taskQueue,
             workflowIdConflictPolicy: 'USE_EXISTING',
             args: [],
           }),
@@ -87,20 +89,29 @@ export function createCallMemory(runtime: ActivityRuntime): (request: MemoryCall
 /** pgvector errors that pass (a lost connection, a server shutting down, a conflict, no resources): retried; any other is the database's setup. */
 const TRANSIENT_SQLSTATE = /^(08|40|53|57)/;
 
-async function callPgvector(runtime: ActivityRuntime, request: MemoryCallRequest, operation: MemoryOperationRequest) {
-  const dataDir = request.memory.endpoint ? null : embeddedMemoryDir(runtime.memoryDatabases.memoryHome, request.memory);
-  if (!request.memory.endpoint && dataDir === null) {
+async function callPgvector(runtime: ActivityRuntime, request: MemoryCallRequest, operation: MemoryOperationRequest, signal: AbortSignal | undefined) {
+  const { memory } = request;
+  const dataDir = memory.endpoint ? null : embeddedMemoryDir(runtime.memoryDatabases.memoryHome, memory);
+  if (!memory.endpoint && dataDir === null) {
     throw activityFailure('TOOL_CONFIG_INVALID', `memory ${request.memoryKey} has no usable directory name`, {}, unchanged);
   }
+  // The password is resolved here, for exactly this database, and goes nowhere else.
+  const password =
+    memory.secretRef && memory.endpoint ? resolveSecretFor(memory.secretRef, runtime, { kind: 'database', url: memory.endpoint }, `memory ${request.memoryKey}`) : undefined;
+  const redactPassword = runtime.redactors.failure([password]);
+  const redactEndpoint = redactConnection(memory.endpoint);
+  const embedder = memoryEmbedder(runtime, memory.embedding, signal);
   try {
-    const db = await runtime.memoryDatabases.open(request.memory, dataDir);
-    return await applyPgvectorOperation(db, operation, request.memory.type);
+    const db = await runtime.memoryDatabases.open(memory, dataDir, password);
+    const result = await applyPgvectorOperation(db, operation, memory.type, embedder);
+    return { ...result, tokens: embedder.tokens };
   } catch (error) {
+    if (error instanceof ApplicationFailure) throw error;
     const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : String(error);
     // No code, or a transient one: the database is unreachable or busy, and Temporal retries the call.
-    const type = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !TRANSIENT_SQLSTATE.test(code) ? 'TOOL_CONFIG_INVALID' : 'TOOL_UNAVAILABLE';
-    throw activityFailure(type, `memory ${request.memoryKey} (pgvector): ${message}`, {}, redactConnection(request.memory.endpoint));
+    const configuration = error instanceof DimensionMismatchError || (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !TRANSIENT_SQLSTATE.test(code));
+    throw activityFailure(configuration ? 'TOOL_CONFIG_INVALID' : 'TOOL_UNAVAILABLE', `memory ${request.memoryKey} (pgvector): ${message}`, {}, (text) => redactPassword(redactEndpoint(text)));
   }
 }
 

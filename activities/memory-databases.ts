@@ -32,6 +32,20 @@ export function embeddedMemoryDir(memoryHome: string, memory: Pick<PlanMemory, '
   return path.join(memoryHome, ...parts);
 }
 
+/** `endpoint` with `password` in it, unless it already has one (in its userinfo or a `password` parameter). */
+export function withPassword(endpoint: string, password: string | undefined): string {
+  if (!password) return endpoint;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return endpoint;
+  }
+  if (url.password !== '' || url.searchParams.has('password')) return endpoint;
+  url.password = password;
+  return url.href;
+}
+
 function pgSession(client: pg.Pool | pg.PoolClient): SqlSession {
   return {
     async query<Row extends object>(text: string, params?: unknown[]) {
@@ -94,9 +108,10 @@ interface Opened {
 /** Embedded databases of this process, by directory. */
 const embedded = new Map<string, Opened>();
 
+/** The base schema in place; the entries' table waits for its first write or search, which knows the dimensions. */
 function ready(db: Promise<SqlDatabase>): Promise<SqlDatabase> {
   return db.then(async (opened) => {
-    await initPgvectorSchema(opened);
+    await initPgvectorSchema(opened, null);
     return opened;
   });
 }
@@ -110,9 +125,12 @@ export class MemoryDatabases {
     this.memoryHome = memoryHome;
   }
 
-  /** The Memory's database, its schema in place; the same one for every call. */
-  open(memory: PlanMemory, dataDir: string | null): Promise<SqlDatabase> {
-    if (memory.endpoint) return this.pool(memory.endpoint);
+  /**
+   * The Memory's database, its schema in place; the same one for every call. `password`
+   * (from `auth.secretRef`) goes into the connection string when it carries none, as Orloj does.
+   */
+  open(memory: PlanMemory, dataDir: string | null, password?: string): Promise<SqlDatabase> {
+    if (memory.endpoint) return this.pool(withPassword(memory.endpoint, password));
     const dir = dataDir!;
     let opened = embedded.get(dir);
     if (!opened) {

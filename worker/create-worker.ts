@@ -4,10 +4,8 @@ import { NativeConnection, Worker, type TLSConfig, type WorkerOptions } from '@t
 import type { ActivityDeps } from '../activities/index.ts';
 import { defaultTaskQueue } from '../contract/wire-names.ts';
 import { HEARTBEAT_THROTTLE, orchPlugin } from './plugin.ts';
-import type { OrchRoutingOptions } from './route-workers.ts';
 
-/** `capabilities` and `knownRequirements` (worker/route-workers.ts): which routed runs it also serves. */
-export interface OrchWorkerOptions extends ActivityDeps, OrchRoutingOptions {
+export interface OrchWorkerOptions extends ActivityDeps {
   /** A connection to Temporal; by default one is opened from the options below. */
   connection?: NativeConnection;
   /**

@@ -1,8 +1,9 @@
 /**
  * A real local OpenAI-compatible model server for tests: `POST /v1/chat/completions`
  * (non-streaming; any path ending in `/chat/completions` is served, so Azure deployment
- * URLs work too) on 127.0.0.1, an ephemeral port, no network beyond loopback. Other
- * paths are recorded and answered 404.
+ * URLs work too) and `POST /v1/embeddings` (any path ending in `/embeddings`: by default a
+ * deterministic hashed bag of words, see {@link hashedEmbedding}) on 127.0.0.1, an ephemeral
+ * port, no network beyond loopback. Other paths are recorded and answered 404.
  *
  * Every request is recorded (method, path, lower-cased headers, parsed JSON body). Each
  * reply comes from the front of a scripted queue, else from a default function (by
@@ -71,6 +72,31 @@ export interface DropReply {
 /** What the server does with one request. */
 export type ScriptedReply = CompletionReply | ErrorReply | DropReply;
 
+/** An embeddings answer: these vectors (as given, even if wrong: tests of hostile answers), and usage. */
+export interface EmbeddingsReply {
+  embeddings: unknown[];
+  usage?: { promptTokens: number } | null;
+  delayMs?: number;
+}
+
+/** What the server does with one embeddings request. */
+export type ScriptedEmbeddingReply = EmbeddingsReply | ErrorReply | DropReply;
+
+/**
+ * The default embedding: each lower-cased word (letters and digits) counted into one of
+ * `dimensions` buckets by its FNV-1a hash, unit length; texts sharing words are near.
+ */
+export function hashedEmbedding(text: string, dimensions: number): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 0x01000193) >>> 0;
+    vector[hash % dimensions]! += 1;
+  }
+  const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
+  return norm === 0 ? vector : vector.map((x) => x / norm);
+}
+
 /** Options of {@link startOpenAICompatibleServer}. */
 export interface OpenAICompatibleServerOptions {
   /** Replies served first, in order, one per request. */
@@ -79,6 +105,8 @@ export interface OpenAICompatibleServerOptions {
   respond?: (request: RecordedRequest) => ScriptedReply | Promise<ScriptedReply>;
   /** Delay added to every reply without its own `delayMs`. */
   delayMs?: number;
+  /** Dimensions of the default embedding. Default 32. */
+  embeddingDimensions?: number;
 }
 
 /** A running server. */
@@ -93,6 +121,10 @@ export interface OpenAICompatibleServer {
   enqueue(...replies: ScriptedReply[]): void;
   /** Replaces the default reply function. */
   setDefault(respond: (request: RecordedRequest) => ScriptedReply | Promise<ScriptedReply>): void;
+  /** Appends replies to the embeddings queue (served before the default embedding). */
+  enqueueEmbeddings(...replies: ScriptedEmbeddingReply[]): void;
+  /** Changes the default embedding's dimensions. */
+  setEmbeddingDimensions(dimensions: number): void;
   /** Stops the server, dropping open connections. */
   close(): Promise<void>;
 }
@@ -141,6 +173,8 @@ export async function startOpenAICompatibleServer(options: OpenAICompatibleServe
   const requests: RecordedRequest[] = [];
   let completionCount = 0;
   let toolCallCount = 0;
+  const embeddingQueue: ScriptedEmbeddingReply[] = [];
+  let embeddingDimensions = options.embeddingDimensions ?? 32;
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -166,6 +200,7 @@ export async function startOpenAICompatibleServer(options: OpenAICompatibleServe
     requests.push(recorded);
 
     const path = recorded.path.split('?')[0];
+    if (recorded.method === 'POST' && path?.endsWith('/embeddings')) return embeddings(request, response, body);
     // Any path ending in /chat/completions, so Azure's deployment URLs land here too.
     if (recorded.method !== 'POST' || !path?.endsWith('/chat/completions')) {
       sendJson(response, 404, { error: { message: `no route ${recorded.method} ${recorded.path}`, type: 'invalid_request_error' } });
@@ -234,6 +269,33 @@ export async function startOpenAICompatibleServer(options: OpenAICompatibleServe
       ...(usage ? { usage } : {}),
     });
   }
+  async function embeddings(request: IncomingMessage, response: ServerResponse, body: unknown): Promise<void> {
+    const input = (body as { input?: unknown } | undefined)?.input;
+    const texts = typeof input === 'string' ? [input] : Array.isArray(input) && input.every((x) => typeof x === 'string') ? (input as string[]) : null;
+    if (!texts) {
+      sendJson(response, 400, { error: { message: 'input must be a string or an array of strings', type: 'invalid_request_error' } });
+      return;
+    }
+    const reply: ScriptedEmbeddingReply = embeddingQueue.shift() ?? { embeddings: texts.map((text) => hashedEmbedding(text, embeddingDimensions)) };
+    const delay = reply.delayMs ?? options.delayMs ?? 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if ('drop' in reply) {
+      request.socket.destroy();
+      return;
+    }
+    if ('status' in reply) {
+      sendJson(response, reply.status, reply.body ?? { error: { message: `scripted error ${reply.status}`, type: 'api_error', code: null } }, reply.headers);
+      return;
+    }
+    const promptTokens = reply.usage === undefined ? Math.ceil(texts.join(' ').length / 4) : (reply.usage?.promptTokens ?? null);
+    sendJson(response, 200, {
+      object: 'list',
+      data: reply.embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+      model: (body as { model?: unknown }).model ?? 'test-embedding',
+      ...(promptTokens !== null ? { usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } } : {}),
+    });
+  }
+
   const listener = await listenOnLoopback(server);
   const { port } = listener;
   const origin = `http://127.0.0.1:${port}`;
@@ -245,6 +307,10 @@ export async function startOpenAICompatibleServer(options: OpenAICompatibleServe
     enqueue: (...replies) => queue.push(...replies),
     setDefault: (next) => {
       respond = next;
+    },
+    enqueueEmbeddings: (...replies) => embeddingQueue.push(...replies),
+    setEmbeddingDimensions: (dimensions) => {
+      embeddingDimensions = dimensions;
     },
     close: () => listener.close(),
   };

@@ -3,7 +3,8 @@
  * run recalls, on the embedded PGlite under the worker's memory home; and, with `pg` over a
  * socket to a real PostgreSQL wire server, a worker SIGKILLed after the database committed a
  * write but before the worker heard of it: the retried call on another worker is answered
- * from the record, and the write is applied once.
+ * from the record, and the write is applied once; and a Memory whose password is a Secret and
+ * whose embedding model is a mock endpoint: nothing of the password in history.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -17,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteDatabase } from '../../activities/memory-databases.ts';
 import { compile } from '../../compiler/index.ts';
 import { createOrchWorker, workflowBundle } from '../../worker/index.ts';
-import { activitiesOf } from '../helpers/history.ts';
+import { activitiesOf, historyText } from '../helpers/history.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
 import { startWorkerProcess } from '../helpers/worker-process.ts';
@@ -173,6 +174,49 @@ describe('pgvector over pg: crash safety', () => {
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, run.workflowId);
     } finally {
       trap.server.close();
+      await database.stop();
+      await backing.close();
+    }
+  }, 120_000);
+});
+
+describe('pgvector over pg with a Secret password and an embedding model', () => {
+  it('the password comes from the Secret inside the activity, never in history; the mock model embeds and its tokens are recorded', async () => {
+    const PASSWORD = 'pg-run-secret-5b2d8e';
+    const backing = await pgliteDatabase();
+    const database = new PGLiteSocketServer({ db: backing.pglite, port: 0, host: '127.0.0.1' });
+    await database.start();
+    const dir = manifests(
+      `  endpoint: postgres://postgres@${database.getServerConn()}/postgres\n  embedding_model: scripted\n  auth:\n    secretRef: pg-password\n`,
+      [
+        '        - tool_calls: [{tool: memory.write, input: {key: runbook/rollback, value: pause the rollout and roll back the release}}]',
+        '        - tool_calls: [{tool: memory.write, input: {key: lunch, value: pizza on fridays}}]',
+        '        - tool_calls: [{tool: memory.search, input: {query: roll back the release, top_k: 2}}]',
+        '        - text: done',
+        '',
+      ].join('\n')
+    );
+    writeFileSync(join(dir, 'secret.yaml'), `apiVersion: orch/v1\nkind: Secret\nmetadata:\n  name: pg-password\nspec:\n  stringData:\n    value: ${PASSWORD}\n`);
+    const loaded = await compile([dir]);
+    expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const own = await startHarness({ memoryHome: home, secrets: loaded.secrets, manifests: loaded.manifests });
+    try {
+      const run = await own.client.start(loaded.plan!);
+      expect((await run.result()).status).toBe('succeeded');
+      const history = await run.handle.fetchHistory();
+      const calls = activitiesOf(history).filter((c) => c.type === 'callMemory');
+      expect(calls.map((c) => (c.result as { output: { results?: { key: string }[] } }).output.results?.map((r) => r.key) ?? null)).toEqual([
+        null,
+        null,
+        // Only related entries rank (a score above 0): lunch shares no word with the query.
+        ['runbook/rollback'],
+      ]);
+      for (const call of calls) expect((call.result as { usage?: { inputTokens: number } }).usage?.inputTokens).toBeGreaterThan(0);
+      expect(historyText(history)).not.toContain(PASSWORD);
+      const { rows } = await backing.query<{ dimensions: number }>("SELECT atttypmod AS dimensions FROM pg_attribute WHERE attrelid = 'orloj_memory'::regclass AND attname = 'embedding'");
+      expect(rows[0]!.dimensions).toBe(256);
+    } finally {
+      await own.stop();
       await database.stop();
       await backing.close();
     }

@@ -181,10 +181,8 @@ defineMatrix('tools', {
 
   'testing/scenarios-real/14-mcp-tool-smoke': async () => {
     const [echo, sum] = ['rr-real-mcp-everything--echo', 'rr-real-mcp-everything--get-sum'] as const;
-    // A tool the filter left out, asked for anyway: refused, never sent to the server.
-    const filtered = 'rr-real-mcp-everything--get-env';
-    const { plan, outcome, history, log, trail, toolCalls } = await execute('testing/scenarios-real/14-mcp-tool-smoke', {
-      'rr-real-mcp-tool-agent': steps(callTools([echo, { message: 'mcp-smoke-test-marker' }], [sum, { a: 17, b: 25 }], [filtered, {}]), (turn) =>
+    const { outcome, history, log, toolCalls } = await execute('testing/scenarios-real/14-mcp-tool-smoke', {
+      'rr-real-mcp-tool-agent': steps(callTools([echo, { message: 'mcp-smoke-test-marker' }], [sum, { a: 17, b: 25 }]), (turn) =>
         say(`ECHO_RESULT: ${evidence(turn, /mcp-smoke-test-marker/)}\nSUM_RESULT: ${evidence(turn, /\b42\b/)}\nMCP_SERVER: rr-real-mcp-everything`)
       ),
     });
@@ -201,12 +199,6 @@ defineMatrix('tools', {
     expect(toolCalls.map((e) => [e.subject, e.outcome]).sort()).toEqual([
       [echo, 'succeeded'],
       [sum, 'succeeded'],
-    ]);
-    expect(trail.filter((e) => e.kind === 'tool.refused')).toMatchObject([{ subject: filtered, code: 'TOOL_NOT_DECLARED' }]);
-    expect(activitiesOf(history).filter((c) => c.type === 'callTool').map((c) => c.input.call.name).sort()).toEqual([echo, sum]);
-    expect(Object.values(plan.tools).map((t) => [t.name, t.type])).toEqual([
-      [echo, 'mcp'],
-      [sum, 'mcp'],
     ]);
     const output = text(outcome.output);
     for (const marker of ['ECHO_RESULT: mcp-smoke-test-marker', 'SUM_RESULT: 42', 'MCP_SERVER:']) expect(output).toContain(marker);
