@@ -98,7 +98,7 @@ defineMatrix('tools', {
     const goal = 'matrix-08-auth';
     // The agent's execution contract (tool_sequence [the auth tool], required markers): the
     // scripted model follows it, so the run holds with the contract enforced or observed.
-    const { outcome, history, toolCalls } = await execute('testing/scenarios-real/08-tool-auth-and-contract', {
+    const { plan, outcome, history, trail, toolCalls } = await execute('testing/scenarios-real/08-tool-auth-and-contract', {
       'rr-real-tool-auth-agent': steps(callTools([tool, { goal, timestamp_hint: 't0' }]), (turn) =>
         say(`AUTH_PATH: ok\nCONTRACT_PATH: ok\nEVIDENCE: ${evidence(turn, /AUTH_STATUS=\w+/)}`)
       ),
@@ -111,6 +111,9 @@ defineMatrix('tools', {
     expect(outcome.usage.total.toolErrors).toBe(0);
     for (const marker of ['AUTH_PATH: ok', 'CONTRACT_PATH: ok', 'EVIDENCE: AUTH_STATUS=ok']) expect(text(outcome.output)).toContain(marker);
     expect(historyText(history)).not.toContain(STUB_AUTH_KEY);
+    // The contract (observe) was met: nothing recorded against it.
+    expect(plan.agents['rr-real-tool-auth-agent']!.contract).toMatchObject({ toolSequence: [tool], requiredOutputMarkers: ['AUTH_PATH:', 'CONTRACT_PATH:', 'EVIDENCE:'], onContractViolation: 'observe' });
+    expect(trail.filter((e) => e.kind === 'contract.observed')).toEqual([]);
   },
 
   'testing/scenarios-real/09-governance-real-deny': async () => {
@@ -181,8 +184,10 @@ defineMatrix('tools', {
 
   'testing/scenarios-real/14-mcp-tool-smoke': async () => {
     const [echo, sum] = ['rr-real-mcp-everything--echo', 'rr-real-mcp-everything--get-sum'] as const;
-    const { outcome, history, log, toolCalls } = await execute('testing/scenarios-real/14-mcp-tool-smoke', {
-      'rr-real-mcp-tool-agent': steps(callTools([echo, { message: 'mcp-smoke-test-marker' }], [sum, { a: 17, b: 25 }]), (turn) =>
+    // A tool the filter left out, asked for anyway: refused, never sent to the server.
+    const filtered = 'rr-real-mcp-everything--get-env';
+    const { plan, outcome, history, log, trail, toolCalls } = await execute('testing/scenarios-real/14-mcp-tool-smoke', {
+      'rr-real-mcp-tool-agent': steps(callTools([echo, { message: 'mcp-smoke-test-marker' }], [sum, { a: 17, b: 25 }], [filtered, {}]), (turn) =>
         say(`ECHO_RESULT: ${evidence(turn, /mcp-smoke-test-marker/)}\nSUM_RESULT: ${evidence(turn, /\b42\b/)}\nMCP_SERVER: rr-real-mcp-everything`)
       ),
     });
@@ -199,6 +204,12 @@ defineMatrix('tools', {
     expect(toolCalls.map((e) => [e.subject, e.outcome]).sort()).toEqual([
       [echo, 'succeeded'],
       [sum, 'succeeded'],
+    ]);
+    expect(trail.filter((e) => e.kind === 'tool.refused')).toMatchObject([{ subject: filtered, code: 'TOOL_NOT_DECLARED' }]);
+    expect(activitiesOf(history).filter((c) => c.type === 'callTool').map((c) => c.input.call.name).sort()).toEqual([echo, sum]);
+    expect(Object.values(plan.tools).map((t) => [t.name, t.type])).toEqual([
+      [echo, 'mcp'],
+      [sum, 'mcp'],
     ]);
     const output = text(outcome.output);
     for (const marker of ['ECHO_RESULT: mcp-smoke-test-marker', 'SUM_RESULT: 42', 'MCP_SERVER:']) expect(output).toContain(marker);

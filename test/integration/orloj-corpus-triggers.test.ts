@@ -324,6 +324,9 @@ async function kitchenSink(): Promise<void> {
   const editor = outcome.activations.filter((a) => a.agent === name('editor'));
   expect(editor).toHaveLength(1);
   expect(editor[0]!.from.sort()).toEqual([...workers].sort());
+  // The auth worker's execution contract (observe) was met: nothing recorded against it.
+  expect(prepared.plans[primaryPlan]!.agents[name('auth-worker')]!.contract).toMatchObject({ toolSequence: [tool('auth')], onContractViolation: 'observe' });
+  expect(primary.trail.filter((e) => e.kind === 'contract.observed')).toEqual([]);
   const calls = primary.trail.filter((e) => e.kind === 'tool.call' && e.outcome === 'succeeded');
   expect(calls.length).toBeGreaterThanOrEqual(6);
   expect(calls.map((e) => [e.agent, e.subject]).sort()).toEqual(
