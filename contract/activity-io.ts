@@ -104,7 +104,7 @@ export interface ToolCallResult {
   durationMs: number;
   /** Set when the output was cut to the size limit (a marker is in the output too). */
   truncated: boolean;
-  /** Tokens an embedding model spent on a memory call (a pgvector Memory with `embedding_model`); recorded, not charged to budgets. */
+  /** Tokens an embedding model spent on a memory call (a pgvector Memory with `embedding_model`): the run's tokens, charged to its budget. */
   usage?: TokenUsage;
 }
 

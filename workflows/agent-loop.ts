@@ -519,12 +519,15 @@ async function runMemoryCall(context: ActivationContext, step: number, call: Too
   const callMemory = context.effects.callMemory;
   if (!memory || !callMemory) throw new RunFailure('TOOL_NOT_FOUND', `memory ${memoryKey} is not in the plan`, agentName);
   context.onStep(step, `tool ${call.name}`);
-  return settleToolCall(context, call, () =>
-    callMemory(
+  return settleToolCall(context, call, async () => {
+    const result = await callMemory(
       { agent: agentName, step, memoryKey, memory, call, gate: gateCheck(plan, agentName, approval) },
       { summary: activitySummary(agentName, call.name) }
-    )
-  );
+    );
+    // An embedding model's tokens are the run's: charged like a model's (tokens, cost), though no model call is counted.
+    if (result.usage) context.ledger.chargeFailedAttempts(agentName, result.usage, memory.embedding?.pricing ?? null);
+    return result;
+  });
 }
 
 /**

@@ -202,7 +202,8 @@ describe('pgvector over pg with a Secret password and an embedding model', () =>
     const own = await startHarness({ memoryHome: home, secrets: loaded.secrets, manifests: loaded.manifests });
     try {
       const run = await own.client.start(loaded.plan!);
-      expect((await run.result()).status).toBe('succeeded');
+      const outcome = await run.result();
+      expect(outcome.status).toBe('succeeded');
       const history = await run.handle.fetchHistory();
       const calls = activitiesOf(history).filter((c) => c.type === 'callMemory');
       expect(calls.map((c) => (c.result as { output: { results?: { key: string }[] } }).output.results?.map((r) => r.key) ?? null)).toEqual([
@@ -212,6 +213,13 @@ describe('pgvector over pg with a Secret password and an embedding model', () =>
         ['runbook/rollback'],
       ]);
       for (const call of calls) expect((call.result as { usage?: { inputTokens: number } }).usage?.inputTokens).toBeGreaterThan(0);
+      // The embedding tokens are the run's: its usage is the model calls' plus the memory calls'.
+      const tokens = (type: string) =>
+        activitiesOf(history)
+          .filter((c) => c.type === type)
+          .reduce((sum, c) => sum + ((c.result as { usage?: { inputTokens: number } }).usage?.inputTokens ?? 0), 0);
+      expect(outcome.usage.total.inputTokens).toBe(tokens('callModel') + tokens('callMemory'));
+      expect(outcome.usage.total.modelCalls).toBe(4);
       expect(historyText(history)).not.toContain(PASSWORD);
       const { rows } = await backing.query<{ dimensions: number }>("SELECT atttypmod AS dimensions FROM pg_attribute WHERE attrelid = 'orloj_memory'::regclass AND attname = 'embedding'");
       expect(rows[0]!.dimensions).toBe(256);

@@ -88,6 +88,28 @@ describe('memory tools in the agent loop', () => {
     expect(memory).toHaveLength(1);
   });
 
+  it('an embedding model\'s tokens (a memory call\'s usage) are the run\'s: counted, priced, and against max_tokens_per_run', async () => {
+    const embedding = { inputTokens: 40, outputTokens: 0, totalTokens: 40 };
+    const priced: PlanMemory = { ...store, provider: 'pgvector', embedding: { ...planOf([agent('x')], []).models['default/mock']!, pricing: { inputPerMillion: 1_000_000, outputPerMillion: 0 } } };
+    const embedded = (plan: Plan) => {
+      const run = scripted([[write('c1', { key: 'a', value: '1' })], [write('c2', { key: 'b', value: '2' })]]);
+      run.effects.callMemory = async (request) => {
+        run.memory.push(request);
+        return { output: { status: 'ok', key: 'k' }, isError: false, durationMs: 1, truncated: false, usage: embedding };
+      };
+      return { ...run, result: runPlan(plan, 'go', run.effects) };
+    };
+    const counted = embedded(planWith({ memories: { 'default/notes': priced } }));
+    const result = await counted.result;
+    expect(result.usage.total).toMatchObject({ modelCalls: 3, toolCalls: 2, inputTokens: 3 * 10 + 2 * 40, totalTokens: 3 * 15 + 2 * 40 });
+    expect(result.usage.total.costUsd).toBeCloseTo(2 * 40, 6);
+    // 15 + 15 + 40 (first call) = 70 tokens before the third model call: past a budget of 60, the run stops.
+    const policy = globalPolicy('tokens', { maxTokensPerRun: 60 });
+    const capped = embedded(planWith({ memories: { 'default/notes': priced }, governance: { policies: [policy], roles: {}, toolPermissions: [] } }));
+    await expect(capped.result).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    expect(capped.memory.length).toBeLessThan(2);
+  });
+
   it('an agent without a grant is offered none', async () => {
     const { effects, models } = scripted([]);
     await runPlan(planOf([agent('plain')], [], { memories: { 'default/notes': store } }), 'go', effects);
