@@ -17,7 +17,7 @@ export interface ModelQueueWorkersOptions {
    * and the data converter of the worker they serve (activity payloads, and the run's start
    * event the policy interceptor reads, are encoded with it).
    */
-  workerOptions: Pick<WorkerOptions, 'activities' | 'interceptors' | 'maxHeartbeatThrottleInterval' | 'dataConverter'>;
+  workerOptions: Pick<WorkerOptions, 'activities' | 'interceptors' | 'maxHeartbeatThrottleInterval' | 'dataConverter' | 'maxConcurrentActivityTaskExecutions' | 'identity'>;
   /** Where failures to serve a queue are reported. */
   onError?: (queue: string, error: unknown) => void;
 }

@@ -13,6 +13,7 @@ import { createActivityRuntime, type ActivityDeps, type ActivityRuntimeHandle } 
 import { ACTIVITY_TYPES, MODEL_QUEUES_SINK } from '../contract/wire-names.ts';
 import type { ModelQueueSinks } from '../workflows/model-queues.ts';
 import { ModelQueueWorkers } from './model-queue-workers.ts';
+import { extraRouteQueues, runWithRouteWorkers, withConcurrencyLimit, type OrchRoutingOptions } from './route-workers.ts';
 import { createPolicyInterceptor } from './policy-interceptor.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 
@@ -27,6 +28,9 @@ export const HEARTBEAT_THROTTLE = '1 second';
 interface WorkerState {
   runtime: ActivityRuntimeHandle;
   modelQueues: ModelQueueWorkers;
+  /** The options orch configured it with, and the route queues polled next to it (route-workers.ts). */
+  configured: WorkerOptions;
+  routeQueues: string[];
 }
 
 /** A worker that brings no workflow code of its own runs orch's. */
@@ -44,13 +48,14 @@ class OrchPlugin implements WorkerPlugin {
   readonly name = 'orch';
   /** Keyed by the worker's registered `callModel`, which is this plugin's and unique per worker. */
   private readonly workers = new WeakMap<object, WorkerState>();
-  private readonly deps: ActivityDeps;
+  private readonly deps: ActivityDeps & OrchRoutingOptions;
 
-  constructor(deps: ActivityDeps) {
+  constructor(deps: ActivityDeps & OrchRoutingOptions) {
     this.deps = deps;
   }
 
-  async configureWorker(options: WorkerOptions): Promise<WorkerOptions> {
+  async configureWorker(given: WorkerOptions): Promise<WorkerOptions> {
+    const options = withConcurrencyLimit(given, this.deps);
     const runtime = createActivityRuntime(this.deps);
     // The second enforcement point: every model and tool call is verified against its run's
     // start event and re-checked on the worker. One per worker: it caches that worker's plans.
@@ -67,17 +72,22 @@ class OrchPlugin implements WorkerPlugin {
         interceptors,
         maxHeartbeatThrottleInterval,
         ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+        // The bound of max_concurrent_tasks (route-workers.ts), and the worker's name in history.
+        ...(options.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions } : {}),
+        ...(options.identity ? { identity: options.identity } : {}),
       },
       onError: (queue, error) => Runtime.instance().logger.error(`orch: cannot serve model queue ${queue}: ${String(error)}`),
     });
-    this.workers.set(runtime.activities.callModel, { runtime, modelQueues });
-    return withWorkflowCode({
+    const configured = await withWorkflowCode({
       ...options,
       maxHeartbeatThrottleInterval,
       activities: { ...(options.activities ?? {}), ...runtime.activities },
       interceptors,
       sinks: { ...options.sinks, ...modelQueues.sinks() },
     });
+    const routeQueues = extraRouteQueues(options.taskQueue, this.deps);
+    this.workers.set(runtime.activities.callModel, { runtime, modelQueues, configured, routeQueues });
+    return configured;
   }
 
   configureReplayWorker(options: ReplayWorkerOptions): Promise<ReplayWorkerOptions> {
@@ -89,7 +99,7 @@ class OrchPlugin implements WorkerPlugin {
   async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
     const state = this.workers.get(worker.options.activities.get(ACTIVITY_TYPES.callModel) ?? {});
     try {
-      await next(worker);
+      await (state ? runWithRouteWorkers(worker, next, state.configured, state.routeQueues) : next(worker));
     } finally {
       if (state) {
         await state.modelQueues.shutdown();
@@ -106,6 +116,6 @@ class OrchPlugin implements WorkerPlugin {
  * must re-export orch's (`orch/workflows`) from its workflows module. `deps.manifests` says
  * where the worker's secrets may go (see `createOrchWorker`).
  */
-export function orchPlugin(deps: ActivityDeps = {}): WorkerPlugin {
+export function orchPlugin(deps: ActivityDeps & OrchRoutingOptions = {}): WorkerPlugin {
   return new OrchPlugin(deps);
 }

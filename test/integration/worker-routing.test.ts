@@ -237,6 +237,33 @@ spec: { task_ref: tmpl, schedule: "0 0 1 1 *" }
     }
   });
 
+  it("a rate-limited model's calls go to its queue under the route, served by the worker running the run", async () => {
+    const dir = writeDir(`apiVersion: orch/v1
+kind: ModelEndpoint
+metadata: { name: limited }
+spec: { provider: mock, rate_limit: { requests_per_second: 50 } }
+---
+apiVersion: orch/v1
+kind: Agent
+metadata: { name: a }
+spec: { model_ref: limited }
+---
+apiVersion: orch/v1
+kind: AgentSystem
+metadata: { name: s }
+spec: { agents: [a] }
+---
+apiVersion: orch/v1
+kind: Task
+metadata: { name: t }
+spec: { system: s, requirements: { gpu: true } }
+`);
+    const run = await client.start(await compileOk([dir], { task: 't' }));
+    expect((await run.result()).status).toBe('succeeded');
+    const calls = activitiesOf(await run.handle.fetchHistory());
+    expect(calls.map((c) => [c.type, c.taskQueue, c.identity])).toEqual([['callModel', `${taskQueue}/route/gpu=true/model/default/limited`, 'gpu-worker']]);
+  });
+
   it("a Memory is one store for the deployment: what a routed run writes, a run without requirements reads", async () => {
     const key = `routed-${randomUUID()}`;
     const manifests = (agentSteps: string, requirements: string) => `apiVersion: orch/v1
