@@ -4,8 +4,10 @@ import { NativeConnection, Worker, type TLSConfig, type WorkerOptions } from '@t
 import type { ActivityDeps } from '../activities/index.ts';
 import { defaultTaskQueue } from '../contract/wire-names.ts';
 import { HEARTBEAT_THROTTLE, orchPlugin } from './plugin.ts';
+import type { OrchRoutingOptions } from './route-workers.ts';
 
-export interface OrchWorkerOptions extends ActivityDeps {
+/** `capabilities` and `knownRequirements` (worker/route-workers.ts): which routed runs it also serves. */
+export interface OrchWorkerOptions extends ActivityDeps, OrchRoutingOptions {
   /** A connection to Temporal; by default one is opened from the options below. */
   connection?: NativeConnection;
   /**
@@ -47,6 +49,10 @@ export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise
     ...options.workerOptions,
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     plugins: [...(options.workerOptions?.plugins ?? []), orchPlugin(options)],
+  }).catch(async (error: unknown) => {
+    // A worker that cannot be created leaves no connection of ours open behind it.
+    if (ownsConnection) await connection.close();
+    throw error;
   });
   if (!ownsConnection) return worker;
   // Once the worker has drained (and the plugin has stopped what it started), close the

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrchClient } from '../../client/orch-client.ts';
 import { NoMatchingWorkerError } from '../../client/serving-workers.ts';
@@ -305,6 +305,34 @@ ${requirements}`;
     const memoryCall = activitiesOf(await read.handle.fetchHistory()).find((c) => c.type === 'callMemory')!;
     expect(memoryCall.taskQueue).toBe(taskQueue);
     expect(JSON.stringify(memoryCall.result)).toContain('written-on-the-gpu-route');
+  });
+});
+
+describe('the programmatic API', () => {
+  it("orchPlugin({ capabilities }) on a worker of one's own serves the routes those satisfy", async () => {
+    const connection = await NativeConnection.connect({ address });
+    const worker = await Worker.create({
+      connection,
+      taskQueue,
+      identity: 'plugin-worker',
+      plugins: [orchPlugin({ capabilities: { region: 'plugin-land', gpu: false, supportedModels: [] }, env: process.env })],
+    });
+    const running = worker.run();
+    try {
+      const run = await client.start(await planWith('  requirements: { region: plugin-land }\n'));
+      expect((await run.result()).status).toBe('succeeded');
+      expect(new Set(activitiesOf(await run.handle.fetchHistory()).map((c) => [c.taskQueue, c.identity].join(' ')))).toEqual(
+        new Set([`${taskQueue}/route/region=plugin-land plugin-worker`])
+      );
+    } finally {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    }
+  });
+
+  it('a worker with capabilities refuses a task queue that holds the route separator', async () => {
+    await expect(createOrchWorker({ address, taskQueue: 'a/route/b', capabilities: DEFAULT_CAPABILITIES })).rejects.toThrow(/names routes/);
   });
 });
 
