@@ -16,6 +16,7 @@ export type { CompileOptions, CompileResult, CompileSchedulesResult, ValidateRes
 export type { Diagnostic, DiagnosticCode, Severity, SourceLocation } from './compiler/diagnostics.ts';
 export { formatLocation, hasErrors } from './compiler/diagnostics.ts';
 export { OrchClient, OrchRun, WORKFLOW_TYPE, DELEGATE_WORKFLOW_TYPE } from './client/orch-client.ts';
+export { NoMatchingWorkerError } from './client/serving-workers.ts';
 export type { OrchClientOptions, OrchConnectOptions, RunOutcome, RunStatus, RunSummary, StartRunOptions } from './client/orch-client.ts';
 export { createWebhookHandler, webhookWorkflowId, WEBHOOK_DELIVERY_PATH, DEFAULT_WEBHOOK_MAX_BODY_BYTES } from './client/webhook-handler.ts';
 export type { WebhookHandlerOptions, WebhookRequestHandler, WebhookDeliveryEvent, WebhookDeliveryResponse, WebhookOutcome } from './client/webhook-handler.ts';

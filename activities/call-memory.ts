@@ -9,6 +9,7 @@
  * Memory's call is a request to its service (activities/memory-http.ts), at least once.
  */
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { baseTaskQueue } from '../contract/routing.ts';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ToolCallResult } from '../contract/activity-io.ts';
 import type { MemoryCallRequest, MemoryOperationRequest } from '../contract/memory-io.ts';
@@ -71,8 +72,9 @@ export function createCallMemory(runtime: ActivityRuntime): (request: MemoryCall
           updateId: operation.requestId,
           args: [operation],
           startWorkflowOperation: new WithStartWorkflowOperation(WORKFLOW_TYPES.memory, {
-            workflowId: memoryStoreId(info.taskQueue, request.memory),
-            taskQueue: info.taskQueue,
+            // One store per deployment: a routed run's calls come from its route's queue (contract/routing.ts).
+            workflowId: memoryStoreId(baseTaskQueue(info.taskQueue), request.memory),
+            taskQueue: baseTaskQueue(info.taskQueue),
             workflowIdConflictPolicy: 'USE_EXISTING',
             args: [],
           }),

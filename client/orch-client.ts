@@ -22,6 +22,8 @@ import type {
   RunUsage,
 } from '../contract/run-io.ts';
 import { emptyTotals } from '../contract/usage.ts';
+import { describeRequirements, ROUTE_SEPARATOR, routedTaskQueue, routeKey } from '../contract/routing.ts';
+import { requireServingWorker } from './serving-workers.ts';
 import {
   approvalsQuery,
   budgetQuery,
@@ -101,7 +103,19 @@ export interface StartRunOptions {
   workflowIdReusePolicy?: WorkflowIdReusePolicy;
   /** Temporal's: what a start does while a run with `workflowId` is open (default `FAIL`). */
   workflowIdConflictPolicy?: WorkflowIdConflictPolicy;
+  /**
+   * A plan with `requirements` runs on its route's queue (`<taskQueue>/route/…`, see
+   * contract/routing.ts). Unless this is false, the start first makes sure a worker polls it,
+   * waiting up to `workerGraceMs` (default 3 s) for one that is starting, and otherwise throws
+   * a `NoMatchingWorkerError` (`NO_MATCHING_WORKER`) and starts nothing. False: the run waits on
+   * its queue for a matching worker.
+   */
+  requireWorker?: boolean;
+  workerGraceMs?: number;
 }
+
+/** How long a start waits for a worker of a routed run's queue that may be starting. */
+const WORKER_GRACE_MS = 3_000;
 
 function emptyUsage(): RunUsage {
   return { total: emptyTotals(), byAgent: {} };
@@ -361,8 +375,12 @@ export class OrchClient {
       ...(options.continueAsNewAfterEvents === undefined ? {} : { continueAsNewAfterEvents: options.continueAsNewAfterEvents }),
       ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
     };
+    const taskQueue = routedTaskQueue(options.taskQueue ?? this.taskQueue, plan.requirements);
+    if (plan.requirements && options.requireWorker !== false) {
+      await requireServingWorker(this.client, taskQueue, plan.requirements, options.workerGraceMs ?? WORKER_GRACE_MS);
+    }
     const startOptions = {
-      taskQueue: options.taskQueue ?? this.taskQueue,
+      taskQueue,
       workflowId,
       args: [args] as [RunInput],
       staticSummary: planSummary(plan),
@@ -444,5 +462,7 @@ export function planSummary(plan: Plan): string {
 
 export function planDetails(plan: Plan): string {
   const agents = Object.values(plan.agents).map((a) => `- **${a.id.name}** → model \`${plan.models[a.model]?.model ?? a.model}\``);
-  return [`Plan \`${plan.hash}\``, '', ...agents].join('\n').slice(0, 20_000);
+  // A routed run waits on its route's queue until a matching worker polls it: say what it waits for.
+  const requires = plan.requirements ? ['', `Requires a worker with ${describeRequirements(plan.requirements)} (task queue \`…${ROUTE_SEPARATOR}${routeKey(plan.requirements)}\`)`] : [];
+  return [`Plan \`${plan.hash}\``, '', ...agents, ...requires].join('\n').slice(0, 20_000);
 }

@@ -9,6 +9,7 @@
  * creation; the action is replaced on every update, so it is always current.
  */
 import { createHash } from 'node:crypto';
+import { routedTaskQueue } from '../contract/routing.ts';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleHandle, type ScheduleOptionsStartWorkflowAction, type ScheduleUpdateOptions, type Workflow } from '@temporalio/client';
 import { canonicalJson } from '../contract/canonical-json.ts';
 import type { RunInput } from '../contract/run-io.ts';
@@ -101,7 +102,9 @@ function actionOf(definition: ScheduleDefinition, taskQueue: string, withSearchA
     workflowType: WORKFLOW_TYPES.run,
     // Temporal appends the scheduled time, so every run's id is unique and names its schedule.
     workflowId: `${definition.namespace}/${definition.name}`,
-    taskQueue,
+    // A Task with requirements runs on its route's queue (contract/routing.ts); the server
+    // starts scheduled runs, so they wait there for a matching worker rather than be refused.
+    taskQueue: routedTaskQueue(taskQueue, plan.requirements),
     args: [input],
     memo: { [MEMO_KEY]: memoOf(definition, taskQueue) },
     staticSummary: planSummary(plan),

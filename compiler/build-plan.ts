@@ -21,6 +21,7 @@ import {
   type PlanToolAuth,
   type SecretRef,
 } from '../contract/plan.ts';
+import { effectiveRequirements, type PlanRequirements } from '../contract/routing.ts';
 import { buildGovernance } from './build-governance.ts';
 import { parseReference, toolTargetKey, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import type { AgentResource, AgentSystemResource, McpServerResource, MemoryResource, ModelEndpointResource, TaskResource, ToolResource, ToolSpec } from './resources.ts';
@@ -248,6 +249,8 @@ export function buildPlan(request: PlanRequest): Plan {
   const plan: Omit<Plan, 'hash'> = {
     // Only plans that use memory carry the field: every other plan, and its hash, stays as it was.
     ...(Object.keys(memories).length > 0 ? { memories } : {}),
+    // Likewise only plans of a Task with requirements that apply: they are routed (contract/routing.ts).
+    ...planRequirements(task),
     schemaVersion: PLAN_SCHEMA_VERSION,
     system: { namespace: system.namespace, name: system.name, labels: system.labels },
     task: task ? { namespace: task.namespace, name: task.name, labels: task.labels } : null,
@@ -270,6 +273,12 @@ export function buildPlan(request: PlanRequest): Plan {
     if (server) mcpServers[tool.mcp.server] = planMcpServer(registry, server);
   }
   return withHash(plan);
+}
+
+/** `Task.requirements` that apply, as the plan carries them; nothing when none does. */
+function planRequirements(task: TaskResource | null): { requirements?: PlanRequirements } {
+  const requirements = task ? effectiveRequirements(task.spec.requirements) : null;
+  return requirements ? { requirements } : {};
 }
 
 /** The plan with its content hash, computed over everything else. */

@@ -22,6 +22,7 @@ import { buildRegistry, type ResourceRegistry, type ToolTarget } from './registr
 import { resolveReferences } from './resolve-references.ts';
 import { checkFallbackModels } from './check-fallbacks.ts';
 import { checkExecutionContracts } from './check-contract.ts';
+import { checkRequirements } from './check-requirements.ts';
 import type { AgentResource, AgentSystemResource, LoadedResources, TaskResource, ToolResource } from './resources.ts';
 import { isSupportedKind } from './schemas/envelope.ts';
 import type { McpToolDescription, SecretValues } from '../contract/activity-io.ts';
@@ -114,6 +115,7 @@ async function load(paths: readonly string[], overrides: readonly string[]): Pro
   const registry = buildRegistry(parsed, diagnostics);
   resolveReferences(registry, diagnostics);
   checkConfusableToolNames(registry, diagnostics);
+  checkRequirements(registry, diagnostics);
   return { registry, diagnostics, files: [...main.files, ...over.files] };
 }
 
@@ -166,6 +168,7 @@ function collectResources(registry: ResourceRegistry): LoadedResources {
     agentRoles: [],
     toolPermissions: [],
     memories: [],
+    workers: [],
     unsupported: [],
     counts: {},
   };
@@ -190,6 +193,7 @@ function collectResources(registry: ResourceRegistry): LoadedResources {
       case 'AgentRole': out.agentRoles.push(resource); break;
       case 'ToolPermission': out.toolPermissions.push(resource); break;
       case 'Memory': out.memories.push(resource); break;
+      case 'Worker': out.workers.push(resource); break;
     }
   }
   return out;

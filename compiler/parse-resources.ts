@@ -17,6 +17,7 @@ import { normalizeTask } from './normalize/task.ts';
 import { normalizeTaskWebhook } from './normalize/task-webhook.ts';
 import { normalizeTaskSchedule } from './normalize/task-schedule.ts';
 import { normalizeTool } from './normalize/tool.ts';
+import { normalizeWorker } from './normalize/worker.ts';
 import type { ResourceHeader, ValidResource } from './resources.ts';
 import { agentSpecSchema } from './schemas/agent.ts';
 import { agentSystemSpecSchema } from './schemas/agent-system.ts';
@@ -44,7 +45,7 @@ import { keyLocation, locationOf, missingLocation, valueLocation, type SourceDoc
 import { reportZodIssues } from './zod-issues.ts';
 
 /** The kinds orch does not act on: their bodies are validated all the same (see schemas/worker.ts). */
-const UNSUPPORTED_KIND_SCHEMAS: Record<UnsupportedKind, z.ZodType> = { Worker: workerSpecSchema, ToolApproval: toolApprovalSpecSchema };
+const UNSUPPORTED_KIND_SCHEMAS: Record<UnsupportedKind, z.ZodType> = { ToolApproval: toolApprovalSpecSchema };
 
 /** A document that passed the envelope checks: enough to be named, referenced and de-duplicated. */
 export interface ParsedResource {
@@ -122,6 +123,10 @@ function normalizeSpec(kind: SupportedKind, name: string, raw: unknown, source: 
     case 'ToolPermission': {
       const spec = parseSpec(toolPermissionSpecSchema, raw, source, out);
       return spec && { kind, spec: normalizeToolPermission(spec, name, report) };
+    }
+    case 'Worker': {
+      const spec = parseSpec(workerSpecSchema, raw, source, out);
+      return spec && { kind, spec: normalizeWorker(spec) };
     }
     case 'Secret': {
       const spec = parseSpec(secretSpecSchema, raw, source, out);

@@ -7,6 +7,7 @@ import type { SourceLocation } from './diagnostics.ts';
 import type { JsonObject, JsonValue, MemoryOperation, MockScript, ModelProvider, PlanCondition, PlanPolicy, PlanToolPermission, ToolType } from '../contract/plan.ts';
 import type { ManifestPath } from './source-map.ts';
 import type { ResourceKind, SupportedKind, UnsupportedKind } from './schemas/envelope.ts';
+import type { WorkerCapabilities } from '../contract/routing.ts';
 
 export type { ResourceKind, SupportedKind, UnsupportedKind };
 
@@ -226,6 +227,8 @@ export type AgentPolicyResource = Resource<'AgentPolicy', AgentPolicySpec>;
 export type AgentRoleResource = Resource<'AgentRole', AgentRoleSpec>;
 export type ToolPermissionResource = Resource<'ToolPermission', ToolPermissionSpec>;
 export type MemoryResource = Resource<'Memory', MemorySpec>;
+/** A Worker: the capabilities `orch worker --worker NAME` serves with (contract/routing.ts). */
+export type WorkerResource = Resource<'Worker', WorkerCapabilities>;
 /** A kind orch does not run yet: kept so references to it (e.g. `memory.ref`) resolve. */
 export type UnsupportedResource = Resource<UnsupportedKind, null>;
 
@@ -243,7 +246,8 @@ export type ValidResource =
   | AgentPolicyResource
   | AgentRoleResource
   | ToolPermissionResource
-  | MemoryResource;
+  | MemoryResource
+  | WorkerResource;
 
 /** The normalized resource graph returned by `validate` and `compile`. */
 export interface LoadedResources {
@@ -260,6 +264,7 @@ export interface LoadedResources {
   agentRoles: AgentRoleResource[];
   toolPermissions: ToolPermissionResource[];
   memories: MemoryResource[];
+  workers: WorkerResource[];
   unsupported: UnsupportedResource[];
   /** Resources loaded per kind (after duplicates and overrides), including invalid ones. */
   counts: Record<string, number>;

@@ -36,3 +36,13 @@ export {
   type FailureEntry,
 } from './failures.ts';
 export { ENV_VARS, type EnvVar } from './env-vars.ts';
+export {
+  DEFAULT_CAPABILITIES,
+  DEFAULT_WORKER_REGION,
+  describeRequirements,
+  effectiveRequirements,
+  fitsRequirements,
+  routeQueuesFor,
+  routedTaskQueue,
+  type WorkerCapabilities,
+} from './routing.ts';

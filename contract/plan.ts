@@ -50,7 +50,19 @@ export interface Plan {
   mcpServers: Record<string, PlanMcpServer>;
   /** Memory resources the plan's agents use, keyed by `namespace/name`; absent when none does (older plans, and their hashes, stay as they were). */
   memories?: Record<string, PlanMemory>;
+  /** `Task.requirements` that apply (contract/routing.ts): the run goes to a task queue only matching workers poll. Absent when none does (older plans, and their hashes, stay as they were). */
+  requirements?: PlanRequirements;
   governance: PlanGovernance;
+}
+
+/** A run's requirements (Orloj `TaskRequirements`), only those that apply: see contract/routing.ts. */
+export interface PlanRequirements {
+  /** Only workers of this region (compared trimmed, case-insensitively). */
+  region?: string;
+  /** Only workers with a GPU. Orloj's `gpu: false` asks for nothing: it is never written here. */
+  gpu?: true;
+  /** Only workers whose `supported_models` include it (case-insensitively), or that list none. */
+  model?: string;
 }
 
 export interface PlanAgent {

@@ -5,6 +5,8 @@
  */
 export { createOrchWorker, type OrchWorkerOptions } from './create-worker.ts';
 export { orchPlugin } from './plugin.ts';
+export { extraRouteQueues, type OrchRoutingOptions } from './route-workers.ts';
+export { DEFAULT_CAPABILITIES, routeQueuesFor, type PlanRequirements, type WorkerCapabilities } from '../contract/routing.ts';
 export { workflowBundle, WORKFLOWS_PATH } from './workflow-bundle.ts';
 export { DEFAULT_TASK_QUEUE, defaultTaskQueue } from '../contract/wire-names.ts';
 export { createActivities, createActivityRuntime, closeActivities } from '../activities/index.ts';

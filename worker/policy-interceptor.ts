@@ -24,6 +24,7 @@ import { matchMcpList, matchMemoryCall, matchModelCall, matchToolCall, startedPl
 import type { MemoryCallRequest } from '../contract/memory-io.ts';
 import type { McpListRequest, ModelCallRequest, ToolCallRequest } from '../contract/activity-io.ts';
 import { ACTIVITY_TYPES, WORKFLOW_TYPES } from '../contract/wire-names.ts';
+import { describeRequirements, isRouteOf } from '../contract/routing.ts';
 import { blockedHttpEndpoints, createResolvedEndpointCheck, type ResolveHost } from './resolved-endpoints.ts';
 
 /** The workflow types that schedule orch's activities: runs and delegates (a Memory's store schedules none). */
@@ -154,6 +155,15 @@ export function createPolicyInterceptor(options: PolicyInterceptorOptions = {}):
         else if (activityType === ACTIVITY_TYPES.callMemory) match = matchMemoryCall(request as unknown as MemoryCallRequest, started.plan);
         else match = matchMcpList(request as unknown as McpListRequest, started.plan);
         if (!match.matches) refuse(activityType, `it does not match the run's plan: ${match.reason}`);
+        // A run with requirements is served only from its route's queue, which only matching
+        // workers poll (contract/routing.ts); a run started elsewhere by another client stops here.
+        if (!isRouteOf(context.info.taskQueue, started.plan.requirements)) {
+          throw ApplicationFailure.create({
+            type: 'ROUTE_MISMATCH',
+            message: `${activityType} refused on the worker: the run requires ${describeRequirements(started.plan.requirements!)} but was scheduled on task queue "${context.info.taskQueue}", not on its route`,
+            nonRetryable: true,
+          });
+        }
         if (activityType === ACTIVITY_TYPES.callModel) {
           const result = recheckModelCall(request as unknown as ModelCallRequest);
           if (!result.allowed) refuse(activityType, result.reason);

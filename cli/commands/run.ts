@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import { compile } from '../../compiler/index.ts';
 import { OrchClient, type OrchRun, type RunOutcome } from '../../client/orch-client.ts';
 import { createOrchWorker } from '../../worker/index.ts';
+import { NoMatchingWorkerError } from '../../client/serving-workers.ts';
+import { DEFAULT_CAPABILITIES, type WorkerCapabilities } from '../../contract/routing.ts';
+import { parseCapabilities } from '../capabilities.ts';
 import { defaultTaskQueue } from '../../contract/wire-names.ts';
 import { installQuietRuntime } from '../quiet-runtime.ts';
 import { CliError, EXIT, type CliIo } from '../io.ts';
@@ -22,6 +25,7 @@ interface RunFlags extends CompileFlags, ConnectionFlags {
   worker: boolean;
   workflowId?: string;
   taskQueue?: string;
+  capabilities?: WorkerCapabilities;
 }
 
 const PROGRESS_POLL_MS = 250;
@@ -40,12 +44,14 @@ export function registerRunCommands(program: Command, context: CommandContext): 
     .option('--detach', 'start the run, print its workflow id and return (a worker must run elsewhere)')
     .option('--no-worker', 'do not start a worker in this process (one must run elsewhere)')
     .option('--workflow-id <id>', 'workflow id of the run')
-    .option('--task-queue <queue>', 'task queue (default: $ORCH_TASK_QUEUE or "orch")');
+    .option('--task-queue <queue>', 'task queue (default: $ORCH_TASK_QUEUE or "orch")')
+    .option('--capabilities <list>', "the in-process worker's capabilities, as for `orch worker` (default region=default, no GPU, any model)", parseCapabilities);
   addConnectionOptions(run).action(async (paths: string[], flags: RunFlags) => {
     installQuietRuntime(io.env, { dropOutcomes: true });
     const compiled = await compile(paths, compileOptions(flags));
     io.stderr(renderDiagnostics(compiled.diagnostics));
     if (!compiled.plan) throw new CliError('the manifests do not compile; nothing was run');
+    const { plan } = compiled;
     const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
     const target = await connectTemporal(io, { startServer: true, flags });
     const client = await reachTemporal(target, () => OrchClient.connect({ ...target.connection, taskQueue }));
@@ -53,7 +59,16 @@ export function registerRunCommands(program: Command, context: CommandContext): 
     const worker = inProcessWorker
       ? await reachTemporal(target, () =>
           // The manifests it just compiled say where their secrets may go.
-          createOrchWorker({ ...target.connection, taskQueue, secrets: compiled.secrets, manifests: compiled.manifests, env: io.env })
+          // It is there for this run: a routed one (contract/routing.ts) when its capabilities
+          // satisfy the Task's requirements; without requirements, the task queue is enough.
+          createOrchWorker({
+            ...target.connection,
+            taskQueue,
+            secrets: compiled.secrets,
+            manifests: compiled.manifests,
+            env: io.env,
+            ...(plan.requirements ? { capabilities: flags.capabilities ?? DEFAULT_CAPABILITIES, knownRequirements: [plan.requirements] } : {}),
+          })
         )
       : null;
     const workerRunning = worker?.run();
@@ -127,6 +142,7 @@ async function startRun(client: OrchClient, plan: Plan, options: { taskQueue: st
   try {
     return await client.start(plan, { taskQueue: options.taskQueue, ...(options.workflowId ? { workflowId: options.workflowId } : {}) });
   } catch (error) {
+    if (NoMatchingWorkerError.is(error)) throw new CliError(`NO_MATCHING_WORKER: ${error.message}; nothing was started`);
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
       throw new CliError(`a run with workflow id ${error.workflowId} is already running; choose another --workflow-id or wait for it with \`orch result ${error.workflowId}\``);
     }

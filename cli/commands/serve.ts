@@ -4,6 +4,7 @@
  * requests in flight finish and drains the worker; the runs go on in Temporal.
  */
 import { createServer, type Server } from 'node:http';
+import { DEFAULT_CAPABILITIES } from '../../contract/routing.ts';
 import type { Command } from 'commander';
 import { validate } from '../../compiler/index.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
@@ -92,7 +93,16 @@ export function registerServeCommand(program: Command, context: CommandContext):
     const client = await reachTemporal(target, () => OrchClient.connect({ ...target.connection, taskQueue }));
     const worker = flags.worker
       ? await reachTemporal(target, () =>
-          createOrchWorker({ ...target.connection, taskQueue, secrets: loaded.secrets, manifests: loaded.manifests, env: io.env })
+          // Orloj's worker defaults; it serves the webhooks' runs whose requirements those satisfy.
+          createOrchWorker({
+            ...target.connection,
+            taskQueue,
+            secrets: loaded.secrets,
+            manifests: loaded.manifests,
+            env: io.env,
+            capabilities: DEFAULT_CAPABILITIES,
+            knownRequirements: loaded.webhooks.flatMap((hook) => (hook.plan.requirements ? [hook.plan.requirements] : [])),
+          })
         )
       : null;
     const workerRunning = worker?.run();

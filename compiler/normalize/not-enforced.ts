@@ -39,9 +39,6 @@ export function reportNotEnforced(kind: SupportedKind, spec: unknown, report: Re
   };
   switch (kind) {
     case 'Task':
-      if (written(at(spec, ['requirements']))) {
-        warn(['requirements'], 'Task.requirements routes a Task to matching Workers in Orloj; orch runs it on any worker polling its task queue');
-      }
       warnJitter(['message_retry', 'jitter'], 'activations are retried');
       return;
     case 'Tool': {

@@ -19,10 +19,11 @@ export const SUPPORTED_KINDS = [
   'TaskSchedule',
   'TaskWebhook',
   'Memory',
+  'Worker',
 ] as const;
 
 /** Orloj kinds orch does not act on: validated (schemas/worker.ts), then a located ACCEPTED_NOT_ENFORCED warning; otherwise ignored. */
-export const UNSUPPORTED_KINDS = ['Worker', 'ToolApproval'] as const;
+export const UNSUPPORTED_KINDS = ['ToolApproval'] as const;
 
 export type SupportedKind = (typeof SUPPORTED_KINDS)[number];
 export type UnsupportedKind = (typeof UNSUPPORTED_KINDS)[number];

@@ -1,8 +1,8 @@
 /**
- * Worker and ToolApproval (Orloj `WorkerSpec`, `ToolApprovalSpec`): kinds orch does not act on,
- * validated all the same, so a malformed one is a located error rather than a silent no-op.
- * Orloj routes Tasks to Workers by `Task.requirements`; orch runs on whatever worker polls
- * the task queue. Orloj's ToolApproval records a decision; orch's are made with `orch approve`.
+ * Worker (Orloj `WorkerSpec`): the capabilities `orch worker --worker NAME` serves with, and
+ * what the compiler checks Task.requirements against (contract/routing.ts). ToolApproval
+ * (`ToolApprovalSpec`): a kind orch does not act on, validated all the same, so a malformed
+ * one is a located error rather than a silent no-op; orch's approvals are `orch approve`.
  */
 import { z } from 'zod';
 import { duration, fields, nonEmptyText, text, textList } from './common.ts';
@@ -16,6 +16,8 @@ export const workerSpecSchema = fields({
   // Orloj reads 0 or less as 1.
   max_concurrent_tasks: z.number().int().optional(),
 });
+
+export type WorkerSpecInput = z.output<typeof workerSpecSchema>;
 
 export const toolApprovalSpecSchema = fields({
   task_ref: nonEmptyText,

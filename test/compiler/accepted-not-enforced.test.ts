@@ -1,7 +1,7 @@
 /**
  * Orloj fields orch validates but does not act on: each one written is a located
- * ACCEPTED_NOT_ENFORCED warning (never a silent accept), and the kinds orch does not act on
- * (Worker, ToolApproval) are validated all the same, so a malformed one is an error.
+ * ACCEPTED_NOT_ENFORCED warning (never a silent accept), and the kind orch does not act on
+ * (ToolApproval) is validated all the same, so a malformed one is an error, as is a malformed Worker.
  */
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../compiler/index.ts';
@@ -85,7 +85,7 @@ spec: { model_ref: m, limits: { timeout: ${timeout} } }
     ]);
   });
 
-  it('Task.requirements (routing to Workers) and message_retry jitter warn; priority (informational in Orloj too) does not', async () => {
+  it('message_retry jitter warns; requirements (enforced: routing) and priority (informational in Orloj too) do not', async () => {
     const task = `apiVersion: orloj.dev/v1
 kind: AgentSystem
 metadata: { name: s }
@@ -106,8 +106,8 @@ spec:
   message_retry: { max_attempts: 2, jitter: full }
 `;
     const { file, diagnostics } = await warningsFor(task);
-    expect(notEnforced(diagnostics).map((d) => d.path)).toEqual([['spec', 'requirements'], ['spec', 'message_retry', 'jitter']]);
-    expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(`${BASE}---\n${task}`, 'requirements') });
+    expect(notEnforced(diagnostics).map((d) => d.path)).toEqual([['spec', 'message_retry', 'jitter']]);
+    expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(`${BASE}---\n${task}`, 'full }') });
   });
 
   it('runtime.isolation_mode other than none, an edge policy, a model endpoint auth.profile', async () => {
@@ -168,16 +168,15 @@ spec: { provider: mock, auth: { profile: bearer } }
   });
 });
 
-describe('Worker and ToolApproval: validated, then not acted on', () => {
-  it('a valid Worker is one warning at its kind', async () => {
+describe('Worker (acted on: routing) and ToolApproval (validated, then not acted on)', () => {
+  it('a valid Worker is quiet: orch worker --worker serves with its capabilities', async () => {
     const worker = `apiVersion: orloj.dev/v1
 kind: Worker
 metadata: { name: w }
 spec: { region: eu, max_concurrent_tasks: 2, capabilities: { gpu: true, supported_models: [gpt-4o] } }
 `;
-    const { file, diagnostics } = await warningsFor(worker);
-    expect(diagnostics.map((d) => [d.code, d.severity])).toEqual([['ACCEPTED_NOT_ENFORCED', 'warning']]);
-    expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file, ...where(`${BASE}---\n${worker}`, 'Worker') });
+    const { diagnostics } = await warningsFor(worker);
+    expect(diagnostics).toEqual([]);
   });
 
   it('a malformed Worker is an error where it is wrong', async () => {
@@ -213,8 +212,9 @@ spec:
     expectDiagnostic(diagnostics, { code: 'INVALID_VALUE', file, ...where(whole, 'soon') });
   });
 
-  it("the corpus's Worker validates, with its one warning", async () => {
-    const { diagnostics } = await validate([`${ORLOJ_CORPUS}/examples/resources/workers`]);
-    expect(diagnostics.map((d) => [d.code, d.path, d.location?.line])).toEqual([['ACCEPTED_NOT_ENFORCED', ['kind'], 2]]);
+  it("the corpus's Worker validates, without a word", async () => {
+    const { diagnostics, resources } = await validate([`${ORLOJ_CORPUS}/examples/resources/workers`]);
+    expect(diagnostics).toEqual([]);
+    expect(resources.workers.map((w) => [w.key, w.spec])).toEqual([['default/worker-a', { region: 'default', gpu: false, supportedModels: ['gpt-4o'], maxConcurrentTasks: 1 }]]);
   });
 });

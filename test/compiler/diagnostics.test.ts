@@ -61,7 +61,7 @@ describe('diagnostics are located at the offending node', () => {
   it('a kind orch validates but does not act on: a warning at the kind value', async () => {
     const diagnostics = await diagnosticsOf('unsupported-kind');
     expect(errorsOf(diagnostics)).toEqual([]);
-    const found = expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file: fixture('unsupported-kind/worker.yaml'), line: 2, column: 7 });
+    const found = expectDiagnostic(diagnostics, { code: 'ACCEPTED_NOT_ENFORCED', file: fixture('unsupported-kind/tool-approval.yaml'), line: 2, column: 7 });
     expect(found.severity).toBe('warning');
   });
 

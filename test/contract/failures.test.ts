@@ -89,7 +89,7 @@ describe('the failure catalog', () => {
 describe('sets derived from the catalog', () => {
   it('governance decisions, diagnostics and refusals are what they always were', () => {
     expect([...GOVERNANCE_FAILURES].sort()).toEqual(['APPROVAL_DENIED', 'APPROVAL_REQUIRED', 'APPROVAL_TIMEOUT', 'BUDGET_EXCEEDED', 'CONTRACT_VIOLATION', 'POLICY_DENIED', 'SECRET_DESTINATION_DENIED']);
-    expect(DIAGNOSTIC_CODES).toHaveLength(40);
+    expect(DIAGNOSTIC_CODES).toHaveLength(41);
     expect(DIAGNOSTIC_CODES.slice(0, 3)).toEqual(['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'YAML_SYNTAX']);
     const refusals = codesWhere((entry) => entry.category === 'refusal' || entry.refusal);
     expect([...refusals].sort()).toEqual(['APPROVAL_DENIED', 'APPROVAL_TIMEOUT', 'BUDGET_EXCEEDED', 'CONTRACT_VIOLATION', 'DELEGATION_LIMIT', 'INVALID_ARGUMENTS', 'POLICY_DENIED', 'TOOL_NOT_DECLARED', 'TOO_MANY_TOOL_CALLS']);
@@ -99,7 +99,7 @@ describe('sets derived from the catalog', () => {
     // The set before the catalog, plus codes never raised inside an activation (so no change).
     expect([...NEVER_RETRIED].sort()).toEqual([
       'AGENT_FAILED', 'AGENT_NOT_FOUND', 'APPROVAL_DENIED', 'APPROVAL_REQUIRED', 'APPROVAL_TIMEOUT', 'BUDGET_EXCEEDED', 'CANCELED', 'CONTRACT_VIOLATION',
-      'FOREACH_NOT_ARRAY', 'PLAN_VERSION_UNSUPPORTED', 'POLICY_DENIED', 'RUN_FAILED', 'SECRET_DESTINATION_DENIED', 'TERMINATED', 'TIMED_OUT', 'TOOL_NOT_FOUND',
+      'FOREACH_NOT_ARRAY', 'NO_MATCHING_WORKER', 'PLAN_VERSION_UNSUPPORTED', 'POLICY_DENIED', 'ROUTE_MISMATCH', 'RUN_FAILED', 'SECRET_DESTINATION_DENIED', 'TERMINATED', 'TIMED_OUT', 'TOOL_NOT_FOUND',
     ]);
     expect(NEVER_RETRIED.has('AGENT_TIMEOUT')).toBe(false);
   });
