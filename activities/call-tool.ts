@@ -18,6 +18,7 @@ import type { JsonValue } from '../contract/plan.ts';
 import { currentActivityContext, withHeartbeat } from './activity-context.ts';
 import { createCallMcpTool } from './call-mcp-tool.ts';
 import { activityFailure, classifyToolError, retryAfterMs } from './classify-failure.ts';
+import { readContractResponse } from './tool-contract-response.ts';
 import type { ActivityRuntime } from './deps.ts';
 import { createRedactor, redactDeep, type Redactor } from './redact.ts';
 import { authHeaders } from './tool-auth.ts';
@@ -95,6 +96,15 @@ async function callHttpTool(request: ToolCallRequest, runtime: ActivityRuntime):
       // redirects are not followed): the request was wrong; the model sees the tool's
       // answer and can correct its input.
       const isError = !(status >= 200 && status < 300);
+      const contract = isError || truncated ? { kind: 'plain' as const } : readContractResponse(output);
+      if (contract.kind === 'ok') return { output: contract.output, isError: false, durationMs: elapsed(started), truncated };
+      if (contract.kind === 'error') {
+        // An Orloj contract error the tool calls retryable is retried like a 5xx; otherwise the model hears it.
+        if (contract.retryable) {
+          throw activityFailure('TOOL_UNAVAILABLE', `tool ${subject} reported a retryable error: ${String(contract.output.message)}`, { details: { ...details, error: contract.output.error ?? null } }, redact);
+        }
+        return { output: contract.output, isError: true, durationMs: elapsed(started), truncated };
+      }
       return { output, isError, durationMs: elapsed(started), truncated };
     });
   } catch (error) {

@@ -63,6 +63,15 @@ export function reportNotEnforced(kind: SupportedKind, spec: unknown, report: Re
       }
       return;
     }
+    case 'Memory': {
+      // Only pgvector embeds through its embedding_model; Orloj's in-memory and http providers never call it either.
+      const provider = String(lowered(at(spec, ['provider'])) ?? '') || 'in-memory';
+      const model = at(spec, ['embedding_model']);
+      if (provider !== 'pgvector' && typeof model === 'string' && model.trim() !== '') {
+        warn(['embedding_model'], `embedding_model is not called by provider ${provider}: ${provider === 'http' ? 'the service embeds for itself' : 'the store embeds offline (hashed bags of words)'}`);
+      }
+      return;
+    }
     case 'ModelEndpoint':
       if (written(at(spec, ['auth', 'profile']))) warn(['auth', 'profile'], "a model endpoint's auth.profile is not read: its secret is sent the provider's way");
       return;

@@ -140,6 +140,8 @@ describe('Memory', () => {
     // in-memory and http do not embed through it (in-memory embeds offline; an http service embeds itself).
     const inMemory = await compileWith(agentWith('    ref: notes\n    allow: [search]'), memoryWith('  type: vector\n  embedding_model: m'));
     expect(inMemory.plan!.memories!['default/notes']).not.toHaveProperty('embedding');
+    // Not silently: a located warning at the field.
+    expect(inMemory.diagnostics.map((d) => [d.code, d.severity, d.location?.line, d.location?.column])).toEqual([['ACCEPTED_NOT_ENFORCED', 'warning', 7, 3]]);
   });
 
   it('a reference to a Memory that does not exist is UNKNOWN_REFERENCE at the reference', async () => {
