@@ -51,7 +51,7 @@ defineMatrix('tools', {
   'testing/scenarios-real/04-tool-call-smoke': async () => {
     const tool = 'rr-real-http-smoke-tool';
     const goal = 'matrix-04-smoke';
-    const { outcome, toolCalls } = await execute('testing/scenarios-real/04-tool-call-smoke', {
+    const { outcome, toolCalls, log } = await execute('testing/scenarios-real/04-tool-call-smoke', {
       'rr-real-tool-analyst-agent': steps(callTools([tool, { goal, timestamp_hint: 't0' }]), (turn) =>
         say(`TOOL_USED: yes\nSTUB_ENDPOINT: ${evidence(turn, /TOOL_ENDPOINT=(\w+)/).split('=')[1]}\nHEALTH: ${evidence(turn, /STUB_HEALTH=(\w+)/).split('=')[1]}\nEVIDENCE: ${evidence(turn, /PAYLOAD_OK=\w+/)}`)
       ),
@@ -64,6 +64,10 @@ defineMatrix('tools', {
     expect(output).toContain('STUB_ENDPOINT: smoke');
     expect(output).toContain('HEALTH: healthy');
     expect(output).toContain('EVIDENCE: PAYLOAD_OK=true');
+    // As in Orloj, the model is handed the stub's contract result, not its envelope.
+    const [heard] = log.of('rr-real-tool-analyst-agent')[1]!.toolResults;
+    expect(heard).toContain('TOOL_ENDPOINT=smoke PAYLOAD_OK=true ECHO_GOAL=matrix-04-smoke');
+    expect(heard).not.toContain('tool_contract_version');
   },
 
   'testing/scenarios-real/05-tool-decision': async () => {
