@@ -50,24 +50,36 @@ export function withConcurrencyLimit<T extends Pick<WorkerOptions, 'maxConcurren
 
 /**
  * Runs `main` (whose `run` is `next`) together with one worker per route queue, built from
- * `options` (the options orch configured `main` with). Once `main` stops, they drain and stop;
- * should one of them fail, `main` is shut down too and the failure is thrown, so a worker
- * never goes on quietly without a route it was asked to serve.
+ * `options` (the options orch configured `main` with). `main` starts polling at once, as it
+ * would without routes (so it can be shut down at once too); the route workers join it as they
+ * are created. Once `main` stops, they drain and stop; should one of them fail (or fail to be
+ * created), `main` is shut down too and the failure is thrown, so a worker never goes on quietly
+ * without a route it was asked to serve.
  */
 export async function runWithRouteWorkers(main: Worker, next: (w: Worker) => Promise<void>, options: WorkerOptions, queues: readonly string[]): Promise<void> {
-  if (queues.length === 0) return next(main);
-  // Without plugins: orch's configuration is already in `options`, and is not applied twice.
-  const routeWorkers = await Promise.all(queues.map((taskQueue) => Worker.create({ ...options, taskQueue, plugins: [] })));
+  const mainRunning = next(main);
+  if (queues.length === 0) return mainRunning;
   let failure: unknown = null;
-  const running = routeWorkers.map((worker) =>
-    worker.run().catch((error: unknown) => {
-      failure ??= error;
-      if (main.getState() === 'RUNNING') main.shutdown();
+  const stopMain = (error: unknown) => {
+    failure ??= error;
+    if (main.getState() === 'RUNNING') main.shutdown();
+  };
+  const routeWorkers: Worker[] = [];
+  const running: Promise<void>[] = [];
+  const starting = Promise.all(
+    queues.map(async (taskQueue) => {
+      // Without plugins: orch's configuration is already in `options`, and is not applied twice.
+      const worker = await Worker.create({ ...options, taskQueue, plugins: [] });
+      routeWorkers.push(worker);
+      running.push(worker.run().catch(stopMain));
+      // Run even when `main` stopped meanwhile, then stopped at once: a created worker holds the connection until it ran.
+      if (main.getState() !== 'RUNNING' && worker.getState() === 'RUNNING') worker.shutdown();
     })
-  );
+  ).catch(stopMain);
   try {
-    await next(main);
+    await mainRunning;
   } finally {
+    await starting;
     for (const worker of routeWorkers) if (worker.getState() === 'RUNNING') worker.shutdown();
     await Promise.all(running);
   }

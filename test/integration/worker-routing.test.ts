@@ -331,6 +331,13 @@ describe('the programmatic API', () => {
     }
   });
 
+  it('a worker with capabilities shut down the moment it runs stops cleanly, its route workers and connection with it', async () => {
+    const worker = await createOrchWorker({ address, taskQueue: `quick-${randomUUID()}`, capabilities: { region: 'eu', gpu: true, supportedModels: ['m'] } });
+    const running = worker.run();
+    worker.shutdown();
+    await expect(running).resolves.toBeUndefined();
+  });
+
   it('a worker with capabilities refuses a task queue that holds the route separator', async () => {
     await expect(createOrchWorker({ address, taskQueue: 'a/route/b', capabilities: DEFAULT_CAPABILITIES })).rejects.toThrow(/names routes/);
   });
