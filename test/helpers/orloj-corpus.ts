@@ -57,17 +57,19 @@ const BIN = resolve('node_modules/.bin');
 /** The folder's endpoints, tools and MCP servers, pointed at local parts. */
 export function localOverrides(folder: string, parts: { model: string; modelUrl: string; stubUrl: string }): object[] {
   const docs = documents(folder);
-  const endpoint = (namespace: string | undefined, name: string) => ({
+  // Provider, URL and model replaced, the key dropped (the local server needs none); the
+  // endpoint's own options (Orloj's strings, `max_tokens: "1024"`) kept, as a user's override would.
+  const endpoint = (namespace: string | undefined, name: string, options?: unknown) => ({
     apiVersion: 'orloj.dev/v1',
     kind: 'ModelEndpoint',
     metadata: { name, ...(namespace ? { namespace } : {}) },
-    spec: { provider: 'openai-compatible', base_url: parts.modelUrl, default_model: parts.model },
+    spec: { provider: 'openai-compatible', base_url: parts.modelUrl, default_model: parts.model, ...(options ? { options } : {}) },
   });
   const out: object[] = [];
   const defined = new Set<string>();
   for (const doc of docs) {
     if (doc.kind === 'ModelEndpoint') {
-      out.push(endpoint(doc.metadata.namespace, doc.metadata.name));
+      out.push(endpoint(doc.metadata.namespace, doc.metadata.name, doc.spec?.options));
       defined.add(doc.metadata.name);
     } else if (doc.kind === 'Tool' && (doc.spec?.type ?? 'http') === 'http' && typeof doc.spec?.endpoint === 'string') {
       out.push({ ...doc, spec: { ...doc.spec, endpoint: `${parts.stubUrl}${new URL(doc.spec.endpoint).pathname}` } });

@@ -53,7 +53,7 @@ async function pipeline(folder: string, agents: string[], final?: string) {
     expect(inboxOf(timeline[i]!)).toContain(`Output of ${agents[i - 1]}:\n${agents[i - 1]}: done`);
   }
   expect(outcome.output).toBe(final ?? `${writer}: done`);
-  return outcome;
+  return { outcome, log };
 }
 
 async function hierarchy(folder: string, name: (role: string) => string, final?: string) {
@@ -108,12 +108,14 @@ defineMatrix('graphs', {
   'testing/scenarios/03-loop-max-turns': () => loop('testing/scenarios/03-loop-max-turns', 'rt-loop-manager-agent', 'rt-loop-research-agent', 6).then(() => {}),
 
   'testing/scenarios-real/01-pipeline': async () => {
-    const outcome = await pipeline(
+    const { outcome, log } = await pipeline(
       'testing/scenarios-real/01-pipeline',
       ['planner', 'research', 'writer'].map((r) => `rr-real-pipeline-${r}-agent`),
       'RECOMMENDATION: launch to support teams first\nNEXT_ACTIONS: pilot, measure, expand'
     );
     expect(outcome.usage.total.modelCalls).toBeGreaterThanOrEqual(3);
+    // The endpoint's Orloj option, a string, reached the OpenAI-compatible request as a number.
+    expect(log.turns.map((t) => t.request.body.max_tokens)).toEqual([1024, 1024, 1024]);
     expect(String(outcome.output)).toContain('RECOMMENDATION:');
     expect(String(outcome.output)).toContain('NEXT_ACTIONS:');
   },
