@@ -80,7 +80,8 @@ describe('Orloj tool scenarios', () => {
     const ns = 'rr-real-tool-auth';
     const plan = await compiled([`${CORPUS}/testing/scenarios-real/08-tool-auth-and-contract`], [
       mockEndpoint(ns, 'rr-real-model-default', {
-        'rr-real-tool-auth-agent': [{ tool_calls: [{ tool: 'rr-real-http-auth-tool', input: { goal: 'auth' } }] }],
+        // The agent's execution contract requires these markers in its answer.
+        'rr-real-tool-auth-agent': [{ tool_calls: [{ tool: 'rr-real-http-auth-tool', input: { goal: 'auth' } }] }, { text: 'AUTH_PATH: ok\nCONTRACT_PATH: ok\nEVIDENCE: AUTH_STATUS=ok' }],
       }),
       httpTool(ns, 'rr-real-http-auth-tool', `${stub.url}/tool/auth`, {
         auth: { profile: 'api_key_header', secretRef: 'rr-real-tool-auth-key', headerName: 'X-Stub-Key' },
@@ -90,8 +91,11 @@ describe('Orloj tool scenarios', () => {
     const outcome = await run.result();
     expect(outcome.status).toBe('succeeded');
     expect(JSON.stringify(outcome.output)).toContain('AUTH_STATUS=ok');
+    // The tool itself accepted the key (the answer above is the model's).
+    const recorded = await run.handle.fetchHistory();
+    expect(activitiesOf(recorded).find((c) => c.type === 'callTool')!.result).toMatchObject({ output: { marker: 'AUTH_STATUS=ok' }, isError: false });
     // Every payload of the history, decoded: the key reached the tool, never the history.
-    const history = historyText(await run.handle.fetchHistory());
+    const history = historyText(recorded);
     expect(history).toContain('AUTH_STATUS=ok');
     expect(history).not.toContain('stub-auth-key-from-env');
   });
