@@ -237,6 +237,46 @@ spec: { task_ref: tmpl, schedule: "0 0 1 1 *" }
     }
   });
 
+  it("a delegate's child run stays on the route, and so do its calls", async () => {
+    const dir = writeDir(`apiVersion: orch/v1
+kind: ModelEndpoint
+metadata: { name: m }
+spec:
+  provider: mock
+  mock: { responses: { boss: [{ tool_calls: [{ tool: delegate--helper, input: { task: look it up } }] }] } }
+---
+apiVersion: orch/v1
+kind: Agent
+metadata: { name: boss }
+spec: { model_ref: m }
+---
+apiVersion: orch/v1
+kind: Agent
+metadata: { name: helper }
+spec: { model_ref: m }
+---
+apiVersion: orch/v1
+kind: AgentSystem
+metadata: { name: s }
+spec:
+  agents: [boss, helper]
+  graph: { boss: { delegates: [helper] } }
+---
+apiVersion: orch/v1
+kind: Task
+metadata: { name: t }
+spec: { system: s, requirements: { gpu: true } }
+`);
+    const run = await client.start(await compileOk([dir], { task: 't' }));
+    expect((await run.result()).status).toBe('succeeded');
+    const initiated = (await run.handle.fetchHistory()).events!.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)!;
+    const child = client.client.workflow.getHandle(initiated.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!);
+    expect((await child.describe()).taskQueue).toBe(`${taskQueue}/route/gpu=true`);
+    const calls = activitiesOf(await child.fetchHistory());
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect([call.taskQueue, call.identity]).toEqual([`${taskQueue}/route/gpu=true`, 'gpu-worker']);
+  });
+
   it("a rate-limited model's calls go to its queue under the route, served by the worker running the run", async () => {
     const dir = writeDir(`apiVersion: orch/v1
 kind: ModelEndpoint
