@@ -128,7 +128,12 @@ export interface Prepared {
  * Compiles a folder for each task (`undefined`: the folder's only runnable Task) with the
  * local overrides, and scripts the model for its agents.
  */
-export async function prepare(rig: CorpusRig, folder: string, scripts: Record<string, AgentScript>, options: { tasks?: Array<string | undefined>; templates?: boolean } = {}): Promise<Prepared> {
+export async function prepare(
+  rig: CorpusRig,
+  folder: string,
+  scripts: Record<string, AgentScript>,
+  options: { tasks?: Array<string | undefined>; templates?: boolean; unofferedTools?: string[] } = {}
+): Promise<Prepared> {
   const model = rig.model.freshModelName();
   const override = writeOverride(localOverrides(folder, { model, modelUrl: rig.model.server.url, stubUrl: rig.stub.url }));
   const plans: Plan[] = [];
@@ -145,5 +150,5 @@ export async function prepare(rig: CorpusRig, folder: string, scripts: Record<st
     expect(errorsOf(diagnostics)).toEqual([]);
     plans.push(plan!);
   }
-  return { plans, log: rig.model.register(model, plans, scripts), override, triggers };
+  return { plans, log: rig.model.register(model, plans, scripts, options.unofferedTools), override, triggers };
 }

@@ -49,8 +49,11 @@ export interface ScriptedModel {
   server: OpenAICompatibleServer;
   /** A model name no registration has used yet. */
   freshModelName(): string;
-  /** The scripts answer requests for `model` (agents without one answer `<agent>: done`). */
-  register(model: string, plans: Plan[], scripts: Record<string, AgentScript>): ModelLog;
+  /**
+   * The scripts answer requests for `model` (agents without one answer `<agent>: done`); they
+   * may call only the tools a request offers, and those in `unoffered` (to test a refusal).
+   */
+  register(model: string, plans: Plan[], scripts: Record<string, AgentScript>, unoffered?: readonly string[]): ModelLog;
   close(): Promise<void>;
 }
 
@@ -71,7 +74,7 @@ function text(content: unknown): string {
 }
 
 export async function startScriptedModel(): Promise<ScriptedModel> {
-  const registrations = new Map<string, { prompts: Array<[prompt: string, agent: string]>; scripts: Record<string, AgentScript>; log: ModelLog }>();
+  const registrations = new Map<string, { prompts: Array<[prompt: string, agent: string]>; scripts: Record<string, AgentScript>; unoffered: Set<string>; log: ModelLog }>();
   let count = 0;
   const server = await startOpenAICompatibleServer({
     respond: (request) => {
@@ -95,13 +98,18 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
       };
       registration.log.turns.push(turn);
       const script = registration.scripts[agent];
-      return script ? script(turn) : { text: `${agent}: done` };
+      const reply = script ? script(turn) : { text: `${agent}: done` };
+      // Scripts call the tools the request offers: a tool orch stopped offering fails here, loudly.
+      for (const call of 'toolCalls' in reply ? (reply.toolCalls ?? []) : []) {
+        if (!turn.tools.includes(call.name) && !registration.unoffered.has(call.name)) throw new Error(`model "${model}": ${agent} scripted to call ${call.name}, which the request does not offer (${turn.tools.join(', ')})`);
+      }
+      return reply;
     },
   });
   return {
     server,
     freshModelName: () => `scripted-${++count}`,
-    register(model, plans, scripts) {
+    register(model, plans, scripts, unoffered = []) {
       const prompts = new Map<string, string>();
       for (const plan of plans) {
         for (const [name, agent] of Object.entries(plan.agents)) {
@@ -117,7 +125,7 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
       const turns: ModelTurn[] = [];
       const log: ModelLog = { model, turns, of: (agent) => turns.filter((t) => t.agent === agent) };
       const sorted = [...prompts].sort(([a], [b]) => b.length - a.length);
-      registrations.set(model, { prompts: sorted, scripts, log });
+      registrations.set(model, { prompts: sorted, scripts, unoffered: new Set(unoffered), log });
       return log;
     },
     close: () => server.close(),

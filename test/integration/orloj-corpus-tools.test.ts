@@ -16,8 +16,8 @@ import { callTools, say, steps, type AgentScript, type ModelTurn } from '../help
 
 const rig: CorpusRig = corpusRig();
 
-async function execute(folder: string, scripts: Record<string, AgentScript>, options: { task?: string; start?: StartRunOptions } = {}) {
-  const { plans, log } = await prepare(rig, folder, scripts, { tasks: [options.task] });
+async function execute(folder: string, scripts: Record<string, AgentScript>, options: { task?: string; start?: StartRunOptions; unofferedTools?: string[] } = {}) {
+  const { plans, log } = await prepare(rig, folder, scripts, { tasks: [options.task], ...(options.unofferedTools ? { unofferedTools: options.unofferedTools } : {}) });
   const run = await rig.harness.client.start(plans[0]!, options.start);
   const outcome = await run.result();
   const history = await run.handle.fetchHistory();
@@ -194,7 +194,7 @@ defineMatrix('tools', {
       'rr-real-mcp-tool-agent': steps(callTools([echo, { message: 'mcp-smoke-test-marker' }], [sum, { a: 17, b: 25 }], [filtered, {}]), (turn) =>
         say(`ECHO_RESULT: ${evidence(turn, /mcp-smoke-test-marker/)}\nSUM_RESULT: ${evidence(turn, /\b42\b/)}\nMCP_SERVER: rr-real-mcp-everything`)
       ),
-    });
+    }, { unofferedTools: [filtered] });
     expect(outcome.status).toBe('succeeded');
     // tool_filter leaves exactly two generated tools, and the model is offered exactly those.
     const listing = activitiesOf(history).filter((c) => c.type === 'listMcpTools');
