@@ -355,12 +355,14 @@ describe('the programmatic API', () => {
       connection,
       taskQueue,
       identity: 'plugin-worker',
-      plugins: [orchPlugin({ capabilities: { region: 'plugin-land', gpu: false, supportedModels: [] }, env: process.env })],
+      plugins: [orchPlugin({ capabilities: { region: 'plugin-land', gpu: false, supportedModels: [] }, env: { ...process.env, ORCH_TOOLS_ALLOW_LOOPBACK: 'true' } })],
     });
     const running = worker.run();
     try {
       const run = await client.start(await planWith('  requirements: { region: plugin-land }\n'));
       expect((await run.result()).status).toBe('succeeded');
+      // The tool calls ran (the worker's own network settings), not just were scheduled.
+      expect(activitiesOf(await run.handle.fetchHistory()).filter((c) => c.type === 'callTool').map((c) => c.result?.isError)).toEqual([false, false, false]);
       expect(new Set(activitiesOf(await run.handle.fetchHistory()).map((c) => [c.taskQueue, c.identity].join(' ')))).toEqual(
         new Set([`${taskQueue}/route/region=plugin-land plugin-worker`])
       );
