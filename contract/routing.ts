@@ -12,7 +12,12 @@
  * it, which is then a matching one) all follow without one routing decision in workflow code;
  * a run's prompts and outputs are only ever handled by workers that match (what `region` is
  * usually for); and a run without requirements stays on `<base>` exactly as before, so
- * recorded histories replay unchanged.
+ * recorded histories replay unchanged. Routing only the calls, with the workflow on `<base>`,
+ * would need the workflow to pick each call's queue, and the rate-limited model queues it
+ * announces to whichever worker runs its workflow task could then reach one that does not
+ * match. What every run of a deployment shares stays on `<base>` ({@link baseTaskQueue}: a
+ * Memory's store). The workflow itself does not check its queue (a replay runs on a queue of
+ * its own); the worker refuses a routed run's calls off its route (ROUTE_MISMATCH).
  *
  * The queue name is recorded in history (every scheduled task names it): this derivation is
  * part of the wire ABI, pinned by test/contract/routing.test.ts. Change it and running routed
