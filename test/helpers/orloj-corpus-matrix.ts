@@ -4,7 +4,7 @@
  * an entry here, or an entry without a test in its file, fails the matrix.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { corpusFolders } from './orloj-corpus.ts';
 
 export type MatrixFile = 'graphs' | 'tools' | 'triggers';
@@ -50,6 +50,8 @@ export type MatrixRunner = (() => Promise<void>) | `todo: ${string}`;
  */
 export function defineMatrix(file: MatrixFile, runners: Record<string, MatrixRunner>, timeoutMs = 60_000): void {
   const mine = Object.keys(MATRIX).filter((folder) => MATRIX[folder]!.file === file).sort();
+  // The runs mostly wait (timers, backoff, the dev server's dispatch), so all of a file's run at once.
+  vi.setConfig({ maxConcurrency: mine.length + 1 });
   describe.concurrent(`Orloj corpus matrix (${file})`, () => {
     it('has a test for each of its folders and for no other', () => {
       expect(Object.keys(runners).sort()).toEqual(mine);
