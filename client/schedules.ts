@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { routedTaskQueue } from '../contract/routing.ts';
+import { queuePollers } from './serving-workers.ts';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleHandle, type ScheduleOptionsStartWorkflowAction, type ScheduleUpdateOptions, type Workflow } from '@temporalio/client';
 import { canonicalJson } from '../contract/canonical-json.ts';
 import type { RunInput } from '../contract/run-io.ts';
@@ -208,10 +209,28 @@ async function settle(handle: ScheduleHandle, done: (description: ScheduleDescri
   }
 }
 
+export interface AppliedSchedule {
+  key: string;
+  result: ApplyResult;
+  /**
+   * Set when the schedule's runs have requirements and no worker polls their route right now:
+   * the queue they will wait on. The server starts scheduled runs whoever listens, so this is a
+   * warning, not a refusal: the fleet may come up before the first run is due.
+   */
+  unservedTaskQueue?: string;
+}
+
 /** Applies each definition in order; stops at the first that Temporal refuses. */
-export async function applySchedules(orch: OrchClient, definitions: readonly ScheduleDefinition[]): Promise<Array<{ key: string; result: ApplyResult }>> {
-  const results: Array<{ key: string; result: ApplyResult }> = [];
-  for (const definition of definitions) results.push({ key: `${definition.namespace}/${definition.name}`, result: await applySchedule(orch, definition) });
+export async function applySchedules(orch: OrchClient, definitions: readonly ScheduleDefinition[]): Promise<AppliedSchedule[]> {
+  const results: AppliedSchedule[] = [];
+  for (const definition of definitions) {
+    const applied: AppliedSchedule = { key: `${definition.namespace}/${definition.name}`, result: await applySchedule(orch, definition) };
+    if (definition.plan.requirements) {
+      const queue = routedTaskQueue(orch.taskQueue, definition.plan.requirements);
+      if ((await queuePollers(orch.client, queue)).length === 0) applied.unservedTaskQueue = queue;
+    }
+    results.push(applied);
+  }
   return results;
 }
 

@@ -51,6 +51,9 @@ export function registerSchedulesCommand(program: Command, context: CommandConte
     if (compiled.schedules.length === 0) throw new CliError('no TaskSchedule in the given manifests');
     const definitions = compiled.schedules;
     const results = await withSchedules(io, flags, (client) => applySchedules(client, definitions));
+    for (const { key, unservedTaskQueue } of results) {
+      if (unservedTaskQueue) io.stderr(`warning: ${key}: no worker polls "${unservedTaskQueue}" now; its runs need a worker whose capabilities match its Task's requirements, and wait on that queue until one starts\n`);
+    }
     io.stdout(flags.json ? `${JSON.stringify(results)}\n` : results.map(({ key, result }) => `${key}: ${result}\n`).join(''));
   });
 

@@ -101,6 +101,17 @@ describe('orch schedules', () => {
     expect(gone.stderr).toBe(`orch: no TaskSchedule "${NAMESPACE}/weekly" is applied in this Temporal namespace\n`);
   });
 
+  it('a schedule whose Task has requirements no worker serves: applied, with a warning naming the queue', async () => {
+    const text = manifests('0 9 * * MON').replace('name: weekly', 'name: gpu-weekly').replace('spec: {mode: template, system: digest}', 'spec: {mode: template, system: digest, requirements: {gpu: true}}');
+    const dir = writeFixtures({ 'all.yaml': text });
+    const applied = await cli.run(['schedules', 'apply', dir, '--json']);
+    const queue = `${cli.taskQueue}/route/gpu=true`;
+    expect(applied.code).toBe(0);
+    expect(singleJson(applied.stdout)).toEqual([{ key: `${NAMESPACE}/gpu-weekly`, result: 'created', unservedTaskQueue: queue }]);
+    expect(applied.stderr).toContain(`warning: ${NAMESPACE}/gpu-weekly: no worker polls "${queue}"`);
+    expect((await cli.run(['schedules', 'delete', `${NAMESPACE}/gpu-weekly`])).code).toBe(0);
+  });
+
   it('trigger under forbid while a run is going: "skipped", exit 1', async () => {
     const dir = writeFixtures({ 'all.yaml': manifests('0 9 * * MON', 'UTC', '60s').replace('name: weekly', 'name: slow') });
     expect((await cli.run(['schedules', 'apply', dir])).code).toBe(0);
