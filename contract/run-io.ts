@@ -81,7 +81,13 @@ export interface RunCheckpoint {
   joins: Record<string, JoinRound[]>;
   activationCounts: Record<string, number>;
   usage: RunUsage;
+  /** The latest activation records (at most 500; see `activationsOmitted`). */
   activations: ActivationRecord[];
+  /** Records left out of `activations` to keep the carried state bounded; absent when none. */
+  activationsOmitted?: number;
+  /** A branch ended at `Task.max_turns`, also in a record no longer listed. */
+  turnLimitReached?: boolean;
+  /** The latest output of each leaf agent, in the order the leaves first finished. */
   leaves: Array<{ agent: string; output: JsonValue }>;
   lateArrivals: LateArrival[];
   delegations: number;
@@ -171,8 +177,14 @@ export interface RunResult {
   /** The final output: the last leaf agent's output, or an object keyed by leaf agent when several. */
   output: JsonValue;
   usage: RunUsage;
+  /**
+   * The latest activation records, in completion order: at most 500, so a long loop's result
+   * stays far below a payload's limit. Every activation is in history (`orch audit`).
+   */
   activations: ActivationRecord[];
-  /** Branches that reached a join after it had fired (quorum). */
+  /** Older records left out of `activations`; absent when none were. */
+  activationsOmitted?: number;
+  /** Branches that reached a join after it had fired (quorum); the first 500. */
   lateArrivals: LateArrival[];
   /** Set when a branch ended because it reached `Task.max_turns`. */
   turnLimitReached: boolean;

@@ -43,6 +43,14 @@ export { requiredArrivals } from './join-state.ts';
 
 /** Outputs longer than this (as JSON) are kept as a preview in activation records. */
 const RECORD_OUTPUT_LIMIT = 500;
+/**
+ * Activation records a run keeps, the latest ones: they are carried through continue-as-new
+ * and returned, so an endless loop must not grow them past a payload's limit. Older ones are
+ * counted (`activationsOmitted`); every activation stays in history, where the audit reads it.
+ */
+export const MAX_ACTIVATION_RECORDS = 500;
+/** Late arrivals a run lists at most (a quorum in a loop reports one per round). */
+const MAX_LATE_ARRIVALS = 500;
 /** Failure types no activation retry can fix (governance decisions, a broken plan): the run fails closed. */
 export const NEVER_RETRIED: ReadonlySet<string> = codesWhere((entry) => (entry.category === 'governance' || entry.category === 'run') && !entry.retryable);
 
@@ -116,6 +124,10 @@ export class PlanInterpreter {
   private readonly inFlight: Promise<void>[] = [];
   private readonly deferred: PendingActivation[] = [];
   private readonly resume: RunCheckpoint | undefined;
+  /** Records dropped from `activations` to keep it bounded, across executions. */
+  private omittedActivations: number;
+  /** A branch ended at `maxTurns`, also in a record no longer kept. */
+  private turnLimitHit: boolean;
   private failure: RunFailure | null = null;
   private delegations: number;
   private approvalCount: number;
@@ -173,11 +185,14 @@ export class PlanInterpreter {
     this.shape = graphShape(plan);
     this.catalog = new ToolCatalog(plan, effects);
     this.ledger = new UsageLedger(resume?.usage, options.spentOutside, options.share);
-    this.activations = resume ? [...resume.activations] : [];
-    this.lateArrivals = resume ? [...resume.lateArrivals] : [];
+    this.activations = resume ? resume.activations.slice(-MAX_ACTIVATION_RECORDS) : [];
+    this.omittedActivations = (resume?.activationsOmitted ?? 0) + (resume ? resume.activations.length - this.activations.length : 0);
+    this.turnLimitHit = resume?.turnLimitReached ?? resume?.activations.some((a) => a.turnLimitReached) ?? false;
+    this.lateArrivals = resume ? resume.lateArrivals.slice(0, MAX_LATE_ARRIVALS) : [];
     this.joins = resume ? (JSON.parse(JSON.stringify(resume.joins)) as Record<string, JoinRound[]>) : {};
     this.activationCounts = resume ? { ...resume.activationCounts } : {};
-    this.leaves = resume ? [...resume.leaves] : [];
+    this.leaves = [];
+    for (const leaf of resume?.leaves ?? []) this.keepLeaf(leaf.agent, leaf.output);
     this.delegations = resume?.delegations ?? 0;
     this.approvalCount = resume?.approvals ?? 0;
     this.deniedCalls = resume?.denials ?? 0;
@@ -216,8 +231,9 @@ export class PlanInterpreter {
       output: this.finalOutput(),
       usage: this.ledger.snapshot(),
       activations: this.activations,
+      ...this.omitted(),
       lateArrivals: this.lateArrivals,
-      turnLimitReached: this.activations.some((a) => a.turnLimitReached),
+      turnLimitReached: this.turnLimitHit,
       executions: this.continuedAsNew + 1,
       runAttempts: this.runAttempt,
       ...this.reportedRefusals(),
@@ -249,6 +265,8 @@ export class PlanInterpreter {
       activationCounts: this.activationCounts,
       usage: this.ledger.snapshot(),
       activations: this.activations,
+      ...this.omitted(),
+      ...(this.turnLimitHit ? { turnLimitReached: true } : {}),
       leaves: this.leaves,
       lateArrivals: this.lateArrivals,
       delegations: this.delegations,
@@ -260,8 +278,30 @@ export class PlanInterpreter {
     };
   }
 
+  /** How many activation records were left out of `activations`, when any were. */
+  omitted(): { activationsOmitted?: number } {
+    return this.omittedActivations > 0 ? { activationsOmitted: this.omittedActivations } : {};
+  }
+
   private report(): void {
     this.effects.onProgress?.(this.progress);
+  }
+
+  /** Keeps the latest records; those with contract events (which the audit reads from the result) are dropped last. */
+  private keepRecord(record: ActivationRecord): void {
+    this.activations.push(record);
+    if (record.turnLimitReached) this.turnLimitHit = true;
+    if (this.activations.length <= MAX_ACTIVATION_RECORDS) return;
+    const plain = this.activations.findIndex((r) => r.contract === undefined);
+    this.activations.splice(plain >= 0 ? plain : 0, 1);
+    this.omittedActivations++;
+  }
+
+  /** A leaf's latest output, in the place of its first: the final output is keyed in that order. */
+  private keepLeaf(agent: string, output: JsonValue): void {
+    const earlier = this.leaves.find((leaf) => leaf.agent === agent);
+    if (earlier) earlier.output = output;
+    else this.leaves.push({ agent, output });
   }
 
   private fail(failure: RunFailure): void {
@@ -307,7 +347,7 @@ export class PlanInterpreter {
     const pending: PendingActivation = { agent, inbox: [], turn: 1, partialFrom: [] };
     const result = await this.withRetries(pending);
     if (!result.ok) throw new RunFailure(result.type, result.message, failingAgent(result.error, agent), { cause: result.error, deadLettered: result.retryable });
-    this.activations.push(activationRecord(pending, result.activation, result.attempts, result.outcome, false));
+    this.keepRecord(activationRecord(pending, result.activation, result.attempts, result.outcome, false));
     return { output: result.outcome.output, activations: this.activations };
   }
 
@@ -392,12 +432,12 @@ export class PlanInterpreter {
   private record(pending: PendingActivation, activation: number, attempts: number, outcome: ActivationOutcome): void {
     const { agent, turn } = pending;
     const turnLimitReached = this.plan.maxTurns > 0 && turn >= this.plan.maxTurns;
-    this.activations.push(activationRecord(pending, activation, attempts, outcome, turnLimitReached));
+    this.keepRecord(activationRecord(pending, activation, attempts, outcome, turnLimitReached));
     this.report();
     const edges = this.plan.graph[agent]?.edges ?? [];
     // At the turn limit the branch ends here, successfully: nothing is handed on.
     const firing = turnLimitReached || this.wrappedUp ? [] : firingEdges(edges, outcome.output);
-    if (firing.length === 0) this.leaves.push({ agent, output: outcome.output });
+    if (firing.length === 0) this.keepLeaf(agent, outcome.output);
     for (const edge of edges) {
       if (!firing.includes(edge)) this.deliver(agent, edge, { kind: 'not-taken', from: agent });
       else if (edge.foreach !== null) this.fanOut(agent, edge, outcome.output, turn);
@@ -446,7 +486,7 @@ export class PlanInterpreter {
         if (!back) for (const next of this.plan.graph[target]?.edges ?? []) this.deliver(target, next, { kind: 'not-taken', from: target });
         return;
       case 'late':
-        this.lateArrivals.push({ agent: target, from: decision.from, outcome: report.kind });
+        if (this.lateArrivals.length < MAX_LATE_ARRIVALS) this.lateArrivals.push({ agent: target, from: decision.from, outcome: report.kind });
         return;
       case 'wait':
         return;
@@ -479,7 +519,7 @@ export class PlanInterpreter {
             const result = await this.withRetries(element);
             if (!result.ok) throw new ElementFailed(result);
             outputs[index] = result.outcome.output;
-            this.activations.push(activationRecord({ ...element, inbox: [{ from, output, turn }] }, result.activation, result.attempts, result.outcome, false));
+            this.keepRecord(activationRecord({ ...element, inbox: [{ from, output, turn }] }, result.activation, result.attempts, result.outcome, false));
           }
         };
         try {

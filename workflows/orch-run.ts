@@ -31,6 +31,7 @@ import { RunStatusBoard } from './run-status-board.ts';
 import type { OrchRunStatus } from '../contract/search-attributes.ts';
 import { renderProgressMarkdown } from './progress-details.ts';
 import { emptyTotals, spentUsageIn } from './usage-ledger.ts';
+import { historyLimitReached, jsonBytes, MAX_PAYLOAD_BYTES } from './payload-size.ts';
 import type {
   DelegationRequest,
   DelegationResult,
@@ -64,6 +65,15 @@ const activities = proxyActivities<OrchActivities>({
  */
 const MAX_PENDING_ACTIVITIES = 1000;
 
+/**
+ * Near Temporal's history limits no further call starts: the activation fails for good, and
+ * so the run, typed, instead of being terminated by the server mid-call.
+ */
+function refusedAtHistoryLimit(): Promise<never> | null {
+  const reason = historyLimitReached(workflowInfo());
+  return reason === null ? null : Promise.reject(new CallFailure('HISTORY_LIMIT_REACHED', `${reason}; no further call starts`, { nonRetryable: true }));
+}
+
 /** A first-come, first-served bound on calls in flight; deterministic, as workflow code must be. */
 function callSlots(limit: number): <T>(call: () => Promise<T>) => Promise<T> {
   let inFlight = 0;
@@ -92,6 +102,8 @@ function temporalEffects(
     awaitApproval,
     awaitBudget,
     callModel: (request, options) => {
+      const refused = refusedAtHistoryLimit();
+      if (refused) return refused;
       const queue = modelQueueOf(workflowInfo().taskQueue, request.model);
       const call = () =>
         activities[ACTIVITY_TYPES.callModel]
@@ -108,6 +120,7 @@ function temporalEffects(
       return slot(() => (queue ? callOnModelQueue(queue, call) : call()));
     },
     callTool: (request, options) =>
+      refusedAtHistoryLimit() ??
       slot(() => activities[ACTIVITY_TYPES.callTool]
         .executeWithOptions(
           {
@@ -121,6 +134,7 @@ function temporalEffects(
         )
         .catch(asCallFailure)),
     callMemory: (request, options) =>
+      refusedAtHistoryLimit() ??
       slot(() => activities[ACTIVITY_TYPES.callMemory]
         .executeWithOptions(
           {
@@ -145,6 +159,7 @@ function temporalEffects(
         )
         .catch(asCallFailure),
     delegate: (request, options) =>
+      refusedAtHistoryLimit() ??
       executeChild(orchDelegate, {
         // A delegate's approvals wait as long as the run's own.
         args: [approvalTimeoutMs === undefined ? request : { ...request, approvalTimeoutMs }],
@@ -252,6 +267,17 @@ function failureDetails(failure: RunFailure, interpreter: PlanInterpreter): RunF
 }
 
 
+/**
+ * The failure of a payload over the bound, or null when it is safely below Temporal's limit.
+ * Over it the server would refuse the completion or the continue-as-new, and the workflow
+ * task would be retried for ever.
+ */
+function overPayloadLimit(payload: unknown, code: 'RUN_OUTPUT_TOO_LARGE' | 'RUN_STATE_TOO_LARGE', what: string): RunFailure | null {
+  const bytes = jsonBytes(payload);
+  if (bytes <= MAX_PAYLOAD_BYTES) return null;
+  return new RunFailure(code, `${what} is ${bytes} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit of a payload`, null);
+}
+
 function asRunFailure(error: unknown): RunFailure {
   return error instanceof RunFailure ? error : new RunFailure('RUN_FAILED', String(error), null, { cause: error });
 }
@@ -305,13 +331,21 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
     interpreter = new PlanInterpreter(plan, input, effects, resume);
     try {
       const result = await interpreter.run();
+      const oversized = overPayloadLimit(result, 'RUN_OUTPUT_TOO_LARGE', "the run's result");
+      if (oversized) throw oversized;
       show('completed', { force: true });
       return result;
-    } catch (error) {
+    } catch (caught) {
+      let error = caught;
       if (error instanceof CheckpointReached) {
         // History is getting long: go on in a fresh execution with the run's state.
-        show('running', { force: true });
-        return await continueAsNew<typeof orchRun>({ ...runInput, resume: error.checkpoint });
+        const next = { ...runInput, resume: error.checkpoint };
+        const oversized = overPayloadLimit(next, 'RUN_STATE_TOO_LARGE', 'what the run carries into its next execution');
+        if (!oversized) {
+          show('running', { force: true });
+          return await continueAsNew<typeof orchRun>(next);
+        }
+        error = oversized;
       }
       if (isCancellation(error)) throw error;
       const failure = asRunFailure(error);
@@ -327,6 +361,8 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
         }
         continue;
       }
+      // A result refused for its size had already shown the run as succeeded.
+      interpreter.progress.phase = 'failed';
       const denied = GOVERNANCE_FAILURES.has(failure.code);
       board.show(denied ? 'denied' : 'failed', interpreter.ledger.total, interpreter.denials + (denied ? 1 : 0), { force: true });
       const prefix = failure.agent ? `agent ${failure.agent}: ` : '';
@@ -366,7 +402,10 @@ export async function orchDelegate(request: DelegationRequest): Promise<Delegati
   });
   try {
     const { output, activations } = await interpreter.runSingle(request.agent);
-    return { output, usage: interpreter.ledger.snapshot(), activations, ...interpreter.reportedRefusals() };
+    const result = { output, usage: interpreter.ledger.snapshot(), activations, ...interpreter.reportedRefusals() };
+    const oversized = overPayloadLimit(result, 'RUN_OUTPUT_TOO_LARGE', "the delegate's result");
+    if (oversized) throw oversized;
+    return result;
   } catch (error) {
     if (isCancellation(error)) throw error;
     const failure = asRunFailure(error);
