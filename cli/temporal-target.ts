@@ -3,7 +3,6 @@
  * `--namespace` and `--profile` over Temporal's config file and `TEMPORAL_*` variables, else
  * orch's local dev server.
  */
-import type { Command } from 'commander';
 import {
   backgroundServerStatus,
   connectionOptions,
@@ -13,11 +12,11 @@ import {
   ensureLocalServer,
   loadTemporalSettings,
   TemporalServerError,
-  type TemporalConnectionFlags,
   type TemporalConnectionOptions,
   type TemporalSettings,
 } from '../dev-server/index.ts';
-import { CliError, EXIT, type CliIo } from './io.ts';
+import { CliError, type CliIo } from './io.ts';
+import type { ConnectionFlags } from './connection-options.ts';
 import { OrchClient } from '../client/orch-client.ts';
 
 /** Connection settings for OrchClient.connect and createOrchWorker. */
@@ -30,22 +29,7 @@ export interface TemporalTarget {
   uiUrl: string | null;
 }
 
-export type ConnectionFlags = TemporalConnectionFlags;
-
-function nonEmpty(flag: string): (value: string) => string {
-  return (value) => {
-    if (value.trim() === '') throw new CliError(`${flag} must not be empty`, EXIT.usage);
-    return value.trim();
-  };
-}
-
-/** The flags of every command that connects to Temporal; each wins over the environment and the profile. */
-export function addConnectionOptions(command: Command): Command {
-  return command
-    .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS, the profile\'s, else the local dev server)', nonEmpty('--address'))
-    .option('--namespace <name>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE, the profile\'s, else "default")', nonEmpty('--namespace'))
-    .option('--profile <name>', 'profile of the Temporal config file ($TEMPORAL_CONFIG_FILE) (default: $TEMPORAL_PROFILE, else "default")', nonEmpty('--profile'));
-}
+export { addConnectionOptions, type ConnectionFlags } from './connection-options.ts';
 
 /** The settings, or one located line and exit 1 when the config file, a profile or a variable is wrong. */
 function settingsOf(io: CliIo, flags: ConnectionFlags): TemporalSettings {

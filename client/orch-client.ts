@@ -112,6 +112,13 @@ export interface StartRunOptions {
    */
   requireWorker?: boolean;
   workerGraceMs?: number;
+  /**
+   * Temporal's eager workflow start: the server hands the run's first workflow task to a
+   * worker of this process in its answer to the start, instead of through the task queue.
+   * Only for a client whose Temporal `Client` shares its `NativeConnection` with a worker of
+   * the run's task queue; the server falls back to the queue when that worker has no free slot.
+   */
+  requestEagerStart?: boolean;
 }
 
 /** How long a start waits for a worker of a routed run's queue that may be starting. */
@@ -387,6 +394,7 @@ export class OrchClient {
       staticDetails: planDetails(plan),
       ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
       ...(options.workflowIdConflictPolicy ? { workflowIdConflictPolicy: options.workflowIdConflictPolicy } : {}),
+      ...(options.requestEagerStart ? { requestEagerStart: true } : {}),
     };
     const searchAttributes = runSearchAttributes(plan);
     let handle;

@@ -4,7 +4,8 @@ import type { OrchClient } from '../../client/orch-client.ts';
 import { CliError, EXIT } from '../io.ts';
 import type { CommandContext } from '../main.ts';
 import { positiveInteger, positiveNumber } from '../option-parsers.ts';
-import { addConnectionOptions, withOrchClient, type ConnectionFlags } from '../temporal-target.ts';
+import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
+import { withOrchClient } from '../deferred.ts';
 import { escapeLine } from '../render-text.ts';
 
 /** Runs `act` on a client; any failure becomes one line naming the run. */

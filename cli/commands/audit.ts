@@ -1,10 +1,12 @@
 /** `orch audit`: a run's audit trail, derived from its workflow history. */
 import { Option, type Command } from 'commander';
-import { fetchAuditTrail, type AuditEvent } from '../../client/audit.ts';
+import type { AuditEvent } from '../../client/audit.ts';
+import { fetchAuditTrail } from '../deferred.ts';
 import { CliError } from '../io.ts';
 import { renderColumns } from '../render-table.ts';
 import type { CommandContext } from '../main.ts';
-import { addConnectionOptions, withOrchClient, type ConnectionFlags } from '../temporal-target.ts';
+import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
+import { withOrchClient } from '../deferred.ts';
 
 type AuditFormat = 'jsonl' | 'table';
 

@@ -1,11 +1,12 @@
 /** `orch runs`: runs across the fleet, filtered by orch's search attributes. */
 import type { Command } from 'commander';
-import { runsFilter, type RunSummary } from '../../client/orch-client.ts';
+import type { RunSummary } from '../../client/orch-client.ts';
 import { CliError, EXIT } from '../io.ts';
 import type { CommandContext } from '../main.ts';
 import { positiveInteger } from '../option-parsers.ts';
 import { renderColumns } from '../render-table.ts';
-import { addConnectionOptions, withOrchClient, type ConnectionFlags } from '../temporal-target.ts';
+import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
+import { withOrchClient } from '../deferred.ts';
 
 export function registerRunsCommand(program: Command, context: CommandContext): void {
   const { io } = context;
@@ -25,7 +26,7 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
         const grpc = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
         if (grpc?.code === 3) {
           const message = String(grpc.message).replace(/^\d+ INVALID_ARGUMENT: /, '');
-          throw new CliError(`--query: ${message} (in: ${runsFilter(flags.query)})`, EXIT.usage);
+          throw new CliError(`--query: ${message} (in: ${(await import('../../client/orch-client.ts')).runsFilter(flags.query)})`, EXIT.usage);
         }
         throw error;
       }

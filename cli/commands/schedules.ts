@@ -1,14 +1,14 @@
 /** `orch schedules apply|list|delete|trigger`: TaskSchedules as Temporal Schedules. */
 import type { Command } from 'commander';
-import { compileSchedules } from '../../compiler/index.ts';
-import { OrchClient } from '../../client/orch-client.ts';
-import { applySchedules, deleteSchedule, listSchedules, ScheduleNotFound, triggerSchedule, type ScheduleInfo } from '../../client/schedules.ts';
+import type { OrchClient } from '../../client/orch-client.ts';
+import type { ScheduleInfo } from '../../client/schedules.ts';
+import { applySchedules, compileSchedules, connectTemporal, deleteSchedule, listSchedules, reachTemporal, triggerSchedule } from '../deferred.ts';
 import { defaultTaskQueue } from '../../contract/wire-names.ts';
 import { CliError, EXIT, type CliIo } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
 import { renderColumns } from '../render-table.ts';
-import { addConnectionOptions, connectTemporal, reachTemporal, type ConnectionFlags } from '../temporal-target.ts';
+import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
 
 interface ScheduleFlags extends ConnectionFlags {
   taskQueue?: string;
@@ -17,6 +17,7 @@ interface ScheduleFlags extends ConnectionFlags {
 
 /** Connects with the task queue scheduled runs go to (the queue `orch worker` serves), acts, closes. */
 async function withSchedules<T>(io: CliIo, flags: ScheduleFlags, act: (client: OrchClient) => Promise<T>): Promise<T> {
+  const [{ OrchClient }, { ScheduleNotFound }] = await Promise.all([import('../../client/orch-client.ts'), import('../../client/schedules.ts')]);
   const target = await connectTemporal(io, { startServer: false, flags });
   const client = await reachTemporal(target, () => OrchClient.connect({ ...target.connection, taskQueue: flags.taskQueue ?? defaultTaskQueue(io.env) }));
   try {

@@ -6,21 +6,19 @@
 import { createServer, type Server } from 'node:http';
 import { DEFAULT_CAPABILITIES } from '../../contract/routing.ts';
 import type { Command } from 'commander';
-import { validate } from '../../compiler/index.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
-import { OrchClient } from '../../client/orch-client.ts';
-import { createWebhookHandler, WEBHOOK_DELIVERY_PATH, type WebhookDeliveryEvent } from '../../client/webhook-handler.ts';
-import { resolveSecret, secretEnvNames, describeSecretRef, type SecretSources } from '../../activities/secrets.ts';
-import { createOrchWorker } from '../../worker/index.ts';
+import type { WebhookDeliveryEvent } from '../../client/webhook-handler.ts';
+import type { SecretSources } from '../../activities/secrets.ts';
+import type * as Secrets from '../../activities/secrets.ts';
 import { defaultTaskQueue } from '../../contract/wire-names.ts';
 import type { WebhookDefinition } from '../../contract/webhooks.ts';
-import { installQuietRuntime } from '../quiet-runtime.ts';
 import { CliError, EXIT, type CliIo } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
 import { port } from '../option-parsers.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
 import { escapeLine } from '../render-text.ts';
-import { addConnectionOptions, connectTemporal, reachTemporal, type ConnectionFlags } from '../temporal-target.ts';
+import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
+import { connectTemporal, reachTemporal, validate } from '../deferred.ts';
 
 interface ServeFlags extends ConnectionFlags {
   override: string[];
@@ -36,7 +34,7 @@ const DEFAULT_PORT = 8080;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Each webhook's signing key must resolve now: a missing one would otherwise answer every delivery 500. */
-function checkSecrets(webhooks: readonly WebhookDefinition[], sources: SecretSources): void {
+function checkSecrets({ resolveSecret, describeSecretRef, secretEnvNames }: typeof Secrets, webhooks: readonly WebhookDefinition[], sources: SecretSources): void {
   for (const hook of webhooks) {
     try {
       resolveSecret(hook.secretRef, sources);
@@ -80,13 +78,22 @@ export function registerServeCommand(program: Command, context: CommandContext):
     .option('--no-worker', 'do not start a worker in this process (one must run elsewhere)')
     .option('--task-queue <queue>', 'task queue (default: $ORCH_TASK_QUEUE or "orch")');
   addConnectionOptions(serve).action(async (paths: string[], flags: ServeFlags) => {
+    // Loaded when it serves, never to declare the command (`orch --help`, `orch validate`).
+    const [{ createOrchWorker }, { installQuietRuntime }, { OrchClient }, { createWebhookHandler, WEBHOOK_DELIVERY_PATH }, secretsModule] = await Promise.all([
+      import('../../worker/index.ts'),
+      import('../quiet-runtime.ts'),
+      import('../../client/orch-client.ts'),
+      import('../../client/webhook-handler.ts'),
+      import('../../activities/secrets.ts'),
+    ]);
+    const { resolveSecret } = secretsModule;
     installQuietRuntime(io.env, { dropOutcomes: true });
     const loaded = await validate(paths, { overrides: flags.override });
     io.stderr(renderDiagnostics(loaded.diagnostics));
     if (hasErrors(loaded.diagnostics)) throw new CliError('the manifests do not validate; nothing is served');
     if (loaded.webhooks.length === 0) throw new CliError('no TaskWebhook in the given manifests; nothing to serve');
     const sources: SecretSources = { env: io.env, secrets: loaded.secrets };
-    checkSecrets(loaded.webhooks, sources);
+    checkSecrets(secretsModule, loaded.webhooks, sources);
 
     const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
     const target = await connectTemporal(io, { startServer: true, flags });

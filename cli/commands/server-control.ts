@@ -1,6 +1,7 @@
 /** `orch server status` and `orch server stop`: the background dev server `orch run` started. */
 import type { Command } from 'commander';
-import { backgroundServerStatus, stopBackgroundServer, type BackgroundServerStatus } from '../../dev-server/index.ts';
+import type { BackgroundServerStatus } from '../../dev-server/index.ts';
+import { backgroundServerStatus, stopBackgroundServer } from '../deferred.ts';
 import { EXIT } from '../io.ts';
 import type { CommandContext } from '../main.ts';
 import { escapeLine } from '../render-text.ts';

@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { backgroundServerStatus, ensureLocalServer, startDevServer, statePaths } from '../../dev-server/index.ts';
+import { statePaths } from '../../dev-server/state-dir.ts';
+import { backgroundServerStatus, ensureLocalServer, startDevServer } from '../deferred.ts';
 import { CliError } from '../io.ts';
 import type { CommandContext } from '../main.ts';
 import { port } from '../option-parsers.ts';

@@ -11,7 +11,7 @@ import { EXIT } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
 import { escapeLine } from '../render-text.ts';
-import { validateWithDiscovery } from '../mcp-discovery.ts';
+import { validateWithDiscovery } from '../deferred.ts';
 
 interface ToolListing {
   name: string;

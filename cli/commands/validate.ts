@@ -1,12 +1,11 @@
 /** `orch validate` and `orch compile`: check manifests, or print the Plan they compile to. */
 import type { Command } from 'commander';
-import { compile, validate } from '../../compiler/index.ts';
+import { compile, validate, validateWithDiscovery } from '../deferred.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
 import { EXIT } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
 import { parseInputs } from '../parse-inputs.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
-import { validateWithDiscovery } from '../mcp-discovery.ts';
 
 export function registerValidateCommands(program: Command, context: CommandContext): void {
   const { io } = context;

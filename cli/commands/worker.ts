@@ -10,21 +10,19 @@
  * The Tasks of the manifests name requirements it polls for too, if it satisfies them.
  */
 import type { Command } from 'commander';
-import { validate } from '../../compiler/index.ts';
 import type { LoadedResources } from '../../compiler/resources.ts';
 import type { WorkerManifests } from '../../activities/secret-destinations.ts';
 import type { SecretValues } from '../../contract/activity-io.ts';
 import { DEFAULT_CAPABILITIES, effectiveRequirements, type PlanRequirements, type WorkerCapabilities } from '../../contract/routing.ts';
 import { hasErrors } from '../../compiler/diagnostics.ts';
-import { createOrchWorker, extraRouteQueues } from '../../worker/index.ts';
 import { defaultTaskQueue } from '../../contract/wire-names.ts';
-import { installQuietRuntime } from '../quiet-runtime.ts';
 import { CliError, EXIT } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
 import { escapeLine } from '../render-text.ts';
 import { parseCapabilities } from '../capabilities.ts';
-import { addConnectionOptions, connectTemporal, reachTemporal, type ConnectionFlags } from '../temporal-target.ts';
+import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
+import { connectTemporal, reachTemporal, validate } from '../deferred.ts';
 
 interface WorkerFlags extends ConnectionFlags {
   taskQueue?: string;
@@ -75,6 +73,8 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
     .option('--worker <name>', 'take the capabilities from the Worker manifest of this name in PATHs')
     .option('--secrets <path>', 'manifests whose Secrets this worker may use, and whose endpoints it may send them to (repeatable)', collect, []);
   addConnectionOptions(worker).action(async (paths: string[], flags: WorkerFlags) => {
+    // Loaded when a worker runs, never to declare the command (`orch --help`, `orch validate`).
+    const [{ createOrchWorker, extraRouteQueues }, { installQuietRuntime }] = await Promise.all([import('../../worker/index.ts'), import('../quiet-runtime.ts')]);
     installQuietRuntime(io.env);
     if (flags.capabilities && flags.worker) throw new CliError('--capabilities and --worker are exclusive: give one', EXIT.usage);
     if (flags.worker && paths.length === 0) throw new CliError('--worker NAME needs the manifests that define it: orch worker --worker NAME PATH...', EXIT.usage);
