@@ -12,7 +12,7 @@ import type { ActivityRuntime } from './deps.ts';
 import { buildModel, modelCredential, type ModelCredential } from './model-provider.ts';
 import { createRedactor, redactDeep, type Redact } from './redact.ts';
 import { structuredOutputSchema } from './output-schema.ts';
-import { addUsage, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, usageReported, withSpentUsage } from './spent-usage.ts';
+import { addUsage, heartbeatSpentUsage, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, usageReported, withSpentUsage } from './spent-usage.ts';
 import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCall, ToolDeclaration } from '../contract/activity-io.ts';
 import { isRetryable } from '../contract/failures.ts';
 
@@ -59,6 +59,7 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
         prior ? spentUsageDetails(prior) : undefined
       );
       answered = tokenUsage(result.usage);
+      heartbeatSpentUsage(context, addUsage(prior, answered));
       // Under an output schema, return the validated object re-serialised: canonical JSON
       // the workflow can parse, whatever wrapping the provider put around it. ai@7 parses
       // the output only for a step that did not end in tool calls, and its getter throws

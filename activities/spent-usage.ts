@@ -44,6 +44,17 @@ export function usageOfError(error: unknown): TokenUsage | undefined {
 }
 
 /**
+ * Records what the attempts so far cost the moment this one has its answer, before it returns:
+ * a worker killed between the provider's answer and the activity's completion loses the
+ * result, but the next attempt finds the tokens in the heartbeat details and reports them, so
+ * they are charged. Still lost: a heartbeat the dying worker never got to the server (the SDK
+ * holds one back up to the throttle interval, 1 s, after an earlier heartbeat of the attempt).
+ */
+export function heartbeatSpentUsage(context: Context | undefined, spent: TokenUsage | undefined): void {
+  if (spent && spent.totalTokens > 0 && context && !context.info.isLocal) context.heartbeat(spentUsageDetails(spent));
+}
+
+/**
  * Records `spent` (all attempts so far) on a failing attempt: in the final heartbeat, for
  * the next attempt, and in the failure's details, for the workflow when no attempt is left.
  */
