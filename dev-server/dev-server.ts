@@ -9,6 +9,7 @@ import { ORCH_SEARCH_ATTRIBUTES } from '../contract/search-attributes.ts';
 import { DEFAULT_TEMPORAL_IP, DEFAULT_TEMPORAL_NAMESPACE, DEFAULT_TEMPORAL_PORT, DEFAULT_TEMPORAL_UI_PORT } from './defaults.ts';
 import { TemporalServerError } from './errors.ts';
 import { ensureTemporalCli } from './install-temporal-cli.ts';
+import { LATENCY_DYNAMIC_CONFIG, SQLITE_PRAGMAS } from './latency-config.ts';
 import { findFreePort, formatHost, portFree } from './probe.ts';
 import { waitUntilReady } from './readiness.ts';
 import type { SearchAttributeSpec } from './search-attributes.ts';
@@ -41,8 +42,13 @@ export interface DevServerOptions extends TemporalToolOptions {
   logFile?: string;
   /** Server log level. Default 'warn'. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  /** Extra `--dynamic-config-value KEY=JSON` settings. */
+  /**
+   * `--dynamic-config-value KEY=JSON` settings, over {@link LATENCY_DYNAMIC_CONFIG} (which a
+   * key given here replaces).
+   */
   dynamicConfig?: Readonly<Record<string, unknown>>;
+  /** `--sqlite-pragma NAME=VALUE` settings for the SQLite file. Default {@link SQLITE_PRAGMAS}; ignored in memory. */
+  sqlitePragmas?: Readonly<Record<string, string>>;
   /** Search attributes to register. Default `ORCH_SEARCH_ATTRIBUTES`. */
   searchAttributes?: ReadonlyArray<SearchAttributeSpec>;
   /** How long to wait for the frontend. Default 30 s. */
@@ -78,11 +84,13 @@ function devServerArgs(o: {
   logLevel: string;
   searchAttributes: ReadonlyArray<SearchAttributeSpec>;
   dynamicConfig: Readonly<Record<string, unknown>>;
+  sqlitePragmas: Readonly<Record<string, string>>;
 }): string[] {
   const args = ['server', 'start-dev', '--ip', o.ip, '--port', String(o.port), '--log-level', o.logLevel];
   if (o.uiPort !== null) args.push('--ui-port', String(o.uiPort));
   else args.push('--headless');
   if (o.dbFile) args.push('--db-filename', o.dbFile);
+  if (o.dbFile) for (const [pragma, value] of Object.entries(o.sqlitePragmas)) args.push('--sqlite-pragma', `${pragma}=${value}`);
   if (o.namespace !== DEFAULT_TEMPORAL_NAMESPACE) args.push('--namespace', o.namespace);
   for (const attribute of o.searchAttributes) args.push('--search-attribute', `${attribute.name}=${attribute.type}`);
   for (const [key, value] of Object.entries(o.dynamicConfig)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
@@ -130,7 +138,7 @@ async function startOnce(options: DevServerOptions, cli: string): Promise<DevSer
   }
   if (dbFile) mkdirSync(path.dirname(dbFile), { recursive: true });
 
-  const args = devServerArgs({ ip, port, uiPort, dbFile, namespace, logLevel: options.logLevel ?? 'warn', searchAttributes, dynamicConfig: options.dynamicConfig ?? {} });
+  const args = devServerArgs({ ip, port, uiPort, dbFile, namespace, logLevel: options.logLevel ?? 'warn', searchAttributes, dynamicConfig: { ...LATENCY_DYNAMIC_CONFIG, ...options.dynamicConfig }, sqlitePragmas: options.sqlitePragmas ?? SQLITE_PRAGMAS });
   const detached = options.detached ?? false;
   const logFile = path.resolve(options.logFile ?? paths.logFile);
   const server = spawnServer({ cli, args, env, detached, logFile, stopGraceMs: options.stopGraceMs ?? 10_000 });

@@ -34,6 +34,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   // Cloud namespace) is for `orch`, not for tests.
   const started = Date.now();
   const cli = await ensureTemporalCli({ log });
+  // startDevServer's own latency settings (dev-server/latency-config.ts): tests run what users run.
   const server = await startDevServer({ cli, port: 0, ui: false, dbFile: null, log, stopGraceMs: 5000 });
   log(`dev server at ${server.address} (in memory, ready in ${Date.now() - started} ms)`);
   project.provide('temporalAddress', server.address);
