@@ -3,7 +3,7 @@ import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client
 import { NativeConnection } from '@temporalio/worker';
 import { compile } from '../../compiler/index.ts';
 import { OrchClient, type OrchRun, type RunOutcome, type StartRunOptions } from '../../client/orch-client.ts';
-import { createOrchWorker } from '../../worker/index.ts';
+import { createOrchWorker, workflowBundle } from '../../worker/index.ts';
 import { NoMatchingWorkerError } from '../../client/serving-workers.ts';
 import { DEFAULT_CAPABILITIES } from '../../contract/routing.ts';
 import { defaultTaskQueue } from '../../contract/wire-names.ts';
@@ -24,13 +24,16 @@ const PROGRESS_POLL_MS = 250;
 export async function runCommand(paths: string[], flags: RunFlags, context: CommandContext): Promise<void> {
   const { io } = context;
   installQuietRuntime(io.env, { dropOutcomes: true });
+  const inProcessWorker = flags.worker && !flags.detach;
+  // Reading the workflow bundle needs nothing from the manifests: it overlaps compiling them.
+  // A failure surfaces where the worker is created, from the same memoized promise.
+  if (inProcessWorker) workflowBundle().catch(() => {});
   const compiled = await compile(paths, compileOptions(flags));
   io.stderr(renderDiagnostics(compiled.diagnostics));
   if (!compiled.plan) throw new CliError('the manifests do not compile; nothing was run');
   const { plan } = compiled;
   const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
   const target = await connectTemporal(io, { startServer: true, flags });
-  const inProcessWorker = flags.worker && !flags.detach;
   // With a worker here, client and worker share one connection: one handshake instead of two,
   // and the server may hand the run's first workflow task straight back in the start
   // response (eager workflow start), skipping a round through the task queue.
