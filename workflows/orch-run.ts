@@ -53,6 +53,13 @@ export { progressQuery };
 const HEARTBEAT_TIMEOUT = '10 seconds';
 /** Marks runs whose whole-run retries carry approval and top-up counters (see PlanInterpreter.retryCheckpoint). */
 const RETRY_CARRIES_COUNTERS_PATCH = 'orch-retry-carries-counters';
+/**
+ * Mark runs that failed at a limit; asked only once a limit is reached, so no other run records
+ * it. A history recorded before (a run past the limit, a continue-as-new the server refused)
+ * replays as it ran, and its next new workflow task fails typed.
+ */
+const HISTORY_LIMIT_PATCH = 'orch-history-limit';
+const PAYLOAD_LIMIT_PATCH = 'orch-payload-limit';
 const activities = proxyActivities<OrchActivities>({
   startToCloseTimeout: DEFAULT_MODEL_CALL_TIMEOUT_MS,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
@@ -71,7 +78,7 @@ const MAX_PENDING_ACTIVITIES = 1000;
  */
 function refusedAtHistoryLimit(): Promise<never> | null {
   const reason = historyLimitReached(workflowInfo());
-  return reason === null ? null : Promise.reject(new CallFailure('HISTORY_LIMIT_REACHED', `${reason}; no further call starts`, { nonRetryable: true }));
+  return reason === null || !patched(HISTORY_LIMIT_PATCH) ? null : Promise.reject(new CallFailure('HISTORY_LIMIT_REACHED', `${reason}; no further call starts`, { nonRetryable: true }));
 }
 
 /** A first-come, first-served bound on calls in flight; deterministic, as workflow code must be. */
@@ -274,7 +281,7 @@ function failureDetails(failure: RunFailure, interpreter: PlanInterpreter): RunF
  */
 function overPayloadLimit(payload: unknown, code: 'RUN_OUTPUT_TOO_LARGE' | 'RUN_STATE_TOO_LARGE', what: string): RunFailure | null {
   const bytes = jsonBytes(payload);
-  if (bytes <= MAX_PAYLOAD_BYTES) return null;
+  if (bytes <= MAX_PAYLOAD_BYTES || !patched(PAYLOAD_LIMIT_PATCH)) return null;
   return new RunFailure(code, `${what} is ${bytes} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit of a payload`, null);
 }
 

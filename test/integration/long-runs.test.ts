@@ -5,7 +5,9 @@
  * `ORCH_LONG_TESTS=1` adds the 7,000-turn loop.
  */
 import type { History } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowBundle } from '../../worker/index.ts';
 import type { RunResult } from '../../contract/run-io.ts';
 import { MAX_ACTIVATION_RECORDS } from '../../workflows/interpreter.ts';
 import { agent, planOf, tool } from '../helpers/plan-builder.ts';
@@ -98,6 +100,8 @@ describe('limits', () => {
     expect(outcome.usage.total.toolCalls).toBe(4);
     expect(outcome.activations.map((a) => a.agent).sort()).toEqual(['a', 'b', 'c', 'd']);
     expect((await run.handle.describe()).status.name).toBe('FAILED');
+    // The failure is gated by a patch marker: the history replays as it ran.
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await run.handle.fetchHistory(), run.workflowId);
   }, 60_000);
 
   it('state over the payload bound at a continue-as-new fails as RUN_STATE_TOO_LARGE', async () => {
@@ -110,5 +114,6 @@ describe('limits', () => {
     expect(outcome.status).toBe('failed');
     expect(outcome.failure?.type).toBe('RUN_STATE_TOO_LARGE');
     expect(outcome.usage.total.toolCalls).toBe(1);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await run.handle.fetchHistory(), run.workflowId);
   }, 60_000);
 });
