@@ -20,3 +20,14 @@ export async function bareRootFanOut(width: number): Promise<number> {
   await noop(-1);
   return bareFanOut(width);
 }
+
+/**
+ * The pipeline as bare Temporal code: `steps` activities in sequence, each one model call
+ * whose answer is the next one's prompt (what an orch pipeline does, without orch).
+ */
+export async function barePipeline(url: string, steps: number, input: string): Promise<string> {
+  const { completion } = proxyActivities<{ completion(url: string, step: number, prompt: string): Promise<string> }>({ startToCloseTimeout: '1 minute' });
+  let last = input;
+  for (let step = 0; step < steps; step++) last = await completion(url, step, last);
+  return last;
+}

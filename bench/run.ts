@@ -1,19 +1,24 @@
 /**
- * `npm run bench`: orch's overhead against bare Temporal, measured in one run on one server.
+ * `npm run bench`: orch side by side with what a user would pick instead, measured in one
+ * run, on one machine, against the same model.
  *
- * Pipeline overhead: the per-agent-step time of an N-agent pipeline (mock model, zero
- * latency) divided by the per-activity time of a bare workflow running N no-op activities.
- * Runs alternate between the two so machine noise hits both alike; medians are reported.
+ * Per durable step: a pipeline of N agents (each one model call whose answer feeds the
+ * next) against a fake OpenAI-compatible model on loopback that answers at once, so only
+ * each system's own cost is timed. Four systems, run alternately until steady state
+ * (steady-state.ts says how that is checked): a plain loop of model calls (the floor, no
+ * durability), LangGraph.js with its SQLite checkpointer saving every step (bench/peers,
+ * installed on first use), a bare Temporal workflow of N activities each making the call,
+ * and orch. One table: ms per step and orch's ratios to each.
  *
- * Parallel agents (the fan-out target): N agents that all start at once (N entry agents),
- * against a bare workflow that runs N no-op activities in parallel (wall time of the whole
- * run, ratio of medians).
+ * Then orch against bare Temporal on shapes only orch's graph has: parallel agents (N entry
+ * agents against N no-op activities at once), a fan-out behind a root, and a bounded loop.
  *
- * Fan-out behind a root: a root agent with N outgoing edges to N leaf agents, against a bare
- * workflow that runs one no-op and then N at once (the same shape).
+ * BENCH_SCALE=1 adds throughput (throughput.ts): 500 concurrent 4-agent runs on one worker
+ * process, then on two on the same task queue; every run must complete.
  *
- * Loop: a two-agent cycle bounded by `max_turns` T; its time per turn against the
- * per-activity time of a bare workflow running T no-op activities one after another.
+ * The server is the embedded dev server as `orch` starts it (SQLite file, the latency
+ * settings of dev-server/latency-config.ts); BENCH_SERVER_CONFIG=temporal-defaults starts it
+ * with Temporal's defaults for those keys instead, to show what they change.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,12 +28,26 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { compile } from '../compiler/index.ts';
 import { startDevServer } from '../dev-server/index.ts';
+import { TEMPORAL_DEFAULT_DYNAMIC_CONFIG } from '../dev-server/latency-config.ts';
 import { OrchClient } from '../client/orch-client.ts';
 import { createOrchWorker } from '../worker/index.ts';
+import { completeOnce, plainLoop, startFakeModel } from './fake-model.ts';
+import { ensurePeersInstalled } from './install-peers.ts';
+import type { LangGraphPeer } from './peer-contract.ts';
+import { measureSteadyState, median } from './steady-state.ts';
+import { measureThroughput } from './throughput.ts';
 
-const AGENTS = Number(process.env.BENCH_AGENTS ?? 8);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
-const WARMUP = 3;
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 10);
+/** Recorded rounds of the side-by-side table (each: every system runs `RUNS_PER_ROUND` times). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const RUNS_PER_ROUND = 5;
+const STABLE_ROUNDS = 3;
+const STABLE_TOLERANCE = 0.15;
+const MAX_WARMUP_ROUNDS = 20;
+const SCALE = ['1', 'true', 'yes'].includes(process.env.BENCH_SCALE ?? '');
+const SCALE_RUNS = Number(process.env.BENCH_SCALE_RUNS ?? 500);
+const SCALE_AGENTS = 4;
+const SERVER_CONFIG = process.env.BENCH_SERVER_CONFIG ?? 'orch';
 const FANOUT = Number(process.env.BENCH_FANOUT ?? 100);
 const FANOUT_ROUNDS = Number(process.env.BENCH_FANOUT_ROUNDS ?? 7);
 const LOOP_TURNS = Number(process.env.BENCH_LOOP_TURNS ?? 200);
@@ -37,10 +56,12 @@ const LOOP_ROUNDS = Number(process.env.BENCH_LOOP_ROUNDS ?? 3);
 const ZERO_LATENCY_ENDPOINT = `apiVersion: orch/v1\nkind: ModelEndpoint\nmetadata:\n  name: zero-latency\nspec:\n  provider: mock\n  default_model: mock-1\n`;
 const agentManifest = (name: string) => `apiVersion: orch/v1\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  model_ref: zero-latency\n  prompt: step ${name}\n`;
 
-function pipelineManifests(agents: number): string {
+/** `agents` agents in a chain, each calling the fake model over HTTP (`url`, ending in /v1). */
+function pipelineManifests(agents: number, url: string): string {
   const names = Array.from({ length: agents }, (_, i) => `agent-${i + 1}`);
+  const endpoint = `apiVersion: orch/v1\nkind: ModelEndpoint\nmetadata:\n  name: zero-latency\nspec:\n  provider: openai-compatible\n  base_url: ${url}\n  default_model: fake\n`;
   return [
-    ZERO_LATENCY_ENDPOINT,
+    endpoint,
     ...names.map(agentManifest),
     `apiVersion: orch/v1\nkind: AgentSystem\nmetadata:\n  name: bench-pipeline\nspec:\n  agents: [${names.join(', ')}]\n  graph:\n${names
       .slice(0, -1)
@@ -93,12 +114,6 @@ async function compileBench(dir: string, file: string, manifests: string) {
   return plan;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /**
  * Runs orch and bare alternately, so machine noise hits both alike: `warmup` unrecorded
  * pairs, then `rounds` recorded ones. Returns the median of each.
@@ -124,15 +139,35 @@ function report(title: string, lines: Array<[string, string]>, result: object): 
   console.log(JSON.stringify(result));
 }
 
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
+
 async function main(): Promise<void> {
+  ensurePeersInstalled((line) => console.log(line));
+  // Loaded only now, by a computed path: its packages live in bench/peers/node_modules,
+  // installed just above, and the project's type check must not need them.
+  const peerModule = new URL('./peers/langgraph-pipeline.ts', import.meta.url).href;
+  const { createLangGraphPipeline } = (await import(peerModule)) as LangGraphPeer;
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = mkdtempSync(join(tmpdir(), 'orch-bench-'));
-  const plan = await compileBench(dir, 'pipeline.yaml', pipelineManifests(AGENTS));
+  const model = await startFakeModel();
+  const plan = await compileBench(dir, 'pipeline.yaml', pipelineManifests(AGENTS, model.url));
+  const scalePlan = await compileBench(dir, 'scale.yaml', pipelineManifests(SCALE_AGENTS, model.url));
   const fanOutPlan = await compileBench(dir, 'fan-out.yaml', fanOutManifests(FANOUT));
   const parallelPlan = await compileBench(dir, 'parallel.yaml', parallelManifests(FANOUT));
   const loopPlan = await compileBench(dir, 'loop.yaml', loopManifests(LOOP_TURNS));
+  const langGraph = createLangGraphPipeline({ url: model.url, agents: AGENTS, dbFile: join(dir, 'langgraph.sqlite') });
 
-  const server = await startDevServer({ port: 0, ui: false, dbFile: null, log: () => {} });
+  if (SERVER_CONFIG !== 'orch' && SERVER_CONFIG !== 'temporal-defaults') throw new Error('BENCH_SERVER_CONFIG is `orch` (default) or `temporal-defaults`');
+  const server = await startDevServer({
+    port: 0,
+    ui: false,
+    // A SQLite file, as `orch` keeps its runs: durable, like the peer's checkpoints.
+    dbFile: join(dir, 'temporal.db'),
+    log: () => {},
+    // Temporal's defaults: the dynamic config keys as Temporal ships them, SQLite's rollback journal.
+    ...(SERVER_CONFIG === 'temporal-defaults' ? { dynamicConfig: TEMPORAL_DEFAULT_DYNAMIC_CONFIG, sqlitePragmas: {} } : {}),
+  });
   try {
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     const orchWorker = await createOrchWorker({ connection: nativeConnection, taskQueue: 'bench-orch' });
@@ -143,7 +178,7 @@ async function main(): Promise<void> {
         workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)),
         logger: new DefaultLogger('WARN'),
       }),
-      activities: { noop: async (step: number) => step },
+      activities: { noop: async (step: number) => step, completion: completeOnce },
     });
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
@@ -167,28 +202,66 @@ async function main(): Promise<void> {
       });
       return performance.now() - start;
     };
+    const timed = async (work: () => Promise<unknown>) => {
+      const start = performance.now();
+      await work();
+      return performance.now() - start;
+    };
     await Promise.all([
       orchWorker.runUntil(async () => {
         await bareWorker.runUntil(async () => {
-          const pipeline = await alternate(ROUNDS, WARMUP, () => timeOrchPlan(plan, AGENTS), () => timeBareWorkflow('bareSequence', AGENTS));
-          const perAgentStep = pipeline.orch / AGENTS;
-          const perActivity = pipeline.bare / AGENTS;
-          const ratio = Number((perAgentStep / perActivity).toFixed(3));
+          const callsBefore = model.calls;
+          const systems = [
+            { name: 'floor', settles: false, run: () => timed(() => plainLoop(model.url, AGENTS, 'bench input')) },
+            { name: 'langgraph', settles: false, run: () => timed(() => langGraph.run('bench input')) },
+            {
+              name: 'bare',
+              settles: true,
+              run: () =>
+                timed(() => client.workflow.execute('barePipeline', { taskQueue: 'bench-bare', workflowId: `bare-${crypto.randomUUID()}`, args: [model.url, AGENTS, 'bench input'] })),
+            },
+            { name: 'orch', settles: true, run: () => timeOrchPlan(plan, AGENTS) },
+          ];
+          const steady = await measureSteadyState(systems, {
+            runsPerRound: RUNS_PER_ROUND,
+            rounds: ROUNDS,
+            stableRounds: STABLE_ROUNDS,
+            tolerance: STABLE_TOLERANCE,
+            maxWarmupRounds: MAX_WARMUP_ROUNDS,
+          });
+          const totalRuns = (steady.warmupRounds + ROUNDS) * RUNS_PER_ROUND * systems.length;
+          // Every run of every system made all its model calls (none skipped, none cached).
+          if (model.calls - callsBefore !== totalRuns * AGENTS) throw new Error(`the fake model saw ${model.calls - callsBefore} calls, expected ${totalRuns * AGENTS}`);
+          if ((await langGraph.checkpoints('bench-1')) < AGENTS) throw new Error('LangGraph did not checkpoint every step');
+          const perStep = Object.fromEntries(Object.entries(steady.medians).map(([name, runMs]) => [name, runMs / AGENTS])) as Record<string, number>;
           report(
-            `pipeline overhead: ${AGENTS}-agent pipeline, ${ROUNDS} rounds, medians`,
+            `per durable step: ${AGENTS}-agent pipeline, same fake OpenAI-compatible model over HTTP (zero delay), server on a SQLite file with ${SERVER_CONFIG === 'orch' ? "orch's latency settings" : "Temporal's defaults"} (BENCH_SERVER_CONFIG=${SERVER_CONFIG}); ` +
+              `median of ${ROUNDS}×${RUNS_PER_ROUND} runs each, alternating, after ${steady.warmupRounds} warm-up rounds ` +
+              `(${steady.stable ? 'steady' : 'NOT steady'}: last ${STABLE_ROUNDS} round medians of bare and orch within ${STABLE_TOLERANCE * 100}%; ` +
+              `spreads ${Object.entries(steady.spread).map(([name, spread]) => `${name} ${(spread * 100).toFixed(0)}%`).join(', ')})`,
             [
-              ['orch per agent step', `${perAgentStep.toFixed(2)} ms`],
-              ['bare per no-op activity', `${perActivity.toFixed(2)} ms`],
-              ['ratio', `${ratio} (target ≤ 1.15)`],
+              ['plain loop (floor)', `${ms(perStep.floor!)} per step`],
+              ['LangGraph.js + SQLite', `${ms(perStep.langgraph!)} per step`],
+              ['bare Temporal', `${ms(perStep.bare!)} per step (activities)`],
+              ['orch', `${ms(perStep.orch!)} per step`],
+              ['orch / LangGraph', `${ratio(perStep.orch!, perStep.langgraph!)} (target ≤ 1.0)`],
+              ['orch / floor', `${ratio(perStep.orch!, perStep.floor!)}`],
+              ['orch / bare', `${ratio(perStep.orch!, perStep.bare!)}`],
             ],
             {
-              benchmark: 'pipeline-overhead',
+              benchmark: 'per-step',
               agents: AGENTS,
+              serverConfig: SERVER_CONFIG,
               rounds: ROUNDS,
-              orchPerAgentStepMs: Number(perAgentStep.toFixed(2)),
-              barePerActivityMs: Number(perActivity.toFixed(2)),
-              ratio,
-              target: 1.15,
+              runsPerRound: RUNS_PER_ROUND,
+              warmupRounds: steady.warmupRounds,
+              steady: steady.stable,
+              warmupSpread: Object.fromEntries(Object.entries(steady.spread).map(([name, spread]) => [name, Number(spread.toFixed(3))])),
+              msPerStep: Object.fromEntries(Object.entries(perStep).map(([name, value]) => [name, Number(value.toFixed(2))])),
+              orchOverLangGraph: ratio(perStep.orch!, perStep.langgraph!),
+              orchOverFloor: ratio(perStep.orch!, perStep.floor!),
+              orchOverBare: ratio(perStep.orch!, perStep.bare!),
+              target: 1.0,
             }
           );
 
@@ -249,13 +322,27 @@ async function main(): Promise<void> {
               ratio: loopRatio,
             }
           );
+
+          if (SCALE) {
+            const throughput = [];
+            for (const workers of [1, 2]) {
+              throughput.push({ workers, ...(await measureThroughput({ address: server.address, taskQueue: `bench-scale-${workers}`, orch: new OrchClient({ client, taskQueue: `bench-scale-${workers}` }), plan: scalePlan, agents: SCALE_AGENTS, runs: SCALE_RUNS, workers })) });
+            }
+            report(
+              `throughput: ${SCALE_RUNS} concurrent ${SCALE_AGENTS}-agent runs, all completed`,
+              throughput.map((t) => [`${t.workers} worker process${t.workers > 1 ? 'es' : ''}`, `${t.runsPerSecond.toFixed(1)} runs/s (${t.seconds.toFixed(1)} s)`]),
+              { benchmark: 'throughput', runs: SCALE_RUNS, agents: SCALE_AGENTS, results: throughput.map((t) => ({ workers: t.workers, runsPerSecond: Number(t.runsPerSecond.toFixed(2)), completed: t.completed })) }
+            );
+          }
         });
       }),
     ]);
     await connection.close();
     await nativeConnection.close();
   } finally {
+    langGraph.close();
     await server.stop();
+    await model.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
