@@ -138,6 +138,23 @@ describe('orch run with the in-process worker', () => {
     expect(description.taskQueue).toBe(queue);
   });
 
+  it('the run starts eagerly on the in-process worker, which shares the client\'s connection; without one it goes through the queue', async () => {
+    const eager = await orch(['run', EXAMPLE, '--json']);
+    expect(eager.code).toBe(0);
+    const started = async (workflowId: string) => (await client.workflow.getHandle(workflowId).fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
+    expect((await started(singleJson(eager.stdout).workflowId)).eagerExecutionAccepted).toBe(true);
+
+    const cli = fakeCli();
+    const worker = await startWorker(cli.taskQueue);
+    try {
+      const queued = await cli.run(['run', EXAMPLE, '--no-worker', '--json']);
+      expect(queued.code).toBe(0);
+      expect((await started(singleJson(queued.stdout).workflowId)).eagerExecutionAccepted).toBeFalsy();
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('manifests that do not compile exit 1 with their diagnostics, and start nothing', async () => {
     const { code, stdout, stderr } = await orch(['run', 'no/such/dir', '--json']);
     expect(code).toBe(1);
