@@ -13,7 +13,8 @@ import { buildModel, modelCredential, type ModelCredential } from './model-provi
 import { createRedactor, redactDeep, type Redact } from './redact.ts';
 import { structuredOutputSchema } from './output-schema.ts';
 import { addUsage, heartbeatSpentUsage, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, usageReported, withSpentUsage } from './spent-usage.ts';
-import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCall, ToolDeclaration } from '../contract/activity-io.ts';
+import type { ChatMessage, ModelCallRequest, ModelCallResult, StoredTranscript, TokenUsage, ToolCall, ToolDeclaration } from '../contract/activity-io.ts';
+import { loadTranscript, storeTranscript, withStoredOutputs } from './stored-transcript.ts';
 import { isRetryable } from '../contract/failures.ts';
 
 /** Creates the `callModel` activity function over the given runtime. */
@@ -27,6 +28,8 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
     const prior = priorAttemptsUsage(context);
     let answered: TokenUsage | undefined;
     let credential: ModelCredential | undefined;
+    // The whole transcript, from the claim-check store when the workflow sent only what is new.
+    const transcript = await requestTranscript(runtime, request);
     try {
       // For this endpoint only: SECRET_DESTINATION_DENIED before anything is sent elsewhere.
       credential = modelCredential(request.model, runtime, runtime.fetch);
@@ -43,7 +46,7 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
         generateText({
           model: languageModel,
           ...(request.system !== '' ? { instructions: request.system } : {}),
-          messages: toModelMessages(request.messages),
+          messages: toModelMessages(transcript.messages),
           ...(request.tools.length > 0 ? { tools: toToolSet(request.tools) } : {}),
           ...(request.outputSchema
             ? { output: Output.object({ schema: structuredOutputSchema(request.outputSchema) }) }
@@ -76,12 +79,25 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
         ...(usageReported(result.usage) ? {} : { usageReported: false }),
         ...(prior ? { retriedUsage: prior } : {}),
         modelId: result.response.modelId || request.model.model,
+        ...(transcript.stored ? { transcript: transcript.stored } : {}),
       }, runtime.redactors.result([apiKey]));
     } catch (error) {
       const failure = classifyModelError(credential?.denied() ?? error, { redact, cancellationSignal, subject });
       throw withSpentUsage(failure, addUsage(prior, answered ?? usageOfError(error)), context);
     }
   };
+}
+
+/**
+ * The transcript the model is given, stored outputs resolved. With `request.transcript` the
+ * input is stored first (a retry stores the same segment), and its reference returned.
+ */
+async function requestTranscript(runtime: ActivityRuntime, request: ModelCallRequest): Promise<{ messages: ChatMessage[]; stored?: StoredTranscript }> {
+  if (!request.transcript) return { messages: await withStoredOutputs(runtime.blobs, request.messages) };
+  const { base } = request.transcript;
+  const earlier = base ? await loadTranscript(runtime.blobs, base) : [];
+  const stored = await storeTranscript(runtime.blobs, base, request.messages);
+  return { messages: await withStoredOutputs(runtime.blobs, [...earlier, ...request.messages]), stored };
 }
 
 /**

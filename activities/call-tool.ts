@@ -13,6 +13,8 @@
  * secret the worker holds is masked in the output (inside the strings of a JSON body, so
  * its shape is kept) before it leaves the activity: an upstream that echoes the
  * credential it was sent would otherwise put it in history and in the next model request.
+ * An output over 8 KiB (masked the same way) goes to the claim-check store and history keeps
+ * its reference (activities/stored-transcript.ts), unless the request asks for it inline.
  */
 import type { JsonValue } from '../contract/plan.ts';
 import { currentActivityContext, withHeartbeat } from './activity-context.ts';
@@ -24,13 +26,15 @@ import { createRedactor, redactDeep, type Redactor } from './redact.ts';
 import { authHeaders } from './tool-auth.ts';
 import { limitOutput, readCapped, truncationMarker } from './tool-output.ts';
 import type { ToolCallRequest, ToolCallResult } from '../contract/activity-io.ts';
+import { storeLargeOutput } from './stored-transcript.ts';
 
 /** Creates the `callTool` activity function over the given runtime. */
 export function createCallTool(runtime: ActivityRuntime): (request: ToolCallRequest) => Promise<ToolCallResult> {
   const callMcpTool = createCallMcpTool(runtime);
   return async function callTool(request: ToolCallRequest): Promise<ToolCallResult> {
-    if (request.tool.type === 'mcp') return callMcpTool(request);
-    return callHttpTool(request, runtime);
+    const result = request.tool.type === 'mcp' ? await callMcpTool(request) : await callHttpTool(request, runtime);
+    // Written before the result (and so the reference) reaches history.
+    return request.inlineOutput ? result : storeLargeOutput(runtime.blobs, result);
   };
 }
 

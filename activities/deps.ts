@@ -13,6 +13,7 @@ import { createRedactor, type Redactor } from './redact.ts';
 import { SecretDestinations, type WorkerManifests } from './secret-destinations.ts';
 import { heldSecretValues } from './secrets.ts';
 import { DEFAULT_MAX_TOOL_OUTPUT_BYTES } from './tool-output.ts';
+import { openBlobStore, type BlobStore } from './blob-store.ts';
 
 /** Injected dependencies of {@link createActivities}; every field is optional. */
 export interface ActivityDeps {
@@ -50,6 +51,12 @@ export interface ActivityDeps {
   memoryHome?: string;
   /** Deadline of one call to an `http` Memory's service, all its requests together. Default 20 s. */
   memoryHttpTimeoutMs?: number;
+  /**
+   * The claim-check store of large tool results and transcripts (activities/blob-store.ts): a
+   * directory or a `postgres://` URL, shared by every worker of the deployment. Default:
+   * `ORCH_BLOB_STORE` in `env`, else `$ORCH_HOME/blobs`.
+   */
+  blobStore?: string;
   /** MCP connection settings. */
   mcp?: {
     /** Bound on starting a server and its `initialize`. Default 30 s. */
@@ -79,6 +86,8 @@ export interface ActivityRuntime {
   /** The databases of `pgvector` Memories, opened on first use. */
   memoryDatabases: MemoryDatabases;
   memoryHttpTimeoutMs: number;
+  /** Where large tool results and transcripts are kept instead of history. */
+  blobs: BlobStore;
   /** Closes MCP connections (killing stdio servers) and the HTTP agents. */
   close(): Promise<void>;
 }
@@ -137,6 +146,7 @@ export function activityRuntime(deps: ActivityDeps = {}): ActivityRuntime {
     ...(deps.mcp?.connectTimeoutMs !== undefined ? { connectTimeoutMs: deps.mcp.connectTimeoutMs } : {}),
   });
   const memoryDatabases = new MemoryDatabases(deps.memoryHome ?? defaultMemoryHome(env));
+  const blobs = openBlobStore(env, deps.blobStore ?? env.ORCH_BLOB_STORE?.trim());
   return {
     secrets,
     env,
@@ -151,9 +161,11 @@ export function activityRuntime(deps: ActivityDeps = {}): ActivityRuntime {
     mcpListTimeoutMs: deps.mcp?.listTimeoutMs ?? DEFAULT_MCP_LIST_TIMEOUT_MS,
     memoryDatabases,
     memoryHttpTimeoutMs: deps.memoryHttpTimeoutMs ?? DEFAULT_MEMORY_HTTP_TIMEOUT_MS,
+    blobs,
     async close() {
       await mcp.closeAll();
       await memoryDatabases.close();
+      await blobs.close();
       http.destroy();
     },
   };

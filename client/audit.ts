@@ -13,7 +13,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { OrchClient } from './orch-client.ts';
-import type { ChatMessage, ModelCallRequest, ModelCallResult, TokenUsage, ToolCallRequest, ToolCallResult } from '../contract/activity-io.ts';
+import type { ChatMessage, ModelCallRequest, ModelCallResult, StoredRef, TokenUsage, ToolCallRequest, ToolCallResult } from '../contract/activity-io.ts';
 import { addUsage, spentUsageIn } from '../contract/usage.ts';
 import { parseWaitSummary, type WaitSummary } from '../contract/wait-summaries.ts';
 import { agentOfActivitySummary } from '../contract/activity-summaries.ts';
@@ -67,6 +67,12 @@ export interface AuditEvent {
   reserved?: { tokens: number; costUsd: number };
   /** Tool calls: wall-clock time inside the activity. */
   durationMs?: number;
+  /**
+   * Tool calls whose output went to the workers' claim-check store (over 8 KiB): its sha256 and
+   * size, as history records them. The audit reads history only, so it shows the reference;
+   * the output itself is in the store (`ORCH_BLOB_STORE`), checked against this digest.
+   */
+  storedOutput?: StoredRef;
   /** Activities: the attempt that finished (retries make it more than 1). */
   attempt?: number;
   /** `run.started`: the plan that ran. */
@@ -87,6 +93,12 @@ const DENIAL_CODES = codesWhere((entry) => entry.category === 'governance');
 
 function isDenialCode(code: string | null): boolean {
   return code !== null && DENIAL_CODES.has(code);
+}
+
+function storedRef(value: unknown): { storedOutput: StoredRef } | undefined {
+  const ref = asObject(value);
+  if (typeof ref?.sha256 !== 'string' || typeof ref.bytes !== 'number') return undefined;
+  return { storedOutput: { sha256: ref.sha256, bytes: ref.bytes } };
 }
 
 function decode(payload: Payload | null | undefined): unknown {
@@ -240,6 +252,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
         reason: toolError ? 'the tool reported an error' : reason,
         code: toolError ? 'TOOL_ERROR' : code,
         ...(typeof toolResult?.durationMs === 'number' ? { durationMs: toolResult.durationMs } : {}),
+        ...(storedRef(toolResult?.stored) ?? {}),
       });
     } else if (open.type === ACTIVITY_TYPES.listMcpTools) {
       const request = asObject(open.input);

@@ -21,10 +21,32 @@ export interface ToolCall {
   input: JsonValue;
 }
 
+/**
+ * A payload kept in the worker's claim-check store instead of history (activities/blob-store.ts):
+ * the sha256 of its bytes and their count. Content-addressed, so retries and replays agree.
+ */
+export interface StoredRef {
+  sha256: string;
+  bytes: number;
+}
+
+/** A transcript the worker stored: its first `messages` messages (a chain of deltas, see activities/stored-transcript.ts). */
+export interface StoredTranscript extends StoredRef {
+  messages: number;
+}
+
 export type ChatMessage =
   | { role: 'user'; content: string }
   | { role: 'assistant'; content: string; toolCalls: ToolCall[] }
-  | { role: 'tool'; toolCallId: string; toolName: string; output: JsonValue; isError: boolean };
+  | {
+      role: 'tool';
+      toolCallId: string;
+      toolName: string;
+      /** With `stored`: a short placeholder; the model is given the stored output. */
+      output: JsonValue;
+      isError: boolean;
+      stored?: StoredRef;
+    };
 
 export interface ToolDeclaration {
   name: string;
@@ -59,7 +81,13 @@ export interface ModelCallRequest {
   model: PlanModel;
   /** The agent's prompt, sent as the system message. */
   system: string;
+  /** The transcript; with `transcript`, only the messages after `transcript.base`. */
   messages: ChatMessage[];
+  /**
+   * Set once an activation's transcript is large: the activity stores `base` + `messages` and
+   * returns its reference, so the next call sends only what was added since (history stays linear).
+   */
+  transcript?: { base: StoredTranscript | null };
   tools: ToolDeclaration[];
   outputSchema: JsonObject | null;
   /** The most output the run's budget leaves room for; absent when no budget limits it. */
@@ -81,6 +109,8 @@ export interface ModelCallResult {
   usageReported?: boolean;
   /** The model id the provider reports having used. */
   modelId: string;
+  /** When the request had `transcript`: the whole transcript of this call's input, stored. */
+  transcript?: StoredTranscript;
 }
 
 export interface ToolCallRequest {
@@ -93,6 +123,8 @@ export interface ToolCallRequest {
   /** The tool's key in the plan (`namespace/name`), for the worker's policy re-check. */
   toolKey?: string;
   gate?: GateCheck;
+  /** Keep the output in history whatever its size (the agent's output may be this tool's). */
+  inlineOutput?: boolean;
 }
 
 export interface ToolCallResult {
@@ -104,6 +136,8 @@ export interface ToolCallResult {
   durationMs: number;
   /** Set when the output was cut to the size limit (a marker is in the output too). */
   truncated: boolean;
+  /** A large output, kept in the claim-check store: `output` is then a short placeholder. */
+  stored?: StoredRef;
   /** Tokens an embedding model spent on a memory call (a pgvector Memory with `embedding_model`): the run's tokens, charged to its budget. */
   usage?: TokenUsage;
 }

@@ -32,6 +32,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'ORCH_DEBUG', meaning: "set: errors print their stack, and Temporal's logs are not filtered" },
   { name: 'ORCH_TOOLS_ALLOW_LOOPBACK', meaning: "`true` (or `1`, `yes`): this worker's tool calls may reach loopback endpoints" },
   { name: 'ORCH_TOOLS_ALLOW_PRIVATE', meaning: "`true` (or `1`, `yes`): this worker's tool calls may reach private-network endpoints" },
+  { name: 'ORCH_BLOB_STORE', meaning: "the claim-check store of large tool results and transcripts, shared by every worker: a directory or a `postgres://` URL (default `$ORCH_HOME/blobs`)" },
   { name: 'ORCH_SECRET_<NAME>', meaning: "the value of Secret `<name>` (its `value` key); before Secret manifests" },
   { name: 'ORCH_SECRET_<NAME>_<KEY>', meaning: 'another data key of Secret `<name>`' },
   { name: 'ORCH_SECRET_<NAME>_DESTINATIONS', meaning: 'where this worker may send Secret `<name>`: comma-separated URL prefixes or `stdio:` command lines' },

@@ -106,6 +106,8 @@ export const FAILURE_CATALOG = {
   TOOL_CONFIG_INVALID: callFails('the tool or MCP server is misconfigured (no endpoint, an unusable auth profile, a command that cannot start)'),
   TOOL_ENDPOINT_FORBIDDEN: callFails('the endpoint resolves to a loopback, private, link-local or other address the worker refuses'),
   TOOL_RESPONSE_INVALID: callFails('the answer is not what it claims to be (invalid JSON, a malformed MCP result)'),
+  STORED_PAYLOAD_MISSING: callFails("a tool result or transcript the run's history refers to is not in the worker's claim-check store (`ORCH_BLOB_STORE` not shared by every worker?)"),
+  STORED_PAYLOAD_CORRUPT: callFails('a tool result or transcript in the claim-check store does not match the sha256 history recorded for it'),
   TOOL_ERROR: callFails('the tool ran and answered with an error (an audit code: the model is given the error)'),
   CALL_TIMEOUT: retried('an attempt outlived its Temporal timeout; the last one included, the call fails'),
   ACTIVITY_FAILED: retried('an activity failed with no failure type'),

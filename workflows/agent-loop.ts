@@ -8,7 +8,7 @@
  */
 import { delegateToolName, type JsonObject, type JsonValue, type MemoryToolName, type Plan, type PlanAgent } from '../contract/plan.ts';
 import type { ChildLimits } from '../policies/limits.ts';
-import type { ChatMessage, GateCheck, ModelCallResult, ToolCall, ToolCallResult, ToolDeclaration } from '../contract/activity-io.ts';
+import type { ChatMessage, GateCheck, ModelCallResult, StoredTranscript, ToolCall, ToolCallResult, ToolDeclaration } from '../contract/activity-io.ts';
 import { checkDelegateCall, checkMemoryCall, checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
 import { memoryToolDeclaration } from './memory-tools.ts';
 import {
@@ -175,6 +175,19 @@ const MESSAGE_OVERHEAD_TOKENS = 8;
 const TOOL_OVERHEAD_TOKENS = 16;
 const TOOL_USE_OVERHEAD_TOKENS = 512;
 
+/** A message's UTF-8 size as the model is given it: a stored tool output counts in full. */
+function messageBytes(message: ChatMessage): number {
+  return utf8Bytes(JSON.stringify(message)) + (message.role === 'tool' && message.stored ? message.stored.bytes : 0);
+}
+
+/**
+ * Once a transcript the model is given passes this size, each model call sends only the
+ * messages added since the transcript its previous call stored (activities/stored-transcript.ts):
+ * history grows with the steps, not with their square. Smaller transcripts go whole, as before.
+ */
+const INLINE_TRANSCRIPT_BYTES = 8 * 1024;
+const STORED_TRANSCRIPT_PATCH = 'orch-stored-transcript';
+
 /**
  * UTF-8 sizes of a growing transcript, message by message, so bounding each call does not
  * serialize the whole conversation again (the transcript only ever grows by appending).
@@ -185,7 +198,7 @@ class TranscriptSize {
 
   /** Bytes of `JSON.stringify(messages.slice(from))`: brackets, commas and the messages. */
   of(messages: readonly ChatMessage[], from = 0): number {
-    for (let i = this.prefix.length - 1; i < messages.length; i++) this.prefix.push(this.prefix[i]! + utf8Bytes(JSON.stringify(messages[i])));
+    for (let i = this.prefix.length - 1; i < messages.length; i++) this.prefix.push(this.prefix[i]! + messageBytes(messages[i]!));
     const count = messages.length - from;
     return this.prefix[messages.length]! - this.prefix[from]! + 2 + Math.max(count - 1, 0);
   }
@@ -284,6 +297,9 @@ async function activationLoop(
   const fixedBytes = utf8Bytes(agent.prompt) + utf8Bytes(JSON.stringify(declarations));
   const size = new TranscriptSize();
   const recorded = new RecordedCalls();
+  // The transcript the previous model call stored, once the transcript went by reference.
+  let storedTranscript: StoredTranscript | null = null;
+  let byReference = false;
   for (let step = 1; step <= agent.maxSteps; step++) {
     if (context.budget.wrappedUp()) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
     const modelDecision = checkModelCall(plan, agentName, agent.model);
@@ -298,6 +314,8 @@ async function activationLoop(
     if (!budget) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
     context.onStep(step, `model ${model.model}`);
     context.onRefusals(refused.splice(0), true);
+    // Decided from history alone (the sizes), so a replay decides the same; runs recorded before stay whole.
+    if (!byReference && size.of(messages) > INLINE_TRANSCRIPT_BYTES) byReference = effects.patched?.(STORED_TRANSCRIPT_PATCH) ?? true;
     let result: ModelCallResult;
     try {
       result = await effects.callModel(
@@ -307,7 +325,7 @@ async function activationLoop(
           step,
           model,
           system: agent.prompt,
-          messages,
+          ...(byReference ? { messages: messages.slice(storedTranscript?.messages ?? 0), transcript: { base: storedTranscript } } : { messages }),
           tools: [...declarations],
           outputSchema: agent.outputSchema,
           ...(budget.maxOutputTokens !== null ? { maxOutputTokens: budget.maxOutputTokens } : {}),
@@ -330,6 +348,8 @@ async function activationLoop(
     const usage = unreported ? { inputTokens: bound, outputTokens: budget.maxOutputTokens!, totalTokens: bound + budget.maxOutputTokens! } : result.usage;
     ledger.recordModelCall(agentName, usage, model.pricing);
     if (result.retriedUsage) ledger.chargeFailedAttempts(agentName, result.retriedUsage, model.pricing);
+    // What the next call builds on; a reference that does not count this call's transcript is not used.
+    if (result.transcript && result.transcript.messages === messages.length) storedTranscript = result.transcript;
     // A provider that reports no input tokens gives no floor to build on: bound the whole conversation again.
     previous = result.usage.inputTokens > 0 ? { inputTokens: result.usage.inputTokens, messageCount: messages.length } : null;
     lastText = result.text;
@@ -502,7 +522,17 @@ async function runToolCall(
     context.onStep(step, `tool ${call.name}`);
     return await settleToolCall(context, call, () =>
       context.effects.callTool(
-        { agent: agentName, step, tool: planTool, mcpServer, call, toolKey: tool.key!, gate: gateCheck(plan, agentName, approval) },
+        {
+          agent: agentName,
+          step,
+          tool: planTool,
+          mcpServer,
+          call,
+          toolKey: tool.key!,
+          gate: gateCheck(plan, agentName, approval),
+          // The agent's output may be this result: it must be in history, not a reference.
+          ...(plan.agents[agentName]!.toolUseBehavior === 'stop_on_first_tool' ? { inlineOutput: true } : {}),
+        },
         { summary: activitySummary(agentName, call.name) }
       )
     );
@@ -550,7 +580,7 @@ async function settleToolCall(context: ActivationContext, call: ToolCall, run: (
   }
   context.ledger.recordToolCall(agentName, result.isError);
   context.onToolResult(call.name, result.durationMs, result.isError ? 'tool reported an error' : null);
-  return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: result.isError };
+  return { role: 'tool', toolCallId: call.id, toolName: call.name, output: result.output, isError: result.isError, ...(result.stored ? { stored: result.stored } : {}) };
 }
 
 /** One model turn's tool calls: the delegations still to take their budget share, and the refusals so far. */

@@ -38,6 +38,8 @@ export interface Effects {
   withTimeout<T>(ms: number, fn: () => Promise<T>): Promise<T>;
   /** True when the run should continue as new at the next quiet point (history is getting long). */
   shouldContinueAsNew?(): boolean;
+  /** Temporal's `patched`: whether this run takes a change of what it schedules. Absent: it does. */
+  patched?(id: string): boolean;
   /** Called after every state change, synchronously. */
   onProgress?(progress: RunProgress): void;
 }

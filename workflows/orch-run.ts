@@ -189,6 +189,7 @@ function temporalEffects(
       const info = workflowInfo();
       return info.continueAsNewSuggested || (continueAsNewAfterEvents !== undefined && info.historyLength >= continueAsNewAfterEvents);
     },
+    patched: (id) => patched(id),
     onProgress,
   };
 }

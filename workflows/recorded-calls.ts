@@ -6,13 +6,14 @@
  * Only plan tools: delegations and built-in tools (memory) read or change state, so a repeat
  * there may rightly answer differently.
  */
-import type { ChatMessage, ToolCall } from '../contract/activity-io.ts';
+import type { ChatMessage, StoredRef, ToolCall } from '../contract/activity-io.ts';
 import { canonicalJson } from '../contract/canonical-json.ts';
 import type { JsonValue } from '../contract/plan.ts';
 
 /** What a call of this activation answered, by tool and arguments; undefined when it did not succeed. */
 export class RecordedCalls {
-  private readonly outputs = new Map<string, Promise<JsonValue | undefined>>();
+  /** A stored output is recorded by its reference (see activities/stored-transcript.ts). */
+  private readonly outputs = new Map<string, Promise<{ output: JsonValue; stored?: StoredRef } | undefined>>();
 
   /**
    * Runs `run` unless an identical call succeeded before; an identical call still running is
@@ -24,8 +25,8 @@ export class RecordedCalls {
     const key = `${toolKey}\u0000${canonicalJson(call.input ?? null)}`;
     const earlier = this.outputs.get(key);
     if (earlier !== undefined) {
-      const output = await earlier;
-      if (output !== undefined) return { role: 'tool', toolCallId: call.id, toolName: call.name, output, isError: false };
+      const recorded = await earlier;
+      if (recorded !== undefined) return { role: 'tool', toolCallId: call.id, toolName: call.name, ...recorded, isError: false };
       // The earlier call did not succeed: this one is a call of its own, after it.
       if (this.outputs.get(key) !== earlier) return this.run(toolKey, call, run);
     }
@@ -33,7 +34,8 @@ export class RecordedCalls {
     this.outputs.set(
       key,
       pending.then(
-        (message) => (message.role === 'tool' && !message.isError ? message.output : undefined),
+        (message) =>
+          message.role === 'tool' && !message.isError ? { output: message.output, ...(message.stored ? { stored: message.stored } : {}) } : undefined,
         () => undefined
       )
     );

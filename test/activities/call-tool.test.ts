@@ -173,7 +173,8 @@ describe('callTool output size', () => {
 
   it('keeps the default limit at 64 KiB and never buffers a huge body', async () => {
     server.enqueue({ body: 'y'.repeat(20 * 1024 * 1024) });
-    const result = await call(toolRequest(httpTool()));
+    // Inline: a result this large otherwise goes to the claim-check store (test/activities/blob-store.test.ts).
+    const result = await call(toolRequest(httpTool(), { inlineOutput: true }));
     expect(result.truncated).toBe(true);
     const output = result.output as string;
     expect(output.startsWith('y'.repeat(64 * 1024))).toBe(true);

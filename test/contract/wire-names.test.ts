@@ -182,6 +182,8 @@ const PINNED_CODES = [
   ['RUN_STATE_TOO_LARGE', 'run', false],
   ['SECRET_DESTINATION_DENIED', 'governance', false],
   ['SECRET_NOT_FOUND', 'call', false],
+  ['STORED_PAYLOAD_CORRUPT', 'call', false],
+  ['STORED_PAYLOAD_MISSING', 'call', false],
   ['TASK_IS_TEMPLATE', 'diagnostic', false],
   ['TEMPORAL_CLI_MISSING', 'server', false],
   ['TEMPORAL_CONFIG_INVALID', 'server', false],
