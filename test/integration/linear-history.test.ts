@@ -3,7 +3,7 @@
  * real dev server with `orch worker` processes sharing one claim-check store. The large results
  * and the transcript live in the store; history holds references and each model call's delta.
  * The first worker is killed mid-run and the second finishes it without repeating a completed
- * call; `orch audit` and `orch result` work on the run; a blob tampered with mid-run ends a run
+ * call; the history replays; `orch audit` and `orch result` work on the run; a blob tampered with mid-run ends a run
  * with STORED_PAYLOAD_CORRUPT, never a wrong transcript.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,8 +11,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrchClient } from '../../client/orch-client.ts';
+import { workflowBundle } from '../../worker/index.ts';
 import type { Plan } from '../../contract/plan.ts';
 import { orch, singleJson } from '../cli/cli-harness.ts';
 import { activitiesOf } from '../helpers/history.ts';
@@ -88,6 +90,8 @@ describe('a 200-step agent with 60 KB tool results', () => {
       expect(JSON.stringify(outcome.output)).toContain(`page ${STEPS} abcdefghij`);
 
       const history = await run.handle.fetchHistory();
+      // The run replays: deltas and references are decided from history alone.
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
       const calls = activitiesOf(history);
       // One activity per call: nothing completed was scheduled again after the crash.
       expect(calls.filter((c) => c.type === 'callModel')).toHaveLength(STEPS + 1);
