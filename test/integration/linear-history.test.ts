@@ -126,6 +126,10 @@ describe('a 200-step agent with 60 KB tool results', () => {
       expect(Math.max(...sizes)).toBeLessThan(16 * 1024);
       const described = await run.handle.describe();
       if (described.historySize !== undefined) expect(described.historySize).toBeLessThan(4 * 1024 * 1024);
+      // Whether steps slow down as the run grows (reported, not asserted: timings are noisy here).
+      const starts = calls.filter((c) => c.type === 'callModel').map((c) => c.startedAt ?? 0);
+      const medianStep = (from: number, to: number) => starts.slice(from, to).map((t, i) => starts[from + i + 1]! - t).sort((a, b) => a - b)[Math.floor((to - from) / 2)];
+      console.log(`ms per step, median: steps 11-40 ${Math.round(medianStep(10, 40)!)}, steps 161-190 ${Math.round(medianStep(160, 190)!)}`);
       console.log(`linear history: ${STEPS} steps, ${sizes.length} events, ${total} bytes (${total - script} without the mock's script; ${half} after ${STEPS / 2} steps, ratio ${(total / half).toFixed(3)}), server historySize ${described.historySize}`);
 
       const cli = { env: { TEMPORAL_ADDRESS: temporalAddress() }, taskQueue };
