@@ -57,7 +57,10 @@ export interface RunOutcome {
     deadLettered: boolean;
   } | null;
   usage: RunUsage;
+  /** The latest activation records (at most 500); every one is in history (`orch audit`). */
   activations: ActivationRecord[];
+  /** Older records left out of `activations` to keep a long run's result bounded. */
+  activationsOmitted: number;
   /** Attempts of the whole run (`Task.retry`). */
   runAttempts: number;
   /** A branch ended because it reached `Task.max_turns`. */
@@ -276,6 +279,7 @@ export class OrchRun {
         failure: null,
         usage: result.usage,
         activations: result.activations,
+        activationsOmitted: result.activationsOmitted ?? 0,
         runAttempts: result.runAttempts ?? 1,
         turnLimitReached: result.turnLimitReached ?? false,
         executions: result.executions ?? 1,
@@ -296,6 +300,7 @@ function outcomeOfFailure(cause: Error | undefined): Omit<RunOutcome, 'workflowI
     failure: { type, message, agent: details?.agent ?? null, deadLettered: details?.deadLettered ?? false },
     usage: details?.usage ?? emptyUsage(),
     activations: details?.activations ?? [],
+    activationsOmitted: details?.activationsOmitted ?? 0,
     runAttempts: details?.runAttempts ?? 1,
     turnLimitReached: false,
     executions: 1,

@@ -303,6 +303,8 @@ export interface RunFailureDetails {
   runAttempts: number;
   usage: RunUsage;
   activations: ActivationRecord[];
+  /** Older records left out of `activations`; absent when none were. */
+  activationsOmitted?: number;
   /** Refusals no model call's input shows (see Refusal). */
   refusals?: Refusal[];
 }

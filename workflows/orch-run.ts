@@ -270,6 +270,7 @@ function failureDetails(failure: RunFailure, interpreter: PlanInterpreter): RunF
     runAttempts: interpreter.runAttempt,
     usage: interpreter.ledger.snapshot(),
     activations: interpreter.activations,
+    ...interpreter.omitted(),
     ...interpreter.reportedRefusals(),
   };
 }
