@@ -79,7 +79,8 @@ describe('results', () => {
   });
 
   it('cuts a long text result at 64 KiB with a marker', async () => {
-    const result = await call(mcpRequest(server, 'big_text', { bytes: 100_000 }));
+    // Inline, as for an agent whose tool result may become its output (a stored one is a reference).
+    const result = await call({ ...mcpRequest(server, 'big_text', { bytes: 100_000 }), inlineOutput: true });
     expect(result.truncated).toBe(true);
     expect(result.output).toBe(`${'x'.repeat(65_536)}…[truncated 34464 bytes]`);
   });
