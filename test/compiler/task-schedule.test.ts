@@ -58,9 +58,9 @@ spec:
 ${extra}`;
 }
 
-function write(scheduleText: string): { dir: string; file: string } {
+function write(scheduleText: string, system = SYSTEM): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'orch-schedule-'));
-  writeFileSync(join(dir, 'system.yaml'), SYSTEM);
+  writeFileSync(join(dir, 'system.yaml'), system);
   const file = join(dir, 'schedule.yaml');
   writeFileSync(file, scheduleText);
   return { dir, file };
@@ -204,10 +204,7 @@ describe('compileSchedules', () => {
   });
 
   it('a Task that is not a template is an error at task_ref, as in Orloj (a run Task would also run on its own)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'orch-schedule-'));
-    writeFileSync(join(dir, 'system.yaml'), SYSTEM.replace('mode: template', 'mode: run'));
-    const file = join(dir, 'schedule.yaml');
-    writeFileSync(file, schedule('"0 9 * * 1"'));
+    const { dir, file } = write(schedule('"0 9 * * 1"'), SYSTEM.replace('mode: template', 'mode: run'));
     const { diagnostics, schedules } = await compileSchedules([dir]);
     expectDiagnostic(diagnostics, { code: 'INVALID_VALUE', file, line: 6, column: 13 });
     expect(schedules).toBeNull();

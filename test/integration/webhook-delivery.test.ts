@@ -284,10 +284,10 @@ describe('TaskWebhook delivery', () => {
     const path = '/v1/webhook-deliveries/intake-generic';
     const generic = { namespace: 'default', name: 'intake-generic' };
     const forged = Array.from({ length: 120 }, (_, i) => {
+      const eventId = `forged-${randomUUID()}`;
       const body = `{"forged":${i}}`;
-      return { kind: 'forged', eventId: `forged-${randomUUID()}`, body, headers: genericHeaders(body, `forged-${i}`, nowSeconds(), 'not-the-key') };
+      return { kind: 'forged', eventId, body, headers: genericHeaders(body, eventId, nowSeconds(), 'not-the-key') };
     });
-    for (const f of forged) f.headers['x-event-id'] = f.eventId;
     const fresh = Array.from({ length: 24 }, (_, i) => {
       const eventId = `fresh-${randomUUID()}`;
       const body = `{"fresh":${i}}`;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelCallRequest, ToolCall, ToolCallRequest } from '../../contract/activity-io.ts';
 import type { Plan, PlanExecutionContract } from '../../contract/plan.ts';
 import type { Effects } from '../../workflows/effects.ts';
+import { inertEffects } from '../helpers/inert-effects.ts';
 import { ExecutionContract } from '../../workflows/execution-contract.ts';
 import { runPlan } from '../../workflows/interpreter.ts';
 import { agent, planOf, tool } from '../helpers/plan-builder.ts';
@@ -111,16 +112,7 @@ function scripted(script: Step[], failing: string[] = []) {
       if (isError) failOnce.splice(failOnce.indexOf(request.call.name), 1);
       return { output: { tool: request.call.name, ok: !isError }, isError, durationMs: 1, truncated: false };
     },
-    async listMcpTools() {
-      return [];
-    },
-    awaitApproval: async () => ({ decision: 'approved', decidedBy: 'test', reason: null }),
-    awaitBudget: async () => ({ action: 'wrap_up', decidedBy: 'test' }),
-    sleep: async () => {},
-    withTimeout: (_ms, fn) => fn(),
-    async delegate() {
-      throw new Error('no delegates');
-    },
+    ...inertEffects(),
   };
   return { effects, models, tools };
 }

@@ -8,6 +8,7 @@ import type { ModelCallRequest, ToolCall } from '../../contract/activity-io.ts';
 import type { MemoryCallRequest } from '../../contract/memory-io.ts';
 import type { Plan, PlanMemory } from '../../contract/plan.ts';
 import type { Effects } from '../../workflows/effects.ts';
+import { inertEffects } from '../helpers/inert-effects.ts';
 import { runPlan } from '../../workflows/interpreter.ts';
 import { CallFailure } from '../../workflows/run-failure.ts';
 import { agent, globalPolicy, planOf } from '../helpers/plan-builder.ts';
@@ -32,16 +33,7 @@ function scripted(script: ToolCall[][]) {
       memory.push(request);
       return { output: { status: 'ok', key: 'k' }, isError: false, durationMs: 1, truncated: false };
     },
-    async listMcpTools() {
-      return [];
-    },
-    awaitApproval: async () => ({ decision: 'approved', decidedBy: 'test', reason: null }),
-    awaitBudget: async () => ({ action: 'wrap_up', decidedBy: 'test' }),
-    sleep: async () => {},
-    withTimeout: (_ms, fn) => fn(),
-    async delegate() {
-      throw new Error('no delegates');
-    },
+    ...inertEffects(),
   };
   return { effects, models, memory };
 }

@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, ModelCallRequest, StoredTranscript, ToolCallResult } from '../../contract/activity-io.ts';
 import type { Effects } from '../../workflows/effects.ts';
+import { inertEffects } from '../helpers/inert-effects.ts';
 import { runPlan } from '../../workflows/interpreter.ts';
-import { CallFailure } from '../../workflows/run-failure.ts';
 import { agent, planOf, tool } from '../helpers/plan-builder.ts';
 
 const usage = { inputTokens: 10, outputTokens: 5, totalTokens: 15 };
@@ -47,12 +47,7 @@ function storingEffects(patched?: boolean) {
       const page = (request.call.input as { page: number }).page;
       return { output: `[stored output: 20000 bytes, sha256:p${page}]`, stored: { sha256: `p${page}`, bytes: 20_000 }, isError: false, durationMs: 1, truncated: false };
     },
-    listMcpTools: async () => [],
-    awaitApproval: async () => ({ decision: 'approved', decidedBy: 'test', reason: null }),
-    awaitBudget: async () => ({ action: 'wrap_up', decidedBy: 'test' }),
-    delegate: () => Promise.reject(new CallFailure('DELEGATION_FAILED', 'none')),
-    sleep: async () => {},
-    withTimeout: (_ms, fn) => fn(),
+    ...inertEffects(),
     ...(patched === undefined ? {} : { patched: () => patched }),
   };
   return { effects, requests, whole };
