@@ -226,4 +226,24 @@ describe('the store workflow', () => {
     expect(await client.workflow.getHandle(workflowId).query(memoryStatsQuery)).toMatchObject({ entries: 12, writesApplied: 12 });
     await client.workflow.getHandle(workflowId).terminate('test done');
   }, 60_000);
+
+  it('40 writes at once, each also retried at once, across continue-as-new: every one applied exactly once', async () => {
+    const client = harness.client.client;
+    const workflowId = `orch-memory/${harness.taskQueue}/test/parallel-${randomUUID()}`;
+    const request = (requestId: string, key: string) => ({ requestId, tool: 'memory.write' as const, input: { key, value: `value of ${key}` }, type: 'keyword' as const, maxEntries: 100, maxBytes: 100_000 });
+    await client.workflow.start(WORKFLOW_TYPES.memory, {
+      workflowId,
+      taskQueue: harness.taskQueue,
+      args: [{ entries: {}, writesApplied: 0, recent: [], continueAfterEvents: 20 }],
+    });
+    const firstRun = (await client.workflow.getHandle(workflowId).describe()).runId;
+    const send = (i: number) => client.workflow.getHandle(workflowId).executeUpdate(memoryOperationUpdate, { args: [request(`p-${i}`, `k${i}`)], updateId: `p-${i}` });
+    // Each write twice, concurrently: a retry racing its own first attempt.
+    const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => [send(i), send(i)]).flat());
+    for (const [index, reply] of replies.entries()) expect(reply).toEqual({ output: { status: 'ok', key: `k${Math.floor(index / 2)}` }, isError: false });
+    expect(await client.workflow.getHandle(workflowId).query(memoryStatsQuery)).toMatchObject({ entries: 40, writesApplied: 40 });
+    // The burst outgrew one execution's history: the store continued as new while writes were in flight.
+    expect((await client.workflow.getHandle(workflowId).describe()).runId).not.toBe(firstRun);
+    await client.workflow.getHandle(workflowId).terminate('test done');
+  }, 60_000);
 });
