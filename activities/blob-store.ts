@@ -25,6 +25,10 @@ export interface BlobBackend {
   write(sha256: string, bytes: Buffer): Promise<void>;
   /** The bytes stored under `sha256`, or undefined when there are none. */
   read(sha256: string): Promise<Buffer | undefined>;
+  /** Stores `bytes` under `key`, replacing what was there; durable when it returns. */
+  writeRecord(key: string, bytes: Buffer): Promise<void>;
+  /** The bytes last stored under `key`, or undefined. */
+  readRecord(key: string): Promise<Buffer | undefined>;
   close(): Promise<void>;
 }
 
@@ -111,6 +115,22 @@ export class BlobStore {
     }
   }
 
+  /** Replaces the record under `key` (a call record: see call-records.ts). */
+  async putRecord(key: string, value: unknown): Promise<void> {
+    await this.backend.writeRecord(key, Buffer.from(JSON.stringify(value), 'utf8'));
+  }
+
+  /** The record under `key`; undefined when there is none or it is not JSON (a torn write cannot happen, a foreign file can). */
+  async getRecord(key: string): Promise<unknown> {
+    const bytes = await this.backend.readRecord(key);
+    if (!bytes) return undefined;
+    try {
+      return JSON.parse(bytes.toString('utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
   close(): Promise<void> {
     return this.backend.close();
   }
@@ -130,44 +150,67 @@ export class DirectoryBlobs implements BlobBackend {
     return path.join(this.dir, sha256.slice(0, 2), sha256);
   }
 
+  /** Records live apart from blobs, named by the sha256 of their key (any string is a safe name then). */
+  private recordFile(key: string): string {
+    const name = sha256Hex(Buffer.from(key, 'utf8'));
+    return path.join(this.dir, 'records', name.slice(0, 2), name);
+  }
+
   async write(sha256: string, bytes: Buffer): Promise<void> {
     const target = this.file(sha256);
     // Already there and intact: a retry, a replay, or the same output again. A damaged copy is replaced.
     const existing = await stat(target).catch(() => undefined);
     if (existing?.size === bytes.length && sha256Hex(await readFile(target)) === sha256) return;
-    await mkdir(path.dirname(target), { recursive: true });
-    const temporary = `${target}.${randomUUID()}.tmp`;
-    const handle = await open(temporary, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temporary, target);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
-    const directory = await open(path.dirname(target), 'r');
-    try {
-      await directory.sync();
-    } finally {
-      await directory.close();
-    }
+    await writeDurably(target, bytes);
   }
 
   async read(sha256: string): Promise<Buffer | undefined> {
-    try {
-      return await readFile(this.file(sha256));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    return readIfPresent(this.file(sha256));
+  }
+
+  writeRecord(key: string, bytes: Buffer): Promise<void> {
+    return writeDurably(this.recordFile(key), bytes);
+  }
+
+  readRecord(key: string): Promise<Buffer | undefined> {
+    return readIfPresent(this.recordFile(key));
   }
 
   async close(): Promise<void> {}
+}
+
+async function readIfPresent(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Writes to a temporary name, syncs, renames over `target` and syncs the directory. */
+async function writeDurably(target: string, bytes: Buffer): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const temporary = `${target}.${randomUUID()}.tmp`;
+  const handle = await open(temporary, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temporary, target);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  const directory = await open(path.dirname(target), 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
 }
 
 /** The default store: `$ORCH_HOME/blobs`, next to the embedded memories. */

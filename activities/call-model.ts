@@ -12,10 +12,11 @@ import type { ActivityRuntime } from './deps.ts';
 import { buildModel, modelCredential, type ModelCredential } from './model-provider.ts';
 import { createRedactor, redactDeep, type Redact } from './redact.ts';
 import { structuredOutputSchema } from './output-schema.ts';
-import { addUsage, heartbeatSpentUsage, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, usageReported, withSpentUsage } from './spent-usage.ts';
+import { addUsage, heartbeatSpentUsage, withFailureDetails, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, usageReported, withSpentUsage } from './spent-usage.ts';
 import type { ChatMessage, ModelCallRequest, ModelCallResult, StoredTranscript, TokenUsage, ToolCall, ToolDeclaration } from '../contract/activity-io.ts';
 import { loadTranscript, storeTranscript, withStoredOutputs } from './stored-transcript.ts';
 import { isRetryable } from '../contract/failures.ts';
+import { CallRecord, modelCallEcho } from './call-records.ts';
 
 /** Creates the `callModel` activity function over the given runtime. */
 export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRequest) => Promise<ModelCallResult> {
@@ -24,8 +25,13 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
     const cancellationSignal = context?.cancellationSignal;
     const subject = `${request.model.provider}/${request.model.model}`;
     let redact: Redact = createRedactor([]);
+    // A local call answered before (its workflow task lost in a crash) answers from its record.
+    const record = await CallRecord.open(runtime.blobs, context, request);
+    const recorded = record?.replay();
+    if (recorded) return recorded;
+    const echo = record ? { call: modelCallEcho(request) } : {};
     // Tokens consumed by earlier attempts that failed, and by this one once it has an answer.
-    const prior = priorAttemptsUsage(context);
+    const prior = record ? record.spent : priorAttemptsUsage(context);
     let answered: TokenUsage | undefined;
     let credential: ModelCredential | undefined;
     // The whole transcript, from the claim-check store when the workflow sent only what is new.
@@ -71,7 +77,7 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
       const toolCalls = result.toolCalls.map((call) => toToolCall(call, redact));
       refuseOversizedReply(text, toolCalls, subject);
       // A model can repeat a secret it saw (in a tool result, in its input): mask every one the worker holds.
-      return redactDeep({
+      const answer: ModelCallResult = redactDeep({
         text,
         toolCalls,
         finishReason: result.finishReason,
@@ -80,10 +86,16 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
         ...(prior ? { retriedUsage: prior } : {}),
         modelId: result.response.modelId || request.model.model,
         ...(transcript.stored ? { transcript: transcript.stored } : {}),
+        ...echo,
       }, runtime.redactors.result([apiKey]));
+      await record?.answered(answer, addUsage(prior, answered));
+      return answer;
     } catch (error) {
-      const failure = classifyModelError(credential?.denied() ?? error, { redact, cancellationSignal, subject });
-      throw withSpentUsage(failure, addUsage(prior, answered ?? usageOfError(error)), context);
+      const classified = classifyModelError(credential?.denied() ?? error, { redact, cancellationSignal, subject });
+      const spent = addUsage(prior, answered ?? usageOfError(error));
+      const failure = withSpentUsage(record ? withFailureDetails(classified, echo) : classified, spent, context);
+      await record?.failed(failure, spent);
+      throw failure;
     }
   };
 }
@@ -206,3 +218,4 @@ function toToolCall(call: SdkToolCall, redact: Redact): ToolCall {
   }
   return { id: call.toolCallId, name: call.toolName, input: (call.input ?? {}) as JsonValue };
 }
+

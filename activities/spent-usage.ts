@@ -61,8 +61,14 @@ export function heartbeatSpentUsage(context: Context | undefined, spent: TokenUs
 export function withSpentUsage(failure: unknown, spent: TokenUsage | undefined, context: Context | undefined): unknown {
   if (!spent || !(failure instanceof ApplicationFailure)) return failure;
   if (context && !context.info.isLocal) context.heartbeat(spentUsageDetails(spent));
+  return withFailureDetails(failure, spentUsageDetails(spent));
+}
+
+/** `failure` again with `extra` merged into its first details object. */
+export function withFailureDetails(failure: unknown, extra: object): unknown {
+  if (!(failure instanceof ApplicationFailure)) return failure;
   const [first, ...rest] = failure.details ?? [];
-  const details = first !== null && typeof first === 'object' ? { ...first, ...spentUsageDetails(spent) } : spentUsageDetails(spent);
+  const details = first !== null && typeof first === 'object' ? { ...first, ...extra } : extra;
   return ApplicationFailure.create({
     ...(failure.type ? { type: failure.type } : {}),
     message: failure.message,

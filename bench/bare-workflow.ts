@@ -1,5 +1,5 @@
 /** The baselines: bare Temporal workflows running no-op activities, in sequence or in parallel. */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 
 const { noop } = proxyActivities<{ noop(step: number): Promise<number> }>({ startToCloseTimeout: '1 minute' });
 
@@ -27,6 +27,14 @@ export async function bareRootFanOut(width: number): Promise<number> {
  */
 export async function barePipeline(url: string, steps: number, input: string): Promise<string> {
   const { completion } = proxyActivities<{ completion(url: string, step: number, prompt: string): Promise<string> }>({ startToCloseTimeout: '1 minute' });
+  let last = input;
+  for (let step = 0; step < steps; step++) last = await completion(url, step, last);
+  return last;
+}
+
+/** The same pipeline with each model call a local activity: one workflow task for the run. */
+export async function barePipelineLocal(url: string, steps: number, input: string): Promise<string> {
+  const { completion } = proxyLocalActivities<{ completion(url: string, step: number, prompt: string): Promise<string> }>({ startToCloseTimeout: '1 minute' });
   let last = input;
   for (let step = 0; step < steps; step++) last = await completion(url, step, last);
   return last;

@@ -53,13 +53,18 @@ const FANOUT_ROUNDS = Number(process.env.BENCH_FANOUT_ROUNDS ?? 7);
 const LOOP_TURNS = Number(process.env.BENCH_LOOP_TURNS ?? 200);
 const LOOP_ROUNDS = Number(process.env.BENCH_LOOP_ROUNDS ?? 3);
 
-const ZERO_LATENCY_ENDPOINT = `apiVersion: orch/v1\nkind: ModelEndpoint\nmetadata:\n  name: zero-latency\nspec:\n  provider: mock\n  default_model: mock-1\n`;
+/** How the endpoint's model calls run (ModelEndpoint `execution`): the bench measures both. */
+type Execution = 'activity' | 'local';
+const EXECUTIONS: readonly Execution[] = ['activity', 'local'];
+const executionLine = (execution: Execution) => (execution === 'local' ? '  execution: local\n' : '');
+const zeroLatencyEndpoint = (execution: Execution) =>
+  `apiVersion: orch/v1\nkind: ModelEndpoint\nmetadata:\n  name: zero-latency\nspec:\n  provider: mock\n  default_model: mock-1\n${executionLine(execution)}`;
 const agentManifest = (name: string) => `apiVersion: orch/v1\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  model_ref: zero-latency\n  prompt: step ${name}\n`;
 
 /** `agents` agents in a chain, each calling the fake model over HTTP (`url`, ending in /v1). */
-function pipelineManifests(agents: number, url: string): string {
+function pipelineManifests(agents: number, url: string, execution: Execution = 'activity'): string {
   const names = Array.from({ length: agents }, (_, i) => `agent-${i + 1}`);
-  const endpoint = `apiVersion: orch/v1\nkind: ModelEndpoint\nmetadata:\n  name: zero-latency\nspec:\n  provider: openai-compatible\n  base_url: ${url}\n  default_model: fake\n`;
+  const endpoint = `apiVersion: orch/v1\nkind: ModelEndpoint\nmetadata:\n  name: zero-latency\nspec:\n  provider: openai-compatible\n  base_url: ${url}\n  default_model: fake\n${executionLine(execution)}`;
   return [
     endpoint,
     ...names.map(agentManifest),
@@ -71,10 +76,10 @@ function pipelineManifests(agents: number, url: string): string {
 }
 
 /** A root agent whose `width` outgoing edges start `width` leaf agents in parallel. */
-function fanOutManifests(width: number): string {
+function fanOutManifests(width: number, execution: Execution): string {
   const leaves = Array.from({ length: width }, (_, i) => `leaf-${i + 1}`);
   return [
-    ZERO_LATENCY_ENDPOINT,
+    zeroLatencyEndpoint(execution),
     agentManifest('root'),
     ...leaves.map(agentManifest),
     `apiVersion: orch/v1\nkind: AgentSystem\nmetadata:\n  name: bench-fan-out\nspec:\n  agents: [root, ${leaves.join(', ')}]\n  graph:\n    root:\n      edges:\n${leaves
@@ -87,19 +92,19 @@ function fanOutManifests(width: number): string {
  * `width` agents with no edges: all are entry agents, started at once. (A system with no
  * graph at all is a chain in declaration order, so the graph names one agent, edgeless.)
  */
-function parallelManifests(width: number): string {
+function parallelManifests(width: number, execution: Execution): string {
   const agents = Array.from({ length: width }, (_, i) => `agent-${i + 1}`);
   return [
-    ZERO_LATENCY_ENDPOINT,
+    zeroLatencyEndpoint(execution),
     ...agents.map(agentManifest),
     `apiVersion: orch/v1\nkind: AgentSystem\nmetadata:\n  name: bench-parallel\nspec:\n  agents: [${agents.join(', ')}]\n  graph:\n    ${agents[0]}:\n      edges: []\n`,
   ].join('---\n');
 }
 
 /** Two agents in a cycle, bounded by the Task's max_turns: `turns` activations in sequence. */
-function loopManifests(turns: number): string {
+function loopManifests(turns: number, execution: Execution): string {
   return [
-    ZERO_LATENCY_ENDPOINT,
+    zeroLatencyEndpoint(execution),
     agentManifest('ping'),
     agentManifest('pong'),
     `apiVersion: orch/v1\nkind: AgentSystem\nmetadata:\n  name: bench-loop\nspec:\n  agents: [ping, pong]\n  graph:\n    ping:\n      next: pong\n    pong:\n      next: ping\n`,
@@ -152,10 +157,16 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'orch-bench-'));
   const model = await startFakeModel();
   const plan = await compileBench(dir, 'pipeline.yaml', pipelineManifests(AGENTS, model.url));
+  const localPlan = await compileBench(dir, 'pipeline-local.yaml', pipelineManifests(AGENTS, model.url, 'local'));
   const scalePlan = await compileBench(dir, 'scale.yaml', pipelineManifests(SCALE_AGENTS, model.url));
-  const fanOutPlan = await compileBench(dir, 'fan-out.yaml', fanOutManifests(FANOUT));
-  const parallelPlan = await compileBench(dir, 'parallel.yaml', parallelManifests(FANOUT));
-  const loopPlan = await compileBench(dir, 'loop.yaml', loopManifests(LOOP_TURNS));
+  const shapes = await Promise.all(
+    EXECUTIONS.map(async (execution) => ({
+      execution,
+      fanOut: await compileBench(dir, `fan-out-${execution}.yaml`, fanOutManifests(FANOUT, execution)),
+      parallel: await compileBench(dir, `parallel-${execution}.yaml`, parallelManifests(FANOUT, execution)),
+      loop: await compileBench(dir, `loop-${execution}.yaml`, loopManifests(LOOP_TURNS, execution)),
+    }))
+  );
   const langGraph = createLangGraphPipeline({ url: model.url, agents: AGENTS, dbFile: join(dir, 'langgraph.sqlite') });
 
   if (SERVER_CONFIG !== 'orch' && SERVER_CONFIG !== 'temporal-defaults') throw new Error('BENCH_SERVER_CONFIG is `orch` (default) or `temporal-defaults`');
@@ -220,7 +231,14 @@ async function main(): Promise<void> {
               run: () =>
                 timed(() => client.workflow.execute('barePipeline', { taskQueue: 'bench-bare', workflowId: `bare-${crypto.randomUUID()}`, args: [model.url, AGENTS, 'bench input'] })),
             },
+            {
+              name: 'bareLocal',
+              settles: true,
+              run: () =>
+                timed(() => client.workflow.execute('barePipelineLocal', { taskQueue: 'bench-bare', workflowId: `bare-${crypto.randomUUID()}`, args: [model.url, AGENTS, 'bench input'] })),
+            },
             { name: 'orch', settles: true, run: () => timeOrchPlan(plan, AGENTS) },
+            { name: 'orchLocal', settles: true, run: () => timeOrchPlan(localPlan, AGENTS) },
           ];
           const steady = await measureSteadyState(systems, {
             runsPerRound: RUNS_PER_ROUND,
@@ -243,10 +261,13 @@ async function main(): Promise<void> {
               ['plain loop (floor)', `${ms(perStep.floor!)} per step`],
               ['LangGraph.js + SQLite', `${ms(perStep.langgraph!)} per step`],
               ['bare Temporal', `${ms(perStep.bare!)} per step (activities)`],
-              ['orch', `${ms(perStep.orch!)} per step`],
-              ['orch / LangGraph', `${ratio(perStep.orch!, perStep.langgraph!)} (target ≤ 1.0)`],
-              ['orch / floor', `${ratio(perStep.orch!, perStep.floor!)}`],
-              ['orch / bare', `${ratio(perStep.orch!, perStep.bare!)}`],
+              ['bare Temporal, local', `${ms(perStep.bareLocal!)} per step (local activities)`],
+              ['orch', `${ms(perStep.orch!)} per step (execution: activity, the default)`],
+              ['orch, local', `${ms(perStep.orchLocal!)} per step (execution: local)`],
+              ['orch / LangGraph', `${ratio(perStep.orch!, perStep.langgraph!)}; local ${ratio(perStep.orchLocal!, perStep.langgraph!)} (target ≤ 1.0)`],
+              ['orch / floor', `${ratio(perStep.orch!, perStep.floor!)}; local ${ratio(perStep.orchLocal!, perStep.floor!)}`],
+              ['orch / bare', `${ratio(perStep.orch!, perStep.bare!)}; local / bare local ${ratio(perStep.orchLocal!, perStep.bareLocal!)}`],
+              ['bare local / LangGraph', `${ratio(perStep.bareLocal!, perStep.langgraph!)} (Temporal's own floor)`],
             ],
             {
               benchmark: 'per-step',
@@ -261,6 +282,9 @@ async function main(): Promise<void> {
               orchOverLangGraph: ratio(perStep.orch!, perStep.langgraph!),
               orchOverFloor: ratio(perStep.orch!, perStep.floor!),
               orchOverBare: ratio(perStep.orch!, perStep.bare!),
+              orchLocalOverLangGraph: ratio(perStep.orchLocal!, perStep.langgraph!),
+              orchLocalOverBareLocal: ratio(perStep.orchLocal!, perStep.bareLocal!),
+              bareLocalOverLangGraph: ratio(perStep.bareLocal!, perStep.langgraph!),
               target: 1.0,
             }
           );
@@ -287,41 +311,45 @@ async function main(): Promise<void> {
               }
             );
           };
-          await compare(
-            'fan-out',
-            () => timeOrchPlan(parallelPlan, FANOUT),
-            () => timeBareWorkflow('bareFanOut', FANOUT),
-            `${FANOUT} parallel agents vs ${FANOUT} parallel no-op activities`,
-            1.5
-          );
-          await compare(
-            'fan-out-behind-root',
-            () => timeOrchPlan(fanOutPlan, FANOUT + 1),
-            () => timeBareWorkflow('bareRootFanOut', FANOUT),
-            `root agent → ${FANOUT} leaf agents vs one no-op → ${FANOUT} parallel no-ops`
-          );
+          for (const shape of shapes) {
+            const mode = `execution: ${shape.execution}`;
+            await compare(
+              `fan-out (${mode})`,
+              () => timeOrchPlan(shape.parallel, FANOUT),
+              () => timeBareWorkflow('bareFanOut', FANOUT),
+              `${FANOUT} parallel agents vs ${FANOUT} parallel no-op activities`,
+              1.3
+            );
+            await compare(
+              `fan-out-behind-root (${mode})`,
+              () => timeOrchPlan(shape.fanOut, FANOUT + 1),
+              () => timeBareWorkflow('bareRootFanOut', FANOUT),
+              `root agent → ${FANOUT} leaf agents vs one no-op → ${FANOUT} parallel no-ops`
+            );
 
-          // Loop: time per turn of a max_turns-bounded two-agent cycle, against sequential no-ops.
-          const loop = await alternate(LOOP_ROUNDS, 0, () => timeOrchPlan(loopPlan, LOOP_TURNS), () => timeBareWorkflow('bareSequence', LOOP_TURNS));
-          const perTurn = loop.orch / LOOP_TURNS;
-          const perSequentialActivity = loop.bare / LOOP_TURNS;
-          const loopRatio = Number((perTurn / perSequentialActivity).toFixed(3));
-          report(
-            `loop: ${LOOP_TURNS}-turn ping/pong cycle (max_turns) vs ${LOOP_TURNS} sequential no-op activities, ${LOOP_ROUNDS} rounds, medians`,
-            [
-              ['orch per turn', `${perTurn.toFixed(2)} ms`],
-              ['bare per no-op activity', `${perSequentialActivity.toFixed(2)} ms`],
-              ['ratio', `${loopRatio}`],
-            ],
-            {
-              benchmark: 'loop',
-              turns: LOOP_TURNS,
-              rounds: LOOP_ROUNDS,
-              orchPerTurnMs: Number(perTurn.toFixed(2)),
-              barePerActivityMs: Number(perSequentialActivity.toFixed(2)),
-              ratio: loopRatio,
-            }
-          );
+            // Loop: time per turn of a max_turns-bounded two-agent cycle, against sequential no-ops.
+            const loop = await alternate(LOOP_ROUNDS, 0, () => timeOrchPlan(shape.loop, LOOP_TURNS), () => timeBareWorkflow('bareSequence', LOOP_TURNS));
+            const perTurn = loop.orch / LOOP_TURNS;
+            const perSequentialActivity = loop.bare / LOOP_TURNS;
+            const loopRatio = Number((perTurn / perSequentialActivity).toFixed(3));
+            report(
+              `loop (${mode}): ${LOOP_TURNS}-turn ping/pong cycle (max_turns) vs ${LOOP_TURNS} sequential no-op activities, ${LOOP_ROUNDS} rounds, medians`,
+              [
+                ['orch per turn', `${perTurn.toFixed(2)} ms`],
+                ['bare per no-op activity', `${perSequentialActivity.toFixed(2)} ms`],
+                ['ratio', `${loopRatio}`],
+              ],
+              {
+                benchmark: 'loop',
+                execution: shape.execution,
+                turns: LOOP_TURNS,
+                rounds: LOOP_ROUNDS,
+                orchPerTurnMs: Number(perTurn.toFixed(2)),
+                barePerActivityMs: Number(perSequentialActivity.toFixed(2)),
+                ratio: loopRatio,
+              }
+            );
+          }
 
           if (SCALE) {
             const throughput = [];

@@ -282,6 +282,20 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
         ...(plan ? { plan: { system: plan.system?.name ?? '', task: plan.task?.name ?? null, hash: plan.hash ?? '' } } : {}),
         eventId,
       });
+    } else if (event.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) {
+      // A local model call (`execution: local`): its marker holds the result; the request's
+      // parts the trail needs ride in the result (or failure) as `call` (ModelCallEcho).
+      const marker = event.markerRecordedEventAttributes;
+      const data = asObject(firstPayload(marker.details?.data));
+      const type = typeof data?.activity_type === 'string' ? data.activity_type : '';
+      if (type !== ACTIVITY_TYPES.callModel) continue;
+      const failure = marker.failure?.activityFailureInfo && marker.failure.cause ? marker.failure.cause : (marker.failure ?? null);
+      const result = failure ? undefined : firstPayload(marker.details?.result);
+      const echo = asObject(failure ? asObject(failureCode(failure, '').details)?.call : asObject(result)?.call);
+      const request = echoedRequest(echo);
+      for (const refusal of refusalsIn(request, toolCallIds)) pushRefusal(refusal, time, eventId);
+      const open: OpenActivity = { scheduledEventId: eventId, scheduledTime: time, type, input: request, ...(typeof data?.attempt === 'number' ? { attempt: data.attempt } : {}) };
+      activityEvent(open, event, failure ? 'failed' : 'completed', result, failure);
     } else if (event.activityTaskScheduledEventAttributes) {
       const attributes = event.activityTaskScheduledEventAttributes;
       const type = attributes.activityType?.name ?? '';
@@ -577,6 +591,22 @@ function listedContractEvents(value: unknown): { agent: string | null; event: Co
  * Tool errors the workflow generated without running a tool. They reach the model in its
  * next call as the tool messages after the last assistant message, so each is read once.
  */
+/** The marker Temporal's SDK records for a local activity. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+/** A local model call's echo (ModelCallEcho) as the request fields the trail reads. */
+function echoedRequest(echo: Record<string, unknown> | null): Partial<ModelCallRequest> | undefined {
+  if (!echo) return undefined;
+  const toolErrors = Array.isArray(echo.toolErrors) ? (echo.toolErrors as ChatMessage[]) : [];
+  return {
+    ...(typeof echo.agent === 'string' ? { agent: echo.agent } : {}),
+    ...(typeof echo.model === 'string' ? { model: { model: echo.model } as ModelCallRequest['model'] } : {}),
+    ...(asObject(echo.reserved) ? { reserved: echo.reserved as ModelCallRequest['reserved'] } : {}),
+    // What followed the model's last turn: refusalsIn reads the messages after an assistant one.
+    messages: [{ role: 'assistant', content: '', toolCalls: [] }, ...toolErrors],
+  };
+}
+
 function refusalsIn(request: Partial<ModelCallRequest> | undefined, toolCallIds: ReadonlySet<string>): Refusal[] {
   const messages: ChatMessage[] = Array.isArray(request?.messages) ? request.messages : [];
   const lastAssistant = messages.findLastIndex((m) => m.role === 'assistant');

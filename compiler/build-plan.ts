@@ -72,6 +72,8 @@ export function planModel(registry: ResourceRegistry, endpoint: ModelEndpointRes
     pricing: spec.pricing,
     rateLimit: spec.rateLimit,
     timeoutMs: spec.timeoutMs,
+    // Only when local: plans of activity endpoints stay as they were (their hashes too).
+    ...(spec.execution === 'local' ? { execution: 'local' as const } : {}),
     mock: spec.mock,
   };
 }

@@ -100,6 +100,7 @@ export interface ModelEndpointSpec {
   pricing: { inputPerMillion: number; outputPerMillion: number } | null;
   rateLimit: { requestsPerSecond: number } | null;
   timeoutMs: number | null;
+  execution: 'activity' | 'local';
   mock: MockScript | null;
 }
 

@@ -111,6 +111,21 @@ export interface ModelCallResult {
   modelId: string;
   /** When the request had `transcript`: the whole transcript of this call's input, stored. */
   transcript?: StoredTranscript;
+  /** A local call's (`execution: local`) repeat of its request, for the audit trail. */
+  call?: ModelCallEcho;
+}
+
+/**
+ * What the audit trail needs of a model call's request. A local activity's history marker
+ * records its result but not its input, so a local call's result (or failure) carries this.
+ */
+export interface ModelCallEcho {
+  agent: string;
+  /** The model id asked for (`default_model`). */
+  model: string;
+  reserved?: { tokens: number; costUsd: number };
+  /** The tool results the model is told about that are errors (refusals among them). */
+  toolErrors: ChatMessage[];
 }
 
 export interface ToolCallRequest {

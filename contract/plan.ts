@@ -199,6 +199,12 @@ export interface PlanModel {
    * DEFAULT_MODEL_CALL_TIMEOUT_MS. A model that never answers is retried, then fails CALL_TIMEOUT.
    */
   timeoutMs?: number | null;
+  /**
+   * `local`: the endpoint's calls run as local activities, in the workflow task that asks for
+   * them, each answer kept in the call-record store until history holds it (see
+   * activities/call-records.ts). Absent: an activity of its own, dispatched by the server.
+   */
+  execution?: 'local';
   /** Scripted responses for the `mock` provider; null means the default mock behaviour. */
   mock: MockScript | null;
 }

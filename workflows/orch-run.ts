@@ -14,6 +14,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -60,10 +61,12 @@ const RETRY_CARRIES_COUNTERS_PATCH = 'orch-retry-carries-counters';
  */
 const HISTORY_LIMIT_PATCH = 'orch-history-limit';
 const PAYLOAD_LIMIT_PATCH = 'orch-payload-limit';
-const activities = proxyActivities<OrchActivities>({
-  startToCloseTimeout: DEFAULT_MODEL_CALL_TIMEOUT_MS,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
-});
+const MODEL_CALL_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 } as const;
+const activities = proxyActivities<OrchActivities>({ startToCloseTimeout: DEFAULT_MODEL_CALL_TIMEOUT_MS, retry: MODEL_CALL_RETRY });
+/** Model calls of `execution: local` endpoints (see activities/call-records.ts for what keeps them exactly once). */
+const localActivities = proxyLocalActivities<OrchActivities>({ startToCloseTimeout: DEFAULT_MODEL_CALL_TIMEOUT_MS, retry: MODEL_CALL_RETRY });
+/** Marks runs that run an `execution: local` endpoint's calls as local activities; asked only for those. */
+const LOCAL_MODEL_CALLS_PATCH = 'orch-local-model-calls';
 
 /**
  * Activities one execution keeps pending at most. Temporal fails every workflow task of a
@@ -112,13 +115,20 @@ function temporalEffects(
       const refused = refusedAtHistoryLimit();
       if (refused) return refused;
       const queue = modelQueueOf(workflowInfo().taskQueue, request.model);
+      const startToCloseTimeout = request.model.timeoutMs ?? DEFAULT_MODEL_CALL_TIMEOUT_MS;
+      // The compiler refuses local with a rate limit: a local call passes through no task queue.
+      if (request.model.execution === 'local' && !queue && patched(LOCAL_MODEL_CALLS_PATCH)) {
+        return slot(() =>
+          localActivities[ACTIVITY_TYPES.callModel].executeWithOptions({ summary: options.summary, startToCloseTimeout }, [request]).catch(asCallFailure)
+        );
+      }
       const call = () =>
         activities[ACTIVITY_TYPES.callModel]
           .executeWithOptions(
             {
               summary: options.summary,
               heartbeatTimeout: HEARTBEAT_TIMEOUT,
-              startToCloseTimeout: request.model.timeoutMs ?? DEFAULT_MODEL_CALL_TIMEOUT_MS,
+              startToCloseTimeout,
               ...(queue ? { taskQueue: queue.name } : {}),
             },
             [request]
@@ -240,8 +250,10 @@ function whileWaiting<Request, Answer>(
 
 /** An activity that failed for good becomes a CallFailure for the interpreter; cancellation passes through. */
 function asCallFailure(error: unknown): never {
-  if (error instanceof ActivityFailure && !isCancellation(error)) {
-    const cause = error.cause;
+  // A local activity's failure arrives as its cause itself, without the ActivityFailure around it.
+  const local = error instanceof ApplicationFailure || error instanceof TimeoutFailure;
+  if ((error instanceof ActivityFailure || local) && !isCancellation(error)) {
+    const cause = local ? error : error.cause;
     const type =
       cause instanceof ApplicationFailure ? (cause.type ?? 'ACTIVITY_FAILED') : cause instanceof TimeoutFailure ? 'CALL_TIMEOUT' : 'ACTIVITY_FAILED';
     const nonRetryable = cause instanceof ApplicationFailure && cause.nonRetryable === true;

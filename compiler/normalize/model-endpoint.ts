@@ -36,6 +36,10 @@ export function normalizeModelEndpoint(input: ModelEndpointSpecInput, report: Re
   if (input.base_url === undefined && NEEDS_BASE_URL.includes(provider)) {
     report('MISSING_FIELD', `a ${provider} endpoint needs base_url`, ['spec', 'base_url'], 'missing');
   }
+  if (input.execution === 'local' && input.rate_limit !== undefined) {
+    // The server enforces rate_limit on the endpoint's task queue; a local activity never goes through one.
+    report('INVALID_VALUE', 'execution: local cannot keep rate_limit (a local call does not pass through the rate-limited task queue); use execution: activity', ['spec', 'execution'], 'value');
+  }
   if (input.mock !== undefined && provider !== 'mock') {
     report('INVALID_VALUE', `spec.mock scripts only the mock provider, not ${provider}`, ['spec', 'mock'], 'key');
   }
@@ -48,6 +52,7 @@ export function normalizeModelEndpoint(input: ModelEndpointSpecInput, report: Re
     pricing: input.pricing ? { inputPerMillion: input.pricing.input_per_million, outputPerMillion: input.pricing.output_per_million } : null,
     rateLimit: input.rate_limit ? { requestsPerSecond: input.rate_limit.requests_per_second } : null,
     timeoutMs: input.timeout ?? null,
+    execution: input.execution ?? 'activity',
     mock: provider === 'mock' && input.mock ? normalizeMock(input.mock) : null,
   };
 }

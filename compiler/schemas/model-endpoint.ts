@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { duration, fields, freeMap, json, nonNegativeInt, oneOf, record, reference, text } from './common.ts';
 
 export const MODEL_PROVIDERS = ['openai', 'anthropic', 'openai-compatible', 'ollama', 'azure-openai', 'mock'] as const;
+export const MODEL_CALL_EXECUTIONS = ['activity', 'local'] as const;
 
 const mockResponseSchema = fields({
   text: text.optional(),
@@ -25,6 +26,8 @@ export const modelEndpointSpecSchema = fields({
   rate_limit: fields({ requests_per_second: z.number().positive() }).optional(),
   // How long one attempt of a model call may take (orch's; the default is in plan.ts).
   timeout: duration.optional(),
+  // How a model call runs: an activity of its own (the default) or a local activity (orch's).
+  execution: oneOf(MODEL_CALL_EXECUTIONS).optional(),
   mock: fields({
     latency: duration.optional(),
     // Keys are agent names: one scripted response per model call of an activation.

@@ -105,3 +105,32 @@ export function historyText(history: History): string {
     return value;
   });
 }
+
+/** A local activity as its history marker records it (an `execution: local` model call). */
+export interface LocalActivityRecord {
+  eventId: number;
+  type: string;
+  attempt: number;
+  summary: unknown;
+  result: unknown;
+  failed: boolean;
+}
+
+/** Every local activity the history records, in order. */
+export function localActivitiesOf(history: History): LocalActivityRecord[] {
+  const records: LocalActivityRecord[] = [];
+  for (const event of history.events ?? []) {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') continue;
+    const data = decode(marker.details?.data?.payloads?.[0]) as { activity_type?: string; attempt?: number } | undefined;
+    records.push({
+      eventId: Number(event.eventId),
+      type: data?.activity_type ?? '',
+      attempt: data?.attempt ?? 0,
+      summary: event.userMetadata?.summary ? decode(event.userMetadata.summary) : null,
+      result: decode(marker.details?.result?.payloads?.[0]),
+      failed: marker.failure != null,
+    });
+  }
+  return records;
+}

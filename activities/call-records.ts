@@ -1,0 +1,108 @@
+/**
+ * Call records: what keeps a local model call (`execution: local`) exactly once. A local
+ * activity's answer reaches history only when the workflow task that ran it completes; a
+ * worker killed before then loses it, and the task runs again on another worker. So the
+ * activity records each answer in the store every worker shares (blob-store.ts) before it
+ * returns, keyed by the run and the call's sequence number; the re-run call finds it and
+ * answers from it, and the model is not called again. The record also carries what failed
+ * attempts spent (a local activity has no heartbeat to carry it), so the ledger stays exact.
+ */
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Context } from '@temporalio/activity';
+import type { ChatMessage, ModelCallEcho, ModelCallRequest, ModelCallResult, TokenUsage } from '../contract/activity-io.ts';
+import type { BlobStore } from './blob-store.ts';
+import { spentUsageDetails, spentUsageIn } from '../contract/usage.ts';
+
+interface FailureRecord {
+  type: string | null;
+  message: string;
+  nonRetryable: boolean;
+  details: unknown[];
+}
+
+/** Its tally of spent tokens is under SPENT_USAGE_FIELD (spentUsageDetails), as in a heartbeat. */
+interface StoredCall {
+  digest: string;
+  /** A final outcome: an answer, or a failure no retry would change. */
+  result?: ModelCallResult;
+  failure?: FailureRecord;
+}
+
+export class CallRecord {
+  private readonly store: BlobStore;
+  private readonly key: string;
+  private readonly digest: string;
+  private readonly stored: StoredCall | undefined;
+  private readonly log: Context['log'] | undefined;
+
+  private constructor(store: BlobStore, key: string, digest: string, stored: StoredCall | undefined, log: Context['log'] | undefined) {
+    this.store = store;
+    this.key = key;
+    this.digest = digest;
+    this.stored = stored;
+    this.log = log;
+  }
+
+  /** The record of the current local activity's call; undefined for an activity of its own (Temporal keeps those). */
+  static async open(store: BlobStore, context: Context | undefined, request: ModelCallRequest): Promise<CallRecord | undefined> {
+    if (!context?.info.isLocal) return undefined;
+    const { workflowExecution, activityId } = context.info;
+    if (!workflowExecution) return undefined;
+    const key = `model-call\u0000${workflowExecution.workflowId}\u0000${workflowExecution.runId}\u0000${activityId}`;
+    const digest = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    const found = (await store.getRecord(key)) as Partial<StoredCall> | undefined;
+    // Another request under the same key cannot happen in a deterministic workflow; never answer it from this one.
+    const stored = found && found.digest === digest ? (found as StoredCall) : undefined;
+    return new CallRecord(store, key, digest, stored, context.log);
+  }
+
+  /** What earlier attempts (and runs of this workflow task) spent. */
+  get spent(): TokenUsage | undefined {
+    return spentUsageIn(this.stored);
+  }
+
+  /** The recorded final outcome: the answer, or the failure thrown again; null when the call must be made. */
+  replay(): ModelCallResult | null {
+    if (this.stored?.result) return this.stored.result;
+    const failure = this.stored?.failure;
+    if (failure) {
+      throw ApplicationFailure.create({ ...(failure.type ? { type: failure.type } : {}), message: failure.message, nonRetryable: failure.nonRetryable, details: failure.details });
+    }
+    return null;
+  }
+
+  /** Records the answer before the activity returns it. */
+  answered(result: ModelCallResult, spent: TokenUsage | undefined): Promise<void> {
+    return this.write({ digest: this.digest, ...(spent ? spentUsageDetails(spent) : {}), result });
+  }
+
+  /** Records a failed attempt: what it spent, and the failure when no retry would change it. */
+  failed(failure: unknown, spent: TokenUsage | undefined): Promise<void> {
+    const final = failure instanceof ApplicationFailure && failure.nonRetryable === true;
+    if (!final && !spent) return Promise.resolve();
+    const recorded: StoredCall = { digest: this.digest, ...(spent ? spentUsageDetails(spent) : {}) };
+    if (final) recorded.failure = { type: failure.type ?? null, message: failure.message, nonRetryable: true, details: [...(failure.details ?? [])] };
+    return this.write(recorded);
+  }
+
+  /**
+   * A record that cannot be written leaves the call as safe as an activity's without a
+   * heartbeat: the answer still goes to history, and only a crash before then repeats it.
+   * So the answer is not thrown away; the store's failure is logged.
+   */
+  private async write(record: StoredCall): Promise<void> {
+    try {
+      await this.store.putRecord(this.key, record);
+    } catch (error) {
+      this.log?.warn('call record not written; a crash before this workflow task completes repeats the call', { error: String(error) });
+    }
+  }
+}
+
+/** The request's repeat a local call's result carries (see ModelCallEcho). */
+export function modelCallEcho(request: ModelCallRequest): ModelCallEcho {
+  const lastAssistant = request.messages.findLastIndex((message) => message.role === 'assistant');
+  const toolErrors: ChatMessage[] = request.messages.slice(lastAssistant + 1).filter((message) => message.role === 'tool' && message.isError);
+  return { agent: request.agent, model: request.model.model, ...(request.reserved ? { reserved: request.reserved } : {}), toolErrors };
+}

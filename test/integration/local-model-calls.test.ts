@@ -1,0 +1,80 @@
+/**
+ * `execution: local` model calls on a real server: each call a local activity, a whole
+ * pipeline in one workflow task, and still exactly once. A worker process killed with SIGKILL
+ * after the first agent's model answered but before the workflow task that ran it completed
+ * (so history has nothing of it) is replaced by another; the re-run task finds the answer in
+ * the call record and does not call the model again, the ledger counts it once, the trail
+ * names both calls, and the history replays.
+ */
+import { randomUUID } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fetchAuditTrail } from '../../client/audit.ts';
+import { OrchClient } from '../../client/orch-client.ts';
+import { createOrchWorker, workflowBundle } from '../../worker/index.ts';
+import { installQuietRuntime } from '../../cli/quiet-runtime.ts';
+import { activitiesOf, eventTypes, localActivitiesOf } from '../helpers/history.ts';
+import { agent, MOCK_MODEL, planOf } from '../helpers/plan-builder.ts';
+import { startOpenAICompatibleServer, type RecordedRequest } from '../helpers/openai-compatible-server.ts';
+import { temporalAddress } from '../helpers/temporal.ts';
+import { pollFor, startWorkerProcess } from '../helpers/worker-process.ts';
+
+installQuietRuntime();
+
+/** The agent a request is for, from its system prompt (`You are <agent>.`). */
+function agentOf(request: RecordedRequest): string {
+  return /You are (\w+)\./.exec(JSON.stringify(request.body?.messages ?? []))?.[1] ?? '?';
+}
+
+describe('execution: local', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it('a worker killed before the workflow task completes: the answered call is not repeated, the ledger is exact', async () => {
+    let reviewerCalls = 0;
+    const model = await startOpenAICompatibleServer({
+      respond: (request) => {
+        if (agentOf(request) === 'drafter') return { text: 'first draft', usage: { promptTokens: 40, completionTokens: 2 } };
+        // The first reviewer call outlives the worker that makes it.
+        return { text: 'reviewed draft', usage: { promptTokens: 60, completionTokens: 3 }, delayMs: ++reviewerCalls === 1 ? 4_000 : 0 };
+      },
+    });
+    cleanups.push(() => model.close());
+    const endpoint = { ...MOCK_MODEL, id: { namespace: 'default', name: 'remote' }, provider: 'openai-compatible' as const, baseUrl: model.url, model: 'remote-1', execution: 'local' as const };
+    const plan = planOf([agent('drafter', { model: 'default/remote' }), agent('reviewer', { model: 'default/remote' })], [['drafter', 'reviewer']], {
+      models: { 'default/remote': endpoint },
+    });
+
+    const taskQueue = `local-crash-${randomUUID()}`;
+    const first = await startWorkerProcess(taskQueue);
+    const client = await OrchClient.connect({ address: temporalAddress(), taskQueue });
+    cleanups.push(() => client.client.connection.close());
+    const run = await client.start(plan);
+    // The drafter has answered and the reviewer's call is in flight, all in the first workflow task.
+    await pollFor(async () => (model.requests.some((r) => agentOf(r) === 'reviewer') ? true : undefined), 30_000);
+    expect(eventTypes(await run.handle.fetchHistory())).not.toContain('EVENT_TYPE_MARKER_RECORDED');
+    first.kill('SIGKILL');
+
+    const second = await createOrchWorker({ address: temporalAddress(), taskQueue });
+    const outcome = await second.runUntil(run.result());
+    expect(outcome).toMatchObject({ status: 'succeeded', output: 'reviewed draft' });
+    // The drafter's model was called once, by the killed worker; the reviewer's unfinished call again.
+    expect(model.requests.map(agentOf)).toEqual(['drafter', 'reviewer', 'reviewer']);
+    expect(outcome.usage.total).toEqual({ inputTokens: 100, outputTokens: 5, totalTokens: 105, modelCalls: 2, toolCalls: 0, toolErrors: 0, costUsd: 0 });
+
+    const history = await run.handle.fetchHistory();
+    expect(activitiesOf(history)).toEqual([]);
+    expect(localActivitiesOf(history).map((call) => [call.type, String(call.summary).split(' ')[0]])).toEqual([
+      ['callModel', 'drafter'],
+      ['callModel', 'reviewer'],
+    ]);
+    const trail = (await fetchAuditTrail(client, run.workflowId)).filter((event) => event.kind === 'model.call');
+    expect(trail).toMatchObject([
+      { agent: 'drafter', subject: 'remote-1', outcome: 'succeeded', usage: { totalTokens: 42 } },
+      { agent: 'reviewer', subject: 'remote-1', outcome: 'succeeded', usage: { totalTokens: 63 } },
+    ]);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, run.workflowId);
+  }, 90_000);
+});
