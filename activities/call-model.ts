@@ -13,91 +13,102 @@ import { buildModel, modelCredential, type ModelCredential } from './model-provi
 import { createRedactor, redactDeep, type Redact } from './redact.ts';
 import { structuredOutputSchema } from './output-schema.ts';
 import { addUsage, heartbeatSpentUsage, withFailureDetails, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, usageReported, withSpentUsage } from './spent-usage.ts';
-import type { ChatMessage, ModelCallRequest, ModelCallResult, StoredTranscript, TokenUsage, ToolCall, ToolDeclaration } from '../contract/activity-io.ts';
+import type { ChatMessage, LocalCallLimits, ModelCallRequest, ModelCallResult, StoredTranscript, TokenUsage, ToolCall, ToolDeclaration } from '../contract/activity-io.ts';
 import { loadTranscript, storeTranscript, withStoredOutputs } from './stored-transcript.ts';
 import { isRetryable } from '../contract/failures.ts';
 import { CallRecord, modelCallEcho } from './call-records.ts';
+import { activationDeadline, type ActivationDeadline } from './activation-deadline.ts';
+import type { Context } from '@temporalio/activity';
 
 /** Creates the `callModel` activity function over the given runtime. */
-export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRequest) => Promise<ModelCallResult> {
-  return async function callModel(request: ModelCallRequest): Promise<ModelCallResult> {
+export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRequest, local?: LocalCallLimits) => Promise<ModelCallResult> {
+  return async function callModel(request: ModelCallRequest, local?: LocalCallLimits): Promise<ModelCallResult> {
     const context = currentActivityContext();
-    const cancellationSignal = context?.cancellationSignal;
-    const subject = `${request.model.provider}/${request.model.model}`;
-    let redact: Redact = createRedactor([]);
-    // A local call answered before (its workflow task lost in a crash) answers from its record.
-    const record = await CallRecord.open(runtime.blobs, context, request);
-    const recorded = record?.replay();
-    if (recorded) return recorded;
-    const echo = record ? { call: modelCallEcho(request) } : {};
-    // Tokens consumed by earlier attempts that failed, and by this one once it has an answer.
-    const prior = record ? record.spent : priorAttemptsUsage(context);
-    let answered: TokenUsage | undefined;
-    let credential: ModelCredential | undefined;
-    // The whole transcript, from the claim-check store when the workflow sent only what is new.
-    const transcript = await requestTranscript(runtime, request);
+    const deadline = activationDeadline(local, context?.cancellationSignal);
     try {
-      // For this endpoint only: SECRET_DESTINATION_DENIED before anything is sent elsewhere.
-      credential = modelCredential(request.model, runtime, runtime.fetch);
-      const { apiKey } = credential;
-      redact = runtime.redactors.failure([apiKey]);
-      const { languageModel, settings } = buildModel({
-        model: request.model,
-        apiKey,
-        fetch: credential.fetch,
-        call: { agent: request.agent, activation: request.activation, step: request.step },
-        redact,
-      });
-      const result = await withHeartbeat(context, runtime.heartbeatIntervalMs, () =>
-        generateText({
-          model: languageModel,
-          ...(request.system !== '' ? { instructions: request.system } : {}),
-          messages: toModelMessages(transcript.messages),
-          ...(request.tools.length > 0 ? { tools: toToolSet(request.tools) } : {}),
-          ...(request.outputSchema
-            ? { output: Output.object({ schema: structuredOutputSchema(request.outputSchema) }) }
-            : {}),
-          ...settings,
-          // The run's budget may leave less room than the endpoint's own max_tokens.
-          ...(request.maxOutputTokens != null
-            ? { maxOutputTokens: Math.min(request.maxOutputTokens, settings.maxOutputTokens ?? Infinity) }
-            : {}),
-          maxRetries: 0,
-          ...(cancellationSignal ? { abortSignal: cancellationSignal } : {}),
-        }),
-        prior ? spentUsageDetails(prior) : undefined
-      );
-      answered = tokenUsage(result.usage);
-      heartbeatSpentUsage(context, addUsage(prior, answered));
-      // Under an output schema, return the validated object re-serialised: canonical JSON
-      // the workflow can parse, whatever wrapping the provider put around it. ai@7 parses
-      // the output only for a step that did not end in tool calls, and its getter throws
-      // (NoOutputGeneratedError) when there is none.
-      const text = request.outputSchema && result.toolCalls.length === 0 ? JSON.stringify(result.output) : result.text;
-      const toolCalls = result.toolCalls.map((call) => toToolCall(call, redact));
-      refuseOversizedReply(text, toolCalls, subject);
-      // A model can repeat a secret it saw (in a tool result, in its input): mask every one the worker holds.
-      const answer: ModelCallResult = redactDeep({
-        text,
-        toolCalls,
-        finishReason: result.finishReason,
-        usage: answered,
-        ...(usageReported(result.usage) ? {} : { usageReported: false }),
-        ...(prior ? { retriedUsage: prior } : {}),
-        modelId: result.response.modelId || request.model.model,
-        ...(transcript.stored ? { transcript: transcript.stored } : {}),
-        ...echo,
-      }, runtime.redactors.result([apiKey]));
-      await record?.answered(answer, addUsage(prior, answered));
-      return answer;
-    } catch (error) {
-      const classified = classifyModelError(credential?.denied() ?? error, { redact, cancellationSignal, subject });
-      const spent = addUsage(prior, answered ?? usageOfError(error));
-      const failure = withSpentUsage(record ? withFailureDetails(classified, echo) : classified, spent, context);
-      await record?.failed(failure, spent);
-      throw failure;
+      return await callModelUntil(runtime, request, context, deadline);
+    } finally {
+      deadline.dispose();
     }
   };
+}
+
+async function callModelUntil(runtime: ActivityRuntime, request: ModelCallRequest, context: Context | undefined, deadline: ActivationDeadline): Promise<ModelCallResult> {
+  const cancellationSignal = deadline.signal;
+  const subject = `${request.model.provider}/${request.model.model}`;
+  let redact: Redact = createRedactor([]);
+  // A local call answered before (its workflow task lost in a crash) answers from its record.
+  const record = await CallRecord.open(runtime.blobs, context, request);
+  const recorded = record?.replay();
+  if (recorded) return recorded;
+  const echo = record ? { call: modelCallEcho(request) } : {};
+  // Tokens consumed by earlier attempts that failed, and by this one once it has an answer.
+  const prior = record ? record.spent : priorAttemptsUsage(context);
+  let answered: TokenUsage | undefined;
+  let credential: ModelCredential | undefined;
+  // The whole transcript, from the claim-check store when the workflow sent only what is new.
+  const transcript = await requestTranscript(runtime, request);
+  try {
+    // For this endpoint only: SECRET_DESTINATION_DENIED before anything is sent elsewhere.
+    credential = modelCredential(request.model, runtime, runtime.fetch);
+    const { apiKey } = credential;
+    redact = runtime.redactors.failure([apiKey]);
+    const { languageModel, settings } = buildModel({
+      model: request.model,
+      apiKey,
+      fetch: credential.fetch,
+      call: { agent: request.agent, activation: request.activation, step: request.step },
+      redact,
+    });
+    const result = await withHeartbeat(context, runtime.heartbeatIntervalMs, () =>
+      generateText({
+        model: languageModel,
+        ...(request.system !== '' ? { instructions: request.system } : {}),
+        messages: toModelMessages(transcript.messages),
+        ...(request.tools.length > 0 ? { tools: toToolSet(request.tools) } : {}),
+        ...(request.outputSchema
+          ? { output: Output.object({ schema: structuredOutputSchema(request.outputSchema) }) }
+          : {}),
+        ...settings,
+        // The run's budget may leave less room than the endpoint's own max_tokens.
+        ...(request.maxOutputTokens != null
+          ? { maxOutputTokens: Math.min(request.maxOutputTokens, settings.maxOutputTokens ?? Infinity) }
+          : {}),
+        maxRetries: 0,
+        ...(cancellationSignal ? { abortSignal: cancellationSignal } : {}),
+      }),
+      prior ? spentUsageDetails(prior) : undefined
+    );
+    answered = tokenUsage(result.usage);
+    heartbeatSpentUsage(context, addUsage(prior, answered));
+    // Under an output schema, return the validated object re-serialised: canonical JSON
+    // the workflow can parse, whatever wrapping the provider put around it. ai@7 parses
+    // the output only for a step that did not end in tool calls, and its getter throws
+    // (NoOutputGeneratedError) when there is none.
+    const text = request.outputSchema && result.toolCalls.length === 0 ? JSON.stringify(result.output) : result.text;
+    const toolCalls = result.toolCalls.map((call) => toToolCall(call, redact));
+    refuseOversizedReply(text, toolCalls, subject);
+    // A model can repeat a secret it saw (in a tool result, in its input): mask every one the worker holds.
+    const answer: ModelCallResult = redactDeep({
+      text,
+      toolCalls,
+      finishReason: result.finishReason,
+      usage: answered,
+      ...(usageReported(result.usage) ? {} : { usageReported: false }),
+      ...(prior ? { retriedUsage: prior } : {}),
+      modelId: result.response.modelId || request.model.model,
+      ...(transcript.stored ? { transcript: transcript.stored } : {}),
+      ...echo,
+    }, runtime.redactors.result([apiKey]));
+    await record?.answered(answer, addUsage(prior, answered));
+    return answer;
+  } catch (error) {
+    const classified = deadline.expired() ?? classifyModelError(credential?.denied() ?? error, { redact, cancellationSignal, subject });
+    const spent = addUsage(prior, answered ?? usageOfError(error));
+    const failure = withSpentUsage(record ? withFailureDetails(classified, echo) : classified, spent, context);
+    await record?.failed(failure, spent);
+    throw failure;
+  }
 }
 
 /**

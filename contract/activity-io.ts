@@ -119,6 +119,18 @@ export interface ModelCallResult {
  * What the audit trail needs of a model call's request. A local activity's history marker
  * records its result but not its input, so a local call's result (or failure) carries this.
  */
+export interface LocalCallLimits {
+  /**
+   * When the agent's activation must end (`limits.timeout`), epoch ms. A local call runs inside
+   * the workflow task, so the workflow's timer cannot fire while it runs: the activity ends the
+   * call at this time itself, failing it AGENT_TIMEOUT. Not part of the call's identity (a
+   * re-run workflow task computes it again from its own start).
+   */
+  activationDeadline?: number;
+  /** The limit that deadline enforces, for the message. */
+  activationTimeoutMs?: number;
+}
+
 export interface ModelCallEcho {
   agent: string;
   /** The model id asked for (`default_model`). */
@@ -183,7 +195,8 @@ export type SecretValues = Record<string, Record<string, string>>;
 
 /** The activities a worker registers; their names are wire names recorded in history. */
 export interface OrchActivities {
-  callModel(request: ModelCallRequest): Promise<ModelCallResult>;
+  /** `local`: given to a local call (`execution: local`), which its workflow's timers cannot interrupt. */
+  callModel(request: ModelCallRequest, local?: LocalCallLimits): Promise<ModelCallResult>;
   callTool(request: ToolCallRequest): Promise<ToolCallResult>;
   /** `tools/list` on an MCP server, filtered by its `tool_filter`. */
   listMcpTools(request: McpListRequest): Promise<McpToolDescription[]>;

@@ -20,7 +20,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { OrchActivities, ToolCallRequest } from '../contract/activity-io.ts';
+import type { LocalCallLimits, OrchActivities, ToolCallRequest } from '../contract/activity-io.ts';
 import { DEFAULT_MODEL_CALL_TIMEOUT_MS, PLAN_SCHEMA_VERSION, type PlanMcpServer } from '../contract/plan.ts';
 import { CheckpointReached, PlanInterpreter } from './interpreter.ts';
 import { withPlanDefaults } from '../contract/plan-defaults.ts';
@@ -84,6 +84,18 @@ function refusedAtHistoryLimit(): Promise<never> | null {
   return reason === null || !patched(HISTORY_LIMIT_PATCH) ? null : Promise.reject(new CallFailure('HISTORY_LIMIT_REACHED', `${reason}; no further call starts`, { nonRetryable: true }));
 }
 
+/** The `limits.timeout` deadline of each activation's scope (see LocalCallLimits). */
+const activationLimits = new WeakMap<CancellationScope, LocalCallLimits>();
+
+/** The limits of the activation `scope` belongs to: its own or its nearest ancestor's; none without a timeout. */
+function activationLimitOf(scope: CancellationScope): LocalCallLimits {
+  for (let current: CancellationScope | undefined = scope; current; current = current.parent) {
+    const limits = activationLimits.get(current);
+    if (limits) return limits;
+  }
+  return {};
+}
+
 /** A first-come, first-served bound on calls in flight; deterministic, as workflow code must be. */
 function callSlots(limit: number): <T>(call: () => Promise<T>) => Promise<T> {
   let inFlight = 0;
@@ -118,8 +130,9 @@ function temporalEffects(
       const startToCloseTimeout = request.model.timeoutMs ?? DEFAULT_MODEL_CALL_TIMEOUT_MS;
       // The compiler refuses local with a rate limit: a local call passes through no task queue.
       if (request.model.execution === 'local' && !queue && patched(LOCAL_MODEL_CALLS_PATCH)) {
+        const limits = activationLimitOf(CancellationScope.current());
         return slot(() =>
-          localActivities[ACTIVITY_TYPES.callModel].executeWithOptions({ summary: options.summary, startToCloseTimeout }, [request]).catch(asCallFailure)
+          localActivities[ACTIVITY_TYPES.callModel].executeWithOptions({ summary: options.summary, startToCloseTimeout }, [request, limits]).catch(asCallFailure)
         );
       }
       const call = () =>
@@ -185,8 +198,12 @@ function temporalEffects(
       }).catch(asDelegationFailure),
     sleep: (ms) => sleep(ms),
     withTimeout: async (ms, fn) => {
+      const limits = { activationDeadline: Date.now() + ms, activationTimeoutMs: ms };
       try {
-        return await CancellationScope.withTimeout(ms, fn);
+        return await CancellationScope.withTimeout(ms, () => {
+          activationLimits.set(CancellationScope.current(), limits);
+          return fn();
+        });
       } catch (error) {
         // Cancelled by our timer, not by a cancellation of the run itself: a timeout.
         if (isCancellation(error) && !CancellationScope.current().consideredCancelled) {

@@ -77,4 +77,20 @@ describe('execution: local', () => {
     ]);
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, run.workflowId);
   }, 90_000);
+
+  it('limits.timeout cancels a local call in flight: AGENT_TIMEOUT, and the slow answer is never used', async () => {
+    const model = await startOpenAICompatibleServer({ respond: () => ({ text: 'too late', delayMs: 5_000 }) });
+    cleanups.push(() => model.close());
+    const endpoint = { ...MOCK_MODEL, id: { namespace: 'default', name: 'slow' }, provider: 'openai-compatible' as const, baseUrl: model.url, model: 'slow-1', execution: 'local' as const };
+    const plan = planOf([agent('solo', { model: 'default/slow', timeoutMs: 1_000 })], [], { models: { 'default/slow': endpoint } });
+    const taskQueue = `local-timeout-${randomUUID()}`;
+    const worker = await createOrchWorker({ address: temporalAddress(), taskQueue });
+    const client = await OrchClient.connect({ address: temporalAddress(), taskQueue });
+    cleanups.push(() => client.client.connection.close());
+    const started = Date.now();
+    const outcome = await worker.runUntil(async () => (await client.start(plan)).result());
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'AGENT_TIMEOUT', agent: 'solo' } });
+    expect(Date.now() - started).toBeLessThan(4_500);
+    expect(model.requests).toHaveLength(1);
+  }, 60_000);
 });
