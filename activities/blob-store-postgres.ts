@@ -41,14 +41,14 @@ export class PostgresBlobs implements BlobBackend {
     return result.rows[0]?.bytes;
   }
 
-  async writeRecord(key: string, bytes: Buffer): Promise<void> {
+  async writeRecord(name: string, bytes: Buffer): Promise<void> {
     await this.schema();
-    await this.pool.query('INSERT INTO orch_call_records (key, bytes) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET bytes = EXCLUDED.bytes', [key, bytes]);
+    await this.pool.query('INSERT INTO orch_call_records (key, bytes) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET bytes = EXCLUDED.bytes', [name, bytes]);
   }
 
-  async readRecord(key: string): Promise<Buffer | undefined> {
+  async readRecord(name: string): Promise<Buffer | undefined> {
     await this.schema();
-    const result = await this.pool.query<{ bytes: Buffer }>('SELECT bytes FROM orch_call_records WHERE key = $1', [key]);
+    const result = await this.pool.query<{ bytes: Buffer }>('SELECT bytes FROM orch_call_records WHERE key = $1', [name]);
     return result.rows[0]?.bytes;
   }
 

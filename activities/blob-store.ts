@@ -25,10 +25,10 @@ export interface BlobBackend {
   write(sha256: string, bytes: Buffer): Promise<void>;
   /** The bytes stored under `sha256`, or undefined when there are none. */
   read(sha256: string): Promise<Buffer | undefined>;
-  /** Stores `bytes` under `key`, replacing what was there; durable when it returns. */
-  writeRecord(key: string, bytes: Buffer): Promise<void>;
-  /** The bytes last stored under `key`, or undefined. */
-  readRecord(key: string): Promise<Buffer | undefined>;
+  /** Stores `bytes` as record `name` (a sha256, hex), replacing what was there; durable when it returns. */
+  writeRecord(name: string, bytes: Buffer): Promise<void>;
+  /** The bytes last stored as record `name`, or undefined. */
+  readRecord(name: string): Promise<Buffer | undefined>;
   close(): Promise<void>;
 }
 
@@ -68,6 +68,11 @@ class VerifiedCache {
       this.bytes -= value.length;
     }
   }
+}
+
+/** A record's name in a backend: the sha256 of its key, so any key is a safe file name and a valid text value. */
+function recordName(key: string): string {
+  return sha256Hex(Buffer.from(key, 'utf8'));
 }
 
 export class BlobStore {
@@ -117,12 +122,12 @@ export class BlobStore {
 
   /** Replaces the record under `key` (a call record: see call-records.ts). */
   async putRecord(key: string, value: unknown): Promise<void> {
-    await this.backend.writeRecord(key, Buffer.from(JSON.stringify(value), 'utf8'));
+    await this.backend.writeRecord(recordName(key), Buffer.from(JSON.stringify(value), 'utf8'));
   }
 
   /** The record under `key`; undefined when there is none or it is not JSON (a torn write cannot happen, a foreign file can). */
   async getRecord(key: string): Promise<unknown> {
-    const bytes = await this.backend.readRecord(key);
+    const bytes = await this.backend.readRecord(recordName(key));
     if (!bytes) return undefined;
     try {
       return JSON.parse(bytes.toString('utf8')) as unknown;
@@ -150,9 +155,7 @@ export class DirectoryBlobs implements BlobBackend {
     return path.join(this.dir, sha256.slice(0, 2), sha256);
   }
 
-  /** Records live apart from blobs, named by the sha256 of their key (any string is a safe name then). */
-  private recordFile(key: string): string {
-    const name = sha256Hex(Buffer.from(key, 'utf8'));
+  private recordFile(name: string): string {
     return path.join(this.dir, 'records', name.slice(0, 2), name);
   }
 
@@ -168,12 +171,12 @@ export class DirectoryBlobs implements BlobBackend {
     return readIfPresent(this.file(sha256));
   }
 
-  writeRecord(key: string, bytes: Buffer): Promise<void> {
-    return writeDurably(this.recordFile(key), bytes);
+  writeRecord(name: string, bytes: Buffer): Promise<void> {
+    return writeDurably(this.recordFile(name), bytes);
   }
 
-  readRecord(key: string): Promise<Buffer | undefined> {
-    return readIfPresent(this.recordFile(key));
+  readRecord(name: string): Promise<Buffer | undefined> {
+    return readIfPresent(this.recordFile(name));
   }
 
   async close(): Promise<void> {}
