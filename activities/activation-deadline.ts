@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { LocalCallLimits } from '../contract/activity-io.ts';
+import { isRetryable } from '../contract/failures.ts';
 
 export interface ActivationDeadline {
   /** Aborts at the deadline, or when `cancellation` does. */
@@ -24,7 +25,9 @@ export function activationDeadline(limits: LocalCallLimits | undefined, cancella
       ? ApplicationFailure.create({
           type: 'AGENT_TIMEOUT',
           message: `the activation did not finish within ${limits?.activationTimeoutMs ?? '?'} ms (limits.timeout)`,
-          nonRetryable: true,
+          // Retryable as the catalog says (the activation may be retried per message_retry); the
+          // workflow's local calls list it in nonRetryableErrorTypes, so Temporal does not retry the call.
+          nonRetryable: !isRetryable('AGENT_TIMEOUT'),
         })
       : null;
   return {

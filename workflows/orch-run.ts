@@ -64,7 +64,11 @@ const PAYLOAD_LIMIT_PATCH = 'orch-payload-limit';
 const MODEL_CALL_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 } as const;
 const activities = proxyActivities<OrchActivities>({ startToCloseTimeout: DEFAULT_MODEL_CALL_TIMEOUT_MS, retry: MODEL_CALL_RETRY });
 /** Model calls of `execution: local` endpoints (see activities/call-records.ts for what keeps them exactly once). */
-const localActivities = proxyLocalActivities<OrchActivities>({ startToCloseTimeout: DEFAULT_MODEL_CALL_TIMEOUT_MS, retry: MODEL_CALL_RETRY });
+const localActivities = proxyLocalActivities<OrchActivities>({
+  startToCloseTimeout: DEFAULT_MODEL_CALL_TIMEOUT_MS,
+  // The activation's deadline has passed: another attempt would pass it too (activities/activation-deadline.ts).
+  retry: { ...MODEL_CALL_RETRY, nonRetryableErrorTypes: ['AGENT_TIMEOUT'] },
+});
 /** Marks runs that run an `execution: local` endpoint's calls as local activities; asked only for those. */
 const LOCAL_MODEL_CALLS_PATCH = 'orch-local-model-calls';
 

@@ -18,6 +18,8 @@ import { agent, MOCK_MODEL, planOf } from '../helpers/plan-builder.ts';
 import { startOpenAICompatibleServer, type RecordedRequest } from '../helpers/openai-compatible-server.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
 import { pollFor, startWorkerProcess } from '../helpers/worker-process.ts';
+import { startHarness } from '../helpers/orch-harness.ts';
+import { compileOk, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 
 installQuietRuntime();
 
@@ -92,5 +94,53 @@ describe('execution: local', () => {
     expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'AGENT_TIMEOUT', agent: 'solo' } });
     expect(Date.now() - started).toBeLessThan(4_500);
     expect(model.requests).toHaveLength(1);
+  }, 60_000);
+
+  it('fan-out, a join, a delegate and continue-as-new: every call local, the ledger and the trail whole, both histories replay', async () => {
+    const harness = await startHarness();
+    cleanups.push(() => harness.stop());
+    const endpoint = mockEndpoint('default', 'desk', {
+      boss: [{ tool_calls: [{ tool: 'delegate--hand', input: { task: 'write it' } }] }, { text: 'delegated and done' }],
+      hand: [{ text: 'written' }],
+    });
+    const file = writeOverride([
+      { ...endpoint, spec: { ...(endpoint as { spec: object }).spec, execution: 'local' } },
+      ...['boss', 'hand', 'left', 'right', 'editor'].map((name) => ({ apiVersion: 'orch/v1', kind: 'Agent', metadata: { name }, spec: { model_ref: 'desk', prompt: name } })),
+      {
+        apiVersion: 'orch/v1',
+        kind: 'AgentSystem',
+        metadata: { name: 'local-shapes' },
+        spec: { agents: ['boss', 'hand', 'left', 'right', 'editor'], graph: { boss: { delegates: ['hand'], edges: [{ to: 'left' }, { to: 'right' }] }, left: { next: 'editor' }, right: { next: 'editor' } } },
+      },
+    ]);
+    const plan = await compileOk([file]);
+    const run = await harness.client.start(plan!, { continueAsNewAfterEvents: 12 });
+    const outcome = await run.result();
+    expect(outcome.status).toBe('succeeded');
+    expect(String(outcome.output)).toMatch(/^editor: /);
+    const order = outcome.activations.map((a) => a.agent);
+    // The two branches run at once and finish in either order; the editor joins both.
+    expect([order[0], [order[1], order[2]].sort(), order[3], order.length]).toEqual(['boss', ['left', 'right'], 'editor', 4]);
+    // boss twice (the delegation, then its answer), hand once in its child run, then left, right, editor.
+    expect(outcome.usage.total.modelCalls).toBe(6);
+    expect(outcome.usage.byAgent.hand?.totalTokens).toBeGreaterThan(0);
+
+    // The root's trail: its own calls (across the continue-as-new) and the delegation, which carries its child's usage.
+    const events = await fetchAuditTrail(harness.client, run.workflowId);
+    expect(events.filter((event) => event.kind === 'run.continued')).toHaveLength(1);
+    const calls = events.filter((event) => event.kind === 'model.call');
+    expect(calls.map((event) => event.agent).sort()).toEqual(['boss', 'boss', 'editor', 'left', 'right']);
+    expect(calls.every((event) => event.outcome === 'succeeded' && event.subject === 'mock-1')).toBe(true);
+    const delegations = events.filter((event) => event.kind === 'delegation');
+    expect(delegations).toMatchObject([{ agent: 'boss', outcome: 'succeeded' }]);
+    const tokens = [...calls, ...delegations].reduce((sum, event) => sum + (event.usage?.totalTokens ?? 0), 0);
+    expect(tokens).toBe(outcome.usage.total.totalTokens);
+
+    const child = harness.client.client.workflow.getHandle(`${run.workflowId}/hand-1`);
+    for (const [workflowId, history] of [[run.workflowId, await run.handle.fetchHistory()], [child.workflowId, await child.fetchHistory()]] as const) {
+      expect(activitiesOf(history).filter((call) => call.type === 'callModel')).toEqual([]);
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId);
+    }
+    expect(localActivitiesOf(await child.fetchHistory()).map((call) => call.type)).toEqual(['callModel']);
   }, 60_000);
 });
