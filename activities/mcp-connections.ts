@@ -26,10 +26,9 @@
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { loadedMcpSdk, loadMcpSdk } from './mcp-sdk.ts';
 import { admittedMcpTool, type JsonObject, type PlanMcpServer } from '../contract/plan.ts';
 import { activityFailure, cancellationError, isAbortOrTimeout, networkErrorCode } from './classify-failure.ts';
 import { ChildProcessTransport, TailBuffer } from './mcp-stdio-transport.ts';
@@ -222,8 +221,9 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pr
  */
 export function isConnectionFailure(error: unknown): boolean {
   if (error instanceof McpConnectionError) return true;
-  if (error instanceof McpError) return error.code === ErrorCode.ConnectionClosed;
-  if (error instanceof StreamableHTTPError) {
+  const sdk = loadedMcpSdk();
+  if (sdk && error instanceof sdk.McpError) return error.code === sdk.ErrorCode.ConnectionClosed;
+  if (sdk && error instanceof sdk.StreamableHTTPError) {
     const status = error.code ?? 0;
     return status === 404 || status >= 500;
   }
@@ -296,7 +296,8 @@ export class McpConnectionPool {
         this.evict(entry);
         throw new McpConnectionError(entry.server, 'call', error, detail);
       }
-      if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) this.#probe(entry);
+      const sdk = loadedMcpSdk();
+      if (sdk && error instanceof sdk.McpError && error.code === sdk.ErrorCode.RequestTimeout) this.#probe(entry);
       throw error;
     } finally {
       entry.inFlight--;
@@ -348,13 +349,14 @@ export class McpConnectionPool {
   async #connect(resolved: ResolvedServer, server: PlanMcpServer): Promise<Entry> {
     const redact = this.#redactors.failure(resolved.secrets);
     const redactResult = this.#redactors.result(resolved.secrets);
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    const sdk = await loadMcpSdk();
+    const client = new sdk.Client(CLIENT_INFO, { capabilities: {} });
     const stderr = resolved.stdio ? new TailBuffer(this.#stderrTailChars) : null;
     const stdio = resolved.stdio
-      ? new ChildProcessTransport({ ...resolved.stdio, stderr: stderr!, closeGraceMs: this.#closeGraceMs })
+      ? new ChildProcessTransport({ ...resolved.stdio, stderr: stderr!, closeGraceMs: this.#closeGraceMs, sdk })
       : null;
     const http = resolved.http
-      ? new StreamableHTTPClientTransport(resolved.http.url, {
+      ? new sdk.StreamableHTTPClientTransport(resolved.http.url, {
           requestInit: { headers: resolved.http.headers },
           fetch: this.#http.fetch,
         })
@@ -514,6 +516,7 @@ export interface McpFailureContext {
  * The activity's own cancellation is returned as the cancellation it is.
  */
 export function classifyMcpError(error: unknown, context: McpFailureContext): unknown {
+  const sdk = loadedMcpSdk();
   const cancelled = cancellationError(context.cancellationSignal);
   if (cancelled !== undefined) return cancelled;
   if (error instanceof ApplicationFailure) return error;
@@ -538,22 +541,22 @@ export function classifyMcpError(error: unknown, context: McpFailureContext): un
   if (wrapper?.phase === 'connect' && (code === 'ENOENT' || code === 'EACCES')) {
     return fail('TOOL_CONFIG_INVALID', `cannot start the server command (${code}): ${message}`, { code });
   }
-  if (cause instanceof McpError) {
+  if (sdk && cause instanceof sdk.McpError) {
     const mcpCode = cause.code;
-    if (mcpCode === ErrorCode.RequestTimeout) return fail('TOOL_TIMEOUT', `timed out: ${message}`, { mcpCode });
-    if (mcpCode === ErrorCode.ConnectionClosed) return fail('TOOL_UNAVAILABLE', `${lost}: ${message}`, { mcpCode });
+    if (mcpCode === sdk.ErrorCode.RequestTimeout) return fail('TOOL_TIMEOUT', `timed out: ${message}`, { mcpCode });
+    if (mcpCode === sdk.ErrorCode.ConnectionClosed) return fail('TOOL_UNAVAILABLE', `${lost}: ${message}`, { mcpCode });
     if (
-      mcpCode === ErrorCode.InvalidParams ||
-      mcpCode === ErrorCode.MethodNotFound ||
-      mcpCode === ErrorCode.InvalidRequest ||
-      mcpCode === ErrorCode.ParseError
+      mcpCode === sdk.ErrorCode.InvalidParams ||
+      mcpCode === sdk.ErrorCode.MethodNotFound ||
+      mcpCode === sdk.ErrorCode.InvalidRequest ||
+      mcpCode === sdk.ErrorCode.ParseError
     ) {
       return fail('TOOL_REQUEST_INVALID', `request refused: ${message}`, { mcpCode });
     }
     return fail('TOOL_CALL_FAILED', message, { mcpCode });
   }
-  if (cause instanceof UnauthorizedError) return fail('TOOL_AUTH_FAILED', `server rejected the credentials: ${message}`);
-  if (cause instanceof StreamableHTTPError) {
+  if (sdk && cause instanceof sdk.UnauthorizedError) return fail('TOOL_AUTH_FAILED', `server rejected the credentials: ${message}`);
+  if (sdk && cause instanceof sdk.StreamableHTTPError) {
     const status = cause.code ?? -1;
     if (status === 401 || status === 403) return fail('TOOL_AUTH_FAILED', `server rejected the credentials (${status}): ${message}`, { statusCode: status });
     if (status === 404 || status === 408 || status === 429 || status >= 500) return fail('TOOL_UNAVAILABLE', `server unavailable (${status}): ${message}`, { statusCode: status });

@@ -11,7 +11,8 @@
  * stderr), its pid, and a fast, escalating close.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { ReadBuffer } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { McpSdk } from './mcp-sdk.ts';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
@@ -33,6 +34,8 @@ export class TailBuffer {
 }
 
 export interface ChildProcessTransportOptions {
+  /** The loaded MCP SDK (mcp-sdk.ts): its line framing. */
+  sdk: Pick<McpSdk, 'ReadBuffer' | 'serializeMessage'>;
   command: string;
   args: string[];
   /** The child's entire environment. */
@@ -74,6 +77,7 @@ export class ChildProcessTransport implements Transport {
 
   readonly #options: ChildProcessTransportOptions;
   readonly #readBuffer: ReadBuffer;
+  readonly #serialize: McpSdk['serializeMessage'];
   #child: ChildProcess | undefined;
   #exited = false;
   #closed = false;
@@ -81,7 +85,8 @@ export class ChildProcessTransport implements Transport {
 
   constructor(options: ChildProcessTransportOptions) {
     this.#options = options;
-    this.#readBuffer = new ReadBuffer(options.maxBufferSize !== undefined ? { maxBufferSize: options.maxBufferSize } : {});
+    this.#serialize = options.sdk.serializeMessage;
+    this.#readBuffer = new options.sdk.ReadBuffer(options.maxBufferSize !== undefined ? { maxBufferSize: options.maxBufferSize } : {});
   }
 
   /** The child's pid once started. */
@@ -174,7 +179,7 @@ export class ChildProcessTransport implements Transport {
       return Promise.reject(new Error(`MCP server process is not running${this.#exitStatus ? ` (${this.#exitStatus})` : ''}`));
     }
     return new Promise<void>((resolve, reject) => {
-      const ok = stdin.write(serializeMessage(message), (error) => {
+      const ok = stdin.write(this.#serialize(message), (error) => {
         if (error) reject(error);
       });
       if (ok) resolve();

@@ -8,8 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { PlanMemory } from '../contract/plan.ts';
 import { initPgvectorSchema, type SqlDatabase, type SqlSession } from './memory-pgvector.ts';
@@ -91,6 +90,8 @@ function pgliteSession(db: PGlite | Transaction): SqlSession {
 /** PGlite with the vector extension: in memory without `dataDir`, else in that directory. */
 export async function pgliteDatabase(dataDir?: string): Promise<SqlDatabase & { pglite: PGlite }> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  // Loaded on first use: a worker whose runs keep no embedded memory never spends the ~50 ms.
+  const [{ PGlite }, { vector }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-pgvector')]);
   const db = await PGlite.create(dataDir ?? 'memory://', { extensions: { vector } });
   return {
     pglite: db,

@@ -25,6 +25,12 @@ describe('what a command loads', () => {
     expect(modules.some((url) => CLIENT.test(url))).toBe(true);
   });
 
+  it('the worker and its activities load the MCP SDK and PGlite only when a run uses them', () => {
+    const { modules } = modulesLoadedBy(['--import-only', '../../cli/commands/run-action.ts']);
+    expect(modules.some((url) => url.endsWith('/activities/mcp-connections.ts'))).toBe(true);
+    expect(modules.filter((url) => url.includes('/node_modules/@modelcontextprotocol/') || url.includes('/node_modules/@electric-sql/'))).toEqual([]);
+  });
+
   it('orch --help loads neither the worker nor the Temporal client, and lists every command', () => {
     const { code, modules } = modulesLoadedBy(['--help']);
     expect(code).toBe(0);
