@@ -36,6 +36,19 @@ export function sha256Hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** A backend that failed (I/O, the database): retryable, the store may be back by the next attempt. */
+async function orUnavailable<T>(location: string, what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw ApplicationFailure.create({
+      type: 'STORE_UNAVAILABLE',
+      message: `could not ${what} ${location}: ${error instanceof Error ? error.message : String(error)}`,
+      nonRetryable: !isRetryable('STORE_UNAVAILABLE'),
+    });
+  }
+}
+
 function storedFailure(type: 'STORED_PAYLOAD_MISSING' | 'STORED_PAYLOAD_CORRUPT', message: string, ref: StoredRef): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: !isRetryable(type), details: [{ sha256: ref.sha256, bytes: ref.bytes }] });
 }
@@ -89,7 +102,7 @@ export class BlobStore {
   async put(bytes: Buffer): Promise<StoredRef> {
     const sha256 = sha256Hex(bytes);
     // Not cached: the first read checks what the store really holds.
-    await this.backend.write(sha256, bytes);
+    await orUnavailable(this.location, 'write to', () => this.backend.write(sha256, bytes));
     return { sha256, bytes: bytes.length };
   }
 
@@ -98,7 +111,7 @@ export class BlobStore {
     const cached = this.cache.get(ref.sha256);
     if (cached && cached.length === ref.bytes) return cached;
     if (!/^[0-9a-f]{64}$/.test(ref.sha256)) throw storedFailure('STORED_PAYLOAD_CORRUPT', `not a sha256 reference: ${String(ref.sha256).slice(0, 80)}`, ref);
-    const bytes = await this.backend.read(ref.sha256);
+    const bytes = await orUnavailable(this.location, 'read from', () => this.backend.read(ref.sha256));
     if (!bytes) throw storedFailure('STORED_PAYLOAD_MISSING', `stored payload sha256:${ref.sha256} (${ref.bytes} bytes) is not in ${this.location}`, ref);
     if (bytes.length !== ref.bytes || sha256Hex(bytes) !== ref.sha256) {
       throw storedFailure('STORED_PAYLOAD_CORRUPT', `stored payload sha256:${ref.sha256} in ${this.location} does not match its digest`, ref);
@@ -122,12 +135,12 @@ export class BlobStore {
 
   /** Replaces the record under `key` (a call record: see call-records.ts). */
   async putRecord(key: string, value: unknown): Promise<void> {
-    await this.backend.writeRecord(recordName(key), Buffer.from(JSON.stringify(value), 'utf8'));
+    await orUnavailable(this.location, 'write a record to', () => this.backend.writeRecord(recordName(key), Buffer.from(JSON.stringify(value), 'utf8')));
   }
 
   /** The record under `key`; undefined when there is none or it is not JSON (a torn write cannot happen, a foreign file can). */
   async getRecord(key: string): Promise<unknown> {
-    const bytes = await this.backend.readRecord(recordName(key));
+    const bytes = await orUnavailable(this.location, 'read a record from', () => this.backend.readRecord(recordName(key)));
     if (!bytes) return undefined;
     try {
       return JSON.parse(bytes.toString('utf8')) as unknown;

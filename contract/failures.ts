@@ -108,6 +108,7 @@ export const FAILURE_CATALOG = {
   TOOL_RESPONSE_INVALID: callFails('the answer is not what it claims to be (invalid JSON, a malformed MCP result)'),
   STORED_PAYLOAD_MISSING: callFails("a tool result or transcript the run's history refers to is not in the worker's claim-check store (`ORCH_BLOB_STORE` not shared by every worker?)"),
   STORED_PAYLOAD_CORRUPT: callFails('a tool result or transcript in the claim-check store does not match the sha256 history recorded for it'),
+  STORE_UNAVAILABLE: retried('the claim-check store could not be read or written (a directory it may not write, a database that is down)'),
   TOOL_ERROR: callFails('the tool ran and answered with an error (an audit code: the model is given the error)'),
   CALL_TIMEOUT: retried('an attempt outlived its Temporal timeout; the last one included, the call fails'),
   ACTIVITY_FAILED: retried('an activity failed with no failure type'),

@@ -60,6 +60,26 @@ describe('the directory store', () => {
   });
 });
 
+describe('a store the worker cannot use', () => {
+  it('is STORE_UNAVAILABLE, retryable, naming the store: writes, reads and records alike', async () => {
+    // A file where the store's directory should be: every operation fails with an I/O error.
+    const file = path.join(freshDir(), 'not-a-directory');
+    writeFileSync(file, 'x');
+    const store = new BlobStore(new DirectoryBlobs(file), file);
+    const attempts = [
+      store.put(Buffer.from('bytes')),
+      store.get({ sha256: sha256Hex(Buffer.from('bytes')), bytes: 5 }),
+      store.putRecord('key', { a: 1 }),
+      store.getRecord('key'),
+    ];
+    for (const attempt of attempts) {
+      const failure = await applicationFailureOf(attempt);
+      expect(failure).toMatchObject({ type: 'STORE_UNAVAILABLE', nonRetryable: false });
+      expect(failure.message).toContain(file);
+    }
+  });
+});
+
 describe('stored transcripts', () => {
   const message = (i: number): ChatMessage => ({ role: 'user', content: `message ${i}` });
 

@@ -118,6 +118,24 @@ describe('call records', () => {
   });
 });
 
+describe('a call record that cannot be read', () => {
+  it('fails the call STORE_UNAVAILABLE, retryable, before the model is called: it may have answered already', async () => {
+    const unreadable = new BlobStore(
+      Object.assign(new DirectoryBlobs(freshDir()), { readRecord: () => Promise.reject(new Error('connection refused')) }),
+      'the test store'
+    );
+    const runtime = activityRuntime({ manifests: { models: [request().model] }, network: { allowLoopback: true } });
+    try {
+      const before = server.requests.length;
+      const failure = await applicationFailureOf(new MockActivityEnvironment(localInfo('6')).run(createCallModel({ ...runtime, blobs: unreadable }), request()));
+      expect(failure).toMatchObject({ type: 'STORE_UNAVAILABLE', nonRetryable: false });
+      expect(server.requests.length).toBe(before);
+    } finally {
+      await runtime.close();
+    }
+  });
+});
+
 describe('call records in PostgreSQL', () => {
   let db: PGlite;
   let socket: PGLiteSocketServer;

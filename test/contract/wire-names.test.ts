@@ -184,6 +184,7 @@ const PINNED_CODES = [
   ['SECRET_NOT_FOUND', 'call', false],
   ['STORED_PAYLOAD_CORRUPT', 'call', false],
   ['STORED_PAYLOAD_MISSING', 'call', false],
+  ['STORE_UNAVAILABLE', 'call', true],
   ['TASK_IS_TEMPLATE', 'diagnostic', false],
   ['TEMPORAL_CLI_MISSING', 'server', false],
   ['TEMPORAL_CONFIG_INVALID', 'server', false],
