@@ -13,7 +13,7 @@
  * Then orch against bare Temporal on shapes only orch's graph has: parallel agents (N entry
  * agents against N no-op activities at once), a fan-out behind a root, and a bounded loop.
  *
- * BENCH_SCALE=1 adds throughput (throughput.ts): 500 concurrent 4-agent runs on one worker
+ * BENCH_SCALE=1 adds throughput (throughput.ts), for each execution: 500 concurrent 4-agent runs on one worker
  * process, then on two on the same task queue; every run must complete.
  *
  * The server is the embedded dev server as `orch` starts it (SQLite file, the latency
@@ -159,6 +159,7 @@ async function main(): Promise<void> {
   const plan = await compileBench(dir, 'pipeline.yaml', pipelineManifests(AGENTS, model.url));
   const localPlan = await compileBench(dir, 'pipeline-local.yaml', pipelineManifests(AGENTS, model.url, 'local'));
   const scalePlan = await compileBench(dir, 'scale.yaml', pipelineManifests(SCALE_AGENTS, model.url));
+  const localScalePlan = await compileBench(dir, 'scale-local.yaml', pipelineManifests(SCALE_AGENTS, model.url, 'local'));
   const shapes = await Promise.all(
     EXECUTIONS.map(async (execution) => ({
       execution,
@@ -352,15 +353,18 @@ async function main(): Promise<void> {
           }
 
           if (SCALE) {
-            const throughput = [];
-            for (const workers of [1, 2]) {
-              throughput.push({ workers, ...(await measureThroughput({ address: server.address, taskQueue: `bench-scale-${workers}`, orch: new OrchClient({ client, taskQueue: `bench-scale-${workers}` }), plan: scalePlan, agents: SCALE_AGENTS, runs: SCALE_RUNS, workers })) });
+            for (const [execution, runPlan] of [['activity', scalePlan], ['local', localScalePlan]] as const) {
+              const throughput = [];
+              for (const workers of [1, 2]) {
+                const taskQueue = `bench-scale-${execution}-${workers}`;
+                throughput.push({ workers, ...(await measureThroughput({ address: server.address, taskQueue, orch: new OrchClient({ client, taskQueue }), plan: runPlan, agents: SCALE_AGENTS, runs: SCALE_RUNS, workers })) });
+              }
+              report(
+                `throughput (execution: ${execution}): ${SCALE_RUNS} concurrent ${SCALE_AGENTS}-agent runs, all completed`,
+                throughput.map((t) => [`${t.workers} worker process${t.workers > 1 ? 'es' : ''}`, `${t.runsPerSecond.toFixed(1)} runs/s (${t.seconds.toFixed(1)} s)`]),
+                { benchmark: 'throughput', execution, runs: SCALE_RUNS, agents: SCALE_AGENTS, results: throughput.map((t) => ({ workers: t.workers, runsPerSecond: Number(t.runsPerSecond.toFixed(2)), completed: t.completed })) }
+              );
             }
-            report(
-              `throughput: ${SCALE_RUNS} concurrent ${SCALE_AGENTS}-agent runs, all completed`,
-              throughput.map((t) => [`${t.workers} worker process${t.workers > 1 ? 'es' : ''}`, `${t.runsPerSecond.toFixed(1)} runs/s (${t.seconds.toFixed(1)} s)`]),
-              { benchmark: 'throughput', runs: SCALE_RUNS, agents: SCALE_AGENTS, results: throughput.map((t) => ({ workers: t.workers, runsPerSecond: Number(t.runsPerSecond.toFixed(2)), completed: t.completed })) }
-            );
           }
         });
       }),
