@@ -13,27 +13,30 @@ import { buildModel, modelCredential, type ModelCredential } from './model-provi
 import { createRedactor, redactDeep, type Redact } from './redact.ts';
 import { structuredOutputSchema } from './output-schema.ts';
 import { addUsage, heartbeatSpentUsage, withFailureDetails, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, usageReported, withSpentUsage } from './spent-usage.ts';
-import type { ChatMessage, LocalCallLimits, ModelCallRequest, ModelCallResult, StoredTranscript, TokenUsage, ToolCall, ToolDeclaration } from '../contract/activity-io.ts';
+import { MAX_MODEL_RESPONSE_BYTES, type ChatMessage, type LocalCallLimits, type ModelCallRequest, type ModelCallResult, type StoredTranscript, type TokenUsage, type ToolCall, type ToolDeclaration } from '../contract/activity-io.ts';
 import { loadTranscript, storeTranscript, withStoredOutputs } from './stored-transcript.ts';
 import { isRetryable } from '../contract/failures.ts';
 import { CallRecord, modelCallEcho } from './call-records.ts';
-import { activationDeadline, type ActivationDeadline } from './activation-deadline.ts';
+import { callDeadline, type CallDeadline } from './activation-deadline.ts';
 import type { Context } from '@temporalio/activity';
 
 /** Creates the `callModel` activity function over the given runtime. */
 export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRequest, local?: LocalCallLimits) => Promise<ModelCallResult> {
   return async function callModel(request: ModelCallRequest, local?: LocalCallLimits): Promise<ModelCallResult> {
     const context = currentActivityContext();
-    const deadline = activationDeadline(local, context?.cancellationSignal);
+    const deadline = callDeadline(local, context?.cancellationSignal);
     try {
       return await callModelUntil(runtime, request, context, deadline);
+    } catch (error) {
+      // A local call's marker records no input: every failure the call raises says what the audit needs.
+      throw context?.info.isLocal ? withFailureDetails(error, { call: modelCallEcho(request) }) : error;
     } finally {
       deadline.dispose();
     }
   };
 }
 
-async function callModelUntil(runtime: ActivityRuntime, request: ModelCallRequest, context: Context | undefined, deadline: ActivationDeadline): Promise<ModelCallResult> {
+async function callModelUntil(runtime: ActivityRuntime, request: ModelCallRequest, context: Context | undefined, deadline: CallDeadline): Promise<ModelCallResult> {
   const cancellationSignal = deadline.signal;
   const subject = `${request.model.provider}/${request.model.model}`;
   let redact: Redact = createRedactor([]);
@@ -105,7 +108,7 @@ async function callModelUntil(runtime: ActivityRuntime, request: ModelCallReques
   } catch (error) {
     const classified = deadline.expired() ?? classifyModelError(credential?.denied() ?? error, { redact, cancellationSignal, subject });
     const spent = addUsage(prior, answered ?? usageOfError(error));
-    const failure = withSpentUsage(record ? withFailureDetails(classified, echo) : classified, spent, context);
+    const failure = withSpentUsage(classified, spent, context);
     await record?.failed(failure, spent);
     throw failure;
   }
@@ -123,12 +126,7 @@ async function requestTranscript(runtime: ActivityRuntime, request: ModelCallReq
   return { messages: await withStoredOutputs(runtime.blobs, [...earlier, ...request.messages]), stored };
 }
 
-/**
- * The most a model reply (text and tool-call arguments, UTF-8) may be. A reply is recorded in
- * history and goes back to the model in every later call of the activation, so it must stay
- * far below Temporal's 2 MiB payload limit; no real model writes this much in one step.
- */
-export const MAX_MODEL_RESPONSE_BYTES = 256 * 1024;
+export { MAX_MODEL_RESPONSE_BYTES };
 
 /**
  * A reply over the limit fails for good as MODEL_RESPONSE_TOO_LARGE. It is thrown after the

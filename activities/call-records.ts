@@ -100,9 +100,24 @@ export class CallRecord {
   }
 }
 
-/** The request's repeat a local call's result carries (see ModelCallEcho). */
+/** The fields of a coded tool error the audit reads (a refusal's code, reason, policy and rule). */
+const ERROR_FIELDS = ['error', 'reason', 'message', 'policy', 'rule'] as const;
+
+/**
+ * The request's repeat a local call's result carries (see ModelCallEcho): the coded tool
+ * errors the model is told about, each cut to the fields the audit reads, so the echo stays
+ * small whatever the tools answered.
+ */
 export function modelCallEcho(request: ModelCallRequest): ModelCallEcho {
   const lastAssistant = request.messages.findLastIndex((message) => message.role === 'assistant');
-  const toolErrors: ChatMessage[] = request.messages.slice(lastAssistant + 1).filter((message) => message.role === 'tool' && message.isError);
+  const toolErrors: ChatMessage[] = [];
+  for (const message of request.messages.slice(lastAssistant + 1)) {
+    if (message.role !== 'tool' || !message.isError || message.output === null || typeof message.output !== 'object' || Array.isArray(message.output)) continue;
+    const output = message.output as Record<string, unknown>;
+    if (typeof output.error !== 'string') continue;
+    const kept: Record<string, string> = {};
+    for (const field of ERROR_FIELDS) if (typeof output[field] === 'string') kept[field] = (output[field] as string).slice(0, 1000);
+    toolErrors.push({ role: 'tool', toolCallId: message.toolCallId, toolName: message.toolName, output: kept, isError: true });
+  }
   return { agent: request.agent, model: request.model.model, ...(request.reserved ? { reserved: request.reserved } : {}), toolErrors };
 }

@@ -292,7 +292,10 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const failure = marker.failure?.activityFailureInfo && marker.failure.cause ? marker.failure.cause : (marker.failure ?? null);
       const result = failure ? undefined : firstPayload(marker.details?.result);
       const echo = asObject(failure ? asObject(failureCode(failure, '').details)?.call : asObject(result)?.call);
-      const request = echoedRequest(echo);
+      // A failure Temporal raised itself (a cancellation) has no echo: the marker's summary names the agent.
+      const summary = decode(event.userMetadata?.summary);
+      const summaryAgent = typeof summary === 'string' ? agentOfActivitySummary(summary) : null;
+      const request: Partial<ModelCallRequest> | undefined = echoedRequest(echo) ?? (summaryAgent ? { agent: summaryAgent } : undefined);
       for (const refusal of refusalsIn(request, toolCallIds)) pushRefusal(refusal, time, eventId);
       const open: OpenActivity = { scheduledEventId: eventId, scheduledTime: time, type, input: request, ...(typeof data?.attempt === 'number' ? { attempt: data.attempt } : {}) };
       activityEvent(open, event, failure ? 'failed' : 'completed', result, failure);

@@ -97,6 +97,13 @@ export interface ModelCallRequest {
   gate?: GateCheck;
 }
 
+/**
+ * The most a model reply (text and tool-call arguments, UTF-8) may be. A reply is recorded in
+ * history and goes back to the model in every later call of the activation, so it must stay
+ * far below Temporal's 2 MiB payload limit; no real model writes this much in one step.
+ */
+export const MAX_MODEL_RESPONSE_BYTES = 256 * 1024;
+
 export interface ModelCallResult {
   text: string;
   toolCalls: ToolCall[];
@@ -119,16 +126,20 @@ export interface ModelCallResult {
  * What the audit trail needs of a model call's request. A local activity's history marker
  * records its result but not its input, so a local call's result (or failure) carries this.
  */
+/**
+ * What a local call (`execution: local`) enforces itself. It runs inside the workflow task, so
+ * the workflow's timer cannot fire while it runs; and a failure Temporal raises for it (its
+ * own timeout) would carry neither the audit's echo nor the tokens its attempts spent. Times
+ * are durations from the attempt's start on the worker's clock (the workflow's clock is the
+ * server's). Not part of the call's identity: a re-run workflow task computes them again.
+ */
 export interface LocalCallLimits {
-  /**
-   * When the agent's activation must end (`limits.timeout`), epoch ms. A local call runs inside
-   * the workflow task, so the workflow's timer cannot fire while it runs: the activity ends the
-   * call at this time itself, failing it AGENT_TIMEOUT. Not part of the call's identity (a
-   * re-run workflow task computes it again from its own start).
-   */
-  activationDeadline?: number;
-  /** The limit that deadline enforces, for the message. */
+  /** What is left of the agent's activation (`limits.timeout`) when the call is made; past it, AGENT_TIMEOUT. */
+  activationRemainingMs?: number;
+  /** The activation's whole limit, for the message. */
   activationTimeoutMs?: number;
+  /** How long one attempt may take (the endpoint's `timeout`); past it, CALL_TIMEOUT, retried. */
+  attemptTimeoutMs?: number;
 }
 
 export interface ModelCallEcho {
@@ -136,7 +147,7 @@ export interface ModelCallEcho {
   /** The model id asked for (`default_model`). */
   model: string;
   reserved?: { tokens: number; costUsd: number };
-  /** The tool results the model is told about that are errors (refusals among them). */
+  /** The coded tool errors the model is told about (refusals among them), cut to the fields the audit reads. */
   toolErrors: ChatMessage[];
 }
 

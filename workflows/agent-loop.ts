@@ -313,7 +313,11 @@ async function activationLoop(
     );
     if (!budget) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
     context.onStep(step, `model ${model.model}`);
-    context.onRefusals(refused.splice(0), true);
+    // The refusals the model is told about are in history with the call: in its scheduled input,
+    // or for a local call in its marker's echo, which a failure Temporal raised itself lacks.
+    const told = refused.splice(0);
+    const local = model.execution === 'local';
+    if (!local) context.onRefusals(told, true);
     // Decided from history alone (the sizes), so a replay decides the same; runs recorded before stay whole.
     if (!byReference && size.of(messages) > INLINE_TRANSCRIPT_BYTES) byReference = effects.patched?.(STORED_TRANSCRIPT_PATCH) ?? true;
     let result: ModelCallResult;
@@ -336,12 +340,14 @@ async function activationLoop(
         { summary: activitySummary(agentName, `model ${model.model} · step ${step}`) }
       );
     } catch (error) {
+      if (local) context.onRefusals(told, error instanceof CallFailure && error.echoed);
       // Attempts that failed after the model answered still consumed tokens.
       if (error instanceof CallFailure && error.spent) ledger.chargeFailedAttempts(agentName, error.spent, model.pricing);
       throw error;
     } finally {
       ledger.reserve(budget.reserve, -1);
     }
+    if (local) context.onRefusals(told, true);
     // Settle with what the call reports having used, failed earlier attempts included. A
     // provider that counts nothing is charged the call's whole bound, never nothing.
     const unreported = result.usageReported === false && budget.maxOutputTokens !== null;

@@ -25,6 +25,7 @@ import { DEFAULT_MODEL_CALL_TIMEOUT_MS, PLAN_SCHEMA_VERSION, type PlanMcpServer 
 import { CheckpointReached, PlanInterpreter } from './interpreter.ts';
 import { withPlanDefaults } from '../contract/plan-defaults.ts';
 import { callOnModelQueue, modelQueueOf } from './model-queues.ts';
+import { LocalCallBudget } from './local-call-budget.ts';
 import { openApprovalDesk } from './approval-desk.ts';
 import { openBudgetDesk } from './budget-desk.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
@@ -68,6 +69,9 @@ const localActivities = proxyLocalActivities<OrchActivities>({
   startToCloseTimeout: DEFAULT_MODEL_CALL_TIMEOUT_MS,
   // The activation's deadline has passed: another attempt would pass it too (activities/activation-deadline.ts).
   retry: { ...MODEL_CALL_RETRY, nonRetryableErrorTypes: ['AGENT_TIMEOUT'] },
+  // Every retry stays in the worker, under the call's sequence number, which keys its call record:
+  // past this threshold Temporal would retry after a timer, as a new local activity.
+  localRetryThreshold: '10 minutes',
 });
 /** Marks runs that run an `execution: local` endpoint's calls as local activities; asked only for those. */
 const LOCAL_MODEL_CALLS_PATCH = 'orch-local-model-calls';
@@ -88,16 +92,22 @@ function refusedAtHistoryLimit(): Promise<never> | null {
   return reason === null || !patched(HISTORY_LIMIT_PATCH) ? null : Promise.reject(new CallFailure('HISTORY_LIMIT_REACHED', `${reason}; no further call starts`, { nonRetryable: true }));
 }
 
-/** The `limits.timeout` deadline of each activation's scope (see LocalCallLimits). */
-const activationLimits = new WeakMap<CancellationScope, LocalCallLimits>();
+interface ActivationLimit {
+  /** Workflow time. */
+  deadline: number;
+  timeoutMs: number;
+}
 
-/** The limits of the activation `scope` belongs to: its own or its nearest ancestor's; none without a timeout. */
-function activationLimitOf(scope: CancellationScope): LocalCallLimits {
+/** The `limits.timeout` of each activation's scope (see LocalCallLimits). */
+const activationLimits = new WeakMap<CancellationScope, ActivationLimit>();
+
+/** The limit of the activation `scope` belongs to: its own or its nearest ancestor's; null without a timeout. */
+function activationLimitOf(scope: CancellationScope): ActivationLimit | null {
   for (let current: CancellationScope | undefined = scope; current; current = current.parent) {
-    const limits = activationLimits.get(current);
-    if (limits) return limits;
+    const limit = activationLimits.get(current);
+    if (limit) return limit;
   }
-  return {};
+  return null;
 }
 
 /** A first-come, first-served bound on calls in flight; deterministic, as workflow code must be. */
@@ -124,6 +134,7 @@ function temporalEffects(
   approvalTimeoutMs: number | undefined
 ): Effects {
   const slot = callSlots(MAX_PENDING_ACTIVITIES);
+  const localCalls = new LocalCallBudget(() => workflowInfo().historyLength, (ms) => sleep(ms));
   return {
     awaitApproval,
     awaitBudget,
@@ -134,9 +145,17 @@ function temporalEffects(
       const startToCloseTimeout = request.model.timeoutMs ?? DEFAULT_MODEL_CALL_TIMEOUT_MS;
       // The compiler refuses local with a rate limit: a local call passes through no task queue.
       if (request.model.execution === 'local' && !queue && patched(LOCAL_MODEL_CALLS_PATCH)) {
-        const limits = activationLimitOf(CancellationScope.current());
+        const activation = activationLimitOf(CancellationScope.current());
         return slot(() =>
-          localActivities[ACTIVITY_TYPES.callModel].executeWithOptions({ summary: options.summary, startToCloseTimeout }, [request, limits]).catch(asCallFailure)
+          localCalls.run(() => {
+            const limits: LocalCallLimits = {
+              attemptTimeoutMs: startToCloseTimeout,
+              // Workflow time, taken when the call starts: the worker counts it down on its own clock.
+              ...(activation ? { activationRemainingMs: Math.max(0, activation.deadline - Date.now()), activationTimeoutMs: activation.timeoutMs } : {}),
+            };
+            // The activity times itself out (with its echo and spent tokens); Temporal's timeout is the backstop.
+            return localActivities[ACTIVITY_TYPES.callModel].executeWithOptions({ summary: options.summary, startToCloseTimeout: startToCloseTimeout + 5_000 }, [request, limits]);
+          }).catch(asCallFailure)
         );
       }
       const call = () =>
@@ -202,10 +221,10 @@ function temporalEffects(
       }).catch(asDelegationFailure),
     sleep: (ms) => sleep(ms),
     withTimeout: async (ms, fn) => {
-      const limits = { activationDeadline: Date.now() + ms, activationTimeoutMs: ms };
+      const limit = { deadline: Date.now() + ms, timeoutMs: ms };
       try {
         return await CancellationScope.withTimeout(ms, () => {
-          activationLimits.set(CancellationScope.current(), limits);
+          activationLimits.set(CancellationScope.current(), limit);
           return fn();
         });
       } catch (error) {
@@ -279,8 +298,10 @@ function asCallFailure(error: unknown): never {
       cause instanceof ApplicationFailure ? (cause.type ?? 'ACTIVITY_FAILED') : cause instanceof TimeoutFailure ? 'CALL_TIMEOUT' : 'ACTIVITY_FAILED';
     const nonRetryable = cause instanceof ApplicationFailure && cause.nonRetryable === true;
     const details = cause instanceof ApplicationFailure ? cause.details : cause instanceof TimeoutFailure ? cause.lastHeartbeatDetails : undefined;
-    const spent = spentUsageIn(Array.isArray(details) ? details[0] : details);
-    throw new CallFailure(type, cause?.message ?? error.message, { cause: error, nonRetryable, spent });
+    const first: unknown = Array.isArray(details) ? details[0] : details;
+    const spent = spentUsageIn(first);
+    const echoed = first !== null && typeof first === 'object' && 'call' in first;
+    throw new CallFailure(type, cause?.message ?? error.message, { cause: error, nonRetryable, spent, echoed });
   }
   throw error;
 }

@@ -25,6 +25,8 @@ export class CallFailure extends Error {
   readonly childUsage: RunUsage | undefined;
   /** What a failed delegation's child run refused. */
   readonly childRefusals: Refusal[] | undefined;
+  /** A local model call's failure that repeats its request for the audit (ModelCallEcho). */
+  readonly echoed: boolean;
 
   constructor(
     type: string,
@@ -35,10 +37,12 @@ export class CallFailure extends Error {
       spent?: TokenUsage | undefined;
       childUsage?: RunUsage | undefined;
       childRefusals?: Refusal[] | undefined;
+      echoed?: boolean;
     }
   ) {
     super(message, options);
     this.name = 'CallFailure';
+    this.echoed = options?.echoed === true;
     this.type = type;
     this.nonRetryable = options?.nonRetryable ?? false;
     this.spent = options?.spent;
