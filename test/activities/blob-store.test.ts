@@ -67,13 +67,13 @@ describe('a store the worker cannot use', () => {
     writeFileSync(file, 'x');
     const store = new BlobStore(new DirectoryBlobs(file), file);
     const attempts = [
-      store.put(Buffer.from('bytes')),
-      store.get({ sha256: sha256Hex(Buffer.from('bytes')), bytes: 5 }),
-      store.putRecord('key', { a: 1 }),
-      store.getRecord('key'),
+      () => store.put(Buffer.from('bytes')),
+      () => store.get({ sha256: sha256Hex(Buffer.from('bytes')), bytes: 5 }),
+      () => store.putRecord('key', { a: 1 }),
+      () => store.getRecord('key'),
     ];
     for (const attempt of attempts) {
-      const failure = await applicationFailureOf(attempt);
+      const failure = await applicationFailureOf(attempt());
       expect(failure).toMatchObject({ type: 'STORE_UNAVAILABLE', nonRetryable: false });
       expect(failure.message).toContain(file);
     }
