@@ -340,7 +340,7 @@ async function activationLoop(
         { summary: activitySummary(agentName, `model ${model.model} · step ${step}`) }
       );
     } catch (error) {
-      if (local) context.onRefusals(told, error instanceof CallFailure && error.echoed);
+      if (local) context.onRefusals(told, error instanceof CallFailure && error.requestInHistory);
       // Attempts that failed after the model answered still consumed tokens.
       if (error instanceof CallFailure && error.spent) ledger.chargeFailedAttempts(agentName, error.spent, model.pricing);
       throw error;

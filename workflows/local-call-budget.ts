@@ -2,10 +2,11 @@
  * Local model calls' answers reach history together, as markers in the completion of the
  * workflow task that ran them, and Temporal refuses a completion over 4 MiB (it then
  * terminates the run). So what one workflow task's local calls may answer is bounded: a call
- * starts only while the answers the task has gathered, plus the most every call in flight
- * could answer, stay within the budget; otherwise it waits for the next workflow task, which
- * a 1 ms timer brings once the calls in flight are in. Deterministic: a workflow task is told
- * apart by the history length it started at, and sizes are those of the recorded answers.
+ * runs locally only while the answers the task has gathered, plus the most every local call
+ * in flight could answer, stay within the budget; past it the call runs as an activity of its
+ * own, whose answer is an event of its own. (Waiting for the next workflow task instead would
+ * need a timer, which the server fires about a second late.) Deterministic: a workflow task is
+ * told apart by the history length it started at, and sizes are those of the recorded answers.
  */
 import { MAX_MODEL_RESPONSE_BYTES } from '../contract/activity-io.ts';
 import { jsonBytes } from './payload-size.ts';
@@ -19,26 +20,19 @@ export class LocalCallBudget {
   private task = -1;
   private answered = 0;
   private inFlight = 0;
-  private boundary: Promise<void> | null = null;
   private readonly taskOf: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
 
-  /** `taskOf`: the current workflow task's history length at its start; `sleep`: a durable timer. */
-  constructor(taskOf: () => number, sleep: (ms: number) => Promise<void>) {
+  /** `taskOf`: the current workflow task's history length at its start. */
+  constructor(taskOf: () => number) {
     this.taskOf = taskOf;
-    this.sleep = sleep;
   }
 
-  async run<T>(call: () => Promise<T>): Promise<T> {
-    while (!this.fits()) {
-      this.boundary ??= this.sleep(1).finally(() => {
-        this.boundary = null;
-      });
-      await this.boundary;
-    }
+  /** Runs `local` when its answer fits this workflow task, else `asActivity`. */
+  async run<T>(local: () => Promise<T>, asActivity: () => Promise<T>): Promise<T> {
+    if (!this.fits()) return asActivity();
     this.inFlight++;
     try {
-      const answer = await call();
+      const answer = await local();
       this.sync();
       this.answered += jsonBytes(answer);
       return answer;

@@ -134,7 +134,7 @@ function temporalEffects(
   approvalTimeoutMs: number | undefined
 ): Effects {
   const slot = callSlots(MAX_PENDING_ACTIVITIES);
-  const localCalls = new LocalCallBudget(() => workflowInfo().historyLength, (ms) => sleep(ms));
+  const localCalls = new LocalCallBudget(() => workflowInfo().historyLength);
   return {
     awaitApproval,
     awaitBudget,
@@ -143,21 +143,6 @@ function temporalEffects(
       if (refused) return refused;
       const queue = modelQueueOf(workflowInfo().taskQueue, request.model);
       const startToCloseTimeout = request.model.timeoutMs ?? DEFAULT_MODEL_CALL_TIMEOUT_MS;
-      // The compiler refuses local with a rate limit: a local call passes through no task queue.
-      if (request.model.execution === 'local' && !queue && patched(LOCAL_MODEL_CALLS_PATCH)) {
-        const activation = activationLimitOf(CancellationScope.current());
-        return slot(() =>
-          localCalls.run(() => {
-            const limits: LocalCallLimits = {
-              attemptTimeoutMs: startToCloseTimeout,
-              // Workflow time, taken when the call starts: the worker counts it down on its own clock.
-              ...(activation ? { activationRemainingMs: Math.max(0, activation.deadline - Date.now()), activationTimeoutMs: activation.timeoutMs } : {}),
-            };
-            // The activity times itself out (with its echo and spent tokens); Temporal's timeout is the backstop.
-            return localActivities[ACTIVITY_TYPES.callModel].executeWithOptions({ summary: options.summary, startToCloseTimeout: startToCloseTimeout + 5_000 }, [request, limits]);
-          }).catch(asCallFailure)
-        );
-      }
       const call = () =>
         activities[ACTIVITY_TYPES.callModel]
           .executeWithOptions(
@@ -170,6 +155,22 @@ function temporalEffects(
             [request]
           )
           .catch(asCallFailure);
+      // The compiler refuses local with a rate limit: a local call passes through no task queue.
+      if (request.model.execution === 'local' && !queue && patched(LOCAL_MODEL_CALLS_PATCH)) {
+        const activation = activationLimitOf(CancellationScope.current());
+        const local = () => {
+          const limits: LocalCallLimits = {
+            attemptTimeoutMs: startToCloseTimeout,
+            // Workflow time, taken when the call starts: the worker counts it down on its own clock.
+            ...(activation ? { activationRemainingMs: Math.max(0, activation.deadline - Date.now()), activationTimeoutMs: activation.timeoutMs } : {}),
+          };
+          // The activity times itself out (with its echo and spent tokens); Temporal's timeout is the backstop.
+          return localActivities[ACTIVITY_TYPES.callModel]
+            .executeWithOptions({ summary: options.summary, startToCloseTimeout: startToCloseTimeout + 5_000 }, [request, limits])
+            .catch(asCallFailure);
+        };
+        return slot(() => localCalls.run(local, call));
+      }
       return slot(() => (queue ? callOnModelQueue(queue, call) : call()));
     },
     callTool: (request, options) =>
@@ -300,8 +301,9 @@ function asCallFailure(error: unknown): never {
     const details = cause instanceof ApplicationFailure ? cause.details : cause instanceof TimeoutFailure ? cause.lastHeartbeatDetails : undefined;
     const first: unknown = Array.isArray(details) ? details[0] : details;
     const spent = spentUsageIn(first);
-    const echoed = first !== null && typeof first === 'object' && 'call' in first;
-    throw new CallFailure(type, cause?.message ?? error.message, { cause: error, nonRetryable, spent, echoed });
+    // An activity's request is in its scheduled event; a local one's only in the echo its failure carries.
+    const requestInHistory = !local || (first !== null && typeof first === 'object' && 'call' in first);
+    throw new CallFailure(type, cause?.message ?? error.message, { cause: error, nonRetryable, spent, requestInHistory });
   }
   throw error;
 }

@@ -25,8 +25,8 @@ export class CallFailure extends Error {
   readonly childUsage: RunUsage | undefined;
   /** What a failed delegation's child run refused. */
   readonly childRefusals: Refusal[] | undefined;
-  /** A local model call's failure that repeats its request for the audit (ModelCallEcho). */
-  readonly echoed: boolean;
+  /** The failed call's request is in history: an activity's scheduled input, or a local call's echo (ModelCallEcho). */
+  readonly requestInHistory: boolean;
 
   constructor(
     type: string,
@@ -37,12 +37,12 @@ export class CallFailure extends Error {
       spent?: TokenUsage | undefined;
       childUsage?: RunUsage | undefined;
       childRefusals?: Refusal[] | undefined;
-      echoed?: boolean;
+      requestInHistory?: boolean;
     }
   ) {
     super(message, options);
     this.name = 'CallFailure';
-    this.echoed = options?.echoed === true;
+    this.requestInHistory = options?.requestInHistory === true;
     this.type = type;
     this.nonRetryable = options?.nonRetryable ?? false;
     this.spent = options?.spent;
