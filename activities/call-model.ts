@@ -13,7 +13,7 @@ import { buildModel, modelCredential, type ModelCredential } from './model-provi
 import { createRedactor, redactDeep, type Redact } from './redact.ts';
 import { structuredOutputSchema } from './output-schema.ts';
 import { addUsage, heartbeatSpentUsage, withFailureDetails, priorAttemptsUsage, spentUsageDetails, tokenUsage, usageOfError, usageReported, withSpentUsage } from './spent-usage.ts';
-import { MAX_MODEL_RESPONSE_BYTES, type ChatMessage, type LocalCallLimits, type ModelCallRequest, type ModelCallResult, type StoredTranscript, type TokenUsage, type ToolCall, type ToolDeclaration } from '../contract/activity-io.ts';
+import { LOCAL_INLINE_ANSWER_BYTES, MAX_MODEL_RESPONSE_BYTES, type ChatMessage, type LocalCallLimits, type ModelCallRequest, type ModelCallResult, type StoredTranscript, type TokenUsage, type ToolCall, type ToolDeclaration } from '../contract/activity-io.ts';
 import { loadTranscript, storeTranscript, withStoredOutputs } from './stored-transcript.ts';
 import { isRetryable } from '../contract/failures.ts';
 import { CallRecord, modelCallEcho } from './call-records.ts';
@@ -26,7 +26,7 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
     const context = currentActivityContext();
     const deadline = callDeadline(local, context?.cancellationSignal);
     try {
-      return await callModelUntil(runtime, request, context, deadline);
+      return await callModelUntil(runtime, request, context, deadline, local?.answerOf);
     } catch (error) {
       // A local call's marker records no input: every failure the call raises says what the audit needs.
       throw context?.info.isLocal ? withFailureDetails(error, { call: modelCallEcho(request) }) : error;
@@ -36,14 +36,15 @@ export function createCallModel(runtime: ActivityRuntime): (request: ModelCallRe
   };
 }
 
-async function callModelUntil(runtime: ActivityRuntime, request: ModelCallRequest, context: Context | undefined, deadline: CallDeadline): Promise<ModelCallResult> {
+async function callModelUntil(runtime: ActivityRuntime, request: ModelCallRequest, context: Context | undefined, deadline: CallDeadline, answerOf: string | undefined): Promise<ModelCallResult> {
   const cancellationSignal = deadline.signal;
   const subject = `${request.model.provider}/${request.model.model}`;
   let redact: Redact = createRedactor([]);
   // A local call answered before (its workflow task lost in a crash) answers from its record.
-  const record = await CallRecord.open(runtime.blobs, context, request);
+  const record = await CallRecord.open(runtime.blobs, context, request, answerOf);
   const recorded = record?.replay();
-  if (recorded) return recorded;
+  if (recorded) return handedOverIfLarge(recorded, context, answerOf);
+  // A handed-over answer whose record is gone (a store not shared?): the call is made again, here.
   const echo = record ? { call: modelCallEcho(request) } : {};
   // Tokens consumed by earlier attempts that failed, and by this one once it has an answer.
   const prior = record ? record.spent : priorAttemptsUsage(context);
@@ -104,7 +105,7 @@ async function callModelUntil(runtime: ActivityRuntime, request: ModelCallReques
       ...echo,
     }, runtime.redactors.result([apiKey]));
     await record?.answered(answer, addUsage(prior, answered));
-    return answer;
+    return handedOverIfLarge(answer, context, answerOf);
   } catch (error) {
     const classified = deadline.expired() ?? classifyModelError(credential?.denied() ?? error, { redact, cancellationSignal, subject });
     const spent = addUsage(prior, answered ?? usageOfError(error));
@@ -112,6 +113,24 @@ async function callModelUntil(runtime: ActivityRuntime, request: ModelCallReques
     await record?.failed(failure, spent);
     throw failure;
   }
+}
+
+/**
+ * A local call's answer too large for its workflow task (whose completion Temporal refuses past
+ * 4 MiB) stays in its record; the call returns where to find it, with no tokens (the activity
+ * that brings the answer reports them), and the workflow runs that activity.
+ */
+function handedOverIfLarge(answer: ModelCallResult, context: Context | undefined, answerOf: string | undefined): ModelCallResult {
+  if (!context?.info.isLocal || answerOf !== undefined || Buffer.byteLength(JSON.stringify(answer)) <= LOCAL_INLINE_ANSWER_BYTES) return answer;
+  return {
+    text: '',
+    toolCalls: [],
+    finishReason: answer.finishReason,
+    usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+    modelId: answer.modelId,
+    // No echo: the activity that brings the answer has the request as its input, in history.
+    handedOver: { activityId: context.info.activityId },
+  };
 }
 
 /**

@@ -45,16 +45,18 @@ export class CallRecord {
   }
 
   /** The record of the current local activity's call; undefined for an activity of its own (Temporal keeps those). */
-  static async open(store: BlobStore, context: Context | undefined, request: ModelCallRequest): Promise<CallRecord | undefined> {
-    if (!context?.info.isLocal) return undefined;
-    const { workflowExecution, activityId } = context.info;
-    if (!workflowExecution) return undefined;
+  /** `answerOf`: for the activity that brings a handed-over answer into history, the local call's id. */
+  static async open(store: BlobStore, context: Context | undefined, request: ModelCallRequest, answerOf?: string): Promise<CallRecord | undefined> {
+    if (!context?.info.isLocal && answerOf === undefined) return undefined;
+    const { workflowExecution } = context?.info ?? {};
+    const activityId = answerOf ?? context?.info.activityId;
+    if (!workflowExecution || !activityId) return undefined;
     const key = `model-call\u0000${workflowExecution.workflowId}\u0000${workflowExecution.runId}\u0000${activityId}`;
     const digest = createHash('sha256').update(JSON.stringify(request)).digest('hex');
     const found = (await store.getRecord(key)) as Partial<StoredCall> | undefined;
     // Another request under the same key cannot happen in a deterministic workflow; never answer it from this one.
     const stored = found && found.digest === digest ? (found as StoredCall) : undefined;
-    return new CallRecord(store, key, digest, stored, context.log);
+    return new CallRecord(store, key, digest, stored, context?.log);
   }
 
   /** What earlier attempts (and runs of this workflow task) spent. */

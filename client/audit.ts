@@ -291,6 +291,8 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       if (type !== ACTIVITY_TYPES.callModel) continue;
       const failure = marker.failure?.activityFailureInfo && marker.failure.cause ? marker.failure.cause : (marker.failure ?? null);
       const result = failure ? undefined : firstPayload(marker.details?.result);
+      // A handed-over answer: the activity that brought it into history is the call, in the trail.
+      if (asObject(result)?.handedOver) continue;
       const echo = asObject(failure ? asObject(failureCode(failure, '').details)?.call : asObject(result)?.call);
       // A failure Temporal raised itself (a cancellation) has no echo: the marker's summary names the agent.
       const summary = decode(event.userMetadata?.summary);

@@ -120,7 +120,16 @@ export interface ModelCallResult {
   transcript?: StoredTranscript;
   /** A local call's (`execution: local`) repeat of its request, for the audit trail. */
   call?: ModelCallEcho;
+  /**
+   * A local call whose answer is too large for its workflow task (LOCAL_INLINE_ANSWER_BYTES):
+   * the answer is in its call record, under this local activity id, and an activity of its own
+   * (`callModel` with `answerOf`) brings it into history. The rest of this result is empty.
+   */
+  handedOver?: { activityId: string };
 }
+
+/** The largest answer a local call returns itself; a larger one is handed over (ModelCallResult.handedOver). */
+export const LOCAL_INLINE_ANSWER_BYTES = 16 * 1024;
 
 /**
  * What the audit trail needs of a model call's request. A local activity's history marker
@@ -140,6 +149,11 @@ export interface LocalCallLimits {
   activationTimeoutMs?: number;
   /** How long one attempt may take (the endpoint's `timeout`); past it, CALL_TIMEOUT, retried. */
   attemptTimeoutMs?: number;
+  /**
+   * For the activity that brings a handed-over answer into history: the local call's activity
+   * id, whose record holds the answer. Not a local call itself.
+   */
+  answerOf?: string;
 }
 
 export interface ModelCallEcho {

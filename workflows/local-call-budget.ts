@@ -8,13 +8,13 @@
  * need a timer, which the server fires about a second late.) Deterministic: a workflow task is
  * told apart by the history length it started at, and sizes are those of the recorded answers.
  */
-import { MAX_MODEL_RESPONSE_BYTES } from '../contract/activity-io.ts';
+import { LOCAL_INLINE_ANSWER_BYTES } from '../contract/activity-io.ts';
 import { jsonBytes } from './payload-size.ts';
 
 /** What one workflow task's local answers may add up to: well inside the 4 MiB of a completion. */
 export const LOCAL_ANSWERS_PER_TASK_BYTES = 3 * 1024 * 1024;
-/** The most one answer can be: the reply limit, plus its usage, references and echo. */
-export const MAX_LOCAL_ANSWER_BYTES = MAX_MODEL_RESPONSE_BYTES + 32 * 1024;
+/** The most one local answer can be: larger ones are handed over (ModelCallResult.handedOver); the stub's fields besides. */
+export const MAX_LOCAL_ANSWER_BYTES = LOCAL_INLINE_ANSWER_BYTES + 8 * 1024;
 
 export class LocalCallBudget {
   private task = -1;

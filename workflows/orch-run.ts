@@ -143,7 +143,7 @@ function temporalEffects(
       if (refused) return refused;
       const queue = modelQueueOf(workflowInfo().taskQueue, request.model);
       const startToCloseTimeout = request.model.timeoutMs ?? DEFAULT_MODEL_CALL_TIMEOUT_MS;
-      const call = () =>
+      const call = (answerOf?: string) =>
         activities[ACTIVITY_TYPES.callModel]
           .executeWithOptions(
             {
@@ -152,7 +152,7 @@ function temporalEffects(
               startToCloseTimeout,
               ...(queue ? { taskQueue: queue.name } : {}),
             },
-            [request]
+            answerOf === undefined ? [request] : [request, { answerOf }]
           )
           .catch(asCallFailure);
       // The compiler refuses local with a rate limit: a local call passes through no task queue.
@@ -169,7 +169,8 @@ function temporalEffects(
             .executeWithOptions({ summary: options.summary, startToCloseTimeout: startToCloseTimeout + 5_000 }, [request, limits])
             .catch(asCallFailure);
         };
-        return slot(() => localCalls.run(local, call));
+        // An answer too large for the workflow task comes through an activity of its own, from its record.
+        return slot(() => localCalls.run(local, () => call()).then((answer) => (answer.handedOver ? call(answer.handedOver.activityId) : answer)));
       }
       return slot(() => (queue ? callOnModelQueue(queue, call) : call()));
     },

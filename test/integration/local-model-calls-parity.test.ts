@@ -12,6 +12,7 @@ import { OrchClient } from '../../client/orch-client.ts';
 import { createOrchWorker } from '../../worker/index.ts';
 import { installQuietRuntime } from '../../cli/quiet-runtime.ts';
 import type { JsonObject } from '../../contract/plan.ts';
+import { activitiesOf, localActivitiesOf } from '../helpers/history.ts';
 import { agent, MOCK_MODEL, planOf } from '../helpers/plan-builder.ts';
 import { startOpenAICompatibleServer, type ScriptedReply } from '../helpers/openai-compatible-server.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
@@ -28,7 +29,7 @@ async function runSolo(
   respond: (n: number) => ScriptedReply,
   agentOverrides: Parameters<typeof agent>[1] = {},
   timeoutMs?: number,
-  { trail = true } = {}
+  { trail = true, history = false } = {}
 ) {
   let n = 0;
   const model = await startOpenAICompatibleServer({ respond: () => respond(++n) });
@@ -49,7 +50,7 @@ async function runSolo(
   cleanups.push(() => client.client.connection.close());
   const run = await client.start(plan);
   const outcome = await worker.runUntil(run.result());
-  return { outcome, model, trail: trail ? await fetchAuditTrail(client, run.workflowId) : [] };
+  return { outcome, model, trail: trail ? await fetchAuditTrail(client, run.workflowId) : [], history: history ? await run.handle.fetchHistory() : null };
 }
 
 describe.concurrent('execution: local against execution: activity', () => {
@@ -95,4 +96,18 @@ describe.concurrent('execution: local against execution: activity', () => {
     expect(outcome).toMatchObject({ status: 'succeeded', output: 'done' });
     expect(model.requests).toHaveLength(19);
   }, 90_000);
+
+  it('a local answer too large for its workflow task is handed over: the model called once, one call in the trail, the ledger exact', async () => {
+    const large = 'y'.repeat(100_000);
+    const { outcome, model, trail, history } = await runSolo('local', () => ({ text: large, usage: { promptTokens: 30, completionTokens: 25_000 } }), {}, undefined, { history: true });
+    expect(outcome).toMatchObject({ status: 'succeeded', output: large });
+    expect(model.requests).toHaveLength(1);
+    expect(outcome.usage.total).toMatchObject({ inputTokens: 30, outputTokens: 25_000, modelCalls: 1 });
+    // The local call's marker holds where the answer is; an activity of its own brought it from the record.
+    const [marker] = localActivitiesOf(history!);
+    expect(marker!.result).toMatchObject({ text: '', handedOver: { activityId: expect.any(String) } });
+    const [activity] = activitiesOf(history!).filter((call) => call.type === 'callModel');
+    expect(activity!.result).toMatchObject({ text: large, usage: { totalTokens: 25_030 } });
+    expect(trail.filter((event) => event.kind === 'model.call')).toMatchObject([{ agent: 'solo', outcome: 'succeeded', usage: { totalTokens: 25_030 } }]);
+  }, 60_000);
 });
