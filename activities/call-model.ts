@@ -104,8 +104,9 @@ async function callModelUntil(runtime: ActivityRuntime, request: ModelCallReques
       ...(transcript.stored ? { transcript: transcript.stored } : {}),
       ...echo,
     }, runtime.redactors.result([apiKey]));
-    await record?.answered(answer, addUsage(prior, answered));
-    return handedOverIfLarge(answer, context, answerOf);
+    const recordedNow = (await record?.answered(answer, addUsage(prior, answered))) ?? false;
+    // Only a recorded answer can be handed over; one the store refused goes back whole.
+    return recordedNow ? handedOverIfLarge(answer, context, answerOf) : answer;
   } catch (error) {
     const classified = deadline.expired() ?? classifyModelError(credential?.denied() ?? error, { redact, cancellationSignal, subject });
     const spent = addUsage(prior, answered ?? usageOfError(error));

@@ -74,18 +74,18 @@ export class CallRecord {
     return null;
   }
 
-  /** Records the answer before the activity returns it. */
-  answered(result: ModelCallResult, spent: TokenUsage | undefined): Promise<void> {
+  /** Records the answer before the activity returns it; false when the store refused it. */
+  answered(result: ModelCallResult, spent: TokenUsage | undefined): Promise<boolean> {
     return this.write({ digest: this.digest, ...(spent ? spentUsageDetails(spent) : {}), result });
   }
 
   /** Records a failed attempt: what it spent, and the failure when no retry would change it. */
-  failed(failure: unknown, spent: TokenUsage | undefined): Promise<void> {
+  async failed(failure: unknown, spent: TokenUsage | undefined): Promise<void> {
     const final = failure instanceof ApplicationFailure && failure.nonRetryable === true;
-    if (!final && !spent) return Promise.resolve();
+    if (!final && !spent) return;
     const recorded: StoredCall = { digest: this.digest, ...(spent ? spentUsageDetails(spent) : {}) };
     if (final) recorded.failure = { type: failure.type ?? null, message: failure.message, nonRetryable: true, details: [...(failure.details ?? [])] };
-    return this.write(recorded);
+    await this.write(recorded);
   }
 
   /**
@@ -93,11 +93,13 @@ export class CallRecord {
    * heartbeat: the answer still goes to history, and only a crash before then repeats it.
    * So the answer is not thrown away; the store's failure is logged.
    */
-  private async write(record: StoredCall): Promise<void> {
+  private async write(record: StoredCall): Promise<boolean> {
     try {
       await this.store.putRecord(this.key, record);
+      return true;
     } catch (error) {
       this.log?.warn('call record not written; a crash before this workflow task completes repeats the call', { error: String(error) });
+      return false;
     }
   }
 }

@@ -70,6 +70,22 @@ describe('call records', () => {
     }
   });
 
+  it('an answer too large for its workflow task is handed over, and the activity with answerOf brings it from the record', async () => {
+    const activities = createActivities({ blobStore: freshDir(), manifests: { models: [request().model] }, network: { allowLoopback: true } });
+    try {
+      server.enqueue({ text: 'w'.repeat(40_000), usage: { promptTokens: 5, completionTokens: 10_000 } });
+      const before = server.requests.length;
+      const stub = await new MockActivityEnvironment(localInfo('21')).run(activities.callModel, request());
+      expect(stub).toMatchObject({ text: '', handedOver: { activityId: '21' }, usage: { totalTokens: 0 } });
+      const brought = await new MockActivityEnvironment(localInfo('activity-9', false)).run(activities.callModel, request(), { answerOf: '21' });
+      expect(brought).toMatchObject({ usage: { totalTokens: 10_005 } });
+      expect(brought.text).toHaveLength(40_000);
+      expect(server.requests.length - before).toBe(1);
+    } finally {
+      await closeActivities(activities);
+    }
+  });
+
   it('a failure no retry changes is recorded and thrown again, with what it spent; a retryable one is called again', async () => {
     const activities = createActivities({ blobStore: freshDir(), manifests: { models: [request().model] }, network: { allowLoopback: true } });
     try {
@@ -111,6 +127,11 @@ describe('call records', () => {
     try {
       server.enqueue({ text: 'kept anyway' });
       expect(await env.run(createCallModel({ ...runtime, blobs: broken }), request())).toMatchObject({ text: 'kept anyway' });
+      // Too large to return in its workflow task, and no record to hand it over from: it comes back whole.
+      server.enqueue({ text: 'z'.repeat(40_000) });
+      const whole = await new MockActivityEnvironment(localInfo('15')).run(createCallModel({ ...runtime, blobs: broken }), request());
+      expect(whole.handedOver).toBeUndefined();
+      expect(whole.text).toHaveLength(40_000);
       expect(env.logs.some((log) => log.level === 'WARN' && String(log.meta?.error).includes('disk full'))).toBe(true);
     } finally {
       await runtime.close();
