@@ -43,9 +43,10 @@ async function callModelUntil(runtime: ActivityRuntime, request: ModelCallReques
   // A local call answered before (its workflow task lost in a crash) answers from its record.
   const record = await CallRecord.open(runtime.blobs, context, request, answerOf);
   const recorded = record?.replay();
-  if (recorded) return handedOverIfLarge(recorded, context, answerOf);
+  const ownId = record?.localActivityId;
+  if (recorded) return ownId ? handedOverIfLarge(recorded, ownId) : recorded;
   // A handed-over answer whose record is gone (a store not shared?): the call is made again, here.
-  const echo = record ? { call: modelCallEcho(request) } : {};
+  const echo = ownId ? { call: modelCallEcho(request) } : {};
   // Tokens consumed by earlier attempts that failed, and by this one once it has an answer.
   const prior = record ? record.spent : priorAttemptsUsage(context);
   let answered: TokenUsage | undefined;
@@ -105,8 +106,8 @@ async function callModelUntil(runtime: ActivityRuntime, request: ModelCallReques
       ...echo,
     }, runtime.redactors.result([apiKey]));
     const recordedNow = (await record?.answered(answer, addUsage(prior, answered))) ?? false;
-    // Only a recorded answer can be handed over; one the store refused goes back whole.
-    return recordedNow ? handedOverIfLarge(answer, context, answerOf) : answer;
+    // Only a local call's recorded answer can be handed over; one the store refused goes back whole.
+    return recordedNow && ownId ? handedOverIfLarge(answer, ownId) : answer;
   } catch (error) {
     const classified = deadline.expired() ?? classifyModelError(credential?.denied() ?? error, { redact, cancellationSignal, subject });
     const spent = addUsage(prior, answered ?? usageOfError(error));
@@ -121,8 +122,8 @@ async function callModelUntil(runtime: ActivityRuntime, request: ModelCallReques
  * 4 MiB) stays in its record; the call returns where to find it, with no tokens (the activity
  * that brings the answer reports them), and the workflow runs that activity.
  */
-function handedOverIfLarge(answer: ModelCallResult, context: Context | undefined, answerOf: string | undefined): ModelCallResult {
-  if (!context?.info.isLocal || answerOf !== undefined || Buffer.byteLength(JSON.stringify(answer)) <= LOCAL_INLINE_ANSWER_BYTES) return answer;
+function handedOverIfLarge(answer: ModelCallResult, activityId: string): ModelCallResult {
+  if (Buffer.byteLength(JSON.stringify(answer)) <= LOCAL_INLINE_ANSWER_BYTES) return answer;
   return {
     text: '',
     toolCalls: [],
@@ -130,7 +131,7 @@ function handedOverIfLarge(answer: ModelCallResult, context: Context | undefined
     usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
     modelId: answer.modelId,
     // No echo: the activity that brings the answer has the request as its input, in history.
-    handedOver: { activityId: context.info.activityId },
+    handedOver: { activityId },
   };
 }
 

@@ -35,8 +35,11 @@ export class CallRecord {
   private readonly digest: string;
   private readonly stored: StoredCall | undefined;
   private readonly log: Context['log'] | undefined;
+  /** The local call's own activity id; undefined for a record opened to bring a handed-over answer. */
+  readonly localActivityId: string | undefined;
 
-  private constructor(store: BlobStore, key: string, digest: string, stored: StoredCall | undefined, log: Context['log'] | undefined) {
+  private constructor(store: BlobStore, key: string, digest: string, stored: StoredCall | undefined, log: Context['log'] | undefined, localActivityId: string | undefined) {
+    this.localActivityId = localActivityId;
     this.store = store;
     this.key = key;
     this.digest = digest;
@@ -44,8 +47,11 @@ export class CallRecord {
     this.log = log;
   }
 
-  /** The record of the current local activity's call; undefined for an activity of its own (Temporal keeps those). */
-  /** `answerOf`: for the activity that brings a handed-over answer into history, the local call's id. */
+  /**
+   * The record of the current local activity's call; undefined for an activity of its own
+   * (Temporal keeps those), except with `answerOf`: the activity that brings a handed-over
+   * answer into history opens the record of that local call.
+   */
   static async open(store: BlobStore, context: Context | undefined, request: ModelCallRequest, answerOf?: string): Promise<CallRecord | undefined> {
     if (!context?.info.isLocal && answerOf === undefined) return undefined;
     const { workflowExecution } = context?.info ?? {};
@@ -56,7 +62,7 @@ export class CallRecord {
     const found = (await store.getRecord(key)) as Partial<StoredCall> | undefined;
     // Another request under the same key cannot happen in a deterministic workflow; never answer it from this one.
     const stored = found && found.digest === digest ? (found as StoredCall) : undefined;
-    return new CallRecord(store, key, digest, stored, context?.log);
+    return new CallRecord(store, key, digest, stored, context?.log, answerOf === undefined ? activityId : undefined);
   }
 
   /** What earlier attempts (and runs of this workflow task) spent. */
@@ -78,6 +84,7 @@ export class CallRecord {
   answered(result: ModelCallResult, spent: TokenUsage | undefined): Promise<boolean> {
     return this.write({ digest: this.digest, ...(spent ? spentUsageDetails(spent) : {}), result });
   }
+
 
   /** Records a failed attempt: what it spent, and the failure when no retry would change it. */
   async failed(failure: unknown, spent: TokenUsage | undefined): Promise<void> {
