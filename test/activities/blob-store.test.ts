@@ -7,8 +7,6 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore, DirectoryBlobs, openBlobStore, sha256Hex } from '../../activities/blob-store.ts';
 import { PostgresBlobs } from '../../activities/blob-store-postgres.ts';
@@ -16,6 +14,7 @@ import { closeActivities, createActivities } from '../../activities/index.ts';
 import { loadTranscript, storeTranscript, STORE_TOOL_OUTPUT_OVER_BYTES } from '../../activities/stored-transcript.ts';
 import type { ChatMessage, ModelCallRequest } from '../../contract/activity-io.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
+import { pgliteSocket } from '../helpers/pglite-socket.ts';
 import { applicationFailureOf, modelRequest, planTool, toolRequest } from '../helpers/activity-fixtures.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
 
@@ -158,34 +157,22 @@ describe('the activities', () => {
 });
 
 describe('the PostgreSQL store', () => {
-  let db: PGlite;
-  let server: PGLiteSocketServer;
-  let url: string;
-  beforeAll(async () => {
-    db = await PGlite.create();
-    server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1' });
-    await server.start();
-    url = `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
-  });
-  afterAll(async () => {
-    await server.stop();
-    await db.close();
-  });
+  const pg = pgliteSocket();
 
   it('stores once by sha256 and checks what it reads', async () => {
     // One backend (the socket server takes one connection); each BlobStore reads with a cache of its own.
-    const backend = new PostgresBlobs(url);
+    const backend = new PostgresBlobs(pg.url);
     const fresh = () => new BlobStore(backend, 'postgres');
     try {
       const bytes = Buffer.from('p'.repeat(20_000));
       const ref = await fresh().put(bytes);
       expect(await fresh().put(bytes)).toEqual(ref);
-      expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM orch_blobs')).rows[0]!.n).toBe(1);
+      expect((await pg.db.query<{ n: number }>('SELECT count(*)::int AS n FROM orch_blobs')).rows[0]!.n).toBe(1);
       expect((await fresh().get(ref)).equals(bytes)).toBe(true);
-      await db.query('UPDATE orch_blobs SET bytes = $1 WHERE sha256 = $2', [Buffer.from('q'.repeat(20_000)), ref.sha256]);
+      await pg.db.query('UPDATE orch_blobs SET bytes = $1 WHERE sha256 = $2', [Buffer.from('q'.repeat(20_000)), ref.sha256]);
       expect((await applicationFailureOf(fresh().get(ref))).type).toBe('STORED_PAYLOAD_CORRUPT');
       expect((await applicationFailureOf(fresh().get({ sha256: sha256Hex(Buffer.from('absent')), bytes: 6 }))).type).toBe('STORED_PAYLOAD_MISSING');
-      expect(openBlobStore({}, url).location).toBe('the PostgreSQL blob store');
+      expect(openBlobStore({}, pg.url).location).toBe('the PostgreSQL blob store');
     } finally {
       await backend.close();
     }

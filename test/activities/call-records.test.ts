@@ -8,8 +8,6 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore, DirectoryBlobs } from '../../activities/blob-store.ts';
 import { PostgresBlobs } from '../../activities/blob-store-postgres.ts';
@@ -18,6 +16,7 @@ import { createCallModel } from '../../activities/call-model.ts';
 import { activityRuntime } from '../../activities/deps.ts';
 import type { ModelCallRequest } from '../../contract/activity-io.ts';
 import { MockActivityEnvironment } from '../helpers/mock-activity-environment.ts';
+import { pgliteSocket } from '../helpers/pglite-socket.ts';
 import { applicationFailureOf, modelRequest, planModel } from '../helpers/activity-fixtures.ts';
 import { startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
 
@@ -39,6 +38,16 @@ function freshDir(): string {
 
 const localInfo = (activityId: string, isLocal = true) => ({ isLocal, activityId, activityType: 'callModel', workflowExecution: { workflowId: 'wf-records', runId: 'run-1' } });
 
+/** Activities over a store in `dir` that may call the local test model, closed after `use`. */
+async function withActivities(dir: string, use: (activities: ReturnType<typeof createActivities>) => Promise<void>): Promise<void> {
+  const activities = createActivities({ blobStore: dir, manifests: { models: [request().model] }, network: { allowLoopback: true } });
+  try {
+    await use(activities);
+  } finally {
+    await closeActivities(activities);
+  }
+}
+
 function request(overrides: Partial<ModelCallRequest> = {}): ModelCallRequest {
   return modelRequest({ model: planModel({ provider: 'openai-compatible', baseUrl: server.url, model: 'local-1', execution: 'local' }), ...overrides });
 }
@@ -46,8 +55,7 @@ function request(overrides: Partial<ModelCallRequest> = {}): ModelCallRequest {
 describe('call records', () => {
   it('the same local call again answers from its record; another call, or an activity, calls the model', async () => {
     const dir = freshDir();
-    const activities = createActivities({ blobStore: dir, manifests: { models: [request().model] }, network: { allowLoopback: true } });
-    try {
+    await withActivities(dir, async (activities) => {
       server.enqueue({ text: 'answer one', usage: { promptTokens: 11, completionTokens: 2 } });
       const before = server.requests.length;
       const first = await new MockActivityEnvironment(localInfo('3')).run(activities.callModel, request());
@@ -65,14 +73,11 @@ describe('call records', () => {
       expect(activity.text).toBe('answer three');
       expect(activity.call).toBeUndefined();
       expect(server.requests.length - before).toBe(3);
-    } finally {
-      await closeActivities(activities);
-    }
+    });
   });
 
   it('an answer too large for its workflow task is handed over, and the activity with answerOf brings it from the record', async () => {
-    const activities = createActivities({ blobStore: freshDir(), manifests: { models: [request().model] }, network: { allowLoopback: true } });
-    try {
+    await withActivities(freshDir(), async (activities) => {
       server.enqueue({ text: 'w'.repeat(40_000), usage: { promptTokens: 5, completionTokens: 10_000 } });
       const before = server.requests.length;
       const stub = await new MockActivityEnvironment(localInfo('21')).run(activities.callModel, request());
@@ -81,14 +86,11 @@ describe('call records', () => {
       expect(brought).toMatchObject({ usage: { totalTokens: 10_005 } });
       expect(brought.text).toHaveLength(40_000);
       expect(server.requests.length - before).toBe(1);
-    } finally {
-      await closeActivities(activities);
-    }
+    });
   });
 
   it('a failure no retry changes is recorded and thrown again, with what it spent; a retryable one is called again', async () => {
-    const activities = createActivities({ blobStore: freshDir(), manifests: { models: [request().model] }, network: { allowLoopback: true } });
-    try {
+    await withActivities(freshDir(), async (activities) => {
       server.enqueue({ status: 400 });
       const failure = await applicationFailureOf(new MockActivityEnvironment(localInfo('7')).run(activities.callModel, request()));
       expect(failure).toMatchObject({ type: 'MODEL_REQUEST_INVALID', nonRetryable: true });
@@ -100,21 +102,16 @@ describe('call records', () => {
       server.enqueue({ status: 503 }, { text: 'recovered' });
       expect(await applicationFailureOf(new MockActivityEnvironment(localInfo('8')).run(activities.callModel, request()))).toMatchObject({ nonRetryable: false });
       expect(await new MockActivityEnvironment(localInfo('8')).run(activities.callModel, request())).toMatchObject({ text: 'recovered' });
-    } finally {
-      await closeActivities(activities);
-    }
+    });
   });
 
   it('a record under the same key for another request is never an answer', async () => {
-    const activities = createActivities({ blobStore: freshDir(), manifests: { models: [request().model] }, network: { allowLoopback: true } });
-    try {
+    await withActivities(freshDir(), async (activities) => {
       server.enqueue({ text: 'for the first request' }, { text: 'for the second request' });
       await new MockActivityEnvironment(localInfo('9')).run(activities.callModel, request());
       const other = await new MockActivityEnvironment(localInfo('9')).run(activities.callModel, request({ messages: [{ role: 'user', content: 'another question' }] }));
       expect(other.text).toBe('for the second request');
-    } finally {
-      await closeActivities(activities);
-    }
+    });
   });
 
   it('a store that cannot be written loses no answer: the call returns it and the worker logs why', async () => {
@@ -158,27 +155,17 @@ describe('a call record that cannot be read', () => {
 });
 
 describe('call records in PostgreSQL', () => {
-  let db: PGlite;
-  let socket: PGLiteSocketServer;
-  beforeAll(async () => {
-    db = await PGlite.create();
-    socket = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1' });
-    await socket.start();
-  });
-  afterAll(async () => {
-    await socket.stop();
-    await db.close();
-  });
+  const pg = pgliteSocket();
 
   it('are one row per key, replaced by each write', async () => {
-    const backend = new PostgresBlobs(`postgres://postgres@${socket.getServerConn()}/postgres?sslmode=disable`);
+    const backend = new PostgresBlobs(pg.url);
     const store = new BlobStore(backend, 'postgres');
     try {
       expect(await store.getRecord('a\u0000b')).toBeUndefined();
       await store.putRecord('a\u0000b', { attempt: 1 });
       await store.putRecord('a\u0000b', { attempt: 2 });
       expect(await store.getRecord('a\u0000b')).toEqual({ attempt: 2 });
-      expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM orch_call_records')).rows[0]!.n).toBe(1);
+      expect((await pg.db.query<{ n: number }>('SELECT count(*)::int AS n FROM orch_call_records')).rows[0]!.n).toBe(1);
     } finally {
       await backend.close();
     }
