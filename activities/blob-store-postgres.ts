@@ -3,56 +3,65 @@
  * one row per blob, keyed by its sha256, written once (a retried write changes nothing), and
  * one row per call record (call-records.ts), replaced by each write.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './provider-sdks.ts';
 import type { BlobBackend } from './blob-store.ts';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS orch_blobs (sha256 text PRIMARY KEY, bytes bytea NOT NULL);
 CREATE TABLE IF NOT EXISTS orch_call_records (key text PRIMARY KEY, bytes bytea NOT NULL)`;
 
 export class PostgresBlobs implements BlobBackend {
-  private readonly pool: pg.Pool;
-  private ready: Promise<void> | undefined;
+  private readonly connectionString: string;
+  private pool: pg.Pool | undefined;
+  private ready: Promise<pg.Pool> | undefined;
 
   constructor(connectionString: string) {
-    this.pool = new pg.Pool({ connectionString, max: 4 });
-    // An idle connection the server dropped is replaced on the next query, not a crash of the worker.
-    this.pool.on('error', () => {});
+    this.connectionString = connectionString;
   }
 
-  private schema(): Promise<void> {
-    this.ready ??= this.pool.query(SCHEMA).then(
-      () => undefined,
-      (error: unknown) => {
-        this.ready = undefined;
-        throw error;
+  /** The pool, its tables created: on first use, so a worker that never claims a check never loads the driver. */
+  private schema(): Promise<pg.Pool> {
+    this.ready ??= (async () => {
+      if (!this.pool) {
+        const { Pool } = await loadPg();
+        this.pool = new Pool({ connectionString: this.connectionString, max: 4 });
+        // An idle connection the server dropped is replaced on the next query, not a crash of the worker.
+        this.pool.on('error', () => {});
       }
-    );
+      await this.pool.query(SCHEMA);
+      return this.pool;
+    })().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
     return this.ready;
   }
 
   async write(sha256: string, bytes: Buffer): Promise<void> {
-    await this.schema();
-    await this.pool.query('INSERT INTO orch_blobs (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [sha256, bytes]);
+    const pool = await this.schema();
+    await pool.query('INSERT INTO orch_blobs (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [sha256, bytes]);
   }
 
   async read(sha256: string): Promise<Buffer | undefined> {
-    await this.schema();
-    const result = await this.pool.query<{ bytes: Buffer }>('SELECT bytes FROM orch_blobs WHERE sha256 = $1', [sha256]);
+    const pool = await this.schema();
+    const result = await pool.query<{ bytes: Buffer }>('SELECT bytes FROM orch_blobs WHERE sha256 = $1', [sha256]);
     return result.rows[0]?.bytes;
   }
 
   async writeRecord(name: string, bytes: Buffer): Promise<void> {
-    await this.schema();
-    await this.pool.query('INSERT INTO orch_call_records (key, bytes) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET bytes = EXCLUDED.bytes', [name, bytes]);
+    const pool = await this.schema();
+    await pool.query('INSERT INTO orch_call_records (key, bytes) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET bytes = EXCLUDED.bytes', [name, bytes]);
   }
 
   async readRecord(name: string): Promise<Buffer | undefined> {
-    await this.schema();
-    const result = await this.pool.query<{ bytes: Buffer }>('SELECT bytes FROM orch_call_records WHERE key = $1', [name]);
+    const pool = await this.schema();
+    const result = await pool.query<{ bytes: Buffer }>('SELECT bytes FROM orch_call_records WHERE key = $1', [name]);
     return result.rows[0]?.bytes;
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  async close(): Promise<void> {
+    // A schema step still under way would otherwise open the pool after it was closed.
+    await this.ready?.catch(() => {});
+    await this.pool?.end();
   }
 }

@@ -58,7 +58,7 @@ async function callModelUntil(runtime: ActivityRuntime, request: ModelCallReques
     credential = modelCredential(request.model, runtime, runtime.fetch);
     const { apiKey } = credential;
     redact = runtime.redactors.failure([apiKey]);
-    const { languageModel, settings } = buildModel({
+    const { languageModel, settings } = await buildModel({
       model: request.model,
       apiKey,
       fetch: credential.fetch,

@@ -10,9 +10,6 @@
  * Failures are the model call's (MODEL_UNAVAILABLE, MODEL_AUTH_FAILED, …: see
  * classify-failure.ts); vectors of the wrong count, length or content are MODEL_RESPONSE_INVALID.
  */
-import { createAzure } from '@ai-sdk/azure';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
 import { embedMany } from 'ai';
 import type { PlanModel } from '../contract/plan.ts';
@@ -20,6 +17,7 @@ import { embed as offlineEmbed, embeddingText } from '../validation/memory/memor
 import { activityFailure, classifyModelError } from './classify-failure.ts';
 import type { ActivityRuntime } from './deps.ts';
 import { configInvalid, modelCredential, modelDestination, OLLAMA_DEFAULT_BASE_URL } from './model-provider.ts';
+import { loadAzure, loadOpenAI, loadOpenAICompatible } from './provider-sdks.ts';
 
 /** pgvector's limit on a vector's dimensions. */
 const MAX_DIMENSIONS = 16_000;
@@ -79,7 +77,7 @@ class ModelEmbedder implements Embedder {
     const signal = this.#signal ? AbortSignal.any([this.#signal, timeout]) : timeout;
     let embeddings: number[][];
     try {
-      const result = await embedMany({ model: embeddingModel(model, credential.apiKey, credential.fetch, redact), values: [...texts], maxRetries: 0, abortSignal: signal });
+      const result = await embedMany({ model: await embeddingModel(model, credential.apiKey, credential.fetch, redact), values: [...texts], maxRetries: 0, abortSignal: signal });
       embeddings = result.embeddings;
       this.tokens += Number.isFinite(result.usage?.tokens) ? Math.max(0, Math.ceil(result.usage.tokens)) : 0;
     } catch (error) {
@@ -104,22 +102,22 @@ class ModelEmbedder implements Embedder {
 }
 
 /** The AI SDK embedding model of an endpoint, configured as buildModel configures its chat model. */
-function embeddingModel(model: PlanModel, apiKey: string | undefined, fetch: typeof globalThis.fetch | undefined, redact: (text: string) => string): EmbeddingModelV4 {
+async function embeddingModel(model: PlanModel, apiKey: string | undefined, fetch: typeof globalThis.fetch | undefined, redact: (text: string) => string): Promise<EmbeddingModelV4> {
   const fetchOption = fetch ? { fetch } : {};
   const key = apiKey !== undefined ? { apiKey } : {};
   switch (model.provider) {
     case 'openai':
-      return createOpenAI({ ...(model.baseUrl ? { baseURL: model.baseUrl } : {}), ...key, ...fetchOption }).embeddingModel(model.model);
+      return (await loadOpenAI()).createOpenAI({ ...(model.baseUrl ? { baseURL: model.baseUrl } : {}), ...key, ...fetchOption }).embeddingModel(model.model);
     case 'openai-compatible':
     case 'ollama': {
       const baseURL = modelDestination(model) ?? (model.provider === 'ollama' ? `${OLLAMA_DEFAULT_BASE_URL}/v1` : null);
       if (!baseURL) throw configInvalid(model, 'provider openai-compatible requires base_url', redact);
-      return createOpenAICompatible({ name: model.provider, baseURL, ...key, ...fetchOption }).embeddingModel(model.model);
+      return (await loadOpenAICompatible()).createOpenAICompatible({ name: model.provider, baseURL, ...key, ...fetchOption }).embeddingModel(model.model);
     }
     case 'azure-openai': {
       const baseURL = modelDestination(model);
       if (!baseURL) throw configInvalid(model, 'provider azure-openai requires base_url or options.resource_name', redact);
-      return createAzure({ baseURL, ...key, ...fetchOption }).embeddingModel(model.model);
+      return (await loadAzure()).createAzure({ baseURL, ...key, ...fetchOption }).embeddingModel(model.model);
     }
     default:
       throw configInvalid(model, `provider ${model.provider} has no embeddings API: embedding_model names an openai, openai-compatible, ollama, azure-openai or mock endpoint`, redact);

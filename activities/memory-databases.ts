@@ -9,9 +9,10 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
-import pg from 'pg';
+import type pg from 'pg';
 import type { PlanMemory } from '../contract/plan.ts';
 import { initPgvectorSchema, type SqlDatabase, type SqlSession } from './memory-pgvector.ts';
+import { loadPg } from './provider-sdks.ts';
 
 /**
  * `$ORCH_HOME/memory`, with ORCH_HOME resolved as dev-server/state-dir.ts does (activities may
@@ -54,8 +55,9 @@ function pgSession(client: pg.Pool | pg.PoolClient): SqlSession {
   };
 }
 
-export function pgDatabase(connectionString: string): SqlDatabase {
-  const pool = new pg.Pool({ connectionString, max: 4 });
+export async function pgDatabase(connectionString: string): Promise<SqlDatabase> {
+  const { Pool } = await loadPg();
+  const pool = new Pool({ connectionString, max: 4 });
   // An idle client's broken connection is reported here; the next query gets a new one.
   pool.on('error', () => {});
   return {
@@ -151,10 +153,10 @@ export class MemoryDatabases {
     let db = this.pools.get(connectionString);
     if (!db) {
       const database = pgDatabase(connectionString);
-      db = ready(Promise.resolve(database));
+      db = ready(database);
       db.catch(() => {
         this.pools.delete(connectionString);
-        void database.close().catch(() => {});
+        void database.then((opened) => opened.close()).catch(() => {});
       });
       this.pools.set(connectionString, db);
     }

@@ -3,15 +3,12 @@
  * settings its `options` ask for. Providers are built per call: they are cheap objects,
  * and building them here keeps the resolved API key inside the activity's scope.
  */
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createAzure } from '@ai-sdk/azure';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { JsonValue, PlanModel } from '../contract/plan.ts';
 import { activityFailure } from './classify-failure.ts';
 import { MockLanguageModel, type MockCallIdentity } from './mock-model.ts';
+import { loadAnthropic, loadAzure, loadOpenAI, loadOpenAICompatible } from './provider-sdks.ts';
 import { createRedactor, type Redact } from './redact.ts';
 import type { CredentialOwner, SecretDestinations } from './secret-destinations.ts';
 import { resolveSecret, type SecretSources } from './secrets.ts';
@@ -56,7 +53,7 @@ export const PROVIDER_KEY_ENV: Partial<Record<PlanModel['provider'], string>> = 
 };
 
 /** Builds the model for one call, or throws a non-retryable MODEL_CONFIG_INVALID failure. */
-export function buildModel(input: ModelBuildInput): BuiltModel {
+export async function buildModel(input: ModelBuildInput): Promise<BuiltModel> {
   const { model, apiKey, redact } = input;
   const options = readOptions(model);
   const settings = generationSettings(options, model, redact);
@@ -71,6 +68,7 @@ export function buildModel(input: ModelBuildInput): BuiltModel {
     case 'openai': {
       const organization = optionalString(options.get('organization'));
       const project = optionalString(options.get('project'));
+      const { createOpenAI } = await loadOpenAI();
       const provider = createOpenAI({
         ...(model.baseUrl ? { baseURL: model.baseUrl } : {}),
         ...(apiKey !== undefined ? { apiKey } : {}),
@@ -86,6 +84,7 @@ export function buildModel(input: ModelBuildInput): BuiltModel {
 
     case 'anthropic': {
       const version = optionalString(options.get('anthropic_version'));
+      const { createAnthropic } = await loadAnthropic();
       const provider = createAnthropic({
         ...(model.baseUrl ? { baseURL: model.baseUrl } : {}),
         ...(apiKey !== undefined ? { apiKey } : {}),
@@ -107,6 +106,7 @@ export function buildModel(input: ModelBuildInput): BuiltModel {
       // Most OpenAI-compatible servers (vLLM, Ollama, llama.cpp, LM Studio) accept
       // `response_format: json_schema`; `structured_outputs: false` falls back to json_object.
       const structured = optionalBoolean(options.get('structured_outputs'), 'structured_outputs', model, redact) ?? true;
+      const { createOpenAICompatible } = await loadOpenAICompatible();
       const provider = createOpenAICompatible({
         name: model.provider === 'ollama' ? 'ollama' : 'openai-compatible',
         baseURL,
@@ -132,6 +132,7 @@ export function buildModel(input: ModelBuildInput): BuiltModel {
         (apiVersion !== undefined && apiVersion !== 'v1');
       let baseURL = model.baseUrl ? trimSlashes(model.baseUrl) : undefined;
       if (baseURL && deploymentUrls && !/\/openai$/i.test(baseURL)) baseURL = `${baseURL}/openai`;
+      const { createAzure } = await loadAzure();
       const provider = createAzure({
         ...(baseURL ? { baseURL } : { resourceName }),
         ...(apiKey !== undefined ? { apiKey } : {}),

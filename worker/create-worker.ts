@@ -22,7 +22,23 @@ export interface OrchWorkerOptions extends ActivityDeps, OrchRoutingOptions {
   taskQueue?: string;
   /** Extra Temporal worker options (concurrency limits, identity, plugins, …). */
   workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities'>>;
+  /**
+   * Run workflow code on this thread rather than in a worker thread of its own. Starting that
+   * thread loads the Temporal SDK a second time (~300 ms), which a worker serving one run
+   * (`orch run`'s) should not wait for; a worker serving many keeps the thread, so workflow
+   * tasks do not queue behind activities on one core. Either way a workflow task that runs
+   * longer than 5 s is stopped (Temporal's deadlock detector).
+   */
+  workflowsInThisThread?: boolean;
 }
+
+/**
+ * Temporal's `debugMode` is what runs workflows in the worker's own thread, and it also lifts the
+ * limit on how long a workflow task may run; the limit is set back to the SDK's default. The SDK
+ * reads `isolateExecutionTimeout` from the options it is given but does not declare it
+ * (test/worker/create-worker.test.ts checks that it still applies).
+ */
+const IN_THIS_THREAD = { debugMode: true, isolateExecutionTimeout: '5s' } as Partial<WorkerOptions>;
 
 /**
  * A worker that runs orch's workflow and activities. Runs carry their Plan, so the worker
@@ -46,6 +62,7 @@ export async function createOrchWorker(options: OrchWorkerOptions = {}): Promise
     connection,
     namespace: options.namespace ?? configured?.namespace ?? 'default',
     taskQueue: options.taskQueue ?? defaultTaskQueue(process.env),
+    ...(options.workflowsInThisThread ? IN_THIS_THREAD : {}),
     ...options.workerOptions,
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     plugins: [...(options.workerOptions?.plugins ?? []), orchPlugin(options)],

@@ -52,6 +52,8 @@ export async function runCommand(paths: string[], flags: RunFlags, context: Comm
           secrets: compiled.secrets,
           manifests: compiled.manifests,
           env: io.env,
+          // It serves this one run: no workflow thread to start.
+          workflowsInThisThread: true,
           // It is there for this run: a routed one (contract/routing.ts) when its capabilities
           // satisfy the Task's requirements; without requirements, the task queue is enough.
           ...(plan.requirements ? { capabilities: flags.capabilities ?? DEFAULT_CAPABILITIES, knownRequirements: [plan.requirements] } : {}),

@@ -133,7 +133,7 @@ describe('pgvector through the pg client over a socket', () => {
   });
 
   it('creates Orloj\'s layout, answers as the in-memory store does, and applies a retried write once', async () => {
-    const db = pgDatabase(url);
+    const db = await pgDatabase(url);
     await initPgvectorSchema(db);
     await initPgvectorSchema(db);
     const { rows } = await db.query<{ column_name: string; udt_name: string }>(

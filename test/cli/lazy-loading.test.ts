@@ -25,10 +25,13 @@ describe('what a command loads', () => {
     expect(modules.some((url) => CLIENT.test(url))).toBe(true);
   });
 
-  it('the worker and its activities load the MCP SDK and PGlite only when a run uses them', () => {
+  it('the worker and its activities load the MCP SDK, PGlite, the providers and pg only when a run uses them', () => {
     const { modules } = modulesLoadedBy(['--import-only', '../../cli/commands/run-action.ts']);
     expect(modules.some((url) => url.endsWith('/activities/mcp-connections.ts'))).toBe(true);
-    expect(modules.filter((url) => url.includes('/node_modules/@modelcontextprotocol/') || url.includes('/node_modules/@electric-sql/'))).toEqual([]);
+    expect(modules.some((url) => url.endsWith('/activities/model-provider.ts'))).toBe(true);
+    expect(modules.some((url) => url.endsWith('/activities/blob-store-postgres.ts'))).toBe(true);
+    const optional = /\/node_modules\/(@modelcontextprotocol\/|@electric-sql\/|@ai-sdk\/(openai|anthropic|azure|openai-compatible)\/|pg\/)/;
+    expect(modules.filter((url) => optional.test(url))).toEqual([]);
   });
 
   it('orch --help loads neither the worker nor the Temporal client, and lists every command', () => {
