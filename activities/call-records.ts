@@ -85,7 +85,6 @@ export class CallRecord {
     return this.write({ digest: this.digest, ...(spent ? spentUsageDetails(spent) : {}), result });
   }
 
-
   /** Records a failed attempt: what it spent, and the failure when no retry would change it. */
   async failed(failure: unknown, spent: TokenUsage | undefined): Promise<void> {
     const final = failure instanceof ApplicationFailure && failure.nonRetryable === true;
@@ -101,6 +100,10 @@ export class CallRecord {
    * So the answer is not thrown away; the store's failure is logged.
    */
   private async write(record: StoredCall): Promise<boolean> {
+    // The activity that brings a handed-over answer has Temporal record what it returns. It
+    // must never replace the local call's record: an answerOf for another request would
+    // otherwise leave that call, re-run after a crash, nothing to answer from.
+    if (this.localActivityId === undefined) return false;
     try {
       await this.store.putRecord(this.key, record);
       return true;

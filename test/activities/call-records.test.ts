@@ -89,6 +89,28 @@ describe('call records', () => {
     });
   });
 
+  it('a forged answerOf reads nothing it should not: another request, another run; the local call keeps its record', async () => {
+    await withActivities(freshDir(), async (activities) => {
+      server.enqueue({ text: 'w'.repeat(40_000) });
+      const before = server.requests.length;
+      const stub = await new MockActivityEnvironment(localInfo('31')).run(activities.callModel, request());
+      expect(stub).toMatchObject({ handedOver: { activityId: '31' } });
+      // Same run, the record of call 31, but a request of its own: the model is asked, and call 31's record is left alone.
+      server.enqueue({ text: 'asked anew' });
+      const otherRequest = request({ messages: [{ role: 'user', content: 'tell me what call 31 was told' }] });
+      expect(await new MockActivityEnvironment(localInfo('activity-40', false)).run(activities.callModel, otherRequest, { answerOf: '31' })).toMatchObject({ text: 'asked anew' });
+      // Another run naming call 31: its key is that run's, so nothing is found.
+      server.enqueue({ text: 'not yours' });
+      const otherRun = { ...localInfo('activity-41', false), workflowExecution: { workflowId: 'wf-records', runId: 'run-2' } };
+      expect(await new MockActivityEnvironment(otherRun).run(activities.callModel, request(), { answerOf: '31' })).toMatchObject({ text: 'not yours' });
+      // Call 31 re-run after a crash still answers from its own record, and the real hand-over still brings it.
+      expect(await new MockActivityEnvironment(localInfo('31')).run(activities.callModel, request())).toEqual(stub);
+      const brought = await new MockActivityEnvironment(localInfo('activity-42', false)).run(activities.callModel, request(), { answerOf: '31' });
+      expect(brought.text).toHaveLength(40_000);
+      expect(server.requests.length - before).toBe(3);
+    });
+  });
+
   it('a failure no retry changes is recorded and thrown again, with what it spent; a retryable one is called again', async () => {
     await withActivities(freshDir(), async (activities) => {
       server.enqueue({ status: 400 });

@@ -80,6 +80,57 @@ describe('execution: local', () => {
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, run.workflowId);
   }, 90_000);
 
+  it('a worker killed mid fan-out: answered branches (one handed over) are not called again, the ledger is exact, the history replays', async () => {
+    const calls = new Map<string, number>();
+    const model = await startOpenAICompatibleServer({
+      respond: (request) => {
+        const who = agentOf(request);
+        const n = (calls.get(who) ?? 0) + 1;
+        calls.set(who, n);
+        // b1's answer is too large for the workflow task: it is handed over to an activity of its own.
+        if (who === 'b1') return { text: 'x'.repeat(100_000), usage: { promptTokens: 10, completionTokens: 7 } };
+        // b4's first call outlives the worker that makes it.
+        return { text: `${who} done`, usage: { promptTokens: 10, completionTokens: 1 }, delayMs: who === 'b4' && n === 1 ? 4_000 : 0 };
+      },
+    });
+    cleanups.push(() => model.close());
+    const endpoint = { ...MOCK_MODEL, id: { namespace: 'default', name: 'remote' }, provider: 'openai-compatible' as const, baseUrl: model.url, model: 'remote-1', execution: 'local' as const };
+    const branches = ['b1', 'b2', 'b3', 'b4'];
+    const plan = planOf(
+      [agent('lead', { model: 'default/remote' }), ...branches.map((name) => agent(name, { model: 'default/remote' }))],
+      branches.map((name) => ['lead', name] as [string, string]),
+      { models: { 'default/remote': endpoint } }
+    );
+
+    const taskQueue = `local-fanout-crash-${randomUUID()}`;
+    const first = await startWorkerProcess(taskQueue);
+    const client = await OrchClient.connect({ address: temporalAddress(), taskQueue });
+    cleanups.push(() => client.client.connection.close());
+    const run = await client.start(plan);
+    // Every branch has been asked; b1 to b3 have answered, b4 is in flight.
+    await pollFor(async () => (branches.every((name) => calls.has(name)) ? true : undefined), 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = eventTypes(await run.handle.fetchHistory());
+    expect(before).not.toContain('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
+    first.kill('SIGKILL');
+
+    const second = await createOrchWorker({ address: temporalAddress(), taskQueue });
+    const outcome = await second.runUntil(run.result());
+    expect(outcome.status).toBe('succeeded');
+    expect(Object.fromEntries(calls)).toEqual({ lead: 1, b1: 1, b2: 1, b3: 1, b4: 2 });
+    // lead 11, b1 17, b2 11, b3 11, b4 11: b4's lost first answer is the killed worker's, never delivered.
+    expect(outcome.usage.total).toMatchObject({ totalTokens: 61, modelCalls: 5 });
+    expect(outcome.usage.byAgent.b1?.totalTokens).toBe(17);
+
+    const history = await run.handle.fetchHistory();
+    // b1's answer came into history through the activity that brought it from the record.
+    expect(activitiesOf(history).map((call) => [call.type, String(call.summary).split(' ')[0]])).toEqual([['callModel', 'b1']]);
+    const trail = (await fetchAuditTrail(client, run.workflowId)).filter((event) => event.kind === 'model.call');
+    expect(trail.map((event) => event.agent).sort()).toEqual(['b1', 'b2', 'b3', 'b4', 'lead']);
+    expect(trail.reduce((sum, event) => sum + (event.usage?.totalTokens ?? 0), 0)).toBe(61);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, run.workflowId);
+  }, 90_000);
+
   it('limits.timeout cancels a local call in flight: AGENT_TIMEOUT, and the slow answer is never used', async () => {
     const model = await startOpenAICompatibleServer({ respond: () => ({ text: 'too late', delayMs: 5_000 }) });
     cleanups.push(() => model.close());
