@@ -36,7 +36,9 @@ export function installQuietRuntime(env: NodeJS.ProcessEnv = process.env, option
   try {
     // Native (core) warnings go through the same logger: on stderr, one line each, never
     // ahead of `--json` output on stdout.
-    Runtime.install({ logger, ...(env.ORCH_DEBUG ? {} : { telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } }) });
+    // The CLI owns Ctrl-C (CliIo.interrupted): it stops waiting, then its worker. Temporal's own
+    // handlers would stop the worker first, under the command's feet.
+    Runtime.install({ logger, shutdownSignals: [], ...(env.ORCH_DEBUG ? {} : { telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } }) });
   } catch {
     // Already installed by the host process (a library user, a test): keep theirs.
   }

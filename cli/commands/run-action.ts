@@ -75,7 +75,7 @@ export async function runCommand(paths: string[], flags: RunFlags, context: Comm
       context.exitCode = printOutcome(io, outcome, target, flags.json);
     } finally {
       if (worker) {
-        worker.shutdown();
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerRunning;
       }
       if (!shared) await client.client.connection.close();
@@ -104,15 +104,18 @@ const INTERRUPTED = Symbol('interrupted');
 /** The run's outcome, or INTERRUPTED when the user presses Ctrl-C first (the wait is then aborted). */
 async function resultUntilInterrupted(io: CliIo, run: OrchRun): Promise<RunOutcome | typeof INTERRUPTED> {
   const abort = new AbortController();
-  let interrupted = false;
-  void io.interrupted?.then(() => {
-    interrupted = true;
+  const outcome = run.result({ signal: abort.signal });
+  if (!io.interrupted) return outcome;
+  // The abort ends a wait on a gRPC connection. A wait on the in-process worker's native
+  // connection cannot be aborted and would last as long as the run, so Ctrl-C wins the race.
+  const interrupted = io.interrupted.then(() => {
     abort.abort();
+    return INTERRUPTED;
   });
   try {
-    return await run.result({ signal: abort.signal });
+    return await Promise.race([outcome, interrupted]);
   } catch (error) {
-    if (interrupted) return INTERRUPTED;
+    if (abort.signal.aborted) return INTERRUPTED;
     throw error;
   }
 }

@@ -133,7 +133,7 @@ export function registerServeCommand(program: Command, context: CommandContext):
         server.closeIdleConnections();
       });
       if (worker) {
-        worker.shutdown();
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerRunning;
       }
       await client.close();

@@ -104,7 +104,7 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
         routes.map((queue) => `orch:   and route queue "${escapeLine(queue)}"\n`).join('')
     );
     const running = orchWorker.run();
-    await Promise.race([running, io.interrupted?.then(() => orchWorker.shutdown())]);
+    await Promise.race([running, io.interrupted?.then(() => orchWorker.getState() === 'RUNNING' && orchWorker.shutdown())]);
     await running;
   });
 }
