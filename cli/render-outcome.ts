@@ -29,6 +29,10 @@ export function renderOutcome(outcome: RunOutcome, link: string | null): string 
   if (outcome.failure) lines.push(`failure ${outcome.failure.type}: ${outcome.failure.message}`);
   if (outcome.failure?.deadLettered) lines.push(`dead-lettered: retries spent (${outcome.runAttempts} run attempt${outcome.runAttempts === 1 ? '' : 's'})`);
   if (outcome.activations.some((a) => a.turnLimitReached)) lines.push('a branch ended at the turn limit (Task max_turns)');
+  if (outcome.wrappedUp) {
+    const why = outcome.wrappedUp.reason ? `: ${outcome.wrappedUp.reason}` : '';
+    lines.push(`wrapped up by ${outcome.wrappedUp.by}${why} (the budget ran out; agents answered with what they had, nothing new started)`);
+  }
   if (outcome.lateArrivals.length > 0) lines.push(`late arrivals (after a quorum fired): ${outcome.lateArrivals.map((l) => `${l.from} → ${l.agent}`).join(', ')}`);
   const output = outcome.status === 'succeeded' ? formatOutput(outcome.output) : null;
   const rows = Object.entries(outcome.usage.byAgent).map(([agent, u]) => [
@@ -46,7 +50,7 @@ export function renderOutcome(outcome: RunOutcome, link: string | null): string 
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const safe = lines.map(escapeLine);
-  if (output !== null) safe.push('', 'Output:', output);
+  if (output !== null) safe.push('', 'Output:', output === '' ? '(empty)' : output);
   safe.push('', 'Usage:', format(header), ...rows.map(format));
   if (link) safe.push('', escapeLine(`Web UI: ${link}`));
   return `${safe.join('\n')}\n`;

@@ -20,10 +20,11 @@ import type {
   RunProgress,
   RunResult,
   RunUsage,
+  WrapUp,
 } from '../contract/run-io.ts';
 import { emptyTotals } from '../contract/usage.ts';
 import { describeRequirements, ROUTE_SEPARATOR, routedTaskQueue, routeKey } from '../contract/routing.ts';
-import { requireServingWorker } from './serving-workers.ts';
+import { queuePollers, requireServingWorker } from './serving-workers.ts';
 import {
   approvalsQuery,
   budgetQuery,
@@ -69,6 +70,16 @@ export interface RunOutcome {
   executions: number;
   /** Branches that reached a quorum join after it had fired. */
   lateArrivals: LateArrival[];
+  /** Who told the run to wrap up on its paused budget, and why (its output may then be partial); else null. */
+  wrappedUp: WrapUp | null;
+}
+
+/** See OrchRun.standing. `status` is Temporal's: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, CONTINUED_AS_NEW. */
+export interface RunStanding {
+  status: string;
+  taskQueue: string;
+  /** Workers polling `taskQueue` (0 unless the run is RUNNING). */
+  pollers: number;
 }
 
 /** The list filter `listRuns` sends: orch's runs (not their delegates' child runs), narrowed by `query`. */
@@ -141,6 +152,18 @@ export class OrchRun {
     this.handle = handle;
     this.workflowId = handle.workflowId;
     this.runId = runId;
+  }
+
+  /**
+   * Where the run stands, without waiting on it or on a worker: its Temporal status, its task
+   * queue, and how many workers poll that queue. With none, nothing answers a query or a
+   * decision, and the run does not move.
+   */
+  async standing(): Promise<RunStanding> {
+    const description = await this.handle.describe();
+    const running = description.status.name === 'RUNNING';
+    const pollers = running ? (await queuePollers(this.handle.client, description.taskQueue)).length : 0;
+    return { status: description.status.name, taskQueue: description.taskQueue, pollers };
   }
 
   /**
@@ -284,6 +307,7 @@ export class OrchRun {
         turnLimitReached: result.turnLimitReached ?? false,
         executions: result.executions ?? 1,
         lateArrivals: result.lateArrivals ?? [],
+        wrappedUp: result.wrappedUp ?? null,
       };
     } catch (error) {
       if (!(error instanceof WorkflowFailedError)) throw error;
@@ -305,6 +329,7 @@ function outcomeOfFailure(cause: Error | undefined): Omit<RunOutcome, 'workflowI
     turnLimitReached: false,
     executions: 1,
     lateArrivals: [],
+    wrappedUp: null,
   });
   if (cause instanceof ApplicationFailure) {
     return failed('failed', cause.type ?? 'RUN_FAILED', cause.message, cause.details?.[0] as RunFailureDetails | undefined);

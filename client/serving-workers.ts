@@ -40,8 +40,11 @@ export class NoMatchingWorkerError extends Error {
   }
 }
 
+/** What asking for pollers needs of a client: a `Client`, or its `workflow` part. */
+type PollerSource = Pick<Client, 'workflowService'> & { options: { namespace: string } };
+
 /** The identities of the workers polling `taskQueue` for workflow tasks. */
-export async function queuePollers(client: Client, taskQueue: string): Promise<string[]> {
+export async function queuePollers(client: PollerSource, taskQueue: string): Promise<string[]> {
   const described = await client.workflowService.describeTaskQueue({
     namespace: client.options.namespace,
     taskQueue: { name: taskQueue, kind: NORMAL_KIND },

@@ -97,6 +97,8 @@ export interface RunCheckpoint {
   denials?: number;
   /** Budget people added to the run so far. */
   topUps?: BudgetState;
+  /** Set once a person told the run to wrap up (see RunResult.wrappedUp). */
+  wrappedUp?: WrapUp;
   /** Refusals no model call's input shows, carried to the execution that reports them. */
   refusals?: Refusal[];
   continuedAsNew: number;
@@ -194,6 +196,18 @@ export interface RunResult {
   runAttempts: number;
   /** Refusals no model call's input shows (see Refusal). */
   refusals?: Refusal[];
+  /**
+   * Set when a person told the run, paused on its budget, to wrap up (`orch budget --wrap-up`):
+   * running agents answered with what they had and nothing new started, so `output` may be
+   * partial or empty.
+   */
+  wrappedUp?: WrapUp;
+}
+
+/** Who told a run to wrap up, and why. */
+export interface WrapUp {
+  by: string;
+  reason: string | null;
 }
 
 /** A tool call waiting for a human decision (a ToolPermission `approval_required` verdict). */

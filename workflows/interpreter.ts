@@ -35,6 +35,7 @@ import type {
   RunCheckpoint,
   RunProgress,
   RunResult,
+  WrapUp,
 } from '../contract/run-io.ts';
 import type { Effects } from './effects.ts';
 import { UsageLedger } from './usage-ledger.ts';
@@ -136,7 +137,7 @@ export class PlanInterpreter {
   /** Budget people added while the run was paused (`on_budget_exhausted: pause`). */
   private readonly topUps: BudgetState;
   /** A person told the paused run to wrap up: no new activations; running ones answer now. */
-  private wrappedUp = false;
+  private wrappedUp: WrapUp | null = null;
   private budgetPause: Promise<void> | null = null;
 
   /** Child runs (delegations) started so far, across executions of the run. */
@@ -198,6 +199,7 @@ export class PlanInterpreter {
     this.deniedCalls = resume?.denials ?? 0;
     if (resume?.refusals) this.refusals.unsent.push(...resume.refusals);
     this.topUps = resume?.topUps ? { ...resume.topUps } : noBudget();
+    this.wrappedUp = resume?.wrappedUp ?? null;
     this.runAttempt = resume?.runAttempt ?? 1;
     this.continuedAsNew = resume?.continuedAsNew ?? 0;
     this.progress = { phase: 'running', agents: {}, usage: this.ledger.total };
@@ -237,6 +239,7 @@ export class PlanInterpreter {
       executions: this.continuedAsNew + 1,
       runAttempts: this.runAttempt,
       ...this.reportedRefusals(),
+      ...(this.wrappedUp ? { wrappedUp: this.wrappedUp } : {}),
     };
   }
 
@@ -273,6 +276,7 @@ export class PlanInterpreter {
       approvals: this.approvalCount,
       denials: this.deniedCalls,
       topUps: this.topUps,
+      ...(this.wrappedUp ? { wrappedUp: this.wrappedUp } : {}),
       ...(this.refusals.unsent.length > 0 ? { refusals: [...this.refusals.unsent] } : {}),
       continuedAsNew: this.continuedAsNew + 1,
     };
@@ -313,7 +317,7 @@ export class PlanInterpreter {
     this.budgetPause ??= this.effects.awaitBudget(request).then((decision) => {
       this.budgetPause = null;
       if (decision.action === 'wrap_up') {
-        this.wrappedUp = true;
+        this.wrappedUp = { by: decision.decidedBy, reason: decision.reason ?? null };
         return;
       }
       this.topUps.tokens += decision.tokens ?? 0;
@@ -325,7 +329,7 @@ export class PlanInterpreter {
   }
 
   private launch(pending: PendingActivation): void {
-    if (this.failure || this.wrappedUp) return;
+    if (this.failure || this.wrappedUp !== null) return;
     // At a quiet point the run continues as new: what would start now starts there instead.
     if (this.deferred.length > 0 || this.effects.shouldContinueAsNew?.()) {
       this.deferred.push(pending);
@@ -399,7 +403,7 @@ export class PlanInterpreter {
         approvals: { next: () => ++this.approvalCount },
         budget: {
           topUps: () => this.topUps,
-          wrappedUp: () => this.wrappedUp,
+          wrappedUp: () => this.wrappedUp !== null,
           resolve: (request) => this.resolveBudget(request),
         },
         delegation: {
@@ -436,7 +440,7 @@ export class PlanInterpreter {
     this.report();
     const edges = this.plan.graph[agent]?.edges ?? [];
     // At the turn limit the branch ends here, successfully: nothing is handed on.
-    const firing = turnLimitReached || this.wrappedUp ? [] : firingEdges(edges, outcome.output);
+    const firing = turnLimitReached || this.wrappedUp !== null ? [] : firingEdges(edges, outcome.output);
     if (firing.length === 0) this.keepLeaf(agent, outcome.output);
     for (const edge of edges) {
       if (!firing.includes(edge)) this.deliver(agent, edge, { kind: 'not-taken', from: agent });

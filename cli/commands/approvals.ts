@@ -1,6 +1,6 @@
 /** `orch approvals`, `orch approve`, `orch deny`: people deciding tool calls that wait for them. */
 import type { Command } from 'commander';
-import type { OrchClient } from '../../client/orch-client.ts';
+import type { OrchRun } from '../../client/orch-client.ts';
 import { CliError, EXIT } from '../io.ts';
 import type { CommandContext } from '../main.ts';
 import { positiveInteger, positiveNumber } from '../option-parsers.ts';
@@ -8,16 +8,66 @@ import { addConnectionOptions, type ConnectionFlags } from '../connection-option
 import { withOrchClient } from '../deferred.ts';
 import { escapeLine } from '../render-text.ts';
 
-/** Runs `act` on a client; any failure becomes one line naming the run. */
-async function withRun<T>(context: CommandContext, flags: ConnectionFlags, workflowId: string, act: (client: OrchClient) => Promise<T>): Promise<T> {
+/**
+ * How long a decision (an update) or a question (a query) may wait for a worker to take it.
+ * A worker that polls answers in milliseconds; this bounds a busy or dying one.
+ */
+const WORKER_ANSWER_MS = 30_000;
+
+/**
+ * Runs `act` on the run, once it is known to be running with a worker polling its queue (else
+ * nothing would answer, and the command would wait forever). `closed` answers for a run that
+ * has ended. Any failure becomes one line naming the run and its cause.
+ */
+async function withRun<T>(
+  context: CommandContext,
+  flags: ConnectionFlags,
+  workflowId: string,
+  act: (run: OrchRun) => Promise<T>,
+  closed: (status: string) => T = (status) => {
+    throw new CliError(`${workflowId}: the run is ${status.toLowerCase()}; there is nothing to decide`);
+  }
+): Promise<T> {
   return withOrchClient(context.io, flags, async (client) => {
+    const run = client.getRun(workflowId);
+    let waiting = false;
     try {
-      return await act(client);
+      const standing = await run.standing();
+      if (standing.status !== 'RUNNING') return closed(standing.status);
+      if (standing.pollers === 0) {
+        const queue = escapeLine(standing.taskQueue);
+        throw new CliError(`${workflowId}: no worker polls its task queue "${queue}", so nothing would answer; nothing was sent (start one: \`orch worker --task-queue ${queue}\`)`);
+      }
+      waiting = true;
+      return await client.client.withDeadline(Date.now() + WORKER_ANSWER_MS, () => act(run));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new CliError(`${workflowId}: ${message.split('\n')[0]}`);
+      if (error instanceof CliError) throw error;
+      if (waiting && isDeadlineExceeded(error)) {
+        throw new CliError(`${workflowId}: no worker answered within ${WORKER_ANSWER_MS / 1000} s; a decision may still reach the run (see \`orch approvals ${workflowId}\`)`);
+      }
+      throw new CliError(`${workflowId}: ${causeOf(error).split('\n')[0]}`);
     }
   });
+}
+
+/**
+ * The message that says why: an update's or a query's own failure rather than Temporal's
+ * wrapper around it. By name: this module is loaded to declare commands, without the client.
+ */
+function causeOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'WorkflowNotFoundError') return 'no such run';
+  if ((error.name === 'WorkflowUpdateFailedError' || error.name === 'QueryRejectedError') && error.cause instanceof Error && error.cause.message) return error.cause.message;
+  return error.message;
+}
+
+const GRPC_DEADLINE_EXCEEDED = 4;
+
+function isDeadlineExceeded(error: unknown): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if ((current as { code?: unknown }).code === GRPC_DEADLINE_EXCEEDED) return true;
+  }
+  return false;
 }
 
 export function registerApprovalCommands(program: Command, context: CommandContext): void {
@@ -28,7 +78,7 @@ export function registerApprovalCommands(program: Command, context: CommandConte
     .argument('<workflow-id>', 'workflow id of the run')
     .option('--json', 'print them as JSON');
   addConnectionOptions(approvals).action(async (workflowId: string, flags: ConnectionFlags & { json?: boolean }) => {
-    const pending = await withRun(context, flags, workflowId, (client) => client.getRun(workflowId).approvals());
+    const pending = await withRun(context, flags, workflowId, (run) => run.approvals(), () => []);
     if (flags.json) {
       io.stdout(`${JSON.stringify(pending)}\n`);
       return;
@@ -65,8 +115,8 @@ export function registerApprovalCommands(program: Command, context: CommandConte
         ...(flags.addToolCalls ? { toolCalls: flags.addToolCalls } : {}),
       };
       if (flags.wrapUp && Object.keys(add).length > 0) throw new CliError('--wrap-up cannot be combined with --add-*', EXIT.usage);
-      await withRun(context, flags, workflowId, async (client) => {
-        const run = client.getRun(workflowId);
+      const inspecting = !flags.wrapUp && Object.keys(add).length === 0;
+      await withRun(context, flags, workflowId, async (run) => {
         if (flags.wrapUp) {
           await run.wrapUp(flags.by, flags.reason);
           io.stdout('wrapping up\n');
@@ -78,7 +128,7 @@ export function registerApprovalCommands(program: Command, context: CommandConte
           if (flags.json) io.stdout(`${JSON.stringify(pause)}\n`);
           else io.stdout(pause ? `${escapeLine(`paused: ${pause.run ? `${pause.run}: ` : ''}${pause.agent}: ${pause.reason} (${pause.policy})`)}\n` : 'not paused\n');
         }
-      });
+      }, inspecting ? () => io.stdout(flags.json ? 'null\n' : 'not paused\n') : undefined);
     }
   );
 
@@ -91,8 +141,7 @@ export function registerApprovalCommands(program: Command, context: CommandConte
       .option('--by <name>', 'who decides (recorded in the run history)', process.env.USER ?? 'unknown')
       .option('--reason <text>', 'why (recorded in the run history)');
     addConnectionOptions(decide).action(async (workflowId: string, approvalId: string, flags: ConnectionFlags & { by: string; reason?: string }) => {
-      const result = await withRun(context, flags, workflowId, (client) => {
-        const run = client.getRun(workflowId);
+      const result = await withRun(context, flags, workflowId, (run) => {
         return decision === 'approve' ? run.approve(approvalId, flags.by, flags.reason) : run.deny(approvalId, flags.by, flags.reason);
       });
       io.stdout(`${result.id} ${result.decision}\n`);

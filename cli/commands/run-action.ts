@@ -108,7 +108,7 @@ async function resultUntilInterrupted(io: CliIo, run: OrchRun): Promise<RunOutco
   if (!io.interrupted) return outcome;
   // The abort ends a wait on a gRPC connection. A wait on the in-process worker's native
   // connection cannot be aborted and would last as long as the run, so Ctrl-C wins the race.
-  const interrupted = io.interrupted.then(() => {
+  const interrupted = io.interrupted.then((): typeof INTERRUPTED => {
     abort.abort();
     return INTERRUPTED;
   });

@@ -2,6 +2,7 @@
  * Governance on a real server: a call the policy engine refuses is never scheduled, the
  * tool's endpoint sees nothing, and the run fails closed with POLICY_DENIED naming the agent.
  */
+import { renderOutcome } from '../../cli/render-outcome.ts';
 import { randomUUID } from 'node:crypto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { activitiesOf } from '../helpers/history.ts';
 import { auditTrail } from '../../client/audit.ts';
 import { globalPolicy } from '../helpers/plan-builder.ts';
 import { main } from '../../cli/main.ts';
+import { OrchClient } from '../../client/orch-client.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
 import { compileOk, CORPUS, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 
@@ -124,6 +126,42 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
     expect(trail.filter((e) => e.kind === 'approval.decided')).toMatchObject([{ subject: 'approval-1', outcome: 'allowed' }]);
     expect(trail.find((e) => e.kind === 'approval.decided')!.reason).toContain('alice');
     expect(trail.filter((e) => e.kind === 'tool.call')).toMatchObject([{ subject: tool, outcome: 'succeeded' }]);
+  });
+
+  /** `orch <argv>` in-process against the test server: exit code and what it printed. */
+  async function orchCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const io = { stdout: (text: string) => void (stdout += text), stderr: (text: string) => void (stderr += text), env: { ...process.env, TEMPORAL_ADDRESS: setup.harness.address }, isTTY: false };
+    const code = await main(argv, io);
+    return { code, stdout, stderr };
+  }
+
+  it('orch approve says why it cannot: an unknown id (the run\'s own answer), no worker (promptly, nothing sent), a finished run', async () => {
+    const run = await startApprovalRun();
+    await pendingApproval(run);
+    const unknown = await orchCli(['approve', run.workflowId, 'approval-9', '--by', 'alice']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe(`orch: ${run.workflowId}: no pending approval approval-9\n`);
+    await run.handle.terminate('test: finished');
+    const finished = await orchCli(['approve', run.workflowId, 'approval-1', '--by', 'alice']);
+    expect(finished.code).toBe(1);
+    expect(finished.stderr).toContain(`${run.workflowId}: the run is terminated`);
+    expect(await orchCli(['approvals', run.workflowId, '--json'])).toMatchObject({ code: 0, stdout: '[]\n' });
+
+    // A run on a queue no worker polls: nothing would answer, so nothing is sent, at once.
+    const queue = `nobody-${randomUUID()}`;
+    const plan = await compileOk([`${CORPUS}/testing/scenarios-real/17-tool-approval-live`], {
+      overrides: [writeOverride([mockEndpoint(ns, 'rr-real-approval-model', { 'rr-real-approval-agent': [{ text: 'done' }] })])],
+    });
+    const unserved = await new OrchClient({ client: setup.harness.client.client, taskQueue: queue }).start(plan!, { taskQueue: queue });
+    const started = Date.now();
+    const noWorker = await orchCli(['approve', unserved.workflowId, 'approval-1', '--by', 'alice']);
+    expect(noWorker.code).toBe(1);
+    expect(noWorker.stderr).toContain(`no worker polls its task queue "${queue}"`);
+    expect(noWorker.stderr).toContain(`orch worker --task-queue ${queue}`);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await unserved.handle.terminate('test over');
   });
 
   it('denied: the run fails APPROVAL_DENIED and the tool never runs', async () => {
@@ -267,6 +305,9 @@ describe('budgets that pause', () => {
     expect(outcome.status).toBe('succeeded');
     expect(outcome.activations[0]).toMatchObject({ agent: 'saver', stoppedBy: 'budget', steps: 2 });
     expect(outcome.usage.total.modelCalls).toBe(2);
+    // The outcome says it was wrapped up, and by whom: its output may be partial.
+    expect(outcome.wrappedUp).toEqual({ by: 'erin', reason: 'enough' });
+    expect(renderOutcome(outcome, null)).toMatch(/^wrapped up by erin: enough /m);
   });
 });
 
