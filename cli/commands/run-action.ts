@@ -1,4 +1,5 @@
 /** What `orch run` and `orch result` do (cli/commands/run.ts declares them). */
+import { randomUUID } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { compile } from '../../compiler/index.ts';
@@ -21,6 +22,15 @@ import type { RunFlags } from './run.ts';
 
 const PROGRESS_POLL_MS = 250;
 
+/**
+ * The queue of a run `orch run` works on itself, unless --task-queue or ORCH_TASK_QUEUE names
+ * one: a queue of its own, so no other worker on the default queue (an `orch worker` without
+ * this run's secrets) takes its calls.
+ */
+function privateTaskQueue(env: NodeJS.ProcessEnv): string {
+  return `${defaultTaskQueue(env)}-run-${randomUUID().slice(0, 8)}`;
+}
+
 export async function runCommand(paths: string[], flags: RunFlags, context: CommandContext): Promise<void> {
   const { io } = context;
   installQuietRuntime(io.env, { dropOutcomes: true });
@@ -32,7 +42,7 @@ export async function runCommand(paths: string[], flags: RunFlags, context: Comm
   io.stderr(renderDiagnostics(compiled.diagnostics));
   if (!compiled.plan) throw new CliError('the manifests do not compile; nothing was run');
   const { plan } = compiled;
-  const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
+  const taskQueue = flags.taskQueue ?? (inProcessWorker && !io.env.ORCH_TASK_QUEUE ? privateTaskQueue(io.env) : defaultTaskQueue(io.env));
   const target = await connectTemporal(io, { startServer: true, flags });
   // With a worker here, client and worker share one connection: one handshake instead of two,
   // and the server may hand the run's first workflow task straight back in the start
@@ -68,7 +78,7 @@ export async function runCommand(paths: string[], flags: RunFlags, context: Comm
       }
       const outcome = await awaitWithProgress(io, run, !flags.json);
       if (outcome === INTERRUPTED) {
-        reportInterrupted(io, run.workflowId, inProcessWorker);
+        reportInterrupted(io, run.workflowId, inProcessWorker ? taskQueue : null);
         context.exitCode = EXIT.interrupted;
         return;
       }
@@ -91,7 +101,7 @@ export async function resultCommand(workflowId: string, flags: ConnectionFlags &
   await withOrchClient(io, flags, async (client, target) => {
     const outcome = await resultUntilInterrupted(io, client.getRun(workflowId, flags.runId));
     if (outcome === INTERRUPTED) {
-      reportInterrupted(io, workflowId, false);
+      reportInterrupted(io, workflowId, null);
       context.exitCode = EXIT.interrupted;
       return;
     }
@@ -121,8 +131,8 @@ async function resultUntilInterrupted(io: CliIo, run: OrchRun): Promise<RunOutco
 }
 
 /** Ctrl-C stops waiting, never the run: it is durable in Temporal and can be awaited again. */
-function reportInterrupted(io: CliIo, workflowId: string, hadInProcessWorker: boolean): void {
-  const needsWorker = hadInProcessWorker ? ' It needs a worker to go on: `orch worker`.' : '';
+function reportInterrupted(io: CliIo, workflowId: string, inProcessQueue: string | null): void {
+  const needsWorker = inProcessQueue ? ` It needs a worker to go on: \`orch worker --task-queue ${escapeLine(inProcessQueue)}\`.` : '';
   const id = escapeLine(workflowId);
   io.stderr(`orch: stopped waiting; run ${id} continues in Temporal.${needsWorker} Wait for it with \`orch result ${id}\`.\n`);
 }

@@ -52,6 +52,10 @@ describe('Ctrl-C during orch run', () => {
     const code = await Promise.race([orch.exited, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 10_000))]);
     expect(code).toBe(130);
     expect(orch.stderr()).toContain(`orch result ${workflowId}`);
+    // Its queue is its own (no other worker takes its calls): the way to go on names it.
+    const { taskQueue } = await client.workflow.getHandle(workflowId).describe();
+    expect(taskQueue).toMatch(/^orch-run-[0-9a-f]{8}$/);
+    expect(orch.stderr()).toContain(`orch worker --task-queue ${taskQueue}`);
     expect(orch.stderr()).not.toMatch(STACK_FRAME);
     expect(orch.stderr()).not.toMatch(/Not running|Current state/);
     expect((await client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');

@@ -361,6 +361,28 @@ describe('orch run on an openai-compatible endpoint', () => {
     expect(stderr).toMatch(/^\[solo\] failed\b/m);
   });
 
+  it('orch run works on a queue of its own: an orch worker on the default queue, without the run\'s secret, takes none of its calls', async () => {
+    // As an operator's `orch worker` would, on the default queue (`orch`), holding no secrets.
+    const bystander = await startWorker('orch');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const key = `sk-private-${randomUUID()}`;
+        const before = server.requests.length;
+        const { code, stdout } = await orch(['run', manifests({ auth: 'cli-private-key' }), '--json'], {
+          env: { ORCH_TASK_QUEUE: undefined, ORCH_SECRET_CLI_PRIVATE_KEY: key, ORCH_SECRET_CLI_PRIVATE_KEY_DESTINATIONS: server.url },
+        });
+        const outcome = singleJson(stdout);
+        expect(outcome.failure).toBeNull();
+        expect(code).toBe(0);
+        expect(server.requests[before]!.headers.authorization).toBe(`Bearer ${key}`);
+        const { taskQueue } = await client.workflow.getHandle(outcome.workflowId).describe();
+        expect(taskQueue).toMatch(/^orch-run-[0-9a-f]{8}$/);
+      }
+    } finally {
+      await bystander.stop();
+    }
+  });
+
   it('orch worker resolves secretRefs from its environment and from --secrets manifests, and sends each only where it is bound', async () => {
     const secretsDir = writeFixtures({
       'secret.yaml': `apiVersion: orch/v1\nkind: Secret\nmetadata:\n  name: cli-stored-key\nspec:\n  stringData:\n    value: stored-${randomUUID()}\n  destinations: [${server.url}]\n`,
