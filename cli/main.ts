@@ -17,6 +17,7 @@ import { registerAuditCommand } from './commands/audit.ts';
 import { registerRunsCommand } from './commands/runs.ts';
 import { registerSchedulesCommand } from './commands/schedules.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerControlCommands } from './commands/control.ts';
 
 export interface CommandContext {
   io: CliIo;
@@ -47,6 +48,7 @@ export function buildProgram(context: CommandContext): Command {
   registerApprovalCommands(program, context);
   registerAuditCommand(program, context);
   registerRunsCommand(program, context);
+  registerControlCommands(program, context);
   registerSchedulesCommand(program, context);
   registerServeCommand(program, context);
   // Subcommands (and theirs: `orch server stop`) inherit exit and output handling so their usage errors exit 2 too.

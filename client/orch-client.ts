@@ -167,6 +167,33 @@ export class OrchRun {
   }
 
   /**
+   * Asks the run to stop: the calls in flight are cancelled, nothing new starts, delegates' child
+   * runs are cancelled with it, and the run ends `canceled` once a worker takes the request.
+   * `reason` is recorded in its history.
+   */
+  async cancel(reason?: string): Promise<void> {
+    const client = this.handle.client;
+    try {
+      await client.workflowService.requestCancelWorkflowExecution({
+        namespace: client.options.namespace,
+        identity: client.options.identity,
+        requestId: randomUUID(),
+        workflowExecution: { workflowId: this.workflowId, ...(this.runId ? { runId: this.runId } : {}) },
+        ...(reason ? { reason } : {}),
+      });
+    } catch (error) {
+      // As the SDK's own cancel reports it: WorkflowNotFoundError for a run that does not exist.
+      await this.handle.describe();
+      throw error;
+    }
+  }
+
+  /** Ends the run at once, whatever it is doing: no worker is asked, nothing is cleaned up; it ends `terminated`. */
+  terminate(reason: string): Promise<void> {
+    return this.handle.terminate(reason).then(() => undefined);
+  }
+
+  /**
    * Live progress (agents, steps, tokens), from the workflow's `progress` query. A query
    * waits for a worker to answer; `timeoutMs` bounds that wait.
    */

@@ -337,7 +337,7 @@ export interface AgentProgress {
 
 /** Live state, served by the `progress` query and shown in the Web UI's current details. */
 export interface RunProgress {
-  phase: 'running' | 'succeeded' | 'failed';
+  phase: 'running' | 'succeeded' | 'failed' | 'canceled';
   agents: Record<string, AgentProgress>;
   usage: UsageTotals;
 }

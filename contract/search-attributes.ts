@@ -41,4 +41,4 @@ export const ORCH_SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; type: 'Keywor
  * What a run is doing, as `OrchStatus` says it: finer than Temporal's execution status
  * (`denied` is a run a policy, an approver or a budget stopped).
  */
-export type OrchRunStatus = 'running' | 'awaiting_approval' | 'budget_paused' | 'completed' | 'failed' | 'denied';
+export type OrchRunStatus = 'running' | 'awaiting_approval' | 'budget_paused' | 'completed' | 'failed' | 'denied' | 'canceled';

@@ -36,6 +36,11 @@ export interface Effects {
    * CallFailure('AGENT_TIMEOUT').
    */
   withTimeout<T>(ms: number, fn: () => Promise<T>): Promise<T>;
+  /**
+   * True once the run itself was cancelled: whatever fails then fails because of it, so it
+   * ends the run as cancelled instead of being retried or reported as the agent's failure.
+   */
+  runCancelled?(): boolean;
   /** True when the run should continue as new at the next quiet point (history is getting long). */
   shouldContinueAsNew?(): boolean;
   /** Temporal's `patched`: whether this run takes a change of what it schedules. Absent: it does. */

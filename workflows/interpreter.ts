@@ -374,6 +374,7 @@ export class PlanInterpreter {
         state.phase = 'done';
         return { ok: true, outcome, activation, attempts: attempt };
       } catch (error) {
+        if (this.effects.runCancelled?.()) throw error;
         const { type, message, retryable } = failureType(error);
         const again = !this.failure && retryable && !retry.nonRetryable.includes(type) && attempt < Math.max(retry.maxAttempts, 1);
         if (!again) {

@@ -7,6 +7,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   ChildWorkflowFailure,
   TimeoutFailure,
   continueAsNew,
@@ -73,6 +74,11 @@ const localActivities = proxyLocalActivities<OrchActivities>({
   // past this threshold Temporal would retry after a timer, as a new local activity.
   localRetryThreshold: '10 minutes',
 });
+/**
+ * Marks runs that end `canceled` when cancelled (before, the cancellation failed the agent in
+ * flight: AGENT_FAILED); asked only once a run is cancelled, so no other run records it.
+ */
+const RUN_CANCELLATION_PATCH = 'orch-run-cancellation';
 /** Marks runs that run an `execution: local` endpoint's calls as local activities; asked only for those. */
 const LOCAL_MODEL_CALLS_PATCH = 'orch-local-model-calls';
 
@@ -135,6 +141,8 @@ function temporalEffects(
 ): Effects {
   const slot = callSlots(MAX_PENDING_ACTIVITIES);
   const localCalls = new LocalCallBudget(() => workflowInfo().historyLength);
+  // The workflow's own scope: cancelled when the run is, unlike the scopes of agents' timeouts.
+  const root = CancellationScope.current();
   return {
     awaitApproval,
     awaitBudget,
@@ -237,6 +245,7 @@ function temporalEffects(
         throw error;
       }
     },
+    runCancelled: () => runCancelled(root),
     shouldContinueAsNew: () => {
       const info = workflowInfo();
       return info.continueAsNewSuggested || (continueAsNewAfterEvents !== undefined && info.historyLength >= continueAsNewAfterEvents);
@@ -288,6 +297,11 @@ function whileWaiting<Request, Answer>(
       if (--open === 0) show('running');
     }
   };
+}
+
+/** Whether the run itself was cancelled (`root` is the workflow's scope), for runs that take the change. */
+function runCancelled(root: CancellationScope): boolean {
+  return root.consideredCancelled && patched(RUN_CANCELLATION_PATCH);
 }
 
 /** An activity that failed for good becomes a CallFailure for the interpreter; cancellation passes through. */
@@ -392,6 +406,7 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
     whileWaiting(openBudgetDesk(), 'budget_paused', show),
     runInput.approvalTimeoutMs
   );
+  const root = CancellationScope.current();
   let resume = runInput.resume;
   for (;;) {
     interpreter = new PlanInterpreter(plan, input, effects, resume);
@@ -412,6 +427,11 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
           return await continueAsNew<typeof orchRun>(next);
         }
         error = oversized;
+      }
+      if (runCancelled(root)) {
+        interpreter.progress.phase = 'canceled';
+        show('canceled', { force: true });
+        throw isCancellation(error) ? error : new CancelledFailure('the run was canceled');
       }
       if (isCancellation(error)) throw error;
       const failure = asRunFailure(error);
@@ -466,6 +486,7 @@ export async function orchDelegate(request: DelegationRequest): Promise<Delegati
     ...(request.spentOutside ? { spentOutside: request.spentOutside } : {}),
     ...(request.share ? { share: request.share } : {}),
   });
+  const root = CancellationScope.current();
   try {
     const { output, activations } = await interpreter.runSingle(request.agent);
     const result = { output, usage: interpreter.ledger.snapshot(), activations, ...interpreter.reportedRefusals() };
@@ -473,6 +494,7 @@ export async function orchDelegate(request: DelegationRequest): Promise<Delegati
     if (oversized) throw oversized;
     return result;
   } catch (error) {
+    if (runCancelled(root)) throw isCancellation(error) ? error : new CancelledFailure('the run was canceled');
     if (isCancellation(error)) throw error;
     const failure = asRunFailure(error);
     throw ApplicationFailure.create({
