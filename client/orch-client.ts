@@ -82,9 +82,33 @@ export interface RunStanding {
   pollers: number;
 }
 
-/** The list filter `listRuns` sends: orch's runs (not their delegates' child runs), narrowed by `query`. */
+/** The list filter `listRuns` sends: orch's runs and their delegates' child runs, narrowed by `query`. */
 export function runsFilter(query: string | undefined): string {
-  return `WorkflowType = '${WORKFLOW_TYPE}'${query?.trim() ? ` AND (${query.trim()})` : ''}`;
+  return `WorkflowType IN ('${WORKFLOW_TYPE}', '${DELEGATE_WORKFLOW_TYPE}')${query?.trim() ? ` AND (${query.trim()})` : ''}`;
+}
+
+export type RunListStatus = OrchRunStatus | 'terminated' | 'timed_out' | 'continued_as_new';
+
+/** What `orch runs` shows: see RunSummary.status. */
+export function runListStatus(executionStatus: string, recorded: OrchRunStatus | undefined): RunListStatus {
+  switch (executionStatus) {
+    case 'RUNNING':
+      return recorded ?? 'running';
+    case 'COMPLETED':
+      return 'completed';
+    case 'FAILED':
+      return recorded === 'denied' ? 'denied' : 'failed';
+    case 'CANCELLED':
+      return 'canceled';
+    case 'TERMINATED':
+      return 'terminated';
+    case 'TIMED_OUT':
+      return 'timed_out';
+    case 'CONTINUED_AS_NEW':
+      return 'continued_as_new';
+    default:
+      return recorded ?? 'running';
+  }
 }
 
 /** One run in a fleet listing (`orch runs`), from its search attributes; null where a run has none. */
@@ -93,8 +117,17 @@ export interface RunSummary {
   runId: string;
   /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CONTINUED_AS_NEW, TERMINATED, … */
   executionStatus: string;
-  /** orch's finer status (`OrchStatus`): running, awaiting_approval, budget_paused, completed, failed, denied. */
-  status: OrchRunStatus | null;
+  /**
+   * Where the run stands: orch's finer status (`OrchStatus`: running, awaiting_approval,
+   * budget_paused, completed, failed, denied, canceled) while it runs and when it ended on its
+   * own; Temporal's (terminated, timed_out, canceled, continued_as_new) when it was ended
+   * from outside, which no workflow code sees to record.
+   */
+  status: RunListStatus;
+  /** `run`, or `delegate` for a delegate's child run (its id is `<parent>/<delegate>-<n>`). */
+  kind: 'run' | 'delegate';
+  /** The workflow id of the run a delegate's child run belongs to; null for a run. */
+  parentWorkflowId: string | null;
   system: string | null;
   task: string | null;
   totalTokens: number | null;
@@ -487,7 +520,9 @@ export class OrchClient {
         workflowId: info.workflowId,
         runId: info.runId,
         executionStatus: info.status.name,
-        status: (attributes.get(OrchStatus) as OrchRunStatus | undefined) ?? null,
+        status: runListStatus(info.status.name, attributes.get(OrchStatus) as OrchRunStatus | undefined),
+        kind: info.type === DELEGATE_WORKFLOW_TYPE ? 'delegate' : 'run',
+        parentWorkflowId: info.parentExecution?.workflowId ?? null,
         system: attributes.get(OrchSystem) ?? null,
         task: attributes.get(OrchTask) ?? null,
         totalTokens: attributes.get(OrchTotalTokens) ?? null,

@@ -40,7 +40,7 @@ function renderRuns(runs: readonly RunSummary[]): string {
   const header = ['workflow id', 'status', 'system', 'tokens', 'cost usd', 'denials', 'started'];
   const rows = runs.map((run) => [
     run.workflowId,
-    run.status ?? run.executionStatus.toLowerCase(),
+    run.status,
     run.system ?? '-',
     run.totalTokens === null ? '-' : String(run.totalTokens),
     run.costUsd === null ? '-' : run.costUsd.toFixed(6),

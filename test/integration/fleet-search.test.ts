@@ -103,6 +103,33 @@ describe('orch runs', () => {
     expect(table.out.join('')).toMatch(new RegExp(`${denied.workflowId}\\s+denied\\s+${SYSTEM}\\s+300\\s+0\\.004000\\s+1`));
   });
 
+  it('a run ended from outside shows how it ended, not the wait it was in; delegates\' child runs are listed', async () => {
+    const permission = {
+      apiVersion: 'orch/v1',
+      kind: 'ToolPermission',
+      metadata: { name: 'publish-needs-approval' },
+      spec: { tool_ref: 'publish', action: 'invoke', apply_mode: 'global', operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }] },
+    };
+    const waiting = await start([{ tool_calls: [{ tool: 'publish', input: {} }], usage }], [permission]);
+    await listed(waiting.workflowId, (r) => r.status === 'awaiting_approval');
+    await waiting.handle.terminate('operator');
+    expect(await listed(waiting.workflowId, (r) => r.executionStatus === 'TERMINATED')).toMatchObject({ status: 'terminated', kind: 'run' });
+
+    const file = writeOverride([
+      mockEndpoint('default', 'desk', { boss: [{ tool_calls: [{ tool: 'delegate--hand', input: { task: 'write it' } }] }, { text: 'done' }], hand: [{ text: 'written' }] }),
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'boss' }, spec: { model_ref: 'desk', prompt: 'boss' } },
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'hand' }, spec: { model_ref: 'desk', prompt: 'hand' } },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: `${SYSTEM}-delegating` }, spec: { agents: ['boss', 'hand'], graph: { boss: { delegates: ['hand'] } } } },
+    ]);
+    const supervisor = await setup.harness.client.start(await compileOk([file]));
+    expect((await supervisor.result()).status).toBe('succeeded');
+    const child = await listed(`${supervisor.workflowId}/hand-1`, (r) => r.status === 'completed');
+    expect(child).toMatchObject({ kind: 'delegate', parentWorkflowId: supervisor.workflowId });
+    const { io, out } = cli();
+    expect(await main(['runs', '--query', `WorkflowId STARTS_WITH '${supervisor.workflowId}'`], io)).toBe(0);
+    expect(out.join('')).toMatch(new RegExp(`^${supervisor.workflowId}/hand-1\\s+completed\\s`, 'm'));
+  });
+
   it('a query the server cannot parse is a usage error (exit 2), not a stack trace', async () => {
     const { io, err } = cli();
     expect(await main(['runs', '--query', 'OrchStatus ==== nonsense'], io)).toBe(2);
