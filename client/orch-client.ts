@@ -74,6 +74,37 @@ export interface RunOutcome {
   wrappedUp: WrapUp | null;
 }
 
+/** See OrchRun.describe. */
+export interface RunDescription {
+  workflowId: string;
+  runId: string;
+  status: RunListStatus;
+  executionStatus: string;
+  kind: 'run' | 'delegate';
+  system: string | null;
+  task: string | null;
+  taskQueue: string;
+  pollers: number;
+  startTime: string;
+  closeTime: string | null;
+  /** So far (orch's search attributes); null on a namespace without them. */
+  totalTokens: number | null;
+  costUsd: number | null;
+  denials: number | null;
+  /** From a worker: null unless `live` is `answered`. */
+  progress: RunProgress | null;
+  approvals: PendingApproval[];
+  budgetPause: BudgetRequest | null;
+  /** Workflow ids of the delegates' child runs in flight. */
+  delegates: string[];
+  /**
+   * Whether the live part is there: `answered`; `unanswered` (a worker polls but did not
+   * answer in time); `no_worker` (nothing polls the queue: the run waits for a worker);
+   * `closed` (the run has ended).
+   */
+  live: 'answered' | 'unanswered' | 'no_worker' | 'closed';
+}
+
 /** See OrchRun.standing. `status` is Temporal's: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, CONTINUED_AS_NEW. */
 export interface RunStanding {
   status: string;
@@ -197,6 +228,52 @@ export class OrchRun {
     const running = description.status.name === 'RUNNING';
     const pollers = running ? (await queuePollers(this.handle.client, description.taskQueue)).length : 0;
     return { status: description.status.name, taskQueue: description.taskQueue, pollers };
+  }
+
+  /**
+   * The run as it stands, without waiting for it to finish: Temporal's view (status, queue,
+   * workers polling it, times), orch's search attributes (tokens, cost, denials so far), and,
+   * from a worker within `timeoutMs` when one polls, its live progress and what it waits for
+   * (approvals, a budget pause, delegates in flight). Never blocks on a missing worker.
+   */
+  async describe(options: { timeoutMs?: number } = {}): Promise<RunDescription> {
+    const description = await this.handle.describe();
+    const status = description.status.name;
+    const attributes = description.typedSearchAttributes;
+    const running = status === 'RUNNING';
+    const pollers = running ? (await queuePollers(this.handle.client, description.taskQueue)).length : 0;
+    const base: RunDescription = {
+      workflowId: this.workflowId,
+      runId: description.runId,
+      status: runListStatus(status, attributes.get(OrchStatus) as OrchRunStatus | undefined),
+      executionStatus: status,
+      kind: description.type === DELEGATE_WORKFLOW_TYPE ? 'delegate' : 'run',
+      system: attributes.get(OrchSystem) ?? null,
+      task: attributes.get(OrchTask) ?? null,
+      taskQueue: description.taskQueue,
+      pollers,
+      startTime: description.startTime.toISOString(),
+      closeTime: description.closeTime?.toISOString() ?? null,
+      totalTokens: attributes.get(OrchTotalTokens) ?? null,
+      costUsd: attributes.get(OrchCostUsd) ?? null,
+      denials: attributes.get(OrchDenials) ?? null,
+      progress: null,
+      approvals: [],
+      budgetPause: null,
+      delegates: (description.raw.pendingChildren ?? [])
+        .filter((child) => child.workflowId && child.workflowTypeName === DELEGATE_WORKFLOW_TYPE)
+        .map((child) => child.workflowId!),
+      live: running ? (pollers > 0 ? 'unanswered' : 'no_worker') : 'closed',
+    };
+    if (base.live !== 'unanswered') return base;
+    const deadline = Date.now() + (options.timeoutMs ?? 2_000);
+    try {
+      const [progress, approvals, budgetPause] = await this.handle.client.withDeadline(deadline, () => Promise.all([this.handle.query(progressQuery), this.approvals(), this.budgetPause()]));
+      return { ...base, progress, approvals, budgetPause, live: 'answered' };
+    } catch {
+      // A worker that does not answer in time: Temporal's view stands alone.
+      return base;
+    }
   }
 
   /**

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { orch, STACK_FRAME } from './cli-harness.ts';
 
-const COMMANDS = ['run', 'result', 'worker', 'validate', 'compile', 'server', 'tools', 'approvals', 'approve', 'deny', 'budget', 'audit', 'runs', 'cancel', 'terminate'] as const;
+const COMMANDS = ['run', 'result', 'worker', 'validate', 'compile', 'server', 'tools', 'approvals', 'approve', 'deny', 'budget', 'audit', 'runs', 'describe', 'cancel', 'terminate'] as const;
 /** `orch server`'s own commands; `orch server` alone is `orch server start`. */
 const SERVER_COMMANDS = ['start', 'status', 'stop'] as const;
 /** The flags of every command that connects to Temporal. */
@@ -58,6 +58,7 @@ describe('help', () => {
       budget: ['--add-tokens', '--add-cost', '--add-model-calls', '--add-tool-calls', '--wrap-up', '--by', '--reason', '--json', ...CONNECTION],
       audit: ['--run-id', '--format', ...CONNECTION],
       runs: ['--query', '--limit', '--json', ...CONNECTION],
+      describe: ['--json', ...CONNECTION],
       cancel: ['--reason', ...CONNECTION],
       terminate: ['--reason', ...CONNECTION],
     };
