@@ -76,7 +76,7 @@ export async function runCommand(paths: string[], flags: RunFlags, context: Comm
         io.stdout(flags.json ? `${JSON.stringify({ workflowId: run.workflowId, runId: run.runId })}\n` : `${escapeLine(run.workflowId)}\n`);
         return;
       }
-      const outcome = await awaitWithProgress(io, run, !flags.json);
+      const outcome = await awaitWithProgress(io, run, !flags.json, !inProcessWorker);
       if (outcome === INTERRUPTED) {
         reportInterrupted(io, run.workflowId, inProcessWorker ? taskQueue : null);
         context.exitCode = EXIT.interrupted;
@@ -99,7 +99,7 @@ export async function resultCommand(workflowId: string, flags: ConnectionFlags &
   const { io } = context;
 
   await withOrchClient(io, flags, async (client, target) => {
-    const outcome = await resultUntilInterrupted(io, client.getRun(workflowId, flags.runId));
+    const outcome = await resultUntilInterrupted(io, client.getRun(workflowId, flags.runId), true);
     if (outcome === INTERRUPTED) {
       reportInterrupted(io, workflowId, null);
       context.exitCode = EXIT.interrupted;
@@ -112,9 +112,10 @@ export async function resultCommand(workflowId: string, flags: ConnectionFlags &
 const INTERRUPTED = Symbol('interrupted');
 
 /** The run's outcome, or INTERRUPTED when the user presses Ctrl-C first (the wait is then aborted). */
-async function resultUntilInterrupted(io: CliIo, run: OrchRun): Promise<RunOutcome | typeof INTERRUPTED> {
+async function resultUntilInterrupted(io: CliIo, run: OrchRun, watchWorkers: boolean): Promise<RunOutcome | typeof INTERRUPTED> {
   const abort = new AbortController();
   const outcome = run.result({ signal: abort.signal });
+  if (watchWorkers) void sayWhenNoWorker(io, run, outcome);
   if (!io.interrupted) return outcome;
   // The abort ends a wait on a gRPC connection. A wait on the in-process worker's native
   // connection cannot be aborted and would last as long as the run, so Ctrl-C wins the race.
@@ -127,6 +128,28 @@ async function resultUntilInterrupted(io: CliIo, run: OrchRun): Promise<RunOutco
   } catch (error) {
     if (abort.signal.aborted) return INTERRUPTED;
     throw error;
+  }
+}
+
+/** How often a wait on a run served elsewhere checks that some worker polls its queue. */
+const WORKER_CHECK_MS = 2_000;
+
+/**
+ * A run whose queue no worker polls does not move, and waiting on it would say nothing: say
+ * so (once, and again when a worker comes or goes) on stderr, until `done` settles.
+ */
+async function sayWhenNoWorker(io: CliIo, run: OrchRun, done: Promise<unknown>): Promise<void> {
+  let finished = false;
+  void done.finally(() => (finished = true)).catch(() => {});
+  let warned = false;
+  while (!finished) {
+    const standing = await run.standing().catch(() => null);
+    if (finished || !standing || standing.status !== 'RUNNING') return;
+    const queue = escapeLine(standing.taskQueue);
+    if (standing.pollers === 0 && !warned) io.stderr(`orch: no worker polls task queue "${queue}"; the run waits for one (\`orch worker --task-queue ${queue}\`)\n`);
+    if (standing.pollers > 0 && warned) io.stderr(`orch: a worker polls task queue "${queue}" now\n`);
+    warned = standing.pollers === 0;
+    await Promise.race([sleep(WORKER_CHECK_MS), done.catch(() => {})]);
   }
 }
 
@@ -165,8 +188,8 @@ async function refresh(run: OrchRun, view: ProgressView): Promise<void> {
   await run.progress({ timeoutMs: QUERY_WAIT_MS }).then((progress) => view.update(progress), () => {});
 }
 
-async function awaitWithProgress(io: CliIo, run: OrchRun, showProgress: boolean): Promise<RunOutcome | typeof INTERRUPTED> {
-  const resultPromise = resultUntilInterrupted(io, run);
+async function awaitWithProgress(io: CliIo, run: OrchRun, showProgress: boolean, watchWorkers: boolean): Promise<RunOutcome | typeof INTERRUPTED> {
+  const resultPromise = resultUntilInterrupted(io, run, watchWorkers);
   if (!showProgress) return resultPromise;
   const view = createProgressView(io.stderr, io.isTTY);
   let done = false;

@@ -238,6 +238,8 @@ describe('orch run --detach and orch result', () => {
     // --no-worker and no worker anywhere: the run cannot finish while we wait on it.
     const waiting = cli.run(['run', EXAMPLE, '--no-worker', '--workflow-id', workflowId]);
     await waitFor(() => client.workflow.getHandle(workflowId).describe().then(() => true, () => false), 20_000, `run ${workflowId} to start`);
+    // Not in silence: it says nothing polls the queue, and how to serve it.
+    await waitFor(() => cli.stderr().includes(`orch: no worker polls task queue "${cli.taskQueue}"; the run waits for one (\`orch worker --task-queue ${cli.taskQueue}\`)`), 10_000, 'the no-worker notice');
     cli.interrupt();
     const interrupted = await waiting;
     expect(interrupted.code).toBe(130);
