@@ -473,7 +473,8 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const wait = parseWaitSummary(decode(event.userMetadata?.summary));
       if (wait?.kind === 'approval') {
         approvalTimers.set(eventId, wait);
-        push({ time, kind: 'approval.requested', agent: wait.agent, subject: wait.id, outcome: 'requested', reason: `${wait.tool} waits for a person`, code: null, eventId });
+        const by = wait.policy ? `, required by ${wait.policy}${wait.rule ? ` ${wait.rule}` : ''}` : '';
+        push({ time, kind: 'approval.requested', agent: wait.agent, subject: wait.id, outcome: 'requested', reason: `${wait.tool} waits for a person${by}`, code: null, policy: wait.policy, rule: wait.rule, eventId });
       } else if (wait?.kind === 'budget' && !pausedOn.has(wait.agent)) {
         // A pause outliving its timer renews it: one event per pause, not per timer.
         pausedOn.add(wait.agent);

@@ -42,8 +42,15 @@ export function renderJsonl(trail: readonly AuditEvent[]): string {
   return trail.map((event) => `${JSON.stringify(event)}\n`).join('');
 }
 
-const COLUMNS = ['time', 'kind', 'agent', 'subject', 'outcome', 'code'] as const;
+const COLUMNS = ['time', 'kind', 'agent', 'subject', 'outcome', 'code', 'reason'] as const;
+
+/** The table's reason column, cut to one readable line (`--format jsonl` has it whole). */
+const REASON_WIDTH = 120;
 
 export function renderTable(trail: readonly AuditEvent[]): string {
-  return renderColumns(COLUMNS, trail.map((event) => COLUMNS.map((column) => event[column] ?? '-')));
+  const cell = (event: AuditEvent, column: (typeof COLUMNS)[number]): string => {
+    const value = event[column] ?? '-';
+    return column === 'reason' && value.length > REASON_WIDTH ? `${value.slice(0, REASON_WIDTH - 1)}…` : value;
+  };
+  return renderColumns(COLUMNS, trail.map((event) => COLUMNS.map((column) => cell(event, column))));
 }

@@ -32,10 +32,13 @@ describe('orch audit', () => {
     const { code, stdout } = await orch(['audit', workflowId, '--run-id', runId]);
     expect(code).toBe(0);
     const rows = stdout.split('\n').filter((line) => line !== '');
-    expect(rows[0]!.split(/\s+/)).toEqual(['time', 'kind', 'agent', 'subject', 'outcome', 'code']);
+    expect(rows[0]!.split(/\s+/)).toEqual(['time', 'kind', 'agent', 'subject', 'outcome', 'code', 'reason']);
     expect(rows).toHaveLength(6);
     expect(rows.slice(1).map((row) => row.split(/\s+/)[1])).toEqual(['run.started', 'model.call', 'model.call', 'model.call', 'run.completed']);
-    expect(rows[2]!.split(/\s+/).slice(2)).toEqual(['planner', expect.any(String), 'succeeded', '-']);
+    expect(rows[2]!.split(/\s+/).slice(2, 6)).toEqual(['planner', expect.any(String), 'succeeded', '-']);
+    // The reason column, with the reason the trail records (here: none).
+    const reasonAt = rows[0]!.indexOf('reason');
+    expect(rows[2]!.slice(reasonAt)).toBe('-');
     // Columns line up: every row has its kind at the header's offset.
     const kindAt = rows[0]!.indexOf('kind');
     for (const row of rows.slice(1)) expect(row.slice(kindAt)).toMatch(/^(run|model)\./);

@@ -174,7 +174,7 @@ describe('human approval (Orloj 17-tool-approval-live)', () => {
     expect(toolCalls()).toBe(before);
     const trail = auditTrail(await run.handle.fetchHistory());
     expect(trail.map((e) => e.kind)).toEqual(['run.started', 'model.call', 'approval.requested', 'approval.decided', 'policy.denied']);
-    expect(trail.find((e) => e.kind === 'approval.requested')).toMatchObject({ agent: 'rr-real-approval-agent', subject: 'approval-1', outcome: 'requested' });
+    expect(trail.find((e) => e.kind === 'approval.requested')).toMatchObject({ agent: 'rr-real-approval-agent', subject: 'approval-1', outcome: 'requested', policy: expect.stringMatching(/^ToolPermission /), rule: 'operation_rules[0]', reason: expect.stringMatching(/waits for a person, required by ToolPermission .* operation_rules\[0\]$/) });
   });
 
   it('unanswered: the run fails APPROVAL_TIMEOUT when the approval expires', async () => {
