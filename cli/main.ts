@@ -18,6 +18,7 @@ import { registerRunsCommand } from './commands/runs.ts';
 import { registerSchedulesCommand } from './commands/schedules.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerControlCommands } from './commands/control.ts';
+import { registerReplayCommand } from './commands/replay.ts';
 
 export interface CommandContext {
   io: CliIo;
@@ -49,6 +50,7 @@ export function buildProgram(context: CommandContext): Command {
   registerAuditCommand(program, context);
   registerRunsCommand(program, context);
   registerControlCommands(program, context);
+  registerReplayCommand(program, context);
   registerSchedulesCommand(program, context);
   registerServeCommand(program, context);
   // Subcommands (and theirs: `orch server stop`) inherit exit and output handling so their usage errors exit 2 too.

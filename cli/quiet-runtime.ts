@@ -27,18 +27,19 @@ export function oneLineLogFunction(write: (line: string) => void, dropOutcomes: 
   };
 }
 
-export function installQuietRuntime(env: NodeJS.ProcessEnv = process.env, options: { dropOutcomes?: boolean } = {}): void {
+export function installQuietRuntime(env: NodeJS.ProcessEnv = process.env, options: { dropOutcomes?: boolean; level?: 'WARN' | 'ERROR' } = {}): void {
   if (installed) return;
   installed = true;
+  const level = options.level ?? 'WARN';
   const logger = env.ORCH_DEBUG
     ? new DefaultLogger('DEBUG')
-    : new DefaultLogger('WARN', oneLineLogFunction((line) => process.stderr.write(line), options.dropOutcomes ?? false));
+    : new DefaultLogger(level, oneLineLogFunction((line) => process.stderr.write(line), options.dropOutcomes ?? false));
   try {
     // Native (core) warnings go through the same logger: on stderr, one line each, never
     // ahead of `--json` output on stdout.
     // The CLI owns Ctrl-C (CliIo.interrupted): it stops waiting, then its worker. Temporal's own
     // handlers would stop the worker first, under the command's feet.
-    Runtime.install({ logger, shutdownSignals: [], ...(env.ORCH_DEBUG ? {} : { telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } }) });
+    Runtime.install({ logger, shutdownSignals: [], ...(env.ORCH_DEBUG ? {} : { telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: level }), forward: {} } } }) });
   } catch {
     // Already installed by the host process (a library user, a test): keep theirs.
   }

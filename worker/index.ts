@@ -13,3 +13,4 @@ export { createActivities, createActivityRuntime, closeActivities } from '../act
 export type { ActivityDeps, ActivityRuntimeHandle } from '../activities/index.ts';
 export { createPolicyInterceptor, policyInterceptor, type PolicyInterceptorOptions } from './policy-interceptor.ts';
 export { SecretDestinations, type SecretDestinationsOptions, type WorkerManifests } from '../activities/secret-destinations.ts';
+export { replayHistories, fetchRunHistories, recordedWorkflowId, type ReplayTarget, type ReplayVerdict, type Divergence } from './replay.ts';
