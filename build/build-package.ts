@@ -1,11 +1,13 @@
 /**
  * Builds what the npm package ships (`npm run build`, run by `npm pack` through `prepack`):
  * JavaScript and declarations in dist/ from `tsconfig.build.json`, and the workflow bundle
- * prebuilt from the compiled workflows, so a worker never runs webpack at start up.
+ * prebuilt from the compiled workflows, so a worker never runs webpack at start up, and the
+ * manifest JSON Schema (dist/schema/manifest.json) for editors, from the compiled compiler.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 
 const root = resolve(import.meta.dirname, '..');
@@ -23,6 +25,11 @@ for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
   const rewritten = text.replace(relativeTs, '$1$2.js$3');
   if (rewritten !== text) writeFileSync(path, rewritten);
 }
+
+// From dist, not the sources: the shipped schema is the one the shipped compiler describes.
+const { manifestJsonSchema } = (await import(pathToFileURL(join(dist, 'compiler/json-schema-export.js')).href)) as typeof import('../compiler/json-schema-export.ts');
+mkdirSync(join(dist, 'schema'), { recursive: true });
+writeFileSync(join(dist, 'schema/manifest.json'), `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`);
 
 const { code } = await bundleWorkflowCode({
   workflowsPath: join(dist, 'workflows/index.js'),

@@ -19,6 +19,8 @@ import { registerSchedulesCommand } from './commands/schedules.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerControlCommands } from './commands/control.ts';
 import { registerReplayCommand } from './commands/replay.ts';
+import { registerLogsCommand } from './commands/logs.ts';
+import { registerSchemaCommands } from './commands/schema.ts';
 
 export interface CommandContext {
   io: CliIo;
@@ -51,6 +53,8 @@ export function buildProgram(context: CommandContext): Command {
   registerRunsCommand(program, context);
   registerControlCommands(program, context);
   registerReplayCommand(program, context);
+  registerLogsCommand(program, context);
+  registerSchemaCommands(program, context);
   registerSchedulesCommand(program, context);
   registerServeCommand(program, context);
   // Subcommands (and theirs: `orch server stop`) inherit exit and output handling so their usage errors exit 2 too.

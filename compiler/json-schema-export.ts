@@ -121,10 +121,10 @@ function graphNode(): Json {
   const strings = { type: 'array', items: { type: 'string' } };
   const edge = closed({ to: { type: 'string' }, labels: { type: 'object', additionalProperties: SCALAR }, policy: ANY_MAP, condition, foreach: { type: 'string' } }, ['to']);
   const join = closed({
-    mode: { enum: ['wait_for_all', 'quorum'] },
+    mode: anyCase(['wait_for_all', 'quorum']),
     quorum_count: { type: 'integer', minimum: 0 },
     quorum_percent: { type: 'integer', minimum: 0, maximum: 100 },
-    on_failure: { enum: ['deadletter', 'skip', 'continue_partial'] },
+    on_failure: anyCase(['deadletter', 'skip', 'continue_partial']),
   });
   return closed({ next: { type: 'string' }, edges: { type: 'array', items: edge }, join, delegates: strings });
 }
@@ -137,6 +137,9 @@ function pathOverride(path: string): Json | undefined {
     case 'ModelEndpoint.spec.mock.responses':
       // The response schema is not exported by its module: each response is a map.
       return { type: 'object', additionalProperties: { type: 'array', items: { type: 'object' } } };
+    case 'Agent.spec.execution.required_output_markers':
+      // `- AUTH_PATH:` is a one-key map to YAML; the compiler reads it as the text "AUTH_PATH:", as Orloj does.
+      return { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'object', minProperties: 1, maxProperties: 1, additionalProperties: { type: 'null' } }] } };
     case 'Secret.spec.string_data':
       return { type: 'object', additionalProperties: SCALAR };
     case 'Secret.spec.data':
@@ -168,9 +171,13 @@ const OPTIONS = {
 function caseInsensitiveEnum(schema: unknown, out: Json): void {
   const def = (schema as { _zod?: { def?: any } })._zod?.def;
   if (def?.type !== 'pipe' || def.in?._zod?.def?.type !== 'transform' || def.out?._zod?.def?.type !== 'enum') return;
-  const values: string[] = Object.values(def.out._zod.def.entries);
   for (const key of Object.keys(out)) delete out[key];
-  out['anyOf'] = [{ type: 'string', enum: values }, { type: 'string', pattern: `^\\s*(${values.map(ciPattern).join('|')})\\s*$` }];
+  Object.assign(out, anyCase(Object.values(def.out._zod.def.entries)));
+}
+
+/** An enum in any letter case, the canonical values first (editors offer those). */
+function anyCase(values: string[]): Json {
+  return { anyOf: [{ type: 'string', enum: values }, { type: 'string', pattern: `^\\s*(${values.map(ciPattern).join('|')})\\s*$` }] };
 }
 
 /** A regex matching `text` in any letter case (JSON Schema patterns have no `i` flag). */
@@ -178,9 +185,19 @@ function ciPattern(text: string): string {
   return [...text].map((c) => (c.toLowerCase() !== c.toUpperCase() ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
 }
 
-/** `max_steps` -> `maxSteps`: the other spelling compiler/source-map.ts `canonicalKey` maps back. */
+/** `max_steps` -> `maxSteps`: the usual other spelling compiler/source-map.ts `canonicalKey` maps back. */
 function camel(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** Words Orloj's camelCase writes in capitals (`tokenURL`); canonicalKey reads those back too. */
+const ACRONYMS = new Set(['url', 'uri', 'id', 'usd', 'json', 'ttl', 'gpu', 'mcp', 'http']);
+
+/** The other spellings of a snake_case field: camelCase, and camelCase with acronyms in capitals. */
+function spellings(key: string): string[] {
+  const words = key.split('_');
+  const upper = words.map((w, i) => (i > 0 && ACRONYMS.has(w) ? w.toUpperCase() : i > 0 ? w.charAt(0).toUpperCase() + w.slice(1) : w)).join('');
+  return [...new Set([camel(key), upper])].filter((k) => k !== key);
 }
 
 function toJson(schema: z.ZodType): Json {
@@ -212,14 +229,16 @@ function refine(node: Json, path: string): Json {
   }
   const dependent: Json = {};
   for (const key of Object.keys(properties)) {
-    const other = camel(key);
-    if (other === key) continue;
-    properties[other] = { ...properties[key], description: `Same as ${key}.${properties[key]['description'] ? ` ${properties[key]['description']}` : ''}` };
-    dependent[other] = { not: { required: [key] } };
-    if (required.includes(key)) requiredBoth.push({ anyOf: [{ required: [key] }, { required: [other] }] });
+    const others = spellings(key);
+    for (const other of others) {
+      properties[other] = { ...properties[key], description: `Same as ${key}.${properties[key]['description'] ? ` ${properties[key]['description']}` : ''}` };
+      // Two spellings of one field are a DUPLICATE_FIELD.
+      dependent[other] = { not: { required: [key] } };
+    }
+    if (others.length && required.includes(key)) requiredBoth.push({ anyOf: [key, ...others].map((k) => ({ required: [k] })) });
   }
   const out: Json = { ...node, properties };
-  const stillRequired = required.filter((key) => camel(key) === key);
+  const stillRequired = required.filter((key) => spellings(key).length === 0);
   if (stillRequired.length) out['required'] = stillRequired;
   else delete out['required'];
   if (requiredBoth.length) out['allOf'] = [...(out['allOf'] ?? []), ...requiredBoth];
@@ -235,7 +254,7 @@ function nullable(schema: Json): Json {
 
 function kindSchema(kind: ResourceKind): Json {
   const spec = refine(toJson(SPECS[kind]), `${kind}.spec`);
-  for (const key of REMOVED[kind] ?? []) delete spec['properties'][key];
+  for (const key of REMOVED[kind] ?? []) for (const spelled of [key, ...spellings(key)]) delete spec['properties'][spelled];
   const metadata = refine(toJson(metadataSchema), `${kind}.metadata`);
   return prune({
     title: kind,
@@ -307,7 +326,7 @@ function child(schema: Json, key: string): Json | undefined {
   if (node['type'] === 'array' && node['items']) return child(node['items'], key);
   const properties: Json | undefined = node['properties'];
   if (properties && Object.hasOwn(properties, key)) return properties[key];
-  const wanted = Object.keys(properties ?? {}).find((k) => camel(k) === key);
+  const wanted = Object.keys(properties ?? {}).find((k) => spellings(k).includes(key));
   if (wanted) return properties![wanted];
   const values = node['additionalProperties'];
   return typeof values === 'object' ? values : undefined;
@@ -333,9 +352,11 @@ function typeName(schema: Json): string {
 /** Field names below `schema`, canonical spelling only (camelCase aliases are the same fields). */
 function fieldsOf(schema: Json): string[] {
   const node = unwrap(schema);
-  const target = node['type'] === 'array' && node['items'] ? unwrap(node['items']) : node;
+  const values = node['additionalProperties'];
+  // Lists and maps (graph: agent name -> node) are explained by what they hold.
+  const target = node['type'] === 'array' && node['items'] ? unwrap(node['items']) : !node['properties'] && typeof values === 'object' ? unwrap(values) : node;
   const keys = Object.keys(target['properties'] ?? {});
-  const aliases = new Set(keys.filter((k) => camel(k) !== k).map(camel));
+  const aliases = new Set(keys.flatMap(spellings));
   return keys.filter((k) => !aliases.has(k));
 }
 

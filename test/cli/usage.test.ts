@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { orch, STACK_FRAME } from './cli-harness.ts';
 
-const COMMANDS = ['run', 'result', 'worker', 'validate', 'compile', 'server', 'tools', 'approvals', 'approve', 'deny', 'budget', 'audit', 'runs', 'describe', 'cancel', 'terminate', 'replay'] as const;
+const COMMANDS = ['run', 'result', 'worker', 'validate', 'compile', 'server', 'tools', 'approvals', 'approve', 'deny', 'budget', 'audit', 'runs', 'describe', 'cancel', 'terminate', 'replay', 'logs', 'schema', 'explain'] as const;
 /** `orch server`'s own commands; `orch server` alone is `orch server start`. */
 const SERVER_COMMANDS = ['start', 'status', 'stop'] as const;
 /** The flags of every command that connects to Temporal. */
@@ -60,6 +60,9 @@ describe('help', () => {
       runs: ['--query', '--limit', '--json', ...CONNECTION],
       describe: ['--json', ...CONNECTION],
       cancel: ['--reason', ...CONNECTION],
+      logs: ['--run-id', '-f, --follow', '--json', ...CONNECTION],
+      schema: ['--kind', '--out'],
+      explain: ['--json'],
       replay: ['--run-id', '--file', '--all', '--query', '--limit', '--json', ...CONNECTION],
       terminate: ['--reason', ...CONNECTION],
     };

@@ -55,21 +55,22 @@ describe('the manifest JSON Schema', () => {
     expect(problems(doc)).toBeNull();
   });
 
-  // Fixture -> why the schema rejects it (the compiler's diagnostic for the same document).
-  const rejected: Record<string, string> = {
-    'unknown-field': 'UNKNOWN_FIELD: limits.max_tokens',
-    'wrong-type': 'INVALID_TYPE: max_steps is "four"',
-    'missing-field': 'MISSING_FIELD: model_ref',
-    'unknown-kind': 'UNKNOWN_KIND: Workflow',
-    'unknown-api-version': 'UNKNOWN_API_VERSION: orch/v2',
-    'removed-field': 'REMOVED_FIELD: spec.model',
-    'duplicate-field': 'DUPLICATE_FIELD: model_ref and modelRef',
-    'invalid-duration': 'INVALID_VALUE: "10 minutes" is not a duration',
-  };
-  it.each(Object.entries(rejected))('rejects %s (%s)', (name) => {
-    const docs = manifests(fixture(name));
-    expect(docs.length).toBeGreaterThan(0);
-    expect(docs.some(({ doc }) => problems(doc) !== null)).toBe(true);
+  // Fixture -> the compiler's diagnostic, and where and how the schema fails the same document.
+  const rejected: [string, string, string, string][] = [
+    ['unknown-field', 'UNKNOWN_FIELD limits.max_tokens', '/spec/limits', 'additionalProperties'],
+    ['wrong-type', 'INVALID_TYPE max_steps: four', '/spec/limits/max_steps', 'type'],
+    ['missing-field', 'MISSING_FIELD model_ref', '/spec', 'required'],
+    ['unknown-kind', 'UNKNOWN_KIND Workflow', '/kind', 'pattern'],
+    ['unknown-api-version', 'UNKNOWN_API_VERSION orch/v2', '/apiVersion', 'enum'],
+    ['removed-field', 'REMOVED_FIELD spec.model', '/spec', 'additionalProperties'],
+    ['duplicate-field', 'DUPLICATE_FIELD model_ref + modelRef', '/spec', 'not'],
+    ['invalid-duration', 'INVALID_VALUE "10 minutes"', '/spec/limits/timeout', 'pattern'],
+  ];
+  it.each(rejected)('rejects %s (%s)', (name, _diagnostic, instancePath, keyword) => {
+    const failing = manifests(fixture(name)).filter(({ doc }) => !check(doc));
+    expect(failing).toHaveLength(1);
+    check(failing[0]!.doc);
+    expect(check.errors?.map((e) => `${e.instancePath} ${e.keyword}`)).toContain(`${instancePath} ${keyword}`);
   });
 
   it('accepts camelCase and null fields, any letter case in kinds and enums, and no apiVersion', () => {

@@ -97,7 +97,7 @@ describe('the packed tarball', () => {
   it('ships compiled JavaScript, declarations, the prebuilt workflow bundle, README and LICENSE; no tests, no sources', async () => {
     const { stdout } = await run('tar', ['tzf', tarball]);
     const files = stdout.trim().split('\n').map((line) => line.replace(/^package\//, ''));
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/orch.js', 'dist/index.js', 'dist/index.d.ts', 'dist/worker/index.js', 'dist/workflow-bundle.js']));
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/orch.js', 'dist/index.js', 'dist/index.d.ts', 'dist/worker/index.js', 'dist/workflow-bundle.js', 'dist/schema/manifest.json']));
     expect(files.filter((file) => file.startsWith('test/') || file.includes('.test.'))).toEqual([]);
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
   });
@@ -117,6 +117,11 @@ describe.each([
   it('runs on that Node', async () => {
     const { stdout } = await npx(node(), ['node', '-p', 'process.version']);
     expect(stdout.trim()).toBe(index === 0 ? `v${LOWEST_NODE}` : process.version);
+  });
+
+  it('ships the manifest JSON Schema where editors and code can reach it (`orch/schema/manifest.json`)', async () => {
+    const { stdout } = await npx(node(), ['node', '--input-type=module', '-e', "import s from 'orch/schema/manifest.json' with { type: 'json' }; console.log(s.$schema, s.oneOf.length > 10)"]);
+    expect(stdout.trim()).toBe('https://json-schema.org/draft/2020-12/schema true');
   });
 
   it('`npx orch --version` prints the package version', async () => {

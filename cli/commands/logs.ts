@@ -1,0 +1,59 @@
+/**
+ * `orch logs`: a run's audit events (every call and decision) as they are written to its
+ * history, for a run started anywhere; with `--follow`, until it ends.
+ */
+import type { Command } from 'commander';
+import type { AuditEvent } from '../../client/audit.ts';
+import { CliError, EXIT } from '../io.ts';
+import type { CommandContext } from '../main.ts';
+import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
+import { withOrchClient } from '../deferred.ts';
+import { escapeLine } from '../render-text.ts';
+
+export function registerLogsCommand(program: Command, context: CommandContext): void {
+  const { io } = context;
+  const logs = program
+    .command('logs')
+    .description('Print a run\'s audit events (calls, decisions, waits) from its history; --follow prints each as it happens, until the run ends.')
+    .argument('<workflow-id>', 'workflow id of the run')
+    .option('--run-id <id>', 'a specific run of that workflow id')
+    .option('-f, --follow', 'keep printing events as they happen, into later executions, until the run ends')
+    .option('--json', 'one JSON object per event');
+  addConnectionOptions(logs).action(async (workflowId: string, flags: ConnectionFlags & { runId?: string; follow?: boolean; json?: boolean }) => {
+    const [{ auditTrail }, { followHistory }] = await Promise.all([import('../../client/audit.ts'), import('../../client/follow-history.ts')]);
+    await withOrchClient(io, flags, async (client) => {
+      // From the run's first execution: a run that continued as new is logged whole.
+      const described = await client.client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .catch((error: unknown) => Promise.reject(error instanceof Error && error.name === 'WorkflowNotFoundError' ? new CliError(`${workflowId}: no such run`) : error));
+      const runId = flags.runId ?? (described.raw.workflowExecutionInfo?.firstRunId || described.runId);
+      const abort = new AbortController();
+      let interrupted = false;
+      void io.interrupted?.then(() => {
+        interrupted = true;
+        abort.abort();
+      });
+      const printed = new Set<string>();
+      try {
+        for await (const sofar of followHistory(client.client, workflowId, runId, { follow: flags.follow === true, signal: abort.signal })) {
+          for (const event of auditTrail({ events: sofar.events }, { runId: sofar.runId })) {
+            // An event is its kind at its history event: a call shows when it starts, and again when it ends.
+            const key = `${sofar.runId}:${event.eventId}:${event.kind}:${event.outcome}`;
+            if (printed.has(key)) continue;
+            printed.add(key);
+            io.stdout(flags.json ? `${JSON.stringify(event)}\n` : renderLine(event));
+          }
+        }
+      } catch (error) {
+        if (!interrupted) throw error;
+      }
+      if (interrupted) context.exitCode = EXIT.interrupted;
+    });
+  });
+}
+
+function renderLine(event: AuditEvent): string {
+  const cells = [event.time, event.kind, event.agent ?? '-', event.subject ?? '-', event.outcome, ...(event.code ? [event.code] : []), ...(event.reason ? [event.reason] : [])];
+  return `${escapeLine(cells.join('  '))}\n`;
+}
