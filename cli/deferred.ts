@@ -24,6 +24,7 @@ export const connectTemporal = async (...args: Args<typeof Target.connectTempora
 export async function reachTemporal<T>(target: Target.TemporalTarget, connect: () => Promise<T>): Promise<T> {
   return (await import('./temporal-target.ts')).reachTemporal(target, connect);
 }
+export const noteSearchAttributes = async (...args: Args<typeof Target.noteSearchAttributes>) => (await import('./temporal-target.ts')).noteSearchAttributes(...args);
 export async function withOrchClient<T>(io: CliIo, flags: Target.ConnectionFlags, act: (client: OrchClient, target: Target.TemporalTarget) => Promise<T>): Promise<T> {
   return (await import('./temporal-target.ts')).withOrchClient(io, flags, act);
 }

@@ -10,6 +10,7 @@ import {
   DEFAULT_TEMPORAL_PORT,
   DEFAULT_TEMPORAL_UI_PORT,
   ensureLocalServer,
+  ensureSearchAttributes,
   loadTemporalSettings,
   TemporalServerError,
   type TemporalConnectionOptions,
@@ -18,6 +19,8 @@ import {
 import { CliError, type CliIo } from './io.ts';
 import type { ConnectionFlags } from './connection-options.ts';
 import { OrchClient } from '../client/orch-client.ts';
+import { ORCH_SEARCH_ATTRIBUTES } from '../contract/search-attributes.ts';
+import { Connection } from '@temporalio/client';
 
 /** Connection settings for OrchClient.connect and createOrchWorker. */
 export interface TemporalConnectionSettings extends TemporalConnectionOptions {
@@ -27,6 +30,8 @@ export interface TemporalConnectionSettings extends TemporalConnectionOptions {
 export interface TemporalTarget {
   connection: TemporalConnectionSettings;
   uiUrl: string | null;
+  /** A cluster named by flags, profile or TEMPORAL_*, rather than orch's local dev server (which has orch's search attributes). */
+  cluster: boolean;
 }
 
 export { addConnectionOptions, type ConnectionFlags } from './connection-options.ts';
@@ -60,18 +65,19 @@ export async function connectTemporal(io: CliIo, options: { startServer: boolean
   const settings = settingsOf(io, options.flags);
   const configuredUi = io.env.ORCH_TEMPORAL_UI_URL?.trim() || null;
   if (settings.cluster) {
-    return { connection: { ...connectionOptions(settings.cluster), namespace: settings.namespace }, uiUrl: configuredUi };
+    return { connection: { ...connectionOptions(settings.cluster), namespace: settings.namespace }, uiUrl: configuredUi, cluster: true };
   }
   if (options.startServer) {
     const server = await ensureLocalServer({ env: io.env, namespace: settings.namespace, detached: true, log: (message: string) => io.stderr(`${message}\n`) });
     if (server.started) io.stderr(`orch: started a Temporal dev server at ${server.address}${server.uiUrl ? ` (Web UI ${server.uiUrl})` : ''}; it keeps running for later runs (\`orch server stop\` stops it)\n`);
-    return { connection: { ...connectionOptions(server.connection), namespace: server.namespace }, uiUrl: server.uiUrl };
+    return { connection: { ...connectionOptions(server.connection), namespace: server.namespace }, uiUrl: server.uiUrl, cluster: false };
   }
   const background = await backgroundServerStatus({ env: io.env });
   const recorded = background.state === 'running' ? background.server : null;
   return {
     connection: { address: recorded?.address ?? `${DEFAULT_TEMPORAL_IP}:${DEFAULT_TEMPORAL_PORT}`, namespace: settings.namespace },
     uiUrl: configuredUi ?? (recorded ? recorded.uiUrl : `http://${DEFAULT_TEMPORAL_IP}:${DEFAULT_TEMPORAL_UI_PORT}`),
+    cluster: false,
   };
 }
 
@@ -91,6 +97,40 @@ export async function reachTemporal<T>(target: TemporalTarget, connect: () => Pr
     }
     throw error;
   }
+}
+
+/**
+ * On a cluster orch did not start, registers orch's search attributes the namespace lacks;
+ * where that is not permitted (Temporal Cloud, a locked-down cluster) it says once what is
+ * missing and how an operator adds it. Runs work either way; `orch runs` shows `-` without them.
+ */
+export async function noteSearchAttributes(io: CliIo, target: TemporalTarget): Promise<void> {
+  if (!target.cluster) return;
+  const { namespace } = target.connection;
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ ...target.connection, connectTimeout: 5_000 });
+    const added = await ensureSearchAttributes(connection, namespace);
+    if (added.length > 0) io.stderr(`orch: registered search attributes ${added.join(', ')} on namespace ${namespace}\n`);
+  } catch {
+    const missing = await missingSearchAttributes(connection, namespace).catch(() => null);
+    if (missing !== null && missing.length === 0) return;
+    const names = missing ?? ORCH_SEARCH_ATTRIBUTES;
+    const flags = names.map((attribute) => `--name ${attribute.name} --type ${attribute.type}`).join(' ');
+    io.stderr(
+      `orch: namespace ${namespace} lacks orch's search attributes ${names.map((attribute) => attribute.name).join(', ')}, and orch may not add them: runs work, but \`orch runs\` cannot show or filter their status, tokens and cost. ` +
+        `An operator adds them once: \`temporal operator search-attribute create --namespace ${namespace} ${flags}\` (Temporal Cloud: \`tcld namespace search-attributes add --namespace ${namespace} ${names.map((attribute) => `--search-attribute ${attribute.name}=${attribute.type}`).join(' ')}\`)\n`
+    );
+  } finally {
+    await connection?.close().catch(() => {});
+  }
+}
+
+async function missingSearchAttributes(connection: Connection | undefined, namespace: string) {
+  if (!connection) return null;
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
+  return ORCH_SEARCH_ATTRIBUTES.filter((attribute) => !known.has(attribute.name));
 }
 
 /**

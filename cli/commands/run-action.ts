@@ -14,7 +14,7 @@ import type { CommandContext } from '../main.ts';
 import { createProgressView, type ProgressView } from '../progress-view.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
 import { renderOutcome, webUiLink } from '../render-outcome.ts';
-import { connectTemporal, reachTemporal, withOrchClient, type ConnectionFlags, type TemporalTarget } from '../temporal-target.ts';
+import { connectTemporal, noteSearchAttributes, reachTemporal, withOrchClient, type ConnectionFlags, type TemporalTarget } from '../temporal-target.ts';
 import type { Plan } from '../../contract/plan.ts';
 import { compileOptions } from './validate.ts';
 import { escapeLine } from '../render-text.ts';
@@ -44,6 +44,8 @@ export async function runCommand(paths: string[], flags: RunFlags, context: Comm
   const { plan } = compiled;
   const taskQueue = flags.taskQueue ?? (inProcessWorker && !io.env.ORCH_TASK_QUEUE ? privateTaskQueue(io.env) : defaultTaskQueue(io.env));
   const target = await connectTemporal(io, { startServer: true, flags });
+  // Said (or done) while the worker is created, before the run starts.
+  const searchAttributes = noteSearchAttributes(io, target);
   // With a worker here, client and worker share one connection: one handshake instead of two,
   // and the server may hand the run's first workflow task straight back in the start
   // response (eager workflow start), skipping a round through the task queue.
@@ -71,6 +73,7 @@ export async function runCommand(paths: string[], flags: RunFlags, context: Comm
       : null;
     const workerRunning = worker?.run();
     try {
+      await searchAttributes;
       const run = await startRun(client, plan, { taskQueue, workflowId: flags.workflowId, requestEagerStart: worker !== null });
       if (flags.detach) {
         io.stdout(flags.json ? `${JSON.stringify({ workflowId: run.workflowId, runId: run.runId })}\n` : `${escapeLine(run.workflowId)}\n`);

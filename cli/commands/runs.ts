@@ -6,7 +6,7 @@ import type { CommandContext } from '../main.ts';
 import { positiveInteger } from '../option-parsers.ts';
 import { renderColumns } from '../render-table.ts';
 import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
-import { withOrchClient } from '../deferred.ts';
+import { noteSearchAttributes, withOrchClient } from '../deferred.ts';
 
 export function registerRunsCommand(program: Command, context: CommandContext): void {
   const { io } = context;
@@ -17,7 +17,8 @@ export function registerRunsCommand(program: Command, context: CommandContext): 
     .option('--limit <n>', 'at most this many runs', positiveInteger('--limit'), 20)
     .option('--json', 'print them as JSON');
   addConnectionOptions(runs).action(async (flags: ConnectionFlags & { query?: string; limit: number; json?: boolean }) => {
-    await withOrchClient(io, flags, async (client) => {
+    await withOrchClient(io, flags, async (client, target) => {
+      await noteSearchAttributes(io, target);
       let runs: RunSummary[];
       try {
         runs = await client.listRuns({ ...(flags.query ? { query: flags.query } : {}), limit: flags.limit });

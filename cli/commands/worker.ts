@@ -22,7 +22,7 @@ import { renderDiagnostics } from '../render-diagnostics.ts';
 import { escapeLine } from '../render-text.ts';
 import { parseCapabilities } from '../capabilities.ts';
 import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
-import { connectTemporal, reachTemporal, validate } from '../deferred.ts';
+import { connectTemporal, noteSearchAttributes, reachTemporal, validate } from '../deferred.ts';
 
 interface WorkerFlags extends ConnectionFlags {
   taskQueue?: string;
@@ -93,6 +93,7 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
       knownRequirements = taskRequirements(loaded.resources);
     }
     const target = await connectTemporal(io, { startServer: false, flags });
+    await noteSearchAttributes(io, target);
     const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
     const routing = { capabilities, knownRequirements };
     const orchWorker = await reachTemporal(target, () =>

@@ -159,5 +159,12 @@ describe('a namespace without orch search attributes', () => {
     } finally {
       await client.client.connection.close();
     }
+    // The CLI on a cluster (TEMPORAL_ADDRESS) registers them where it may, and says so once.
+    const { io, err } = cli();
+    expect(await main(['runs', '--namespace', namespace, '--json'], io)).toBe(0);
+    expect(err.join('')).toMatch(/^orch: registered search attributes OrchSystem, OrchTask, .*OrchDenials on namespace orch-plain-/m);
+    const again = cli();
+    expect(await main(['runs', '--namespace', namespace, '--json'], again.io)).toBe(0);
+    expect(again.err.join('')).toBe('');
   }, 60_000);
 });
