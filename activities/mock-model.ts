@@ -71,7 +71,7 @@ export class MockLanguageModel implements LanguageModelV4 {
     await abortableSleep(latencyMs, options.abortSignal);
 
     const scriptsContent = entry !== undefined && ((entry.text ?? '') !== '' || (entry.toolCalls?.length ?? 0) > 0);
-    const content = scriptsContent ? this.#scripted(entry) : this.#default(options);
+    const content = scriptsContent ? this.#scripted(entry, lastUserText(options.prompt)) : this.#default(options);
     const toolCalls = content.filter((part) => part.type === 'tool-call');
     const outputChars = content.reduce(
       (sum, part) =>
@@ -103,9 +103,9 @@ export class MockLanguageModel implements LanguageModelV4 {
     return `mock-${agent}-${activation}-${step}-${index}`;
   }
 
-  #scripted(entry: MockResponse): LanguageModelV4Content[] {
+  #scripted(entry: MockResponse, userText: string): LanguageModelV4Content[] {
     const content: LanguageModelV4Content[] = [];
-    if (entry.text !== undefined && entry.text !== '') content.push({ type: 'text', text: entry.text });
+    if (entry.text !== undefined && entry.text !== '') content.push({ type: 'text', text: fillPlaceholders(entry.text, userText) });
     (entry.toolCalls ?? []).forEach((call, index) => {
       content.push({ type: 'tool-call', toolCallId: this.#toolCallId(index), toolName: call.tool, input: JSON.stringify(call.input ?? {}) });
     });
@@ -138,6 +138,28 @@ export class MockLanguageModel implements LanguageModelV4 {
     }
     return [{ type: 'text', text: answer }];
   }
+}
+
+/**
+ * A scripted text's placeholders: `{{input.KEY}}` is that key of the task input (every inbox
+ * starts with it, workflows/inbox.ts), `{{input}}` the newest input summarised, as the default
+ * answer quotes it. A key the input lacks is left as written.
+ */
+function fillPlaceholders(text: string, userText: string): string {
+  if (!text.includes('{{')) return text;
+  let taskInput: unknown;
+  const section = /^Task input:\n([\s\S]*?)(?=\n\n(?:Output of [^\n]*:|Partial input: )|$)/.exec(userText)?.[1];
+  try {
+    taskInput = section === undefined ? undefined : JSON.parse(section);
+  } catch {
+    taskInput = section;
+  }
+  return text.replace(/\{\{\s*input(?:\.([A-Za-z0-9_-]+))?\s*\}\}/g, (placeholder, key: string | undefined) => {
+    if (key === undefined) return truncate(collapse(newestInput(userText)), MOCK_SUMMARY_CHARS);
+    const value = taskInput !== null && typeof taskInput === 'object' ? (taskInput as Record<string, unknown>)[key] : undefined;
+    if (value === undefined) return placeholder;
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  });
 }
 
 /**

@@ -107,27 +107,31 @@ export async function reachTemporal<T>(target: TemporalTarget, connect: () => Pr
 export async function noteSearchAttributes(io: CliIo, target: TemporalTarget): Promise<void> {
   if (!target.cluster) return;
   const { namespace } = target.connection;
-  let connection: Connection | undefined;
+  let connection: Connection;
   try {
     connection = await Connection.connect({ ...target.connection, connectTimeout: 5_000 });
+  } catch {
+    // Unreachable: the command's own connection says so.
+    return;
+  }
+  try {
     const added = await ensureSearchAttributes(connection, namespace);
     if (added.length > 0) io.stderr(`orch: registered search attributes ${added.join(', ')} on namespace ${namespace}\n`);
   } catch {
-    const missing = await missingSearchAttributes(connection, namespace).catch(() => null);
-    if (missing !== null && missing.length === 0) return;
-    const names = missing ?? ORCH_SEARCH_ATTRIBUTES;
+    // Not even listed (no such namespace, no permission to look): the command itself reports what matters.
+    const names = await missingSearchAttributes(connection, namespace).catch(() => []);
+    if (names.length === 0) return;
     const flags = names.map((attribute) => `--name ${attribute.name} --type ${attribute.type}`).join(' ');
     io.stderr(
       `orch: namespace ${namespace} lacks orch's search attributes ${names.map((attribute) => attribute.name).join(', ')}, and orch may not add them: runs work, but \`orch runs\` cannot show or filter their status, tokens and cost. ` +
         `An operator adds them once: \`temporal operator search-attribute create --namespace ${namespace} ${flags}\` (Temporal Cloud: \`tcld namespace search-attributes add --namespace ${namespace} ${names.map((attribute) => `--search-attribute ${attribute.name}=${attribute.type}`).join(' ')}\`)\n`
     );
   } finally {
-    await connection?.close().catch(() => {});
+    await connection.close().catch(() => {});
   }
 }
 
-async function missingSearchAttributes(connection: Connection | undefined, namespace: string) {
-  if (!connection) return null;
+async function missingSearchAttributes(connection: Connection, namespace: string) {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
   return ORCH_SEARCH_ATTRIBUTES.filter((attribute) => !known.has(attribute.name));

@@ -93,12 +93,12 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
       knownRequirements = taskRequirements(loaded.resources);
     }
     const target = await connectTemporal(io, { startServer: false, flags });
-    await noteSearchAttributes(io, target);
     const taskQueue = flags.taskQueue ?? defaultTaskQueue(io.env);
     const routing = { capabilities, knownRequirements };
     const orchWorker = await reachTemporal(target, () =>
       createOrchWorker({ ...target.connection, taskQueue, secrets, manifests, env: io.env, ...routing })
     );
+    await noteSearchAttributes(io, target);
     const routes = extraRouteQueues(taskQueue, routing);
     io.stderr(
       `orch: worker polling task queue "${escapeLine(taskQueue)}" at ${target.connection.address} (namespace ${target.connection.namespace}); capabilities ${escapeLine(describeCapabilities(capabilities))}\n` +

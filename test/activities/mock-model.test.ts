@@ -146,6 +146,13 @@ describe('mock model, scripted', () => {
     expect(empty.text).toBe('planner: What is the capital of France?');
   });
 
+  it('fills a scripted text\'s placeholders: {{input.KEY}} from the task input, {{input}} the newest input; an unknown key stays', async () => {
+    const model = scripted({ latencyMs: 0, responses: { writer: [{ text: 'Brief: {{input.topic}} ({{ input.n }}) after {{input}}; {{input.missing}}' }] } });
+    const inbox = 'Task input:\n{\n  "topic": "durable agents",\n  "n": 3\n}\n\nOutput of researcher:\nThree findings.';
+    const result = await call(modelRequest({ agent: 'writer', model, messages: [{ role: 'user', content: inbox }] }));
+    expect(result.text).toBe('Brief: durable agents (3) after Three findings.; {{input.missing}}');
+  });
+
   it('falls back to the default behaviour for unscripted agents', async () => {
     const result = await call(modelRequest({ agent: 'critic', model: scripted(script) }));
     expect(result.text).toBe('critic: What is the capital of France?');

@@ -135,7 +135,7 @@ describe.each([
     });
     const outcome = JSON.parse(stdout) as { status: string; output: unknown };
     expect(outcome.status).toBe('succeeded');
-    expect(JSON.stringify(outcome.output)).toContain('writer');
+    expect(JSON.stringify(outcome.output)).toContain('# Brief: ');
   });
 
   it('a service imports { compile, OrchClient } from orch and awaits a run a plain Temporal worker with orchPlugin() executes; the native bridge stays out of the service', async () => {
