@@ -21,6 +21,8 @@ import { registerControlCommands } from './commands/control.ts';
 import { registerReplayCommand } from './commands/replay.ts';
 import { registerLogsCommand } from './commands/logs.ts';
 import { registerSchemaCommands } from './commands/schema.ts';
+import { registerInitCommand } from './commands/init.ts';
+import { registerCompletionCommand } from './commands/completion.ts';
 
 export interface CommandContext {
   io: CliIo;
@@ -55,6 +57,9 @@ export function buildProgram(context: CommandContext): Command {
   registerReplayCommand(program, context);
   registerLogsCommand(program, context);
   registerSchemaCommands(program, context);
+  registerInitCommand(program, context);
+  // Last: its script lists every command declared before it.
+  registerCompletionCommand(program, context);
   registerSchedulesCommand(program, context);
   registerServeCommand(program, context);
   // Subcommands (and theirs: `orch server stop`) inherit exit and output handling so their usage errors exit 2 too.

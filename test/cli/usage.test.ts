@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { orch, STACK_FRAME } from './cli-harness.ts';
 
-const COMMANDS = ['run', 'result', 'worker', 'validate', 'compile', 'server', 'tools', 'approvals', 'approve', 'deny', 'budget', 'audit', 'runs', 'describe', 'cancel', 'terminate', 'replay', 'logs', 'schema', 'explain'] as const;
+const COMMANDS = ['run', 'result', 'worker', 'validate', 'compile', 'server', 'tools', 'approvals', 'approve', 'deny', 'budget', 'audit', 'runs', 'describe', 'cancel', 'terminate', 'replay', 'logs', 'schema', 'explain', 'init', 'completion'] as const;
 /** `orch server`'s own commands; `orch server` alone is `orch server start`. */
 const SERVER_COMMANDS = ['start', 'status', 'stop'] as const;
 /** The flags of every command that connects to Temporal. */
@@ -63,6 +63,8 @@ describe('help', () => {
       logs: ['--run-id', '-f, --follow', '--json', ...CONNECTION],
       schema: ['--kind', '--out'],
       explain: ['--json'],
+      init: ['--name'],
+      completion: [],
       replay: ['--run-id', '--file', '--all', '--query', '--limit', '--json', ...CONNECTION],
       terminate: ['--reason', ...CONNECTION],
     };
