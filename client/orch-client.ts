@@ -122,24 +122,24 @@ export type RunListStatus = OrchRunStatus | 'terminated' | 'timed_out' | 'contin
 
 /** What `orch runs` shows: see RunSummary.status. */
 export function runListStatus(executionStatus: string, recorded: OrchRunStatus | undefined): RunListStatus {
-  switch (executionStatus) {
-    case 'RUNNING':
-      return recorded ?? 'running';
-    case 'COMPLETED':
+  // Temporal's names, lower-cased: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, CONTINUED_AS_NEW.
+  switch (executionStatus.toLowerCase()) {
+    case 'completed':
       return 'completed';
-    case 'FAILED':
+    case 'failed':
       return recorded === 'denied' ? 'denied' : 'failed';
-    case 'CANCELLED':
+    case 'cancelled':
       return 'canceled';
-    case 'TERMINATED':
+    case 'terminated':
       return 'terminated';
-    case 'TIMED_OUT':
+    case 'timed_out':
       return 'timed_out';
-    case 'CONTINUED_AS_NEW':
+    case 'continued_as_new':
       return 'continued_as_new';
     default:
       return recorded ?? 'running';
   }
+}
 }
 
 /** One run in a fleet listing (`orch runs`), from its search attributes; null where a run has none. */
