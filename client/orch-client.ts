@@ -122,7 +122,7 @@ export type RunListStatus = OrchRunStatus | 'terminated' | 'timed_out' | 'contin
 
 /** What `orch runs` shows: see RunSummary.status. */
 export function runListStatus(executionStatus: string, recorded: OrchRunStatus | undefined): RunListStatus {
-  // Temporal's names, lower-cased: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, CONTINUED_AS_NEW.
+  // Temporal's execution status names, lower-cased.
   switch (executionStatus.toLowerCase()) {
     case 'completed':
       return 'completed';
@@ -139,7 +139,6 @@ export function runListStatus(executionStatus: string, recorded: OrchRunStatus |
     default:
       return recorded ?? 'running';
   }
-}
 }
 
 /** One run in a fleet listing (`orch runs`), from its search attributes; null where a run has none. */
