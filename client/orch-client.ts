@@ -557,7 +557,7 @@ export class OrchClient {
       workflowId,
       args: [args] as [RunInput],
       staticSummary: planSummary(plan),
-      staticDetails: planDetails(plan),
+      staticDetails: planDetails(plan, taskQueue),
       ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
       ...(options.workflowIdConflictPolicy ? { workflowIdConflictPolicy: options.workflowIdConflictPolicy } : {}),
       ...(options.requestEagerStart ? { requestEagerStart: true } : {}),
@@ -633,12 +633,28 @@ export function runSearchAttributes(plan: Plan) {
 
 /** The one-line summary Temporal's UI shows for a run of `plan` (started or scheduled). */
 export function planSummary(plan: Plan): string {
-  return `${plan.system.name}${plan.task ? ` · ${plan.task.name}` : ''} · ${Object.keys(plan.agents).length} agents`.slice(0, 200);
+  const agents = Object.keys(plan.agents).length;
+  return `${plan.system.name}${plan.task ? ` · ${plan.task.name}` : ''} · ${agents} ${agents === 1 ? 'agent' : 'agents'}`.slice(0, 200);
 }
 
-export function planDetails(plan: Plan): string {
-  const agents = Object.values(plan.agents).map((a) => `- **${a.id.name}** → model \`${plan.models[a.model]?.model ?? a.model}\``);
+/**
+ * The run's static details in the Web UI: what it runs and at what price, where it waits for a
+ * worker (live details come only from one), and how a person decides for it from the Web UI.
+ */
+export function planDetails(plan: Plan, taskQueue?: string): string {
+  const agents = Object.values(plan.agents).map((a) => {
+    const model = plan.models[a.model];
+    const price = model?.pricing ? ` · $${model.pricing.inputPerMillion}/$${model.pricing.outputPerMillion} per 1M tokens in/out` : ' · no pricing (cost not counted)';
+    return `- **${a.id.name}** → model \`${model?.model ?? a.model}\`${price}`;
+  });
   // A routed run waits on its route's queue until a matching worker polls it: say what it waits for.
   const requires = plan.requirements ? ['', `Requires a worker with ${describeRequirements(plan.requirements)} (task queue \`…${ROUTE_SEPARATOR}${routeKey(plan.requirements)}\`)`] : [];
-  return [`Plan \`${plan.hash}\``, '', ...agents, ...requires].join('\n').slice(0, 20_000);
+  const queue = taskQueue
+    ? ['', `Runs when an orch worker polls task queue \`${taskQueue}\` (\`orch worker --task-queue ${taskQueue}\`); live progress (Current Details) comes from that worker and stays empty while none polls.`]
+    : [];
+  const decide = [
+    '',
+    'Approvals and budget pauses are decided with workflow updates (More Actions → Send an Update): `decideApproval` `{ "id", "decision": "approve"|"deny", "decidedBy", "reason"? }`, `resolveBudget` `{ "action": "top_up"|"wrap_up", "tokens"?, "costUsd"?, "modelCalls"?, "toolCalls"?, "decidedBy", "reason"? }`; or `orch approve|deny <workflow-id> <approval-id> --by <name>`, `orch budget <workflow-id> --add-tokens N | --wrap-up`.',
+  ];
+  return [`Plan \`${plan.hash}\``, '', ...agents, ...requires, ...queue, ...decide].join('\n').slice(0, 20_000);
 }

@@ -109,7 +109,7 @@ function actionOf(definition: ScheduleDefinition, taskQueue: string, withSearchA
     args: [input],
     memo: { [MEMO_KEY]: memoOf(definition, taskQueue) },
     staticSummary: planSummary(plan),
-    staticDetails: planDetails(plan),
+    staticDetails: planDetails(plan, routedTaskQueue(taskQueue, plan.requirements)),
     ...(withSearchAttributes ? { typedSearchAttributes: runSearchAttributes(plan) } : {}),
   };
 }

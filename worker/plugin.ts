@@ -16,6 +16,7 @@ import { ModelQueueWorkers } from './model-queue-workers.ts';
 import { extraRouteQueues, runWithRouteWorkers, withConcurrencyLimit, type OrchRoutingOptions } from './route-workers.ts';
 import { createPolicyInterceptor } from './policy-interceptor.ts';
 import { workflowBundle } from './workflow-bundle.ts';
+import { loadWorkerTelemetry, type WorkerTelemetry } from './telemetry-config.ts';
 
 /**
  * Heartbeats are how a call learns it was cancelled (an agent timeout, a cancelled run): send
@@ -31,12 +32,30 @@ interface WorkerState {
   /** The options orch configured it with, and the route queues polled next to it (route-workers.ts). */
   configured: WorkerOptions;
   routeQueues: string[];
+  /** Traces and metrics, when the worker's environment asks for them (worker/telemetry-config.ts). */
+  telemetry: WorkerTelemetry | null;
 }
 
 /** A worker that brings no workflow code of its own runs orch's. */
 async function withWorkflowCode<T extends Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'>>(options: T): Promise<T> {
   if (options.workflowsPath || options.workflowBundle) return options;
   return { ...options, workflowBundle: await workflowBundle() };
+}
+
+/**
+ * With tracing on, workflow code runs Temporal's OpenTelemetry workflow interceptors: orch's in
+ * a bundle of its own with them inside (a prebuilt bundle cannot take `workflowModules`), a
+ * worker's own `workflowsPath` through `interceptors.workflowModules`. A worker's own prebuilt
+ * bundle is left as it is (its workflow spans are then not made).
+ */
+async function withTracedWorkflowCode(options: WorkerOptions, telemetry: WorkerTelemetry): Promise<WorkerOptions> {
+  if (options.workflowBundle) return options;
+  if (options.workflowsPath) {
+    const modules = options.interceptors?.workflowModules ?? [];
+    return { ...options, interceptors: { ...options.interceptors, workflowModules: [...modules, ...telemetry.workflowInterceptorModules] } };
+  }
+  const { tracedWorkflowBundle } = await import('./traced-workflow-bundle.ts');
+  return { ...options, workflowBundle: await tracedWorkflowBundle(telemetry.workflowInterceptorModules) };
 }
 
 /** Replay runs no activities: the model-queue sink does nothing there. */
@@ -56,12 +75,15 @@ class OrchPlugin implements WorkerPlugin {
 
   async configureWorker(given: WorkerOptions): Promise<WorkerOptions> {
     const options = withConcurrencyLimit(given, this.deps);
+    // Off unless the environment names an OTLP endpoint; then Temporal's activity span (and
+    // orch's attributes inside it) wraps everything, the policy check included.
+    const telemetry = await loadWorkerTelemetry(this.deps.env ?? process.env);
     const runtime = createActivityRuntime(this.deps);
     // The second enforcement point: every model and tool call is verified against its run's
     // start event and re-checked on the worker. One per worker: it caches that worker's plans.
     const interceptors = {
       ...options.interceptors,
-      activity: [createPolicyInterceptor(), ...(options.interceptors?.activity ?? [])],
+      activity: [...(telemetry?.activityInterceptors ?? []), createPolicyInterceptor(), ...(options.interceptors?.activity ?? [])],
     };
     const maxHeartbeatThrottleInterval = options.maxHeartbeatThrottleInterval ?? HEARTBEAT_THROTTLE;
     const modelQueues = new ModelQueueWorkers({
@@ -78,15 +100,16 @@ class OrchPlugin implements WorkerPlugin {
       },
       onError: (queue, error) => Runtime.instance().logger.error(`orch: cannot serve model queue ${queue}: ${String(error)}`),
     });
-    const configured = await withWorkflowCode({
+    const withCode = {
       ...options,
       maxHeartbeatThrottleInterval,
       activities: { ...(options.activities ?? {}), ...runtime.activities },
       interceptors,
-      sinks: { ...options.sinks, ...modelQueues.sinks() },
-    });
+      sinks: { ...options.sinks, ...modelQueues.sinks(), ...telemetry?.sinks },
+    };
+    const configured = await (telemetry ? withTracedWorkflowCode(withCode, telemetry) : withWorkflowCode(withCode));
     const routeQueues = extraRouteQueues(options.taskQueue, this.deps);
-    this.workers.set(runtime.activities.callModel, { runtime, modelQueues, configured, routeQueues });
+    this.workers.set(runtime.activities.callModel, { runtime, modelQueues, configured, routeQueues, telemetry });
     return configured;
   }
 
@@ -104,6 +127,8 @@ class OrchPlugin implements WorkerPlugin {
       if (state) {
         await state.modelQueues.shutdown();
         await state.runtime.close();
+        // Flushes the spans and metrics still buffered: a worker that stops exports what it saw.
+        await state.telemetry?.shutdown();
       }
     }
   }

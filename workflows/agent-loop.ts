@@ -28,7 +28,7 @@ import {
 import type { ToolCatalog } from './mcp-catalog.ts';
 import type { BudgetRequest, Refusal } from '../contract/run-io.ts';
 import type { Effects } from './effects.ts';
-import { activitySummary } from '../contract/activity-summaries.ts';
+import { activitySummary, modelCallWhat } from '../contract/activity-summaries.ts';
 import { CallFailure, GOVERNANCE_FAILURES, RunFailure } from './run-failure.ts';
 import type { UsageLedger } from './usage-ledger.ts';
 import { RecordedCalls } from './recorded-calls.ts';
@@ -337,7 +337,7 @@ async function activationLoop(
           ...(limits.tokens || limits.costUsd ? { reserved: { tokens: budget.reserve.tokens, costUsd: budget.reserve.costUsd } } : {}),
           gate: gateCheck(plan, agentName, null),
         },
-        { summary: activitySummary(agentName, `model ${model.model} · step ${step}`) }
+        { summary: activitySummary(agentName, modelCallWhat(model, step)) }
       );
     } catch (error) {
       if (local) context.onRefusals(told, error instanceof CallFailure && error.requestInHistory);

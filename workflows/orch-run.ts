@@ -36,6 +36,8 @@ import { renderProgressMarkdown } from './progress-details.ts';
 import { emptyTotals, spentUsageIn } from './usage-ledger.ts';
 import { historyLimitReached, jsonBytes, MAX_PAYLOAD_BYTES } from './payload-size.ts';
 import type {
+  ApprovalRequest,
+  BudgetRequest,
   DelegationRequest,
   DelegationResult,
   RunFailureDetails,
@@ -286,14 +288,18 @@ function reconnectPolicy(reconnect: PlanMcpServer['reconnect']) {
 function whileWaiting<Request, Answer>(
   desk: (request: Request) => Promise<Answer>,
   status: OrchRunStatus,
-  show: (status: OrchRunStatus) => void
+  show: (status: OrchRunStatus) => void,
+  /** Told of each request as it opens and closes (the Web UI's current details show them). */
+  watch?: { open(request: Request): void; close(request: Request): void }
 ): (request: Request) => Promise<Answer> {
   let open = 0;
   return async (request) => {
     if (open++ === 0) show(status);
+    watch?.open(request);
     try {
       return await desk(request);
     } finally {
+      watch?.close(request);
       if (--open === 0) show('running');
     }
   };
@@ -390,20 +396,31 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
   const show = (status: OrchRunStatus, options?: { force?: boolean }) =>
     interpreter && board.show(status, interpreter.ledger.total, interpreter.denials, options);
   // Progress changes many times per workflow task; render the Web UI details once per burst.
+  // What the run waits for on people is shown there too (user metadata: not replayed).
+  const waits = { approvals: new Map<string, ApprovalRequest>(), budget: null as BudgetRequest | null };
   let renderQueued = false;
+  const render = () => {
+    if (renderQueued) return;
+    renderQueued = true;
+    void Promise.resolve().then(() => {
+      renderQueued = false;
+      if (progress) setCurrentDetails(renderProgressMarkdown(plan, progress, { approvals: [...waits.approvals.values()], budget: waits.budget }));
+    });
+  };
   const effects = temporalEffects(
     (next) => {
       progress = next;
-      if (renderQueued) return;
-      renderQueued = true;
-      void Promise.resolve().then(() => {
-        renderQueued = false;
-        if (progress) setCurrentDetails(renderProgressMarkdown(plan, progress));
-      });
+      render();
     },
     runInput.continueAsNewAfterEvents,
-    whileWaiting(openApprovalDesk(runInput.approvalTimeoutMs), 'awaiting_approval', show),
-    whileWaiting(openBudgetDesk(), 'budget_paused', show),
+    whileWaiting(openApprovalDesk(runInput.approvalTimeoutMs), 'awaiting_approval', show, {
+      open: (request) => (waits.approvals.set(request.id, request), render()),
+      close: (request) => (waits.approvals.delete(request.id), render()),
+    }),
+    whileWaiting(openBudgetDesk(), 'budget_paused', show, {
+      open: (request) => ((waits.budget = request), render()),
+      close: () => ((waits.budget = null), render()),
+    }),
     runInput.approvalTimeoutMs
   );
   const root = CancellationScope.current();
