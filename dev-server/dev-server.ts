@@ -108,14 +108,16 @@ function devServerArgs(o: {
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = options.cli ?? (await ensureTemporalCli(options));
   const autoPorts = options.port === 0 || ((options.ui ?? true) && options.uiPort === 0);
-  // A free port picked by us can be taken before the server binds it; try again.
+  // A free port picked by us can be taken before the server binds it; try again. The server's
+  // own ports beside the one we pick (its HTTP API, membership) can clash too, and its last
+  // output may then be a goroutine dump that no longer shows why: with ports picked here, any
+  // exit before it answers is tried again.
   const attempts = autoPorts ? 3 : 1;
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(options, cli);
     } catch (error) {
-      const retry =
-        attempt < attempts && TemporalServerError.is(error) && error.code === 'TEMPORAL_SERVER_EXITED' && /address already in use/i.test(error.serverOutput ?? '');
+      const retry = attempt < attempts && TemporalServerError.is(error) && error.code === 'TEMPORAL_SERVER_EXITED';
       if (!retry) throw error;
     }
   }

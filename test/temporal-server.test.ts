@@ -189,6 +189,23 @@ describe('startDevServer', () => {
     expect(TemporalServerError.is(error) && error.serverOutput).toContain('bind failed for a reason');
   });
 
+  it('on ports it picked, a server that exits before answering is started again (its output may not say why)', async () => {
+    const marker = path.join(scratch, 'flaky-once');
+    // The first start dies with a goroutine dump and no reason; the next runs the real server.
+    const flaky = await writeExecutable(
+      path.join(scratch, 'flaky', 'temporal'),
+      `#!/bin/sh\nif [ ! -e '${marker}' ]; then touch '${marker}'; echo 'go.uber.org/fx.(*module).invoke(...)' >&2; exit 2; fi\nexec '${cli}' "$@"\n`
+    );
+    const server = await startDevServer({ cli: flaky, port: 0, ui: false, dbFile: null, log: () => {} });
+    try {
+      const connection = await Connection.connect({ address: server.address });
+      await connection.workflowService.getSystemInfo({});
+      await connection.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('fails fast when a fixed port is taken', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
