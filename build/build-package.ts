@@ -39,5 +39,16 @@ const { code } = await bundleWorkflowCode({
   webpackConfigHook: (config) => ({ ...config, devtool: 'inline-nosources-source-map' }),
 });
 writeFileSync(join(dist, 'workflow-bundle.js'), code);
+
+// The traced bundle (worker/traced-workflow-bundle.ts), for workers whose OTEL environment turns
+// tracing on: the same workflows with Temporal's and orch's workflow interceptors in it.
+const { WORKFLOW_INTERCEPTOR_MODULES } = (await import(pathToFileURL(join(dist, 'worker/telemetry.js')).href)) as typeof import('../worker/telemetry.ts');
+const traced = await bundleWorkflowCode({
+  workflowsPath: join(dist, 'workflows/index.js'),
+  workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+  logger: new DefaultLogger('WARN'),
+  webpackConfigHook: (config) => ({ ...config, devtool: 'inline-nosources-source-map' }),
+});
+writeFileSync(join(dist, 'workflow-bundle-traced.js'), traced.code);
 // stderr: `npm pack --json` owns stdout.
 console.error(`orch: built dist/ (workflow bundle ${(code.length / 1024).toFixed(0)} KiB)`);

@@ -8,6 +8,7 @@
  * bundle (a folder of its own, keyed by the workflow sources and the tracing packages' versions).
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,9 @@ import { WORKFLOW_BUNDLE_CACHE_DIR, WORKFLOWS_PATH } from './workflow-bundle.ts'
 const CHECKOUT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The packages bundled in besides orch's own: their versions are part of the key. */
 const TRACING_PACKAGES = ['@temporalio/interceptors-opentelemetry', '@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/sdk-trace-base', '@opentelemetry/resources'];
+
+/** The package's prebuilt traced bundle (made at pack time, build/build-package.ts); absent in a source checkout. */
+export const PREBUILT_TRACED_BUNDLE = fileURLToPath(new URL('../workflow-bundle-traced.js', import.meta.url));
 
 let bundled: Promise<WorkflowBundleOption> | null = null;
 
@@ -34,6 +38,8 @@ async function tracingKey(modules: readonly string[]): Promise<string> {
 /** The traced bundle with `interceptorModules` (Temporal's workflow interceptors, then orch's) in it. */
 export function tracedWorkflowBundle(interceptorModules: readonly string[], logger?: Logger, cacheDir: string = path.join(WORKFLOW_BUNDLE_CACHE_DIR, 'traced')): Promise<WorkflowBundleOption> {
   bundled ??= (async () => {
+    // Installed, the package ships it: no webpack at a worker's start.
+    if (existsSync(PREBUILT_TRACED_BUNDLE)) return { codePath: PREBUILT_TRACED_BUNDLE };
     const key = await tracingKey(interceptorModules);
     const cached = await readCachedBundle(cacheDir, key);
     if (cached !== null) return { code: cached };

@@ -97,7 +97,7 @@ describe('the packed tarball', () => {
   it('ships compiled JavaScript, declarations, the prebuilt workflow bundle, README and LICENSE; no tests, no sources', async () => {
     const { stdout } = await run('tar', ['tzf', tarball]);
     const files = stdout.trim().split('\n').map((line) => line.replace(/^package\//, ''));
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/orch.js', 'dist/index.js', 'dist/index.d.ts', 'dist/worker/index.js', 'dist/workflow-bundle.js', 'dist/schema/manifest.json']));
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/orch.js', 'dist/index.js', 'dist/index.d.ts', 'dist/worker/index.js', 'dist/workflow-bundle.js', 'dist/workflow-bundle-traced.js', 'dist/schema/manifest.json']));
     expect(files.filter((file) => file.startsWith('test/') || file.includes('.test.'))).toEqual([]);
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
   });
