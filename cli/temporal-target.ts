@@ -11,6 +11,7 @@ import {
   DEFAULT_TEMPORAL_UI_PORT,
   ensureLocalServer,
   ensureSearchAttributes,
+  missingSearchAttributes,
   loadTemporalSettings,
   TemporalServerError,
   type TemporalConnectionOptions,
@@ -19,7 +20,6 @@ import {
 import { CliError, type CliIo } from './io.ts';
 import type { ConnectionFlags } from './connection-options.ts';
 import { OrchClient } from '../client/orch-client.ts';
-import { ORCH_SEARCH_ATTRIBUTES } from '../contract/search-attributes.ts';
 import { Connection } from '@temporalio/client';
 
 /** Connection settings for OrchClient.connect and createOrchWorker. */
@@ -115,26 +115,23 @@ export async function noteSearchAttributes(io: CliIo, target: TemporalTarget): P
     return;
   }
   try {
-    const added = await ensureSearchAttributes(connection, namespace);
-    if (added.length > 0) io.stderr(`orch: registered search attributes ${added.join(', ')} on namespace ${namespace}\n`);
-  } catch {
-    // Not even listed (no such namespace, no permission to look): the command itself reports what matters.
-    const names = await missingSearchAttributes(connection, namespace).catch(() => []);
-    if (names.length === 0) return;
-    const flags = names.map((attribute) => `--name ${attribute.name} --type ${attribute.type}`).join(' ');
-    io.stderr(
-      `orch: namespace ${namespace} lacks orch's search attributes ${names.map((attribute) => attribute.name).join(', ')}, and orch may not add them: runs work, but \`orch runs\` cannot show or filter their status, tokens and cost. ` +
-        `An operator adds them once: \`temporal operator search-attribute create --namespace ${namespace} ${flags}\` (Temporal Cloud: \`tcld namespace search-attributes add --namespace ${namespace} ${names.map((attribute) => `--search-attribute ${attribute.name}=${attribute.type}`).join(' ')}\`)\n`
-    );
+    // Listed once: what is missing decides both the registration and what to tell. Not even
+    // listed (no such namespace, no permission to look): the command itself reports what matters.
+    const missing = await missingSearchAttributes(connection, namespace).catch(() => []);
+    if (missing.length === 0) return;
+    try {
+      const added = await ensureSearchAttributes(connection, namespace, undefined, missing);
+      io.stderr(`orch: registered search attributes ${added.join(', ')} on namespace ${namespace}\n`);
+    } catch {
+      const flags = missing.map((attribute) => `--name ${attribute.name} --type ${attribute.type}`).join(' ');
+      io.stderr(
+        `orch: namespace ${namespace} lacks orch's search attributes ${missing.map((attribute) => attribute.name).join(', ')}, and orch may not add them: runs work, but \`orch runs\` cannot show or filter their status, tokens and cost. ` +
+          `An operator adds them once: \`temporal operator search-attribute create --namespace ${namespace} ${flags}\` (Temporal Cloud: \`tcld namespace search-attributes add --namespace ${namespace} ${missing.map((attribute) => `--search-attribute ${attribute.name}=${attribute.type}`).join(' ')}\`)\n`
+      );
+    }
   } finally {
     await connection.close().catch(() => {});
   }
-}
-
-async function missingSearchAttributes(connection: Connection, namespace: string) {
-  const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
-  return ORCH_SEARCH_ATTRIBUTES.filter((attribute) => !known.has(attribute.name));
 }
 
 /**

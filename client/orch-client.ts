@@ -223,10 +223,16 @@ export class OrchRun {
    * decision, and the run does not move.
    */
   async standing(): Promise<RunStanding> {
+    const { description, pollers } = await this.describedWithPollers();
+    return { status: description.status.name, taskQueue: description.taskQueue, pollers };
+  }
+
+  /** Temporal's description of the run, and the workers polling its queue (none asked once it has ended). */
+  private async describedWithPollers() {
     const description = await this.handle.describe();
     const running = description.status.name === 'RUNNING';
     const pollers = running ? (await queuePollers(this.handle.client, description.taskQueue)).length : 0;
-    return { status: description.status.name, taskQueue: description.taskQueue, pollers };
+    return { description, pollers };
   }
 
   /**
@@ -236,11 +242,10 @@ export class OrchRun {
    * (approvals, a budget pause, delegates in flight). Never blocks on a missing worker.
    */
   async describe(options: { timeoutMs?: number } = {}): Promise<RunDescription> {
-    const description = await this.handle.describe();
+    const { description, pollers } = await this.describedWithPollers();
     const status = description.status.name;
     const attributes = description.typedSearchAttributes;
     const running = status === 'RUNNING';
-    const pollers = running ? (await queuePollers(this.handle.client, description.taskQueue)).length : 0;
     const base: RunDescription = {
       workflowId: this.workflowId,
       runId: description.runId,

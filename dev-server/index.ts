@@ -12,7 +12,7 @@ export { startDevServer } from './dev-server.ts';
 export type { DevServer, DevServerOptions } from './dev-server.ts';
 export { resolveTemporalConnection, loadTemporalSettings, connectionOptions } from './connection.ts';
 export type { TemporalConnectionConfig, TemporalConnectionFlags, TemporalConnectionOptions, TemporalSettings, ResolveConnectionOptions } from './connection.ts';
-export { ensureSearchAttributes } from './search-attributes.ts';
+export { ensureSearchAttributes, missingSearchAttributes } from './search-attributes.ts';
 export { findTemporalCli, temporalToolsCliPath, TEMPORAL_CLI_GO_VERSION, TEMPORAL_CLI_PYPI_VERSION } from './temporal-cli.ts';
 export { ensureTemporalCli, installTemporalCli } from './install-temporal-cli.ts';
 export { orchHome, statePaths, type OrchStatePaths } from './state-dir.ts';

@@ -7,6 +7,7 @@ import { positiveInteger, positiveNumber } from '../option-parsers.ts';
 import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
 import { withOrchClient } from '../deferred.ts';
 import { escapeLine } from '../render-text.ts';
+import { isNoSuchRun } from '../no-such-run.ts';
 
 /**
  * How long a decision (an update) or a question (a query) may wait for a worker to take it.
@@ -56,7 +57,7 @@ async function withRun<T>(
  */
 function causeOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  if (error.name === 'WorkflowNotFoundError') return 'no such run';
+  if (isNoSuchRun(error)) return 'no such run';
   if ((error.name === 'WorkflowUpdateFailedError' || error.name === 'QueryRejectedError') && error.cause instanceof Error && error.cause.message) return error.cause.message;
   return error.message;
 }

@@ -1,7 +1,8 @@
 /** `orch describe`, `orch cancel` and `orch terminate`: looking at a run without waiting on it, and stopping it. */
 import type { Command } from 'commander';
 import type { RunDescription } from '../../client/orch-client.ts';
-import { CliError, EXIT } from '../io.ts';
+import { CliError } from '../io.ts';
+import { knownRun } from '../no-such-run.ts';
 import type { CommandContext } from '../main.ts';
 import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
 import { withOrchClient } from '../deferred.ts';
@@ -16,7 +17,7 @@ export function registerControlCommands(program: Command, context: CommandContex
     .option('--json', 'print it as JSON');
   addConnectionOptions(describe).action(async (workflowId: string, flags: ConnectionFlags & { json?: boolean }) => {
     await withOrchClient(io, flags, async (client) => {
-      const described = await known(workflowId, () => client.getRun(workflowId).describe());
+      const described = await knownRun(workflowId, () => client.getRun(workflowId).describe());
       io.stdout(flags.json ? `${JSON.stringify(described)}\n` : renderDescription(described));
     });
   });
@@ -54,19 +55,9 @@ export function registerControlCommands(program: Command, context: CommandContex
   });
 }
 
-/** What `look` finds of the run; an unknown id is one line and exit 1. */
-async function known<T>(workflowId: string, look: () => Promise<T>): Promise<T> {
-  try {
-    return await look();
-  } catch (error) {
-    if (error instanceof Error && error.name === 'WorkflowNotFoundError') throw new CliError(`${workflowId}: no such run`, EXIT.failed);
-    throw error;
-  }
-}
-
 /** The run's standing, once it is known to exist and to be running; else one line and exit 1. */
 async function openRun<T extends { status: string }>(workflowId: string, standing: () => Promise<T>): Promise<T> {
-  const found = await known(workflowId, standing);
+  const found = await knownRun(workflowId, standing);
   if (found.status !== 'RUNNING') throw new CliError(`${workflowId}: the run is ${found.status.toLowerCase()} already`);
   return found;
 }

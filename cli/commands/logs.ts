@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import type { AuditEvent } from '../../client/audit.ts';
-import { CliError, EXIT } from '../io.ts';
+import { EXIT } from '../io.ts';
+import { knownRun } from '../no-such-run.ts';
 import type { CommandContext } from '../main.ts';
 import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
 import { withOrchClient } from '../deferred.ts';
@@ -23,10 +24,7 @@ export function registerLogsCommand(program: Command, context: CommandContext): 
     const [{ auditTrail }, { followHistory }] = await Promise.all([import('../../client/audit.ts'), import('../../client/follow-history.ts')]);
     await withOrchClient(io, flags, async (client) => {
       // From the run's first execution: a run that continued as new is logged whole.
-      const described = await client.client.workflow
-        .getHandle(workflowId)
-        .describe()
-        .catch((error: unknown) => Promise.reject(error instanceof Error && error.name === 'WorkflowNotFoundError' ? new CliError(`${workflowId}: no such run`) : error));
+      const described = await knownRun(workflowId, () => client.client.workflow.getHandle(workflowId).describe());
       const runId = flags.runId ?? (described.raw.workflowExecutionInfo?.firstRunId || described.runId);
       const abort = new AbortController();
       let interrupted = false;

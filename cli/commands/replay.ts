@@ -12,6 +12,7 @@ import { positiveInteger } from '../option-parsers.ts';
 import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
 import { withOrchClient } from '../deferred.ts';
 import { escapeLine } from '../render-text.ts';
+import { knownRun } from '../no-such-run.ts';
 
 interface ReplayFlags extends ConnectionFlags {
   runId?: string;
@@ -52,17 +53,17 @@ export function registerReplayCommand(program: Command, context: CommandContext)
       );
     } else {
       targets = await withOrchClient(io, flags, async (client) => {
-        if (workflowId !== undefined) return fetchRunHistories(client.client, workflowId, flags.runId).catch((error: unknown) => Promise.reject(notFound(error, workflowId)));
+        if (workflowId !== undefined) return knownRun(workflowId, () => fetchRunHistories(client.client, workflowId, flags.runId));
         const runs = await client.listRuns({ ...(flags.query ? { query: flags.query } : {}), limit: flags.limit });
         const roots = runs.filter((run) => run.kind === 'run');
         return (await Promise.all(roots.map((run) => fetchRunHistories(client.client, run.workflowId, run.runId)))).flat();
       });
     }
     const verdicts = await replayHistories(targets);
-    // A file's line names the file; its JSON names it too.
-    const files = new Map(verdicts.flatMap((verdict, index) => (targets[index]!.file ? [[verdict, targets[index]!.file!] as const] : [])));
-    const json = (verdict: ReplayVerdict) => JSON.stringify(files.has(verdict) ? { file: files.get(verdict), ...verdict } : verdict);
-    io.stdout(flags.json ? verdicts.map((verdict) => `${json(verdict)}\n`).join('') : renderVerdicts(verdicts, files));
+    // Verdicts come in the targets' order; a file's line (and its JSON) names the file.
+    const files = targets.map((target) => target.file);
+    const json = (verdict: ReplayVerdict, index: number) => JSON.stringify(files[index] ? { file: files[index], ...verdict } : verdict);
+    io.stdout(flags.json ? verdicts.map((verdict, index) => `${json(verdict, index)}\n`).join('') : renderVerdicts(verdicts, files));
     if (workflowId !== undefined && !flags.json && verdicts.every((verdict) => verdict.divergence === null)) {
       const { auditTrail } = await import('../../client/audit.ts');
       const { renderTable } = await import('./audit.ts');
@@ -87,13 +88,9 @@ async function readHistoryFile(file: string): Promise<ReplayTarget['history']> {
   }
 }
 
-function notFound(error: unknown, workflowId: string): unknown {
-  return error instanceof Error && error.name === 'WorkflowNotFoundError' ? new CliError(`${workflowId}: no such run`) : error;
-}
-
-function renderVerdicts(verdicts: readonly ReplayVerdict[], files: ReadonlyMap<ReplayVerdict, string>): string {
-  const lines = verdicts.map((verdict) => {
-    const file = files.get(verdict);
+function renderVerdicts(verdicts: readonly ReplayVerdict[], files: ReadonlyArray<string | undefined>): string {
+  const lines = verdicts.map((verdict, index) => {
+    const file = files[index];
     const run = file ?? `${verdict.workflowId}${verdict.runId ? ` (${verdict.runId})` : ''}`;
     const divergence = verdict.divergence;
     if (!divergence) return `ok          ${run}: ${verdict.events} events reproduced`;
