@@ -4,13 +4,73 @@
  * (`RunWorkflow:orchRun`, the active span while the run executes), from its result or failure:
  * usage and cost totals, the failure's code, and the denials no activity saw (a hard-stop
  * policy denial fails the run in workflow code; refusals in the result's `refusals`). Nothing of
- * the outputs. Runs in the workflow sandbox: deterministic, no I/O (setting span attributes
- * schedules no command).
+ * the outputs. They also install the run tracer (workflows/run-tracer.ts): a span per agent
+ * activation and per wait, a decision span per policy check, under the workflow span and above
+ * the calls scheduled inside them. Runs in the workflow sandbox: deterministic, no I/O (a span
+ * schedules no command; Temporal's span exporter sink drops what a replay re-creates). Span
+ * times are the workflow's clock: the start of the workflow task that saw it.
  */
 import * as otel from '@opentelemetry/api';
-import { ApplicationFailure, type WorkflowInterceptors } from '@temporalio/workflow';
+import { ApplicationFailure, getRandomStream, type WorkflowInterceptors } from '@temporalio/workflow';
 import { FAILURE_CATALOG, type FailureCode } from '../contract/failures.ts';
 import type { Refusal, RunUsage } from '../contract/run-io.ts';
+import { installRunTracer, type RunTracer, type TraceAttributes } from '../workflows/run-tracer.ts';
+
+/** Attributes OpenTelemetry takes: the undefined ones left out (it would warn about each). */
+function defined(attributes: TraceAttributes): otel.Attributes {
+  const kept: otel.Attributes = {};
+  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) kept[key] = value;
+  return kept;
+}
+
+/** A failure's code, never its message (which can quote what the run handled). */
+function codeOf(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const coded = error as { code?: unknown; type?: unknown; name?: unknown };
+    for (const candidate of [coded.code, coded.type, coded.name]) if (typeof candidate === 'string' && candidate) return candidate;
+  }
+  return 'Error';
+}
+
+/**
+ * orch's spans take their ids from a random stream of their own: Temporal's spans draw from the
+ * workflow's main stream, also in query handlers and update validators, which a replay does
+ * not run. So a span that outlives a worker (an approval waiting across a restart) is
+ * re-created in the replay with the id its children, exported before, name as their parent.
+ */
+function startSpan(name: string, attributes: TraceAttributes): otel.Span {
+  return getRandomStream('orch.trace-ids').with(() => otel.trace.getTracer('orch').startSpan(name, { attributes: defined(attributes) }));
+}
+
+const OTEL_RUN_TRACER: RunTracer = {
+  span(name, attributes, fn, onResult) {
+    const span = startSpan(name, attributes);
+    return otel.context.with(otel.trace.setSpan(otel.context.active(), span), () => {
+      const running = fn();
+      // Ends the span when the work settles; the caller awaits `running` itself, unchanged.
+      running.then(
+        (value) => {
+          try {
+            if (onResult) span.setAttributes(defined(onResult(value)));
+          } catch {
+            // An attribute that cannot be read is not worth a failed workflow task (an unhandled rejection would be one).
+          }
+          span.end();
+        },
+        (error: unknown) => {
+          const code = codeOf(error);
+          span.setAttribute('error.type', code);
+          span.setStatus({ code: otel.SpanStatusCode.ERROR, message: code });
+          span.end();
+        }
+      );
+      return running;
+    });
+  },
+  decision(name, attributes) {
+    startSpan(name, attributes).end();
+  },
+};
 
 function isDenial(code: unknown): boolean {
   if (typeof code !== 'string' || !Object.hasOwn(FAILURE_CATALOG, code)) return false;
@@ -48,6 +108,7 @@ function callAttributes(args: unknown[]): otel.Attributes {
 }
 
 export function interceptors(): WorkflowInterceptors {
+  installRunTracer(OTEL_RUN_TRACER);
   return {
     outbound: [
       {

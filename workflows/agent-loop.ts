@@ -37,6 +37,7 @@ import type { FailureCode } from '../contract/failures.ts';
 import type { ContractEvent } from '../contract/run-io.ts';
 import { ExecutionContract, type ContractFinding, type ContractTool } from './execution-contract.ts';
 import { delegateFacts, toolFacts } from '../policies/tool-identity.ts';
+import { runTracer, tracePolicyDecision } from './run-tracer.ts';
 
 export interface ActivationContext {
   plan: Plan;
@@ -259,7 +260,17 @@ function violated(context: ActivationContext, contract: ExecutionContract, findi
   contract.observe(finding);
 }
 
-export async function runActivation(context: ActivationContext): Promise<ActivationOutcome> {
+/** One activation of an agent: its span (GenAI `invoke_agent`) holds its calls, decisions and waits. */
+export function runActivation(context: ActivationContext): Promise<ActivationOutcome> {
+  return runTracer().span(
+    `invoke_agent ${context.agentName}`,
+    { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': context.agentName, 'orch.agent': context.agentName, 'orch.activation': context.activation },
+    () => activate(context),
+    (outcome) => ({ 'orch.steps': outcome.steps, 'orch.stopped_by': outcome.stoppedBy })
+  );
+}
+
+async function activate(context: ActivationContext): Promise<ActivationOutcome> {
   const { plan, agentName, effects, ledger } = context;
   const agent = plan.agents[agentName];
   if (!agent) throw new RunFailure('AGENT_NOT_FOUND', `agent ${agentName} is not in the plan`, agentName);
@@ -303,6 +314,7 @@ async function activationLoop(
   for (let step = 1; step <= agent.maxSteps; step++) {
     if (context.budget.wrappedUp()) return { output: lastText, steps: step - 1, stoppedBy: 'budget' };
     const modelDecision = checkModelCall(plan, agentName, agent.model);
+    tracePolicyDecision(agentName, 'model', agent.model, modelDecision);
     if (!modelDecision.allowed) throw new RunFailure(modelDecision.code, modelDecision.reason, agentName);
     const model = plan.models[agent.model]!;
     // Reserve the call's own bound before it is scheduled: its input, at most, plus the output it is given.
@@ -494,6 +506,7 @@ async function runToolCall(
       : tool.memory
         ? checkMemoryCall(plan, agentName, tool.memory)
         : checkDelegateCall(plan, agentName, tool.delegate!);
+  tracePolicyDecision(agentName, tool.key !== null ? 'tool' : tool.memory ? 'memory' : 'delegate', call.name, decision);
   if (!decision.allowed && decision.verdict !== 'approval_required') {
     if (onViolation(plan, agentName) === 'hard_stop') throw new RunFailure(decision.code, decision.reason, agentName);
     // on_violation: feedback — the model hears why, and the tool never runs.
@@ -672,15 +685,21 @@ async function awaitApproval(
   const { plan, agentName } = context;
   const id = `approval-${context.approvals.next()}`;
   context.onStep(0, `waiting for approval ${id} of ${call.name}`);
-  const outcome = await context.effects.awaitApproval({
-    id,
-    agent: agentName,
-    tool: call.name,
-    arguments: call.input,
-    policy: decision.policy,
-    rule: decision.rule ?? null,
-    reason: decision.reason,
-  });
+  const outcome = await runTracer().span(
+    `wait approval ${call.name}`,
+    { 'orch.wait': 'approval', 'orch.approval.id': id, 'orch.agent': agentName, 'orch.tool': call.name, 'orch.policy.name': decision.policy, 'orch.policy.rule': decision.rule ?? undefined },
+    () =>
+      context.effects.awaitApproval({
+        id,
+        agent: agentName,
+        tool: call.name,
+        arguments: call.input,
+        policy: decision.policy,
+        rule: decision.rule ?? null,
+        reason: decision.reason,
+      }),
+    (answer) => ({ 'orch.approval.decision': answer.decision, 'orch.approval.decided_by': 'decidedBy' in answer ? answer.decidedBy : undefined })
+  );
   if (outcome.decision === 'approved') return { approval: { id, decidedBy: outcome.decidedBy } };
   const code = outcome.decision === 'timeout' ? 'APPROVAL_TIMEOUT' : 'APPROVAL_DENIED';
   const why =

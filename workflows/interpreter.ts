@@ -39,6 +39,7 @@ import type {
 } from '../contract/run-io.ts';
 import type { Effects } from './effects.ts';
 import { UsageLedger } from './usage-ledger.ts';
+import { runTracer } from './run-tracer.ts';
 
 export { requiredArrivals } from './join-state.ts';
 
@@ -314,7 +315,14 @@ export class PlanInterpreter {
 
   /** One pause at a time: activations that run out together wait for the same decision. */
   private resolveBudget(request: BudgetRequest): Promise<void> {
-    this.budgetPause ??= this.effects.awaitBudget(request).then((decision) => {
+    this.budgetPause ??= runTracer()
+      .span(
+        `wait budget ${request.limit}`,
+        { 'orch.wait': 'budget', 'orch.agent': request.agent, 'orch.budget.limit': request.limit, 'orch.policy.name': request.policy },
+        () => this.effects.awaitBudget(request),
+        (decision) => ({ 'orch.budget.action': decision.action, 'orch.budget.decided_by': decision.decidedBy })
+      )
+      .then((decision) => {
       this.budgetPause = null;
       if (decision.action === 'wrap_up') {
         this.wrappedUp = { by: decision.decidedBy, reason: decision.reason ?? null };

@@ -11,6 +11,8 @@ import { startRecordingServer, type RecordingServer } from '../helpers/http-serv
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 import { replayHistories } from '../../worker/replay.ts';
+import { createOrchWorker } from '../../worker/index.ts';
+import { OrchClient } from '../../client/orch-client.ts';
 
 interface OtlpAttribute {
   key: string;
@@ -21,6 +23,8 @@ interface OtlpSpan {
   spanId: string;
   parentSpanId?: string;
   name: string;
+  startTimeUnixNano?: string;
+  endTimeUnixNano?: string;
   attributes: OtlpAttribute[];
   events?: { name: string; attributes: OtlpAttribute[] }[];
 }
@@ -222,6 +226,193 @@ describe('traces and metrics over OTLP', () => {
     expect(points('orch.denials')).toHaveLength(2);
     expect(points('orch.model_call.duration').reduce((sum, p) => sum + p.value, 0)).toBe(4);
     expect(points('orch.tool_call.duration')).toMatchObject([{ 'orch.tool': 'default/lookup-tool', value: 1 }]);
+  });
+});
+
+describe('inside the run: agent activations, policy decisions and waits', () => {
+  it('are spans of the run\'s trace, above the calls made in them; a delegate\'s run is in the same trace', async () => {
+    const otlp = await startOtlpReceiver();
+    const worker = await startHarness({ env: { ...process.env, ORCH_TOOLS_ALLOW_LOOPBACK: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } });
+    let approved: Awaited<ReturnType<typeof worker.client.start>>;
+    let topped: Awaited<ReturnType<typeof worker.client.start>>;
+    try {
+      const spend = { tool_calls: [{ tool: 'lookup-tool', input: {} }], usage: { input_tokens: 250, output_tokens: 50 } };
+      const file = writeOverride([
+        mockEndpoint('default', 'inner-model', {
+          editor: [
+            { tool_calls: [{ tool: 'lookup-tool', input: { q: 'a' } }, { tool: 'publish-tool', input: { slug: 'x' } }, { tool: 'delegate--hand', input: { task: 'check' } }] },
+            { text: 'edited' },
+          ],
+          hand: [{ text: 'checked' }],
+        }),
+        httpTool('default', 'lookup-tool', `${stub.url}/lookup-tool`),
+        httpTool('default', 'publish-tool', `${stub.url}/publish-tool`, { operation_classes: ['write'] }),
+        { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'editor' }, spec: { model_ref: 'inner-model', prompt: 'edit', tools: ['lookup-tool', 'publish-tool'] } },
+        { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'hand' }, spec: { model_ref: 'inner-model', prompt: 'check' } },
+        { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'inner-system' }, spec: { agents: ['editor', 'hand'], graph: { editor: { delegates: ['hand'] } } } },
+        {
+          apiVersion: 'orch/v1',
+          kind: 'ToolPermission',
+          metadata: { name: 'publish-needs-approval' },
+          spec: { tool_ref: 'publish-tool', action: 'invoke', apply_mode: 'global', operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }] },
+        },
+      ]);
+      approved = await worker.client.start(await compileOk([file]));
+      for (let i = 0; i < 200 && (await approved.approvals().catch(() => [])).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      await approved.approve('approval-1', 'alice');
+      expect(await approved.result()).toMatchObject({ status: 'succeeded', output: 'edited' });
+
+      const saverFile = writeOverride([
+        mockEndpoint('default', 'saver-model', { saver: [spend, spend, spend, { text: 'saved', usage: { input_tokens: 250, output_tokens: 50 } }] }),
+        httpTool('default', 'lookup-tool', `${stub.url}/lookup-tool`),
+        { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'saver' }, spec: { model_ref: 'saver-model', prompt: 'spend', tools: ['lookup-tool'] } },
+        { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'saver-system' }, spec: { agents: ['saver'] } },
+        { apiVersion: 'orch/v1', kind: 'AgentPolicy', metadata: { name: 'pause-at-thousand' }, spec: { apply_mode: 'global', max_tokens_per_run: 1000, on_budget_exhausted: 'pause' } },
+      ]);
+      topped = await worker.client.start(await compileOk([saverFile]));
+      for (let i = 0; i < 200 && !(await topped.budgetPause().catch(() => null)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      await topped.topUp({ tokens: 1000 }, 'dana');
+      expect(await topped.result()).toMatchObject({ status: 'succeeded', output: 'saved' });
+    } finally {
+      await worker.stop();
+      await otlp.close();
+    }
+
+    const spans = otlp.bodies
+      .filter((b) => b.path === '/v1/traces')
+      .flatMap((b) => (b.body.resourceSpans as { scopeSpans: { spans: OtlpSpan[] }[] }[]).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const parentOf = (span: OtlpSpan) => (span.parentSpanId ? byId.get(span.parentSpanId) : undefined);
+    const descendsFrom = (span: OtlpSpan, ancestor: OtlpSpan): boolean => {
+      for (let at = parentOf(span); at; at = parentOf(at)) if (at === ancestor) return true;
+      return false;
+    };
+    const attrs = (span: OtlpSpan) => attributesOf(span.attributes);
+    const workflowSpans = spans.filter((s) => s.name === 'RunWorkflow:orchRun');
+    const rootOf = (workflowId: string) => workflowSpans.find((s) => attrs(s).workflowId === workflowId)!;
+    const root = rootOf(approved!.workflowId);
+    expect(root).toBeDefined();
+    const inTrace = spans.filter((s) => s.traceId === root.traceId);
+
+    // The activations: GenAI invoke_agent spans under the run (the delegate's under its own child run, in the same trace).
+    const agentSpans = inTrace.filter((s) => s.name.startsWith('invoke_agent '));
+    expect(agentSpans.map((s) => s.name).sort()).toEqual(['invoke_agent editor', 'invoke_agent hand']);
+    const editor = agentSpans.find((s) => s.name === 'invoke_agent editor')!;
+    const hand = agentSpans.find((s) => s.name === 'invoke_agent hand')!;
+    expect(parentOf(editor)).toBe(root);
+    expect(attrs(editor)).toMatchObject({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'editor', 'orch.agent': 'editor', 'orch.steps': 2, 'orch.stopped_by': 'answer' });
+    const child = inTrace.find((s) => s.name === 'RunWorkflow:orchDelegate');
+    expect(child, 'the delegate\'s run is in the trace').toBeDefined();
+    expect(descendsFrom(child!, editor)).toBe(true);
+    expect(parentOf(hand)).toBe(child);
+
+    // Every call the editor made is inside its activation.
+    const calls = inTrace.filter((s) => s.name.startsWith('StartActivity:') && descendsFrom(s, root) && !descendsFrom(s, child!));
+    expect(calls.length).toBe(4); // two model calls, the lookup, the approved publish
+    expect(calls.every((s) => descendsFrom(s, editor))).toBe(true);
+
+    // A decision span per policy check: the model for each step, each tool; the deciding policy and rule when not allowed.
+    const decisions = inTrace.filter((s) => s.name.startsWith('policy ') && parentOf(s) === editor).map(attrs);
+    expect(decisions.filter((d) => d['orch.policy.subject'] === 'model')).toHaveLength(2);
+    expect(decisions.filter((d) => d['orch.policy.subject'] !== 'model').sort((a, b) => String(a['orch.tool']).localeCompare(String(b['orch.tool'])))).toMatchObject([
+      { 'orch.policy.subject': 'delegate', 'orch.tool': 'delegate--hand', 'orch.policy.verdict': 'allow' },
+      { 'orch.policy.subject': 'tool', 'orch.tool': 'lookup-tool', 'orch.policy.verdict': 'allow' },
+      {
+        'orch.policy.subject': 'tool',
+        'orch.tool': 'publish-tool',
+        'orch.policy.verdict': 'approval_required',
+        'orch.policy.name': 'ToolPermission default/publish-needs-approval',
+        'orch.policy.rule': 'operation_rules[0]',
+      },
+    ]);
+
+    // The approval wait: a span from the request to the decision, with who decided.
+    const waits = inTrace.filter((s) => s.name.startsWith('wait '));
+    expect(waits.map((s) => ({ ...attrs(s), name: s.name, parent: parentOf(s)?.name }))).toMatchObject([
+      { name: 'wait approval publish-tool', parent: 'invoke_agent editor', 'orch.wait': 'approval', 'orch.approval.id': 'approval-1', 'orch.approval.decision': 'approved', 'orch.approval.decided_by': 'alice', 'orch.policy.rule': 'operation_rules[0]' },
+    ]);
+    const publish = calls.find((s) => attrs(s)['orch.tool'] === 'default/publish-tool')!;
+    const wait = waits[0]!;
+    expect(BigInt(publish.startTimeUnixNano!)).toBeGreaterThanOrEqual(BigInt(wait.endTimeUnixNano!));
+
+    // The budget pause: a span under the activation that ran out, ended by the top-up.
+    const saverRoot = rootOf(topped!.workflowId);
+    const budgetWait = spans.filter((s) => s.traceId === saverRoot.traceId && s.name.startsWith('wait '));
+    expect(budgetWait.map((s) => ({ ...attrs(s), name: s.name, parent: parentOf(s)?.name }))).toMatchObject([
+      { name: 'wait budget tokens', parent: 'invoke_agent saver', 'orch.wait': 'budget', 'orch.budget.limit': 'tokens', 'orch.policy.name': 'AgentPolicy default/pause-at-thousand', 'orch.budget.action': 'top_up', 'orch.budget.decided_by': 'dana' },
+    ]);
+  });
+});
+
+describe('a span that outlives its worker', () => {
+  it('an activation waiting for approval across a worker restart: its span, re-created in the replay, is the parent its children were exported under', async () => {
+    const otlp = await startOtlpReceiver();
+    const env = { ...process.env, ORCH_TOOLS_ALLOW_LOOPBACK: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+    const first = await startHarness({ env });
+    const file = writeOverride([
+      mockEndpoint('default', 'restart-model', {
+        editor: [{ tool_calls: [{ tool: 'publish-tool', input: { slug: 'draft' } }] }, { text: 'drafted' }],
+        publisher: [{ tool_calls: [{ tool: 'publish-tool', input: { slug: 'final' } }] }, { text: 'published' }],
+      }),
+      httpTool('default', 'publish-tool', `${stub.url}/publish-tool`, { operation_classes: ['write'] }),
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'editor' }, spec: { model_ref: 'restart-model', prompt: 'edit', tools: ['publish-tool'] } },
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'publisher' }, spec: { model_ref: 'restart-model', prompt: 'publish', tools: ['publish-tool'] } },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'restart-system' }, spec: { agents: ['editor', 'publisher'], graph: { editor: { next: 'publisher' } } } },
+      {
+        apiVersion: 'orch/v1',
+        kind: 'ToolPermission',
+        metadata: { name: 'publish-needs-approval' },
+        spec: { tool_ref: 'publish-tool', action: 'invoke', apply_mode: 'global', operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }] },
+      },
+    ]);
+    const waitFor = async (run: { approvals(): Promise<{ id: string }[]> }, id: string) => {
+      // Each poll is a query: Temporal traces it, drawing span ids the replay will not draw.
+      for (let i = 0; i < 200 && !(await run.approvals().catch(() => [])).some((a) => a.id === id); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    const run = await first.client.start(await compileOk([file]));
+    await waitFor(run, 'approval-1');
+    await run.approve('approval-1', 'alice');
+    await waitFor(run, 'approval-2');
+    // The first worker goes away while the publisher waits; what it ended is exported as it stops.
+    await first.stop();
+    const exportedByFirst = otlp.bodies.length;
+
+    const second = await createOrchWorker({ address: first.address, taskQueue: first.taskQueue, env });
+    const running = second.run();
+    const client = await OrchClient.connect({ address: first.address, taskQueue: first.taskQueue });
+    try {
+      const resumed = client.getRun(run.workflowId);
+      await resumed.approve('approval-2', 'bob');
+      expect(await resumed.result()).toMatchObject({ status: 'succeeded', output: 'published' });
+    } finally {
+      second.shutdown();
+      await running;
+      await client.client.connection.close();
+      await otlp.close();
+    }
+
+    const spansOf = (bodies: typeof otlp.bodies) =>
+      bodies.filter((b) => b.path === '/v1/traces').flatMap((b) => (b.body.resourceSpans as { scopeSpans: { spans: OtlpSpan[] }[] }[]).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+    const before = spansOf(otlp.bodies.slice(0, exportedByFirst));
+    const spans = spansOf(otlp.bodies);
+    const root = spans.find((s) => s.name === 'RunWorkflow:orchRun' && attributesOf(s.attributes).workflowId === run.workflowId)!;
+    expect(root).toBeDefined();
+    const inTrace = spans.filter((s) => s.traceId === root.traceId);
+    const publisher = inTrace.filter((s) => s.name === 'invoke_agent publisher');
+    expect(publisher).toHaveLength(1);
+    // The publisher's first decisions were exported by the first worker, under the span the second one ended.
+    const earlyDecisions = before.filter((s) => s.traceId === root.traceId && s.name.startsWith('policy ') && attributesOf(s.attributes)['orch.agent'] === 'publisher');
+    expect(earlyDecisions.map((s) => attributesOf(s.attributes)['orch.policy.verdict']).sort()).toEqual(['allow', 'approval_required']);
+    expect(earlyDecisions.every((s) => s.parentSpanId === publisher[0]!.spanId)).toBe(true);
+    const waits = inTrace.filter((s) => s.name === 'wait approval publish-tool').map((s) => ({ ...attributesOf(s.attributes), parent: s.parentSpanId }));
+    expect(waits).toMatchObject([
+      { 'orch.approval.id': 'approval-1', 'orch.agent': 'editor', 'orch.approval.decided_by': 'alice' },
+      { 'orch.approval.id': 'approval-2', 'orch.agent': 'publisher', 'orch.approval.decided_by': 'bob', parent: publisher[0]!.spanId },
+    ]);
+    // orch's spans all hang together: every parent they name was exported.
+    const ids = new Set(inTrace.map((s) => s.spanId));
+    const orchSpans = inTrace.filter((s) => /^(invoke_agent|policy|wait) /.test(s.name));
+    expect(orchSpans.filter((s) => !ids.has(s.parentSpanId!)).map((s) => s.name)).toEqual([]);
   });
 });
 
