@@ -22,7 +22,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LocalCallLimits, OrchActivities, ToolCallRequest } from '../contract/activity-io.ts';
-import { DEFAULT_MODEL_CALL_TIMEOUT_MS, PLAN_SCHEMA_VERSION, type PlanMcpServer } from '../contract/plan.ts';
+import { DEFAULT_MODEL_CALL_TIMEOUT_MS, PLAN_SCHEMA_VERSION, type Plan, type PlanMcpServer } from '../contract/plan.ts';
 import { CheckpointReached, PlanInterpreter } from './interpreter.ts';
 import { withPlanDefaults } from '../contract/plan-defaults.ts';
 import { callOnModelQueue, modelQueueOf } from './model-queues.ts';
@@ -285,6 +285,54 @@ function reconnectPolicy(reconnect: PlanMcpServer['reconnect']) {
  * A desk (approvals, budget) whose waits show on the run's status: `status` while any wait
  * is open, `running` again once none is.
  */
+/**
+ * A run's progress for the `progress` query, and the Web UI's Current Details of it: the
+ * progress and what it waits for on people. Progress changes many times per workflow task;
+ * the details are rendered once per burst (user metadata: not replayed).
+ */
+function liveDetails(plan: Plan, title: string) {
+  let progress: RunProgress | null = null;
+  setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyTotals() });
+  const waits = { approvals: new Map<string, ApprovalRequest>(), budget: null as BudgetRequest | null };
+  let renderQueued = false;
+  const render = () => {
+    if (renderQueued) return;
+    renderQueued = true;
+    void Promise.resolve().then(() => {
+      renderQueued = false;
+      if (progress) setCurrentDetails(renderProgressMarkdown(plan, progress, { approvals: [...waits.approvals.values()], budget: waits.budget }, title));
+    });
+  };
+  return {
+    progressed(next: RunProgress): void {
+      progress = next;
+      render();
+    },
+    approvals: {
+      open: (request: ApprovalRequest) => (waits.approvals.set(request.id, request), render()),
+      close: (request: ApprovalRequest) => (waits.approvals.delete(request.id), render()),
+    },
+    budget: {
+      open: (request: BudgetRequest) => ((waits.budget = request), render()),
+      close: () => ((waits.budget = null), render()),
+    },
+  };
+}
+
+/**
+ * A delegate's desk, its requests shown while open. It returns the desk's own promise: a
+ * delegate awaited its desks directly before it showed them, and must replay as it ran.
+ */
+function watched<Request, Answer>(desk: (request: Request) => Promise<Answer>, watch: { open(request: Request): void; close(request: Request): void }): (request: Request) => Promise<Answer> {
+  return (request) => {
+    watch.open(request);
+    const answer = desk(request);
+    const close = () => watch.close(request);
+    answer.then(close, close);
+    return answer;
+  };
+}
+
 function whileWaiting<Request, Answer>(
   desk: (request: Request) => Promise<Answer>,
   status: OrchRunStatus,
@@ -384,8 +432,7 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
   checkPlanVersion(runInput.plan);
   const plan = withPlanDefaults(runInput.plan);
   const input = runInput.input !== undefined ? runInput.input : plan.input;
-  let progress: RunProgress | null = null;
-  setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyTotals() });
+  const details = liveDetails(plan, plan.system.name);
   let interpreter: PlanInterpreter | null = null;
   const carried = runInput.resume;
   const board = new RunStatusBoard(runInput.searchAttributes === true, {
@@ -395,32 +442,11 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
   });
   const show = (status: OrchRunStatus, options?: { force?: boolean }) =>
     interpreter && board.show(status, interpreter.ledger.total, interpreter.denials, options);
-  // Progress changes many times per workflow task; render the Web UI details once per burst.
-  // What the run waits for on people is shown there too (user metadata: not replayed).
-  const waits = { approvals: new Map<string, ApprovalRequest>(), budget: null as BudgetRequest | null };
-  let renderQueued = false;
-  const render = () => {
-    if (renderQueued) return;
-    renderQueued = true;
-    void Promise.resolve().then(() => {
-      renderQueued = false;
-      if (progress) setCurrentDetails(renderProgressMarkdown(plan, progress, { approvals: [...waits.approvals.values()], budget: waits.budget }));
-    });
-  };
   const effects = temporalEffects(
-    (next) => {
-      progress = next;
-      render();
-    },
+    details.progressed,
     runInput.continueAsNewAfterEvents,
-    whileWaiting(openApprovalDesk(runInput.approvalTimeoutMs), 'awaiting_approval', show, {
-      open: (request) => (waits.approvals.set(request.id, request), render()),
-      close: (request) => (waits.approvals.delete(request.id), render()),
-    }),
-    whileWaiting(openBudgetDesk(), 'budget_paused', show, {
-      open: (request) => ((waits.budget = request), render()),
-      close: () => ((waits.budget = null), render()),
-    }),
+    whileWaiting(openApprovalDesk(runInput.approvalTimeoutMs), 'awaiting_approval', show, details.approvals),
+    whileWaiting(openBudgetDesk(), 'budget_paused', show, details.budget),
     runInput.approvalTimeoutMs
   );
   const root = CancellationScope.current();
@@ -487,15 +513,12 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
 export async function orchDelegate(request: DelegationRequest): Promise<DelegationResult> {
   checkPlanVersion(request.plan);
   const plan = withPlanDefaults(request.plan);
-  let progress: RunProgress | null = null;
-  setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyTotals() });
+  const details = liveDetails(plan, `delegate ${request.agent} of ${plan.system.name}`);
   const effects = temporalEffects(
-    (next) => {
-      progress = next;
-    },
+    details.progressed,
     undefined,
-    openApprovalDesk(request.approvalTimeoutMs),
-    openBudgetDesk(),
+    watched(openApprovalDesk(request.approvalTimeoutMs), details.approvals),
+    watched(openBudgetDesk(), details.budget),
     request.approvalTimeoutMs
   );
   const interpreter = new PlanInterpreter(plan, request.task, effects, undefined, {

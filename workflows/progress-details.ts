@@ -110,11 +110,12 @@ function budgetLines(request: BudgetRequest): string[] {
   ];
 }
 
-export function renderProgressMarkdown(plan: Plan, progress: RunProgress, waits?: RunWaits): string {
+/** `title` heads it: the system's name for a run, `delegate <agent> of <system>` for a delegate's child run. */
+export function renderProgressMarkdown(plan: Plan, progress: RunProgress, waits?: RunWaits, title: string = plan.system.name): string {
   const total = progress.usage;
   const priced = Object.keys(plan.agents).some((agent) => agentPriced(plan, agent));
   const headline = [
-    `**${plain(plan.system.name)}**`,
+    `**${plain(title)}**`,
     progress.phase,
     count(total.totalTokens, 'token'),
     count(total.modelCalls, 'model call'),

@@ -74,6 +74,37 @@ describe('orch describe', () => {
     await run.handle.terminate('test over');
   });
 
+  it("a delegate's child run shows its own live details in the Web UI: the delegate, its agent, the approval it waits for", async () => {
+    const file = writeOverride([
+      mockEndpoint('default', 'desk', {
+        boss: [{ tool_calls: [{ tool: 'delegate--hand', input: { task: 'publish it' } }] }, { text: 'boss done' }],
+        hand: [{ tool_calls: [{ tool: 'publish', input: { slug: 'y' } }] }, { text: 'hand done' }],
+      }),
+      httpTool('default', 'publish', `${setup.stub.url}/publish`, { operation_classes: ['write'] }),
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'boss' }, spec: { model_ref: 'desk', prompt: 'lead' } },
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'hand' }, spec: { model_ref: 'desk', prompt: 'do', tools: ['publish'] } },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'describe-delegate' }, spec: { agents: ['boss', 'hand'], graph: { boss: { delegates: ['hand'] } } } },
+      {
+        apiVersion: 'orch/v1',
+        kind: 'ToolPermission',
+        metadata: { name: 'publish-needs-approval' },
+        spec: { tool_ref: 'publish', action: 'invoke', apply_mode: 'global', operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }] },
+      },
+    ]);
+    const run = await setup.harness.client.start(await compileOk([file]));
+    await pollFor(async () => ((await run.approvals().catch(() => [])).length > 0 ? true : undefined), 20_000);
+    const child = setup.harness.client.client.workflow.getHandle(`${run.workflowId}/hand-1`);
+    const details = await pollFor(async () => {
+      const metadata = await child.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      return metadata.currentDetails?.includes('approval-1') ? metadata.currentDetails : undefined;
+    }, 20_000);
+    const lines = details.split('\n');
+    expect(lines[0]).toMatch(/^\*\*delegate hand of describe-delegate\*\* · running · /);
+    expect(details).toContain('ToolPermission default/publish-needs-approval');
+    expect(lines.some((line) => /^- \*\*hand\*\* — /.test(line))).toBe(true);
+    await run.handle.terminate('test over');
+  });
+
   it('a run no worker serves: said at once, with what the server knows', async () => {
     const queue = `nobody-${randomUUID()}`;
     const run = await new OrchClient({ client: setup.harness.client.client, taskQueue: queue }).start(planOf([agent('solo')], []), { taskQueue: queue });
