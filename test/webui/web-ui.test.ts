@@ -149,6 +149,9 @@ describe('the Temporal Web UI shows an orch run', () => {
       for (const agent of ['planner', 'researcher', 'writer']) expect(events).toContain(`${agent} · model mock-1 · step 1 · $0.15/$0.6 per 1M tokens in/out`);
 
       expect((await markdown(metadata, 'user-metadata-summary')).text).toContain('research-pipeline · research-brief');
+      // The static details name each agent's price as written, not as math (two dollar signs on a line).
+      const plan = await markdown(metadata, 'user-metadata-details');
+      expect(plan.items).toEqual(['planner', 'researcher', 'writer'].map((agent) => `${agent} → model mock-1 · $0.15 / $0.6 per 1M tokens in/out`));
       const details = await markdown(metadata, 'user-metadata-current-details');
       expect(details.text).toMatch(/research-pipeline · succeeded · \d+ tokens · 3 model calls · \$0\.\d+ · 0 tool calls/);
       // One list item per agent, each on its own line, its facts separated (no borderless table).
