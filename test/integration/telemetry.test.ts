@@ -13,6 +13,10 @@ import { compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/sce
 import { replayHistories } from '../../worker/replay.ts';
 import { createOrchWorker } from '../../worker/index.ts';
 import { OrchClient } from '../../client/orch-client.ts';
+import * as otel from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { Client } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client/index.js';
 
 interface OtlpAttribute {
   key: string;
@@ -413,6 +417,48 @@ describe('a span that outlives its worker', () => {
     const ids = new Set(inTrace.map((s) => s.spanId));
     const orchSpans = inTrace.filter((s) => /^(invoke_agent|policy|wait) /.test(s.name));
     expect(orchSpans.filter((s) => !ids.has(s.parentSpanId!)).map((s) => s.name)).toEqual([]);
+  });
+});
+
+describe("a run started from a service's own span", () => {
+  it("joins the service's trace: a Temporal client with Temporal's OpenTelemetry client interceptor carries it into the run", async () => {
+    const otlp = await startOtlpReceiver();
+    const worker = await startHarness({ env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } });
+    // The service's own tracing (its SDK, its exporter); the worker's telemetry registered the context manager and propagator it uses.
+    const serviceSpans = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(serviceSpans)] });
+    const tracer = provider.getTracer('briefs-service');
+    const temporal = new Client({ connection: worker.client.client.connection, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer })] } });
+    const orch = new OrchClient({ client: temporal, taskQueue: worker.taskQueue });
+    const file = writeOverride([
+      mockEndpoint('default', 'svc-model', { solo: [{ text: 'brief' }] }),
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'solo' }, spec: { model_ref: 'svc-model', prompt: 'go' } },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'svc-system' }, spec: { agents: ['solo'] } },
+    ]);
+    const plan = await compileOk([file]);
+    let workflowId = '';
+    try {
+      await tracer.startActiveSpan('POST /briefs', async (span) => {
+        const run = await orch.start(plan);
+        workflowId = run.workflowId;
+        expect((await run.result()).status).toBe('succeeded');
+        span.end();
+      });
+    } finally {
+      await worker.stop();
+      await otlp.close();
+    }
+    const request = serviceSpans.getFinishedSpans().find((s) => s.name === 'POST /briefs')!;
+    const started = serviceSpans.getFinishedSpans().find((s) => s.name === 'StartWorkflow:orchRun')!;
+    expect(started.parentSpanId).toBe(request.spanContext().spanId);
+    const spans = otlp.bodies
+      .filter((b) => b.path === '/v1/traces')
+      .flatMap((b) => (b.body.resourceSpans as { scopeSpans: { spans: OtlpSpan[] }[] }[]).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+    const root = spans.find((s) => s.name === 'RunWorkflow:orchRun' && attributesOf(s.attributes).workflowId === workflowId)!;
+    expect(root.traceId).toBe(request.spanContext().traceId);
+    expect(root.parentSpanId).toBe(started.spanContext().spanId);
+    expect(spans.filter((s) => s.name === 'invoke_agent solo').map((s) => s.traceId)).toEqual([request.spanContext().traceId]);
+    await provider.shutdown();
   });
 });
 
