@@ -71,6 +71,13 @@ function attributesOf(list: OtlpAttribute[] | undefined): Record<string, unknown
   return Object.fromEntries((list ?? []).map((a) => [a.key, valueOf(a.value)]));
 }
 
+/** Every span in the trace bodies a receiver got. */
+function spansIn(bodies: { path: string; body: any }[]): OtlpSpan[] {
+  return bodies
+    .filter((b) => b.path === '/v1/traces')
+    .flatMap((b) => (b.body.resourceSpans as { scopeSpans: { spans: OtlpSpan[] }[] }[]).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+}
+
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 let stub: RecordingServer;
 let harness: Harness;
@@ -282,9 +289,7 @@ describe('inside the run: agent activations, policy decisions and waits', () => 
       await otlp.close();
     }
 
-    const spans = otlp.bodies
-      .filter((b) => b.path === '/v1/traces')
-      .flatMap((b) => (b.body.resourceSpans as { scopeSpans: { spans: OtlpSpan[] }[] }[]).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+    const spans = spansIn(otlp.bodies);
     const byId = new Map(spans.map((s) => [s.spanId, s]));
     const parentOf = (span: OtlpSpan) => (span.parentSpanId ? byId.get(span.parentSpanId) : undefined);
     const descendsFrom = (span: OtlpSpan, ancestor: OtlpSpan): boolean => {
@@ -395,10 +400,8 @@ describe('a span that outlives its worker', () => {
       await otlp.close();
     }
 
-    const spansOf = (bodies: typeof otlp.bodies) =>
-      bodies.filter((b) => b.path === '/v1/traces').flatMap((b) => (b.body.resourceSpans as { scopeSpans: { spans: OtlpSpan[] }[] }[]).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
-    const before = spansOf(otlp.bodies.slice(0, exportedByFirst));
-    const spans = spansOf(otlp.bodies);
+    const before = spansIn(otlp.bodies.slice(0, exportedByFirst));
+    const spans = spansIn(otlp.bodies);
     const root = spans.find((s) => s.name === 'RunWorkflow:orchRun' && attributesOf(s.attributes).workflowId === run.workflowId)!;
     expect(root).toBeDefined();
     const inTrace = spans.filter((s) => s.traceId === root.traceId);
@@ -451,9 +454,7 @@ describe("a run started from a service's own span", () => {
     const request = serviceSpans.getFinishedSpans().find((s) => s.name === 'POST /briefs')!;
     const started = serviceSpans.getFinishedSpans().find((s) => s.name === 'StartWorkflow:orchRun')!;
     expect(started.parentSpanId).toBe(request.spanContext().spanId);
-    const spans = otlp.bodies
-      .filter((b) => b.path === '/v1/traces')
-      .flatMap((b) => (b.body.resourceSpans as { scopeSpans: { spans: OtlpSpan[] }[] }[]).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+    const spans = spansIn(otlp.bodies);
     const root = spans.find((s) => s.name === 'RunWorkflow:orchRun' && attributesOf(s.attributes).workflowId === workflowId)!;
     expect(root.traceId).toBe(request.spanContext().traceId);
     expect(root.parentSpanId).toBe(started.spanContext().spanId);
