@@ -184,7 +184,24 @@ export interface AuditTrailOptions {
 
 /** The audit trail of one workflow execution, in history order. Pure over a fetched history. */
 export function auditTrail(history: History, options: AuditTrailOptions = {}): AuditEvent[] {
-  const events: AuditEvent[] = [];
+  const reader = auditReader(options);
+  return [...reader.read(history.events ?? []), ...reader.open()].sort((a, b) => a.eventId - b.eventId);
+}
+
+/**
+ * Reads one execution's history as it grows: each batch of events, in order, gives the audit
+ * events they settle; `open()` gives the calls and delegations still running. A follower
+ * (`orch logs --follow`) reads each event once, however long the run.
+ */
+export interface AuditReader {
+  /** The audit events `batch` (the next events of the history, in order) settles, in event order. */
+  read(batch: readonly HistoryEvent[]): AuditEvent[];
+  /** Calls and delegations scheduled and not yet settled, as `allowed` events. */
+  open(): AuditEvent[];
+}
+
+export function auditReader(options: AuditTrailOptions = {}): AuditReader {
+  let events: AuditEvent[] = [];
   const activities = new Map<number, OpenActivity>();
   const children = new Map<number, OpenChild>();
   /** callTool activities by `agent/toolCallId`, to tell a tool's own error from a refusal. */
@@ -261,7 +278,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
     }
   };
 
-  for (const event of history.events ?? []) {
+  const readEvent = (event: HistoryEvent) => {
     const eventId = Number(event.eventId);
     const time = isoTime(event);
 
@@ -269,7 +286,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const attributes = event.workflowExecutionStartedEventAttributes;
       const input = firstPayload(attributes.input) as Partial<RunInput> | undefined;
       // A continued execution goes on from a checkpoint: the run started in the first one.
-      if (input?.resume || attributes.continuedExecutionRunId) continue;
+      if (input?.resume || attributes.continuedExecutionRunId) return;
       const plan = input?.plan;
       push({
         time,
@@ -288,11 +305,11 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const marker = event.markerRecordedEventAttributes;
       const data = asObject(firstPayload(marker.details?.data));
       const type = typeof data?.activity_type === 'string' ? data.activity_type : '';
-      if (type !== ACTIVITY_TYPES.callModel) continue;
+      if (type !== ACTIVITY_TYPES.callModel) return;
       const failure = marker.failure?.activityFailureInfo && marker.failure.cause ? marker.failure.cause : (marker.failure ?? null);
       const result = failure ? undefined : firstPayload(marker.details?.result);
       // A handed-over answer: the activity that brought it into history is the call, in the trail.
-      if (asObject(result)?.handedOver) continue;
+      if (asObject(result)?.handedOver) return;
       const echo = asObject(failure ? asObject(failureCode(failure, '').details)?.call : asObject(result)?.call);
       // A failure Temporal raised itself (a cancellation) has no echo: the marker's summary names the agent.
       const summary = decode(event.userMetadata?.summary);
@@ -330,7 +347,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const failed = event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
       const attributes = completed ?? failed ?? event.activityTaskCanceledEventAttributes!;
       const open = take(activities, attributes.scheduledEventId);
-      if (!open) continue;
+      if (!open) return;
       const close = completed ? 'completed' : event.activityTaskFailedEventAttributes ? 'failed' : failed ? 'timed_out' : 'canceled';
       activityEvent(open, event, close, completed ? firstPayload(completed.result) : undefined, failed?.failure ?? null);
     } else if (event.startChildWorkflowExecutionInitiatedEventAttributes) {
@@ -365,7 +382,7 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
         event.childWorkflowExecutionTerminatedEventAttributes ??
         event.startChildWorkflowExecutionFailedEventAttributes!;
       const child = take(children, attributes.initiatedEventId);
-      if (!child) continue;
+      if (!child) return;
       const fallback = event.childWorkflowExecutionTimedOutEventAttributes
         ? 'TIMED_OUT'
         : event.childWorkflowExecutionCanceledEventAttributes
@@ -490,27 +507,43 @@ export function auditTrail(history: History, options: AuditTrailOptions = {}): A
       const next = event.workflowExecutionContinuedAsNewEventAttributes.newExecutionRunId || null;
       push({ time, kind: 'run.continued', agent: null, subject: next, outcome: 'succeeded', reason: 'continued as new to keep history short', code: null, eventId });
     }
-  }
+  };
 
   // Calls still running: scheduled, so the gate allowed them; no outcome yet.
-  for (const open of activities.values()) {
-    const kind = open.type === ACTIVITY_TYPES.callModel ? 'model.call' : open.type === ACTIVITY_TYPES.callTool || open.type === ACTIVITY_TYPES.callMemory ? 'tool.call' : open.type === ACTIVITY_TYPES.listMcpTools ? 'mcp.discovery' : null;
-    if (!kind) continue;
-    const request = asObject(open.input);
-    const call = asObject(request?.call);
-    const subject =
-      kind === 'model.call'
-        ? (asObject(request?.model)?.model as string | undefined)
-        : kind === 'tool.call'
-          ? (call?.name as string | undefined)
-          : (asObject(asObject(request?.server)?.id)?.name as string | undefined);
-    const agent = kind === 'mcp.discovery' ? agentOfSummary(open) : typeof request?.agent === 'string' ? request.agent : null;
-    push({ time: open.scheduledTime, kind, agent, subject: subject ?? null, outcome: 'allowed', reason: null, code: null, eventId: open.scheduledEventId });
-  }
-  for (const child of children.values()) {
-    push({ time: child.initiatedTime, kind: 'delegation', agent: child.supervisor, subject: child.delegate, outcome: 'allowed', reason: null, code: null, eventId: child.initiatedEventId });
-  }
-  return events.sort((a, b) => a.eventId - b.eventId);
+  const stillOpen = (): AuditEvent[] => {
+    const settled = events;
+    events = [];
+    for (const open of activities.values()) {
+      const kind = open.type === ACTIVITY_TYPES.callModel ? 'model.call' : open.type === ACTIVITY_TYPES.callTool || open.type === ACTIVITY_TYPES.callMemory ? 'tool.call' : open.type === ACTIVITY_TYPES.listMcpTools ? 'mcp.discovery' : null;
+      if (!kind) continue;
+      const request = asObject(open.input);
+      const call = asObject(request?.call);
+      const subject =
+        kind === 'model.call'
+          ? (asObject(request?.model)?.model as string | undefined)
+          : kind === 'tool.call'
+            ? (call?.name as string | undefined)
+            : (asObject(asObject(request?.server)?.id)?.name as string | undefined);
+      const agent = kind === 'mcp.discovery' ? agentOfSummary(open) : typeof request?.agent === 'string' ? request.agent : null;
+      push({ time: open.scheduledTime, kind, agent, subject: subject ?? null, outcome: 'allowed', reason: null, code: null, eventId: open.scheduledEventId });
+    }
+    for (const child of children.values()) {
+      push({ time: child.initiatedTime, kind: 'delegation', agent: child.supervisor, subject: child.delegate, outcome: 'allowed', reason: null, code: null, eventId: child.initiatedEventId });
+    }
+    const running = events;
+    events = settled;
+    return running.sort((a, b) => a.eventId - b.eventId);
+  };
+
+  return {
+    read(batch) {
+      for (const event of batch) readEvent(event);
+      const settled = events;
+      events = [];
+      return settled.sort((a, b) => a.eventId - b.eventId);
+    },
+    open: stillOpen,
+  };
 }
 
 /** The agent an activity's summary names. */

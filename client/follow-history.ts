@@ -8,9 +8,9 @@ import type { temporal } from '@temporalio/proto';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-export interface HistorySoFar {
+export interface HistoryGrowth {
   runId: string;
-  /** Every event of this execution so far. */
+  /** The events of this execution written since the last growth (all of them the first time). */
   events: HistoryEvent[];
   /** The execution has ended (and, when it continued as new, the next one follows). */
   closed: boolean;
@@ -20,13 +20,14 @@ export interface HistorySoFar {
 const CONTINUED_AS_NEW = 28;
 
 /**
- * Yields the execution's history each time it grows, and the executions it continued into,
- * until the run ends (`follow`) or what is written so far has been read; or `signal` aborts.
+ * Yields what the execution's history grows by, each time it grows, and then the executions it
+ * continued into, until the run ends (`follow`) or what is written so far has been read; or
+ * `signal` aborts. Holds no more than one page.
  */
-export async function* followHistory(client: Client, workflowId: string, runId: string, options: { follow: boolean; signal?: AbortSignal }): AsyncGenerator<HistorySoFar> {
+export async function* followHistory(client: Client, workflowId: string, runId: string, options: { follow: boolean; signal?: AbortSignal }): AsyncGenerator<HistoryGrowth> {
   let current = runId;
   for (;;) {
-    const events: HistoryEvent[] = [];
+    let last: HistoryEvent | undefined;
     let nextPageToken: Uint8Array | undefined;
     for (;;) {
       const request = () =>
@@ -39,13 +40,13 @@ export async function* followHistory(client: Client, workflowId: string, runId: 
         });
       const page = options.signal ? await client.withAbortSignal(options.signal, request) : await request();
       const fresh = page.history?.events ?? [];
-      events.push(...fresh);
+      last = fresh.at(-1) ?? last;
       nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
-      const closed = nextPageToken === undefined && (!options.follow || isClose(events.at(-1)));
-      if (fresh.length > 0 || closed) yield { runId: current, events, closed };
+      const closed = nextPageToken === undefined && (!options.follow || isClose(last));
+      if (fresh.length > 0 || closed) yield { runId: current, events: fresh, closed };
       if (closed) break;
     }
-    const continued = events.at(-1);
+    const continued = last;
     const next = continued?.eventType === CONTINUED_AS_NEW ? continued.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId : undefined;
     // An execution that continued as new is complete: go on into the next either way.
     if (!next) return;

@@ -3,7 +3,7 @@
  * history, for a run started anywhere; with `--follow`, until it ends.
  */
 import type { Command } from 'commander';
-import type { AuditEvent } from '../../client/audit.ts';
+import type { AuditEvent, AuditReader } from '../../client/audit.ts';
 import { EXIT } from '../io.ts';
 import { knownRun } from '../no-such-run.ts';
 import type { CommandContext } from '../main.ts';
@@ -21,7 +21,7 @@ export function registerLogsCommand(program: Command, context: CommandContext): 
     .option('-f, --follow', 'keep printing events as they happen, into later executions, until the run ends')
     .option('--json', 'one JSON object per event');
   addConnectionOptions(logs).action(async (workflowId: string, flags: ConnectionFlags & { runId?: string; follow?: boolean; json?: boolean }) => {
-    const [{ auditTrail }, { followHistory }] = await Promise.all([import('../../client/audit.ts'), import('../../client/follow-history.ts')]);
+    const [{ auditReader }, { followHistory }] = await Promise.all([import('../../client/audit.ts'), import('../../client/follow-history.ts')]);
     await withOrchClient(io, flags, async (client) => {
       // From the run's first execution: a run that continued as new is logged whole.
       const described = await knownRun(workflowId, () => client.client.workflow.getHandle(workflowId).describe());
@@ -32,16 +32,18 @@ export function registerLogsCommand(program: Command, context: CommandContext): 
         interrupted = true;
         abort.abort();
       });
-      const printed = new Set<string>();
+      // One reader per execution, fed only what its history grew by: each event is read once.
+      let reader = null as { runId: string; audit: AuditReader; shownOpen: Set<string> } | null;
       try {
-        for await (const sofar of followHistory(client.client, workflowId, runId, { follow: flags.follow === true, signal: abort.signal })) {
-          for (const event of auditTrail({ events: sofar.events }, { runId: sofar.runId })) {
-            // An event is its kind at its history event: a call shows when it starts, and again when it ends.
-            const key = `${sofar.runId}:${event.eventId}:${event.kind}:${event.outcome}`;
-            if (printed.has(key)) continue;
-            printed.add(key);
-            io.stdout(flags.json ? `${JSON.stringify(event)}\n` : renderLine(event));
-          }
+        for await (const growth of followHistory(client.client, workflowId, runId, { follow: flags.follow === true, signal: abort.signal })) {
+          if (reader?.runId !== growth.runId) reader = { runId: growth.runId, audit: auditReader({ runId: growth.runId }), shownOpen: new Set() };
+          const settled = reader.audit.read(growth.events);
+          // A call shows when it starts (once, while it runs), and again when it ends.
+          const running = reader.audit.open();
+          const shown = reader.shownOpen;
+          const opened = running.filter((event) => !shown.has(openKey(event)));
+          reader.shownOpen = new Set(running.map(openKey));
+          for (const event of [...settled, ...opened].sort((a, b) => a.eventId - b.eventId)) io.stdout(flags.json ? `${JSON.stringify(event)}\n` : renderLine(event));
         }
       } catch (error) {
         if (!interrupted) throw error;
@@ -49,6 +51,10 @@ export function registerLogsCommand(program: Command, context: CommandContext): 
       if (interrupted) context.exitCode = EXIT.interrupted;
     });
   });
+}
+
+function openKey(event: AuditEvent): string {
+  return `${event.eventId}:${event.kind}`;
 }
 
 function renderLine(event: AuditEvent): string {

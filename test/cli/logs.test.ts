@@ -53,6 +53,11 @@ describe('orch logs', () => {
     expect(lines.at(-1)).toMatch(/ run\.completed {2}- /);
     expect(lines.filter((line) => / model\.call {2}second .* succeeded/.test(line))).toHaveLength(1);
 
+    // What it followed, less the calls shown as they started, is what the whole history says.
+    const whole = await orch(['logs', run.workflowId]);
+    expect(lines.filter((line) => !/ (model\.call|tool\.call|delegation) .* allowed$/.test(line))).toEqual(whole.stdout.trim().split('\n'));
+    expect(lines.filter((line) => / run\.continued /.test(line)).length).toBeGreaterThan(0);
+
     const once = await orch(['logs', run.workflowId, '--json']);
     expect(once.code).toBe(0);
     const kinds = once.stdout.trim().split('\n').map((line) => JSON.parse(line).kind);
