@@ -8,22 +8,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { workflowBundle } from '../../worker/index.ts';
 import { OrchStatus } from '../../contract/search-attributes.ts';
-import { compileOk, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
+import { compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 import { fetchAuditTrail } from '../../client/audit.ts';
 import { agent, MOCK_MODEL, planOf } from '../helpers/plan-builder.ts';
 import { startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { pollFor } from '../helpers/worker-process.ts';
+import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
+import { replayHistories } from '../../worker/replay.ts';
 
 let harness: Harness;
 let model: OpenAICompatibleServer;
+let stub: RecordingServer;
 beforeAll(async () => {
   harness = await startHarness({ env: { ...process.env, ORCH_TOOLS_ALLOW_LOOPBACK: 'true' } });
   model = await startOpenAICompatibleServer({ respond: () => ({ text: 'slow answer', delayMs: 30_000 }) });
+  stub = await startRecordingServer();
 });
 afterAll(async () => {
   await harness?.stop();
   await model?.close();
+  await stub?.close();
 });
 
 function slowPlan() {
@@ -82,6 +87,50 @@ describe('cancelling a run', () => {
     // Once it has ended there is nothing to cancel.
     expect(await orch(['cancel', run.workflowId])).toMatchObject({ code: 1, stderr: `orch: ${run.workflowId}: the run is cancelled already\n` });
     expect(await orch(['cancel', `no-such-run-${Date.now()}`])).toMatchObject({ code: 1, stderr: expect.stringMatching(/: no such run\n$/) });
+  });
+
+  it('cancelled while a person approves: at the same moment, the tool runs at most once; approved after the cancel was accepted, never; each run ends canceled and replays', async () => {
+    const planFor = async (path: string) =>
+      compileOk([
+        writeOverride([
+          mockEndpoint('default', 'race-model', { racer: [{ tool_calls: [{ tool: 'race-publish', input: { slug: 'x' } }] }, { text: 'published' }] }),
+          httpTool('default', 'race-publish', `${stub.url}/${path}`, { operation_classes: ['write'] }),
+          { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'racer' }, spec: { model_ref: 'race-model', prompt: 'publish', tools: ['race-publish'] } },
+          { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'race-system' }, spec: { agents: ['racer'] } },
+          {
+            apiVersion: 'orch/v1',
+            kind: 'ToolPermission',
+            metadata: { name: 'race-needs-approval' },
+            spec: { tool_ref: 'race-publish', action: 'invoke', apply_mode: 'global', operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }] },
+          },
+        ]),
+      ]);
+    const calls = (path: string) => stub.requests.filter((r) => r.path === `/${path}`).length;
+    const [together, cancelFirst] = await Promise.all([planFor('together'), planFor('cancel-first')]);
+    const start = (plan: typeof together) => Promise.all(Array.from({ length: 4 }, () => harness.client.start(plan)));
+    const [both, late] = await Promise.all([start(together), start(cancelFirst)]);
+    const runs = [...both, ...late];
+    await Promise.all(runs.map((run) => pollFor(async () => ((await run.approvals().catch(() => [])).length > 0 ? true : undefined), 20_000)));
+
+    const answers = await Promise.all([
+      // Sent together, neither waiting for the other.
+      ...both.map((run) => Promise.allSettled([run.approve('approval-1', 'alice'), run.handle.cancel()]).then(([answer]) => answer)),
+      // The approval sent once the server has the cancel request.
+      ...late.map((run) => run.handle.cancel().then(() => Promise.allSettled([run.approve('approval-1', 'alice')]).then(([answer]) => answer))),
+    ]);
+    for (const answer of answers) {
+      // Applied, or refused by the run (closed, or no longer pending): answered, never left hanging.
+      if (answer.status === 'fulfilled') expect(answer.value).toMatchObject({ decision: 'approved' });
+      else expect(answer.reason).toBeInstanceOf(Error);
+    }
+    for (const run of runs) {
+      expect(await run.result()).toMatchObject({ status: 'canceled', failure: { type: 'CANCELED' } });
+      const history = await run.handle.fetchHistory();
+      expect((await replayHistories([{ workflowId: run.workflowId, runId: run.runId ?? '', history }]))[0]!.divergence).toBeNull();
+    }
+    expect(calls('together')).toBeLessThanOrEqual(both.length);
+    // A cancelled run starts nothing new, approved or not.
+    expect(calls('cancel-first')).toBe(0);
   });
 
   it('orch terminate ends a run at once: terminated, with the reason', async () => {
