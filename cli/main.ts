@@ -19,6 +19,7 @@ import { registerSchedulesCommand } from './commands/schedules.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerControlCommands } from './commands/control.ts';
 import { registerReplayCommand } from './commands/replay.ts';
+import { registerDryRunCommand } from './commands/dry-run.ts';
 import { registerLogsCommand } from './commands/logs.ts';
 import { registerSchemaCommands } from './commands/schema.ts';
 import { registerInitCommand } from './commands/init.ts';
@@ -55,6 +56,7 @@ export function buildProgram(context: CommandContext): Command {
   registerRunsCommand(program, context);
   registerControlCommands(program, context);
   registerReplayCommand(program, context);
+  registerDryRunCommand(program, context);
   registerLogsCommand(program, context);
   registerSchemaCommands(program, context);
   registerInitCommand(program, context);

@@ -10,8 +10,8 @@
  *
  * Events carry names, codes and counts only, never whole payloads (prompts, outputs, plans).
  */
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { asObject, decode, firstPayload, isoTime } from './history-payloads.ts';
 import type { OrchClient } from './orch-client.ts';
 import type { ChatMessage, ModelCallRequest, ModelCallResult, StoredRef, TokenUsage, ToolCallRequest, ToolCallResult } from '../contract/activity-io.ts';
 import { addUsage, spentUsageIn } from '../contract/usage.ts';
@@ -23,7 +23,6 @@ import { ACTIVITY_TYPES, decideApprovalUpdate, resolveBudgetUpdate } from '../co
 
 type History = temporal.api.history.v1.IHistory;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-type Payload = temporal.api.common.v1.IPayload;
 type Failure = temporal.api.failure.v1.IFailure;
 
 export type AuditEventKind =
@@ -99,31 +98,6 @@ function storedRef(value: unknown): { storedOutput: StoredRef } | undefined {
   const ref = asObject(value);
   if (typeof ref?.sha256 !== 'string' || typeof ref.bytes !== 'number') return undefined;
   return { storedOutput: { sha256: ref.sha256, bytes: ref.bytes } };
-}
-
-function decode(payload: Payload | null | undefined): unknown {
-  if (!payload) return undefined;
-  try {
-    return defaultPayloadConverter.fromPayload(payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0]);
-  } catch {
-    return undefined;
-  }
-}
-
-function firstPayload(payloads: { payloads?: Payload[] | null } | null | undefined): unknown {
-  return decode(payloads?.payloads?.[0]);
-}
-
-function isoTime(event: HistoryEvent): string {
-  const time = event.eventTime as unknown;
-  if (!time) return new Date(0).toISOString();
-  if (typeof time === 'string') return new Date(Date.parse(time)).toISOString();
-  const { seconds, nanos } = time as { seconds?: unknown; nanos?: number | null };
-  return new Date(Number(seconds ?? 0) * 1000 + Math.floor((nanos ?? 0) / 1e6)).toISOString();
-}
-
-function asObject(value: unknown): Record<string, unknown> | null {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
 function tokens(usage: unknown): TokenUsage | undefined {

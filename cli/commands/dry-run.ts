@@ -1,0 +1,195 @@
+/**
+ * `orch dry-run`: manifests' policies judged against runs already made, before they are
+ * rolled out. Each recorded call (model, tool, memory, delegation; delegates' child runs and
+ * earlier executions included) is decided again by the policy gate under the plan the
+ * manifests compile to for that run's system, and each budget limit is checked against what
+ * the calls settled at. Nothing is called or started. Exit 1 when a decision would change.
+ */
+import type { Command } from 'commander';
+import type { PastCall } from '../../contract/past-calls.ts';
+import type { Plan } from '../../contract/plan.ts';
+import type { BudgetCrossing } from '../../policies/dry-run.ts';
+import { CliError, EXIT } from '../io.ts';
+import type { CommandContext } from '../main.ts';
+import { collect } from '../main.ts';
+import { positiveInteger } from '../option-parsers.ts';
+import { addConnectionOptions, type ConnectionFlags } from '../connection-options.ts';
+import { withOrchClient } from '../deferred.ts';
+import { escapeLine } from '../render-text.ts';
+import { knownRun } from '../no-such-run.ts';
+import { renderDiagnostics } from '../render-diagnostics.ts';
+
+interface DryRunFlags extends ConnectionFlags {
+  run: string[];
+  query?: string;
+  limit: number;
+  override: string[];
+  json?: boolean;
+}
+
+type Verdict = 'allow' | 'deny' | 'approval_required';
+
+/** A recorded call whose decision the manifests change. */
+export interface DryRunChange {
+  workflowId: string;
+  eventId: number;
+  time: string;
+  kind: PastCall['kind'];
+  agent: string;
+  name: string;
+  recorded: Verdict;
+  verdict: Verdict;
+  policy: string | null;
+  rule: string | null;
+  reason: string;
+  /** What a denial would do: end the run (`hard_stop`) or tell the model (`feedback`). */
+  onViolation: 'hard_stop' | 'feedback';
+}
+
+export interface DryRunBudget {
+  workflowId: string;
+  eventId: number;
+  agent: string;
+  name: string;
+  limit: BudgetCrossing['limit'];
+  value: number;
+  used: number;
+  policy: string;
+  onExhausted: BudgetCrossing['onExhausted'];
+}
+
+export interface DryRunReport {
+  workflowId: string;
+  system: string;
+  calls: number;
+  changes: DryRunChange[];
+  budgets: DryRunBudget[];
+}
+
+export function registerDryRunCommand(program: Command, context: CommandContext): void {
+  const { io } = context;
+  const command = program
+    .command('dry-run')
+    .description("Judge recorded runs again under the manifests' policies, calling nothing: exit 1 when a call's decision or a budget would change.")
+    .argument('<paths...>', 'the manifests as they would be deployed (files or directories)')
+    .option('--run <workflow-id>', 'a recorded run (repeatable)', collect, [])
+    .option('--query <filter>', 'every run a Temporal list filter finds, as for `orch runs`')
+    .option('--limit <n>', 'with --query: at most this many runs', positiveInteger('--limit'), 100)
+    .option('--override <file>', 'manifests that replace same-named resources (repeatable)', collect, [])
+    .option('--json', 'print one JSON object per run');
+  addConnectionOptions(command).action(async (paths: string[], flags: DryRunFlags) => {
+    if ((flags.run.length > 0) === (flags.query !== undefined)) throw new CliError('dry-run against --run WORKFLOW_ID... or --query FILTER', EXIT.usage);
+    const [{ compile }, { fetchRunHistories }, { callsInHistory }, { judgeCall, budgetCrossings }] = await Promise.all([
+      import('../../compiler/index.ts'),
+      import('../../worker/replay.ts'),
+      import('../../client/history-calls.ts'),
+      import('../../policies/dry-run.ts'),
+    ]);
+    const recorded = await withOrchClient(io, flags, async (client) => {
+      const ids = flags.run.length > 0 ? flags.run : (await client.listRuns({ query: flags.query!, limit: flags.limit })).filter((run) => run.kind === 'run').map((run) => run.workflowId);
+      return Promise.all(ids.map(async (id) => ({ workflowId: id, executions: await knownRun(id, () => fetchRunHistories(client.client, id)) })));
+    });
+    // One compile per system (and task) the runs ran.
+    const plans = new Map<string, Promise<Plan>>();
+    const planFor = (recordedPlan: Plan): Promise<Plan> => {
+      const system = `${recordedPlan.system.namespace}/${recordedPlan.system.name}`;
+      const task = recordedPlan.task ? `${recordedPlan.task.namespace}/${recordedPlan.task.name}` : null;
+      const key = `${system}\0${task ?? ''}`;
+      if (!plans.has(key)) {
+        plans.set(
+          key,
+          (async () => {
+            const withTask = task ? await compile(paths, { overrides: flags.override, task }) : null;
+            const compiled = withTask?.plan ? withTask : await compile(paths, { overrides: flags.override, system });
+            if (!compiled.plan) {
+              io.stderr(renderDiagnostics(compiled.diagnostics));
+              throw new CliError(`the manifests do not compile for system ${system}; nothing was judged`);
+            }
+            // Judged as the recorded run was started: its task's targeting applies.
+            return compiled.plan.task || !recordedPlan.task ? compiled.plan : { ...compiled.plan, task: recordedPlan.task };
+          })()
+        );
+      }
+      return plans.get(key)!;
+    };
+
+    const reports: DryRunReport[] = [];
+    for (const { workflowId, executions } of recorded) {
+      const read = executions.map((execution) => callsInHistory(execution.workflowId, execution.history));
+      const rootPlan = read.find((execution) => execution.plan)?.plan;
+      if (!rootPlan) throw new CliError(`${workflowId}: not an orch run (its history holds no plan)`);
+      const calls = read.flatMap((execution) => execution.calls).sort((a, b) => a.time.localeCompare(b.time) || a.eventId - b.eventId);
+      const plan = await planFor(rootPlan);
+      const changes: DryRunChange[] = [];
+      for (const call of calls) {
+        const judged = judgeCall(plan, call);
+        const was: Verdict = call.approved ? 'approval_required' : 'allow';
+        if (judged.decision.verdict === was) continue;
+        changes.push({
+          workflowId: call.workflowId,
+          eventId: call.eventId,
+          time: call.time,
+          kind: call.kind,
+          agent: call.agent,
+          name: call.name,
+          recorded: was,
+          verdict: judged.decision.verdict,
+          policy: judged.decision.policy,
+          rule: judged.decision.rule ?? null,
+          reason: judged.decision.reason,
+          onViolation: judged.onViolation,
+        });
+      }
+      // A limit the run itself ran past (a person added budget) is no change.
+      const before = new Set(budgetCrossings(rootPlan, calls).map((crossing) => `${crossing.limit}:${crossing.value}`));
+      const budgets = budgetCrossings(plan, calls)
+        .filter((crossing) => !before.has(`${crossing.limit}:${crossing.value}`))
+        .map((crossing) => ({
+          workflowId: crossing.call.workflowId,
+          eventId: crossing.call.eventId,
+          agent: crossing.call.agent,
+          name: crossing.call.name,
+          limit: crossing.limit,
+          value: crossing.value,
+          used: crossing.used,
+          policy: crossing.policy,
+          onExhausted: crossing.onExhausted,
+        }));
+      reports.push({ workflowId, system: rootPlan.system.name, calls: calls.length, changes, budgets });
+    }
+    io.stdout(flags.json ? reports.map((report) => `${JSON.stringify(report)}\n`).join('') : renderReports(reports));
+    context.exitCode = reports.some((report) => report.changes.length > 0 || report.budgets.length > 0) ? EXIT.failed : EXIT.ok;
+  });
+}
+
+const VERDICT_WORDS: Record<Verdict, string> = { allow: 'allowed', deny: 'denied', approval_required: 'approval required' };
+
+function renderReports(reports: readonly DryRunReport[]): string {
+  const lines: string[] = [];
+  for (const report of reports) {
+    const changed = report.changes.length + report.budgets.length;
+    lines.push(`${changed > 0 ? 'CHANGES' : 'same   '}  ${report.workflowId} (${report.system}): ${report.calls} calls, ${count(report.changes.length, 'decision')} and ${count(report.budgets.length, 'budget limit')} changed`);
+    for (const change of report.changes) {
+      const where = change.workflowId === report.workflowId ? `#${change.eventId}` : `${change.workflowId} #${change.eventId}`;
+      const effect = change.verdict === 'deny' ? (change.onViolation === 'hard_stop' ? ': the run would fail here' : ': the model would be told') : change.verdict === 'approval_required' ? ': it would wait for a person' : '';
+      const by = change.policy ? ` by ${change.policy}${change.rule ? ` ${change.rule}` : ''}` : '';
+      lines.push(`  ${where}  ${change.agent}  ${change.kind} ${change.name}: ${VERDICT_WORDS[change.recorded]} → ${VERDICT_WORDS[change.verdict]}${by}${effect} — ${change.reason}`);
+    }
+    for (const budget of report.budgets) {
+      const where = budget.workflowId === report.workflowId ? `#${budget.eventId}` : `${budget.workflowId} #${budget.eventId}`;
+      const effect = budget.onExhausted === 'pause' ? 'the run would pause for a person' : 'the run would fail (BUDGET_EXCEEDED)';
+      lines.push(`  ${where}  ${budget.agent}  ${budget.name}: past ${budget.limit} ${budget.value} of ${budget.policy} (${round(budget.used)} used): ${effect} here or earlier`);
+    }
+  }
+  const changedRuns = reports.filter((report) => report.changes.length + report.budgets.length > 0).length;
+  lines.push(`${count(reports.length, 'run')} judged: ${changedRuns} would change, ${reports.length - changedRuns} would not`);
+  return `${lines.map(escapeLine).join('\n')}\n`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function round(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toPrecision(4);
+}
