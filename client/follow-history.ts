@@ -14,7 +14,11 @@ export interface HistoryGrowth {
   events: HistoryEvent[];
   /** The execution has ended (and, when it continued as new, the next one follows). */
   closed: boolean;
+  /** These are its latest events: no more were written when they were read. */
+  caughtUp: boolean;
 }
+
+const PAGE_SIZE = 1000;
 
 /** `EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW` */
 const CONTINUED_AS_NEW = 28;
@@ -36,14 +40,16 @@ export async function* followHistory(client: Client, workflowId: string, runId: 
           execution: { workflowId, runId: current },
           ...(nextPageToken ? { nextPageToken } : {}),
           waitNewEvent: options.follow,
-          maximumPageSize: 1000,
+          maximumPageSize: PAGE_SIZE,
         });
       const page = options.signal ? await client.withAbortSignal(options.signal, request) : await request();
       const fresh = page.history?.events ?? [];
       last = fresh.at(-1) ?? last;
       nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
       const closed = nextPageToken === undefined && (!options.follow || isClose(last));
-      if (fresh.length > 0 || closed) yield { runId: current, events: fresh, closed };
+      // A full page may have more behind it; a short one (or the last) is where the history ends for now.
+      const caughtUp = nextPageToken === undefined || fresh.length < PAGE_SIZE;
+      if (fresh.length > 0 || closed) yield { runId: current, events: fresh, closed, caughtUp };
       if (closed) break;
     }
     const continued = last;

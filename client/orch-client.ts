@@ -649,8 +649,8 @@ export function planSummary(plan: Plan): string {
 export function planDetails(plan: Plan, taskQueue?: string): string {
   const agents = Object.values(plan.agents).map((a) => {
     const model = plan.models[a.model];
-    // In a code span: the Web UI's markdown reads two dollar signs on one line as math.
-    const price = model?.pricing ? ` · \`$${model.pricing.inputPerMillion} / $${model.pricing.outputPerMillion}\` per 1M tokens in/out` : ' · no pricing (cost not counted)';
+    // Escaped: the Web UI's markdown reads two dollar signs on one line as math.
+    const price = model?.pricing ? ` · \\$${model.pricing.inputPerMillion} / \\$${model.pricing.outputPerMillion} per 1M tokens in/out` : ' · no pricing (cost not counted)';
     return `- **${a.id.name}** → model \`${model?.model ?? a.model}\`${price}`;
   });
   // A routed run waits on its route's queue until a matching worker polls it: say what it waits for.

@@ -92,7 +92,9 @@ function usageAttributes(usage: RunUsage | undefined): otel.Attributes {
 
 function recordRefusals(span: otel.Span, refusals: Refusal[] | undefined): void {
   for (const refusal of refusals ?? []) {
-    if (isDenial(refusal.code)) span.addEvent('orch.denial', { 'orch.denial.code': refusal.code, 'orch.agent': refusal.agent, 'orch.tool': refusal.tool });
+    // An undeclared tool's name is the model's own text: the code says enough.
+    const tool = refusal.code === 'TOOL_NOT_DECLARED' ? {} : { 'orch.tool': refusal.tool };
+    if (isDenial(refusal.code)) span.addEvent('orch.denial', { 'orch.denial.code': refusal.code, 'orch.agent': refusal.agent, ...tool });
   }
 }
 

@@ -199,10 +199,12 @@ function orchSpanInterceptor(metrics: Instruments | null): ActivityInterceptorsF
           // The refusals of the previous turn reach the model in this call: the tool results after its last reply.
           if (first) {
             const lastReply = request.messages.findLastIndex((message) => message.role === 'assistant');
+            // A tool the agent was not offered is named by the model's own text: not an attribute (nor a metric's label).
+            const offered = new Set(request.tools.map((tool) => tool.name));
             for (const message of request.messages.slice(lastReply + 1)) {
               if (message.role !== 'tool' || !message.isError) continue;
               const code = errorCodeOf(message.output);
-              if (code && isDenial(code)) denied(code, { 'orch.agent': request.agent, 'orch.tool': message.toolName });
+              if (code && isDenial(code)) denied(code, { 'orch.agent': request.agent, ...(offered.has(message.toolName) ? { 'orch.tool': message.toolName } : {}) });
             }
           }
           onResult = (value) => {

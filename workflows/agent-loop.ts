@@ -611,6 +611,8 @@ interface Turn {
 /** A call refused without running: the model hears why, and the refusal is recorded for the audit. */
 function refuse(context: ActivationContext, turn: Turn, call: ToolCall, code: FailureCode, output: JsonObject): ChatMessage {
   context.onToolResult(call.name, null, code);
+  // An undeclared tool's name is the model's own text: the trace keeps the code only.
+  runTracer().decision(`refusal ${code}`, { 'orch.agent': context.agentName, 'orch.denial.code': code, 'orch.tool': code === 'TOOL_NOT_DECLARED' ? undefined : call.name });
   const reason = typeof output.reason === 'string' ? output.reason : typeof output.message === 'string' ? output.message : code;
   const policy = typeof output.policy === 'string' ? { policy: output.policy, rule: typeof output.rule === 'string' ? output.rule : null } : {};
   turn.refused.push({ agent: context.agentName, tool: call.name, toolCallId: call.id, code, reason, ...policy });

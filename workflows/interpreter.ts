@@ -358,6 +358,8 @@ export class PlanInterpreter {
   async runSingle(agent: string): Promise<{ output: JsonValue; activations: ActivationRecord[] }> {
     const pending: PendingActivation = { agent, inbox: [], turn: 1, partialFrom: [] };
     const result = await this.withRetries(pending);
+    this.progress.phase = result.ok ? 'succeeded' : 'failed';
+    this.report();
     if (!result.ok) throw new RunFailure(result.type, result.message, failingAgent(result.error, agent), { cause: result.error, deadLettered: result.retryable });
     this.keepRecord(activationRecord(pending, result.activation, result.attempts, result.outcome, false));
     return { output: result.outcome.output, activations: this.activations };

@@ -290,7 +290,7 @@ function reconnectPolicy(reconnect: PlanMcpServer['reconnect']) {
  * progress and what it waits for on people. Progress changes many times per workflow task;
  * the details are rendered once per burst (user metadata: not replayed).
  */
-function liveDetails(plan: Plan, title: string) {
+function liveDetails(plan: Plan, title: string, onlyAgent?: string) {
   let progress: RunProgress | null = null;
   setHandler(progressQuery, () => progress ?? { phase: 'running', agents: {}, usage: emptyTotals() });
   const waits = { approvals: new Map<string, ApprovalRequest>(), budget: null as BudgetRequest | null };
@@ -300,7 +300,7 @@ function liveDetails(plan: Plan, title: string) {
     renderQueued = true;
     void Promise.resolve().then(() => {
       renderQueued = false;
-      if (progress) setCurrentDetails(renderProgressMarkdown(plan, progress, { approvals: [...waits.approvals.values()], budget: waits.budget }, title));
+      if (progress) setCurrentDetails(renderProgressMarkdown(plan, progress, { approvals: [...waits.approvals.values()], budget: waits.budget }, title, onlyAgent));
     });
   };
   return {
@@ -473,6 +473,7 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
       }
       if (runCancelled(root)) {
         interpreter.progress.phase = 'canceled';
+        details.progressed(interpreter.progress);
         show('canceled', { force: true });
         throw isCancellation(error) ? error : new CancelledFailure('the run was canceled');
       }
@@ -492,6 +493,7 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
       }
       // A result refused for its size had already shown the run as succeeded.
       interpreter.progress.phase = 'failed';
+      details.progressed(interpreter.progress);
       const denied = GOVERNANCE_FAILURES.has(failure.code);
       board.show(denied ? 'denied' : 'failed', interpreter.ledger.total, interpreter.denials + (denied ? 1 : 0), { force: true });
       const prefix = failure.agent ? `agent ${failure.agent}: ` : '';
@@ -513,7 +515,7 @@ export async function orchRun(runInput: RunInput): Promise<RunResult> {
 export async function orchDelegate(request: DelegationRequest): Promise<DelegationResult> {
   checkPlanVersion(request.plan);
   const plan = withPlanDefaults(request.plan);
-  const details = liveDetails(plan, `delegate ${request.agent} of ${plan.system.name}`);
+  const details = liveDetails(plan, `delegate ${request.agent} of ${plan.system.name}`, request.agent);
   const effects = temporalEffects(
     details.progressed,
     undefined,
@@ -534,7 +536,11 @@ export async function orchDelegate(request: DelegationRequest): Promise<Delegati
     if (oversized) throw oversized;
     return result;
   } catch (error) {
-    if (runCancelled(root)) throw isCancellation(error) ? error : new CancelledFailure('the run was canceled');
+    if (runCancelled(root)) {
+      interpreter.progress.phase = 'canceled';
+      details.progressed(interpreter.progress);
+      throw isCancellation(error) ? error : new CancelledFailure('the run was canceled');
+    }
     if (isCancellation(error)) throw error;
     const failure = asRunFailure(error);
     throw ApplicationFailure.create({

@@ -32,12 +32,17 @@ export function formatUsd(usd: number): string {
   return `$${usd.toFixed(decimals).replace(/(\.\d*?[1-9])0+$/, '$1')}`;
 }
 
+/** A cost in markdown: its dollar sign escaped (the Web UI reads two on a line as math). */
+function money(usd: number): string {
+  return formatUsd(usd).replace('$', '\\$');
+}
+
 /** Cost, and cost per model call, when pricing is known; nothing when it is not. */
 function costFacts(usage: UsageTotals, priced: boolean): string[] {
   if (!priced) return usage.modelCalls > 0 ? ['cost unknown (no pricing)'] : [];
   if (usage.modelCalls === 0) return [];
-  const perCall = usage.modelCalls > 1 ? ` (${formatUsd(usage.costUsd / usage.modelCalls)}/call)` : '';
-  return [`${formatUsd(usage.costUsd)}${perCall}`];
+  const perCall = usage.modelCalls > 1 ? ` (${money(usage.costUsd / usage.modelCalls)}/call)` : '';
+  return [`${money(usage.costUsd)}${perCall}`];
 }
 
 function agentPriced(plan: Plan, agent: string): boolean {
@@ -52,9 +57,9 @@ function code(text: string): string {
   return `${fence}${fence === '``' ? ' ' : ''}${clean}${fence === '``' ? ' ' : ''}${fence}`;
 }
 
-/** Text shown as written: markdown's punctuation escaped (a rule's `[0]` is not a link). */
+/** Text shown as written: markdown's punctuation escaped (a rule's `[0]` is not a link, two `$` are not math). */
 function plain(text: string): string {
-  return text.replace(/[\\`*_{}[\]()<>#+!|~]/g, '\\$&');
+  return text.replace(/[\\`*_{}[\]()<>#+!|~$]/g, '\\$&');
 }
 
 /** One line of prose from free text (a reason): no line breaks, no markup. */
@@ -110,8 +115,11 @@ function budgetLines(request: BudgetRequest): string[] {
   ];
 }
 
-/** `title` heads it: the system's name for a run, `delegate <agent> of <system>` for a delegate's child run. */
-export function renderProgressMarkdown(plan: Plan, progress: RunProgress, waits?: RunWaits, title: string = plan.system.name): string {
+/**
+ * `title` heads it: the system's name for a run, `delegate <agent> of <system>` for a
+ * delegate's child run, which lists only `onlyAgent` (the others do not run in it).
+ */
+export function renderProgressMarkdown(plan: Plan, progress: RunProgress, waits?: RunWaits, title: string = plan.system.name, onlyAgent?: string): string {
   const total = progress.usage;
   const priced = Object.keys(plan.agents).some((agent) => agentPriced(plan, agent));
   const headline = [
@@ -119,7 +127,7 @@ export function renderProgressMarkdown(plan: Plan, progress: RunProgress, waits?
     progress.phase,
     count(total.totalTokens, 'token'),
     count(total.modelCalls, 'model call'),
-    ...(priced ? [formatUsd(total.costUsd)] : []),
+    ...(priced ? [money(total.costUsd)] : []),
     count(total.toolCalls, 'tool call'),
   ].join(SEPARATOR);
   const waiting = [...(waits?.approvals ?? []).flatMap(approvalLines), ...(waits?.budget ? budgetLines(waits.budget) : [])];
@@ -127,7 +135,9 @@ export function renderProgressMarkdown(plan: Plan, progress: RunProgress, waits?
     headline,
     '',
     ...waiting,
-    ...Object.entries(progress.agents).map(([agent, state]) => agentLine(plan, agent, state)),
+    ...Object.entries(progress.agents)
+      .filter(([agent]) => onlyAgent === undefined || agent === onlyAgent)
+      .map(([agent, state]) => agentLine(plan, agent, state)),
   ]
     .join('\n')
     .slice(0, 20_000);

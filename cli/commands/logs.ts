@@ -38,11 +38,12 @@ export function registerLogsCommand(program: Command, context: CommandContext): 
         for await (const growth of followHistory(client.client, workflowId, runId, { follow: flags.follow === true, signal: abort.signal })) {
           if (reader?.runId !== growth.runId) reader = { runId: growth.runId, audit: auditReader({ runId: growth.runId }), shownOpen: new Set() };
           const settled = reader.audit.read(growth.events);
-          // A call shows when it starts (once, while it runs), and again when it ends.
-          const running = reader.audit.open();
+          // A call shows when it starts (once, while it runs), and again when it ends; running
+          // means running where the history ends now, not at the end of a page read on the way.
+          const running = growth.caughtUp ? reader.audit.open() : [];
           const shown = reader.shownOpen;
           const opened = running.filter((event) => !shown.has(openKey(event)));
-          reader.shownOpen = new Set(running.map(openKey));
+          if (growth.caughtUp) reader.shownOpen = new Set(running.map(openKey));
           for (const event of [...settled, ...opened].sort((a, b) => a.eventId - b.eventId)) io.stdout(flags.json ? `${JSON.stringify(event)}\n` : renderLine(event));
         }
       } catch (error) {

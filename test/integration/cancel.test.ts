@@ -46,6 +46,9 @@ describe('cancelling a run', () => {
     expect(outcome).toMatchObject({ status: 'canceled', failure: { type: 'CANCELED' } });
     expect((await run.handle.describe()).status.name).toBe('CANCELLED');
     expect(model.requests.length - before).toBe(1);
+    // The Web UI's live details say how it ended.
+    const metadata = await run.handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails?.split('\n')[0]).toMatch(/^\*\*test-system\*\* · canceled · /);
     const trail = await fetchAuditTrail(harness.client, run.workflowId);
     expect(trail.at(-1)).toMatchObject({ kind: 'run.failed', code: 'CANCELED' });
   });

@@ -101,8 +101,27 @@ describe('orch describe', () => {
     const lines = details.split('\n');
     expect(lines[0]).toMatch(/^\*\*delegate hand of describe-delegate\*\* · running · /);
     expect(details).toContain('ToolPermission default/publish-needs-approval');
-    expect(lines.some((line) => /^- \*\*hand\*\* — /.test(line))).toBe(true);
+    // Only the delegate's own agent: the supervisor does not run in this child run.
+    expect(lines.filter((line) => line.startsWith('- '))).toEqual([expect.stringMatching(/^- \*\*hand\*\* — running · /)]);
     await run.handle.terminate('test over');
+  });
+
+  it("a delegate's child run that ended says so in its details, with what it used", async () => {
+    const file = writeOverride([
+      mockEndpoint('default', 'desk', {
+        boss: [{ tool_calls: [{ tool: 'delegate--hand', input: { task: 'count' } }] }, { text: 'boss done' }],
+        hand: [{ text: 'counted', usage: { input_tokens: 6, output_tokens: 2 } }],
+      }),
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'boss' }, spec: { model_ref: 'desk', prompt: 'lead' } },
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'hand' }, spec: { model_ref: 'desk', prompt: 'do' } },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'describe-delegate-done' }, spec: { agents: ['boss', 'hand'], graph: { boss: { delegates: ['hand'] } } } },
+    ]);
+    const run = await setup.harness.client.start(await compileOk([file]));
+    expect((await run.result()).status).toBe('succeeded');
+    const metadata = await setup.harness.client.client.workflow.getHandle(`${run.workflowId}/hand-1`).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    const lines = (metadata.currentDetails ?? '').split('\n');
+    expect(lines[0]).toMatch(/^\*\*delegate hand of describe-delegate-done\*\* · succeeded · 8 tokens · 1 model call · /);
+    expect(lines.filter((line) => line.startsWith('- '))).toEqual([expect.stringMatching(/^- \*\*hand\*\* — done · 1 activation · step 1 · 8 tokens · 1 model call/)]);
   });
 
   it('a run no worker serves: said at once, with what the server knows', async () => {

@@ -63,7 +63,7 @@ describe('research pipeline with the mock model', () => {
     // The Web UI's "current details" of the run: one line per agent, as the run left them.
     const metadata = await run.handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     expect(metadata.currentDetails).toContain('**research-pipeline** · succeeded');
-    expect(metadata.currentDetails).toMatch(/^- \*\*writer\*\* — done · 1 activation · step 1 · \d+ tokens · 1 model call · \$0\.\d+ · 0 tool calls/m);
+    expect(metadata.currentDetails).toMatch(/^- \*\*writer\*\* — done · 1 activation · step 1 · \d+ tokens · 1 model call · \\\$0\.\d+ · 0 tool calls/m);
     // The example's endpoint is priced at $0.15 / $0.60 per million input / output tokens.
     expect(outcome.usage.total.costUsd).toBeCloseTo((sum('inputTokens') * 0.15 + sum('outputTokens') * 0.6) / 1e6, 12);
   });

@@ -215,6 +215,12 @@ describe('traces and metrics over OTLP', () => {
     expect(toolSpans.map((s) => attributesOf(s.attributes))).toMatchObject([{ 'orch.tool': 'default/lookup-tool', 'orch.agent': 'researcher', 'orch.tool.is_error': false }]);
     expect(toolSpans.every(descendsFromWorkflow)).toBe(true);
 
+    // The refusal itself, where the run decided it: a span under the researcher's activation.
+    const refusalSpans = runSpans.filter((s) => s.name.startsWith('refusal '));
+    expect(refusalSpans.map((s) => ({ ...attributesOf(s.attributes), name: s.name, parent: byId.get(s.parentSpanId ?? '')?.name }))).toMatchObject([
+      { name: 'refusal POLICY_DENIED', parent: 'invoke_agent researcher', 'orch.agent': 'researcher', 'orch.denial.code': 'POLICY_DENIED', 'orch.tool': 'publish-tool' },
+    ]);
+
     // The refusal reached the model in its next call: an event on that call's span.
     const denial = runSpans.flatMap((s) => (s.events ?? []).filter((e) => e.name === 'orch.denial').map((e) => attributesOf(e.attributes)));
     expect(denial).toEqual([{ 'orch.denial.code': 'POLICY_DENIED', 'orch.agent': 'researcher', 'orch.tool': 'publish-tool' }]);
@@ -251,7 +257,14 @@ describe('inside the run: agent activations, policy decisions and waits', () => 
       const file = writeOverride([
         mockEndpoint('default', 'inner-model', {
           editor: [
-            { tool_calls: [{ tool: 'lookup-tool', input: { q: 'a' } }, { tool: 'publish-tool', input: { slug: 'x' } }, { tool: 'delegate--hand', input: { task: 'check' } }] },
+            {
+              tool_calls: [
+                { tool: 'lookup-tool', input: { q: 'a' } },
+                { tool: 'publish-tool', input: { slug: 'x' } },
+                { tool: 'delegate--hand', input: { task: 'check' } },
+                { tool: 'whatever-the-model-wrote', input: {} },
+              ],
+            },
             { text: 'edited' },
           ],
           hand: [{ text: 'checked' }],
@@ -334,6 +347,12 @@ describe('inside the run: agent activations, policy decisions and waits', () => 
         'orch.policy.rule': 'operation_rules[0]',
       },
     ]);
+
+    // A call to a tool the agent does not have: refused, traced by its code; the name the model made up stays out.
+    const refused = inTrace.filter((s) => s.name.startsWith('refusal ') && parentOf(s) === editor).map(attrs);
+    expect(refused).toMatchObject([{ 'orch.denial.code': 'TOOL_NOT_DECLARED', 'orch.agent': 'editor' }]);
+    expect(refused[0]!['orch.tool']).toBeUndefined();
+    expect(JSON.stringify(spans)).not.toContain('whatever-the-model-wrote');
 
     // The approval wait: a span from the request to the decision, with who decided.
     const waits = inTrace.filter((s) => s.name.startsWith('wait '));

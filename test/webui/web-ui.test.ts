@@ -198,6 +198,36 @@ describe('the Temporal Web UI shows an orch run', () => {
       await run.handle.terminate('web UI test done');
     }
   });
+  it('an agent with several priced calls: its cost and cost per call read as written (not as math)', async () => {
+    const file = writeOverride([
+      {
+        apiVersion: 'orch/v1',
+        kind: 'ModelEndpoint',
+        metadata: { name: 'priced' },
+        spec: {
+          provider: 'mock',
+          default_model: 'mock-1',
+          pricing: { input_per_million: 0.15, output_per_million: 0.6 },
+          mock: { responses: { counter: [{ tool_calls: [{ tool: 'not-offered', input: {} }], usage: { input_tokens: 100, output_tokens: 20 } }, { text: 'done', usage: { input_tokens: 120, output_tokens: 10 } }] } },
+        },
+      },
+      { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'counter' }, spec: { model_ref: 'priced', prompt: 'count' } },
+      { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'priced-system' }, spec: { agents: ['counter'] } },
+    ]);
+    const run = await client.start(await compileOk([file]));
+    expect((await run.result()).status).toBe('succeeded');
+    const { history, metadata } = await openRun(run, 'priced');
+    try {
+      const details = await markdown(metadata, 'user-metadata-current-details');
+      expect(details.items).toEqual([expect.stringMatching(/^counter — done · 1 activation · step 2 · 250 tokens · 2 model calls · \$0\.\d+ \(\$0\.\d+\/call\) · 0 tool calls/)]);
+      expect(details.text).toMatch(/^priced-system · succeeded · 250 tokens · 2 model calls · \$0\.\d+ · 0 tool calls/m);
+      expect(details.text).not.toContain('\\(');
+    } finally {
+      await history.close();
+      await metadata.close();
+    }
+  });
+
   it('a run no worker polls: its static summary and details say what it is (current details come only from a worker)', async () => {
     const plan = await compileOk(['examples/research-pipeline']);
     const run = await client.start(plan, { taskQueue: `${taskQueue}-nobody` });

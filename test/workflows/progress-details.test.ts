@@ -27,8 +27,9 @@ const progress: RunProgress = {
 describe('renderProgressMarkdown', () => {
   it('one list item per agent, pluralized, with cost and cost per call where pricing is known', () => {
     const lines = renderProgressMarkdown(plan, progress).split('\n');
-    expect(lines[0]).toBe('**sys** · running · 301 tokens · 3 model calls · $0.0000561 · 1 tool call');
-    expect(lines).toContain('- **a** — running · 1 activation · step 2 · 300 tokens · 2 model calls · $0.0000561 ($0.0000281/call) · 1 tool call · last: called \\[x\\]\\(y\\)');
+    // Dollar signs escaped: the Web UI's markdown reads two on a line as math.
+    expect(lines[0]).toBe('**sys** · running · 301 tokens · 3 model calls · \\$0.0000561 · 1 tool call');
+    expect(lines).toContain('- **a** — running · 1 activation · step 2 · 300 tokens · 2 model calls · \\$0.0000561 (\\$0.0000281/call) · 1 tool call · last: called \\[x\\]\\(y\\)');
     expect(lines).toContain('- **b** — waiting · 1 token · 1 model call · cost unknown (no pricing) · 0 tool calls');
     expect(lines.some((line) => line.startsWith('|'))).toBe(false);
   });
