@@ -18,9 +18,11 @@ import { withOrchClient } from '../deferred.ts';
 import { escapeLine } from '../render-text.ts';
 import { knownRun } from '../no-such-run.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
+import { readHistoryFile } from '../history-file.ts';
 
 interface DryRunFlags extends ConnectionFlags {
   run: string[];
+  file: string[];
   query?: string;
   limit: number;
   override: string[];
@@ -73,22 +75,33 @@ export function registerDryRunCommand(program: Command, context: CommandContext)
     .description("Judge recorded runs again under the manifests' policies, calling nothing: exit 1 when a call's decision or a budget would change.")
     .argument('<paths...>', 'the manifests as they would be deployed (files or directories)')
     .option('--run <workflow-id>', 'a recorded run (repeatable)', collect, [])
+    .option('--file <path>', 'a recorded history, as `temporal workflow show --output json` writes it (repeatable; no server needed)', collect, [])
     .option('--query <filter>', 'every run a Temporal list filter finds, as for `orch runs`')
     .option('--limit <n>', 'with --query: at most this many runs', positiveInteger('--limit'), 100)
     .option('--override <file>', 'manifests that replace same-named resources (repeatable)', collect, [])
     .option('--json', 'print one JSON object per run');
   addConnectionOptions(command).action(async (paths: string[], flags: DryRunFlags) => {
-    if ((flags.run.length > 0) === (flags.query !== undefined)) throw new CliError('dry-run against --run WORKFLOW_ID... or --query FILTER', EXIT.usage);
-    const [{ compile }, { fetchRunHistories }, { callsInHistory }, { judgeCall, budgetCrossings }] = await Promise.all([
+    const sources = [flags.run.length > 0, flags.query !== undefined, flags.file.length > 0].filter(Boolean).length;
+    if (sources !== 1) throw new CliError('dry-run against one of: --run WORKFLOW_ID..., --query FILTER, or --file HISTORY.json...', EXIT.usage);
+    const [{ compile }, { fetchRunHistories, recordedWorkflowId }, { callsInHistory }, { judgeCall, budgetCrossings }] = await Promise.all([
       import('../../compiler/index.ts'),
       import('../../worker/replay.ts'),
       import('../../client/history-calls.ts'),
       import('../../policies/dry-run.ts'),
     ]);
-    const recorded = await withOrchClient(io, flags, async (client) => {
-      const ids = flags.run.length > 0 ? flags.run : (await client.listRuns({ query: flags.query!, limit: flags.limit })).filter((run) => run.kind === 'run').map((run) => run.workflowId);
-      return Promise.all(ids.map(async (id) => ({ workflowId: id, executions: await knownRun(id, () => fetchRunHistories(client.client, id)) })));
-    });
+    const recorded =
+      flags.file.length > 0
+        ? await Promise.all(
+            flags.file.map(async (file) => {
+              const history = await readHistoryFile(file);
+              const workflowId = recordedWorkflowId(history, file);
+              return { workflowId, executions: [{ workflowId, history }] };
+            })
+          )
+        : await withOrchClient(io, flags, async (client) => {
+            const ids = flags.run.length > 0 ? flags.run : (await client.listRuns({ query: flags.query!, limit: flags.limit })).filter((run) => run.kind === 'run').map((run) => run.workflowId);
+            return Promise.all(ids.map(async (id) => ({ workflowId: id, executions: await knownRun(id, () => fetchRunHistories(client.client, id)) })));
+          });
     // One compile per system (and task) the runs ran.
     const plans = new Map<string, Promise<Plan>>();
     const planFor = (recordedPlan: Plan): Promise<Plan> => {

@@ -13,6 +13,7 @@ import { addConnectionOptions, type ConnectionFlags } from '../connection-option
 import { withOrchClient } from '../deferred.ts';
 import { escapeLine } from '../render-text.ts';
 import { knownRun } from '../no-such-run.ts';
+import { readHistoryFile } from '../history-file.ts';
 
 interface ReplayFlags extends ConnectionFlags {
   runId?: string;
@@ -71,21 +72,6 @@ export function registerReplayCommand(program: Command, context: CommandContext)
     }
     context.exitCode = verdicts.some((verdict) => verdict.divergence !== null) ? EXIT.failed : EXIT.ok;
   });
-}
-
-async function readHistoryFile(file: string): Promise<ReplayTarget['history']> {
-  const [{ readFile }, { historyFromJSON }] = await Promise.all([import('node:fs/promises'), import('@temporalio/common/lib/proto-utils.js')]);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new CliError(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-  try {
-    return historyFromJSON(JSON.parse(text));
-  } catch (error) {
-    throw new CliError(`${file}: not a workflow history (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); write one with \`temporal workflow show --output json\``);
-  }
 }
 
 function renderVerdicts(verdicts: readonly ReplayVerdict[], files: ReadonlyArray<string | undefined>): string {

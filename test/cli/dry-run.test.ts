@@ -6,6 +6,9 @@
  * located at its history event, naming the policy and rule). Bad input is a located error.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
@@ -60,6 +63,20 @@ afterAll(async () => {
   await stub?.close();
 });
 
+/** The policies proposed: a blocked tool (fed back), a token limit, an approval rule for the delegate's lookups. */
+function proposedPolicies(): string {
+  return writeOverride([
+    { apiVersion: 'orch/v1', kind: 'AgentPolicy', metadata: { name: 'no-publish' }, spec: { apply_mode: 'global', blocked_tools: ['publish'], on_violation: 'feedback' } },
+    { apiVersion: 'orch/v1', kind: 'AgentPolicy', metadata: { name: 'token-cap' }, spec: { apply_mode: 'global', max_tokens_per_run: 1000 } },
+    {
+      apiVersion: 'orch/v1',
+      kind: 'ToolPermission',
+      metadata: { name: 'hand-lookups-need-approval' },
+      spec: { tool_ref: 'lookup', action: 'invoke', apply_mode: 'scoped', target_agents: ['hand'], operation_rules: [{ operation_class: 'read', verdict: 'approval_required' }] },
+    },
+  ]);
+}
+
 describe('orch dry-run', () => {
   it('the manifests the run ran: every decision the same, exit 0', async () => {
     const result = await orch(['dry-run', bundle, '--run', workflowId]);
@@ -69,16 +86,7 @@ describe('orch dry-run', () => {
   });
 
   it('new policies: a blocked tool, an approval rule in the delegate\'s run, a token limit — each located, exit 1, nothing called', async () => {
-    const proposed = writeOverride([
-      { apiVersion: 'orch/v1', kind: 'AgentPolicy', metadata: { name: 'no-publish' }, spec: { apply_mode: 'global', blocked_tools: ['publish'], on_violation: 'feedback' } },
-      { apiVersion: 'orch/v1', kind: 'AgentPolicy', metadata: { name: 'token-cap' }, spec: { apply_mode: 'global', max_tokens_per_run: 1000 } },
-      {
-        apiVersion: 'orch/v1',
-        kind: 'ToolPermission',
-        metadata: { name: 'hand-lookups-need-approval' },
-        spec: { tool_ref: 'lookup', action: 'invoke', apply_mode: 'scoped', target_agents: ['hand'], operation_rules: [{ operation_class: 'read', verdict: 'approval_required' }] },
-      },
-    ]);
+    const proposed = proposedPolicies();
     const result = await orch(['dry-run', bundle, proposed, '--run', workflowId, '--json']);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout.trim());
@@ -109,6 +117,25 @@ describe('orch dry-run', () => {
     expect(stub.requests.length).toBe(toolCallsBefore);
   });
 
+  it('--file judges exported histories without a server: the root run\'s history, the delegate\'s in a file of its own', async () => {
+    const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
+    const dir = mkdtempSync(join(tmpdir(), 'orch-dry-run-'));
+    const files = await Promise.all(
+      [workflowId, `${workflowId}/hand-1`].map(async (id, i) => {
+        const file = join(dir, `history-${i}.json`);
+        writeFileSync(file, historyToJSON(await harness.client.client.workflow.getHandle(id).fetchHistory()));
+        return file;
+      })
+    );
+    const result = await orch(['dry-run', bundle, proposedPolicies(), ...files.flatMap((file) => ['--file', file]), '--json'], { temporal: false });
+    expect(result, result.stderr).toMatchObject({ code: 1 });
+    const [root, child] = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(root.changes.map((c: { name: string; verdict: string }) => `${c.name} ${c.verdict}`)).toEqual(['publish deny']);
+    expect(child.changes.map((c: { name: string; verdict: string }) => `${c.name} ${c.verdict}`)).toEqual(['lookup approval_required']);
+    const missing = await orch(['dry-run', bundle, '--file', join(dir, 'nope.json')], { temporal: false });
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringMatching(/nope\.json: no such file\n$/) });
+  });
+
   it('--query judges every run the filter finds', async () => {
     const result = await pollFor(async () => {
       const found = await orch(['dry-run', bundle, '--query', `WorkflowId = "${workflowId}"`, '--json']);
@@ -127,6 +154,7 @@ describe('orch dry-run', () => {
     expect(unknown).toMatchObject({ code: 1, stderr: expect.stringMatching(/: no such run\n$/) });
     expect((await orch(['dry-run', bundle])).code).toBe(2);
     expect((await orch(['dry-run', bundle, '--run', workflowId, '--query', 'x'])).code).toBe(2);
+    expect((await orch(['dry-run', bundle, '--run', workflowId, '--file', 'x.json'])).code).toBe(2);
     for (const result of [invalid, unknown]) expect(result.stderr).not.toMatch(STACK_FRAME);
   });
 });
