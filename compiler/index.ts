@@ -21,6 +21,7 @@ import { generatedToolName, type JsonValue, type Plan, type PlanMcpServer } from
 import { buildRegistry, type ResourceRegistry, type ToolTarget } from './registry.ts';
 import { resolveReferences } from './resolve-references.ts';
 import { checkFallbackModels } from './check-fallbacks.ts';
+import { checkAlwaysDenied } from './check-denied.ts';
 import { checkExecutionContracts } from './check-contract.ts';
 import { checkRequirements } from './check-requirements.ts';
 import type { AgentResource, AgentSystemResource, LoadedResources, TaskResource, ToolResource } from './resources.ts';
@@ -321,6 +322,7 @@ export async function compile(paths: string[], options: CompileOptions = {}): Pr
       : null;
   if (plan) {
     checkFallbackModels(plan, registry, diagnostics);
+    checkAlwaysDenied(plan, registry, diagnostics);
     checkExecutionContracts(plan, registry, diagnostics);
     if (hasErrors(diagnostics)) plan = null;
   }

@@ -79,6 +79,8 @@ export const FAILURE_CATALOG = {
   UNKNOWN_MCP_TOOL: diagnostic('with discovery: a referenced MCP tool its server does not offer'),
   REQUIREMENTS_UNMATCHED: diagnostic("warning: a Task's requirements that no Worker of the same manifests serves"),
   MODEL_NOT_ALLOWED: diagnostic("a fallback model outside the allowed_models of a policy that applies to the agent"),
+  TOOL_ALWAYS_DENIED: diagnostic("warning: a tool an agent lists that the policies that apply to it deny: every call of it is refused"),
+  AGENT_MODEL_DENIED: diagnostic("warning: an agent's model outside the allowed_models of a policy that applies to it: its first model call ends the run POLICY_DENIED"),
   CONTRACT_TOOL_NOT_OFFERED: diagnostic('warning: a tool_sequence entry that names no tool its agent is offered: the execution contract can never be met'),
   UNBOUNDED_CYCLE: diagnostic('a loop nothing bounds, or a delegation cycle'),
   FOREACH_WITHOUT_OUTPUT_SCHEMA: diagnostic('warning: a foreach edge from an agent with no execution.output_schema'),

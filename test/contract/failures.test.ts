@@ -89,7 +89,7 @@ describe('the failure catalog', () => {
 describe('sets derived from the catalog', () => {
   it('governance decisions, diagnostics and refusals are what they always were', () => {
     expect([...GOVERNANCE_FAILURES].sort()).toEqual(['APPROVAL_DENIED', 'APPROVAL_REQUIRED', 'APPROVAL_TIMEOUT', 'BUDGET_EXCEEDED', 'CONTRACT_VIOLATION', 'POLICY_DENIED', 'SECRET_DESTINATION_DENIED']);
-    expect(DIAGNOSTIC_CODES).toHaveLength(41);
+    expect(DIAGNOSTIC_CODES).toHaveLength(43);
     expect(DIAGNOSTIC_CODES.slice(0, 3)).toEqual(['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'YAML_SYNTAX']);
     const refusals = codesWhere((entry) => entry.category === 'refusal' || entry.refusal);
     expect([...refusals].sort()).toEqual(['APPROVAL_DENIED', 'APPROVAL_TIMEOUT', 'BUDGET_EXCEEDED', 'CONTRACT_VIOLATION', 'DELEGATION_LIMIT', 'INVALID_ARGUMENTS', 'POLICY_DENIED', 'TOOL_NOT_DECLARED', 'TOO_MANY_TOOL_CALLS']);
