@@ -13,6 +13,8 @@ import { CliError, EXIT, type CliIo } from '../io.ts';
 import type { CommandContext } from '../main.ts';
 import { createProgressView, type ProgressView } from '../progress-view.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
+import { renderBounds } from '../render-bounds.ts';
+import { anyLimit, runBounds } from '../../policies/bounds.ts';
 import { renderOutcome, webUiLink } from '../render-outcome.ts';
 import { connectTemporal, noteSearchAttributes, reachTemporal, withOrchClient, type ConnectionFlags, type TemporalTarget } from '../temporal-target.ts';
 import type { Plan } from '../../contract/plan.ts';
@@ -42,6 +44,8 @@ export async function runCommand(paths: string[], flags: RunFlags, context: Comm
   io.stderr(renderDiagnostics(compiled.diagnostics));
   if (!compiled.plan) throw new CliError('the manifests do not compile; nothing was run');
   const { plan } = compiled;
+  // The worst case the policies allow, before anything starts (said only where a limit applies).
+  if (anyLimit(plan)) io.stderr(renderBounds(runBounds(plan)));
   const taskQueue = flags.taskQueue ?? (inProcessWorker && !io.env.ORCH_TASK_QUEUE ? privateTaskQueue(io.env) : defaultTaskQueue(io.env));
   const target = await connectTemporal(io, { startServer: true, flags });
   // Said (or done) while the worker is created, before the run starts.

@@ -6,6 +6,8 @@ import { EXIT } from '../io.ts';
 import { collect, type CommandContext } from '../main.ts';
 import { parseInputs } from '../parse-inputs.ts';
 import { renderDiagnostics } from '../render-diagnostics.ts';
+import { renderBounds } from '../render-bounds.ts';
+import { anyLimit, runBounds } from '../../policies/bounds.ts';
 
 export function registerValidateCommands(program: Command, context: CommandContext): void {
   const { io } = context;
@@ -45,6 +47,7 @@ export function registerValidateCommands(program: Command, context: CommandConte
         context.exitCode = EXIT.failed;
         return;
       }
+      if (anyLimit(result.plan)) io.stderr(renderBounds(runBounds(result.plan)));
       io.stdout(`${JSON.stringify(result.plan, null, 2)}\n`);
     });
 }

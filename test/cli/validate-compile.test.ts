@@ -110,6 +110,27 @@ describe('orch validate', () => {
 });
 
 describe('orch compile', () => {
+  it('with limits: says the worst case on stderr before the plan (the example\'s endpoint is priced, so its token limit bounds the cost)', async () => {
+    const dir = writeFixtures({
+      'limits.yaml': `apiVersion: orch/v1
+kind: AgentPolicy
+metadata: {name: cap}
+spec: {apply_mode: global, max_tokens_per_run: 20000, max_tool_calls_per_run: 5}
+`,
+    });
+    const { code, stdout, stderr } = await orch(['compile', EXAMPLE, join(dir, 'limits.yaml')], { temporal: false });
+    expect(code).toBe(0);
+    expect(stderr).toBe(
+      'bounds: tokens ≤ 20000 (AgentPolicy default/cap) · cost ≤ $0.012 (AgentPolicy default/cap tokens at the highest price) · model calls unbounded: no limit applies to planner, researcher, writer · tool calls ≤ 5 (AgentPolicy default/cap)\n'
+    );
+    expect(JSON.parse(stdout).schemaVersion).toBe(1);
+    // orch run says it too, before the run starts; stdout stays the outcome's JSON.
+    const run = await orch(['run', EXAMPLE, join(dir, 'limits.yaml'), '--json']);
+    expect(run.code).toBe(0);
+    expect(run.stderr.split('\n')[0]).toBe(stderr.trimEnd());
+    expect(JSON.parse(run.stdout).status).toBe('succeeded');
+  });
+
   it('prints the Plan of the example as JSON', async () => {
     const { code, stdout, stderr } = await orch(['compile', EXAMPLE], { temporal: false });
     expect(code).toBe(0);

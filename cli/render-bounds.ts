@@ -1,0 +1,27 @@
+/**
+ * A run's worst case in one line, before it starts (`orch run`, `orch compile`): what the
+ * AgentPolicies let it spend at most, and what nothing bounds, naming the agents no limit
+ * reaches.
+ */
+import type { RunBound, RunBounds } from '../policies/bounds.ts';
+import { escapeLine } from './render-text.ts';
+
+function part(label: string, bound: RunBound, format: (value: number) => string): string {
+  if (bound.value !== null) return `${label} ≤ ${format(bound.value)} (${bound.policy})`;
+  const who = bound.unbounded.length > 0 ? `: no limit applies to ${bound.unbounded.join(', ')}` : '';
+  return `${label} unbounded${who}`;
+}
+
+function usd(value: number): string {
+  return value >= 1 ? `$${value.toFixed(2)}` : `$${Number(value.toPrecision(3))}`;
+}
+
+export function renderBounds(bounds: RunBounds): string {
+  const parts = [
+    part('tokens', bounds.tokens, (n) => String(n)),
+    part('cost', bounds.costUsd, usd),
+    part('model calls', bounds.modelCalls, (n) => String(n)),
+    part('tool calls', bounds.toolCalls, (n) => String(n)),
+  ];
+  return `${escapeLine(`bounds: ${parts.join(' · ')}`)}\n`;
+}
