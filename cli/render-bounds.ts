@@ -12,8 +12,11 @@ function part(label: string, bound: RunBound, format: (value: number) => string)
   return `${label} unbounded${who}`;
 }
 
+/** Rounded up: a bound printed lower than it is would not be one. */
 function usd(value: number): string {
-  return value >= 1 ? `$${value.toFixed(2)}` : `$${Number(value.toPrecision(3))}`;
+  if (value >= 1) return `$${(Math.ceil(value * 100 - 1e-9) / 100).toFixed(2)}`;
+  const scale = 10 ** (2 - Math.floor(Math.log10(value)));
+  return `$${Number((Math.ceil(value * scale - 1e-9) / scale).toPrecision(3))}`;
 }
 
 export function renderBounds(bounds: RunBounds): string {
@@ -23,5 +26,6 @@ export function renderBounds(bounds: RunBounds): string {
     part('model calls', bounds.modelCalls, (n) => String(n)),
     part('tool calls', bounds.toolCalls, (n) => String(n)),
   ];
-  return `${escapeLine(`bounds: ${parts.join(' · ')}`)}\n`;
+  const unpriced = bounds.unpriced.length > 0 ? ` (no pricing, so not in the cost: ${bounds.unpriced.join(', ')})` : '';
+  return `${escapeLine(`bounds: ${parts.join(' · ')}${unpriced}`)}\n`;
 }

@@ -10,7 +10,7 @@
 import { checkModelCall, checkToolCall } from '../policies/gate.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import type { Plan } from '../contract/plan.ts';
-import type { ResourceRegistry } from './registry.ts';
+import { toolTargetKey, type ResourceRegistry } from './registry.ts';
 import { valueLocation } from './source-map.ts';
 
 export function checkAlwaysDenied(plan: Plan, registry: ResourceRegistry, diagnostics: Diagnostic[]): void {
@@ -23,7 +23,9 @@ export function checkAlwaysDenied(plan: Plan, registry: ResourceRegistry, diagno
       diagnostics.push({ code: 'AGENT_MODEL_DENIED', severity: 'warning', message: `agent ${name} cannot call its model: ${model.reason}`, location: valueLocation(parsed.source, path), path });
     }
     parsed.resource.spec.tools.forEach((ref, index) => {
-      const key = registry.findValid('Tool', ref, agent.id.namespace)?.key;
+      // A Tool, or an MCP server's tool (`server--tool`), as the plan keys it.
+      const target = registry.findTool(ref, agent.id.namespace);
+      const key = target ? toolTargetKey(target) : undefined;
       if (key === undefined || !agent.tools.includes(key)) return;
       const decision = checkToolCall(plan, name, key);
       if (decision.allowed || decision.verdict === 'approval_required') return;

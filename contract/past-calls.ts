@@ -20,6 +20,8 @@ export interface PastCall {
   mcpToolName: string | null;
   /** A person approved it: its verdict was `approval_required`. */
   approved: boolean;
-  /** What a model call settled at (its answered attempts); null for other calls. */
+  /** What it settled at: a model call's answered attempts, a memory call's embedding tokens; else null. */
   usage: TokenUsage | null;
+  /** It failed for good (the ledger charges its tokens but does not count it as a call). */
+  failed: boolean;
 }

@@ -4,7 +4,9 @@
  * fit the limits of the agent that makes it against the run's total, so the run's total never
  * passes the largest of its agents' limits; an agent no limit applies to leaves it unbounded.
  * A cost with no cost limit is still bounded by a token limit when every model is priced (at
- * the highest price per token). Pure.
+ * the highest price per token). These bound what the run decides to spend: a call's failed
+ * attempts and a memory's embeddings are charged as they happen, past the bound by what they
+ * used, and a person's top-up raises it. Pure.
  */
 import type { Plan } from '../contract/plan.ts';
 import { budgetLimits, type BudgetLimits } from './budget.ts';
@@ -18,7 +20,10 @@ export interface RunBound {
   unbounded: string[];
 }
 
-export type RunBounds = Record<keyof BudgetLimits, RunBound>;
+export type RunBounds = Record<keyof BudgetLimits, RunBound> & {
+  /** Endpoints the agents may call with no pricing: their calls cost nothing in the ledger, so no cost bound covers them. */
+  unpriced: string[];
+};
 
 const KINDS = ['tokens', 'costUsd', 'modelCalls', 'toolCalls'] as const;
 
@@ -31,11 +36,12 @@ export function runBounds(plan: Plan): RunBounds {
     const largest = limits.map(({ limits }) => limits[kind]!).reduce((a, b) => (b.value > a.value ? b : a));
     return { value: largest.value, policy: largest.policy, unbounded: [] };
   };
-  const bounds = Object.fromEntries(KINDS.map((kind) => [kind, bound(kind)])) as RunBounds;
+  const models = [...new Set(Object.values(plan.agents).flatMap((agent) => [agent.model, ...agent.fallbackModels]))];
+  const unpriced = models.filter((key) => (plan.models[key]?.pricing ?? null) === null);
+  const bounds = { ...Object.fromEntries(KINDS.map((kind) => [kind, bound(kind)])), unpriced } as RunBounds;
   if (bounds.costUsd.value === null && bounds.tokens.value !== null) {
-    const models = new Set(Object.values(plan.agents).flatMap((agent) => [agent.model, ...agent.fallbackModels]));
-    const prices = [...models].map((key) => plan.models[key]?.pricing ?? null);
-    if (prices.length > 0 && prices.every((price) => price !== null)) {
+    const prices = models.map((key) => plan.models[key]?.pricing ?? null);
+    if (prices.length > 0 && unpriced.length === 0) {
       const perToken = Math.max(...prices.map((price) => Math.max(price!.inputPerMillion, price!.outputPerMillion))) / 1_000_000;
       bounds.costUsd = { value: bounds.tokens.value * perToken, policy: `${bounds.tokens.policy} tokens at the highest price`, unbounded: [] };
     }

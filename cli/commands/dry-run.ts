@@ -60,12 +60,30 @@ export interface DryRunBudget {
   onExhausted: BudgetCrossing['onExhausted'];
 }
 
+/** A model call whose answer the plan would have cut. */
+export interface DryRunOutputCut {
+  workflowId: string;
+  eventId: number;
+  agent: string;
+  name: string;
+  /** The most output the plan allows the call, and what it answered with. */
+  cap: number;
+  output: number;
+}
+
 export interface DryRunReport {
   workflowId: string;
-  system: string;
+  system: string | null;
   calls: number;
   changes: DryRunChange[];
   budgets: DryRunBudget[];
+  outputCuts: DryRunOutputCut[];
+  /** Why the run could not be judged (its system does not compile, its history is not orch's); else null. */
+  notJudged: string | null;
+}
+
+function changedCount(report: DryRunReport): number {
+  return report.changes.length + report.budgets.length + report.outputCuts.length;
 }
 
 export function registerDryRunCommand(program: Command, context: CommandContext): void {
@@ -83,7 +101,7 @@ export function registerDryRunCommand(program: Command, context: CommandContext)
   addConnectionOptions(command).action(async (paths: string[], flags: DryRunFlags) => {
     const sources = [flags.run.length > 0, flags.query !== undefined, flags.file.length > 0].filter(Boolean).length;
     if (sources !== 1) throw new CliError('dry-run against one of: --run WORKFLOW_ID..., --query FILTER, or --file HISTORY.json...', EXIT.usage);
-    const [{ compile }, { fetchRunHistories, recordedWorkflowId }, { callsInHistory }, { judgeCall, budgetCrossings }] = await Promise.all([
+    const [{ compile }, { fetchRunHistories, recordedWorkflowId }, { callsInHistory }, { judgeCall, budgetCrossings, outputCuts }] = await Promise.all([
       import('../../compiler/index.ts'),
       import('../../worker/replay.ts'),
       import('../../client/history-calls.ts'),
@@ -102,9 +120,9 @@ export function registerDryRunCommand(program: Command, context: CommandContext)
             const ids = flags.run.length > 0 ? flags.run : (await client.listRuns({ query: flags.query!, limit: flags.limit })).filter((run) => run.kind === 'run').map((run) => run.workflowId);
             return Promise.all(ids.map(async (id) => ({ workflowId: id, executions: await knownRun(id, () => fetchRunHistories(client.client, id)) })));
           });
-    // One compile per system (and task) the runs ran.
-    const plans = new Map<string, Promise<Plan>>();
-    const planFor = (recordedPlan: Plan): Promise<Plan> => {
+    // One compile per system (and task) the runs ran; a system the manifests cannot build is said once.
+    const plans = new Map<string, Promise<Plan | null>>();
+    const planFor = (recordedPlan: Plan): Promise<Plan | null> => {
       const system = `${recordedPlan.system.namespace}/${recordedPlan.system.name}`;
       const task = recordedPlan.task ? `${recordedPlan.task.namespace}/${recordedPlan.task.name}` : null;
       const key = `${system}\0${task ?? ''}`;
@@ -116,7 +134,8 @@ export function registerDryRunCommand(program: Command, context: CommandContext)
             const compiled = withTask?.plan ? withTask : await compile(paths, { overrides: flags.override, system });
             if (!compiled.plan) {
               io.stderr(renderDiagnostics(compiled.diagnostics));
-              throw new CliError(`the manifests do not compile for system ${system}; nothing was judged`);
+              io.stderr(`orch: the manifests do not compile for system ${system}: its runs are not judged\n`);
+              return null;
             }
             // Judged as the recorded run was started: its task's targeting applies.
             return compiled.plan.task || !recordedPlan.task ? compiled.plan : { ...compiled.plan, task: recordedPlan.task };
@@ -130,9 +149,13 @@ export function registerDryRunCommand(program: Command, context: CommandContext)
     for (const { workflowId, executions } of recorded) {
       const read = executions.map((execution) => callsInHistory(execution.workflowId, execution.history));
       const rootPlan = read.find((execution) => execution.plan)?.plan;
-      if (!rootPlan) throw new CliError(`${workflowId}: not an orch run (its history holds no plan)`);
       const calls = read.flatMap((execution) => execution.calls).sort((a, b) => a.time.localeCompare(b.time) || a.eventId - b.eventId);
-      const plan = await planFor(rootPlan);
+      const plan = rootPlan ? await planFor(rootPlan) : null;
+      if (!rootPlan || !plan) {
+        const notJudged = rootPlan ? 'the manifests do not compile for its system' : 'not an orch run (its history holds no plan)';
+        reports.push({ workflowId, system: rootPlan?.system.name ?? null, calls: calls.length, changes: [], budgets: [], outputCuts: [], notJudged });
+        continue;
+      }
       const changes: DryRunChange[] = [];
       for (const call of calls) {
         const judged = judgeCall(plan, call);
@@ -153,10 +176,11 @@ export function registerDryRunCommand(program: Command, context: CommandContext)
           onViolation: judged.onViolation,
         });
       }
-      // A limit the run itself ran past (a person added budget) is no change.
-      const before = new Set(budgetCrossings(rootPlan, calls).map((crossing) => `${crossing.limit}:${crossing.value}`));
+      // A limit the run itself went past at the same call, the same way (a person added budget), is no change.
+      const crossingKey = (crossing: BudgetCrossing) => `${crossing.limit}:${crossing.value}:${crossing.policy}:${crossing.onExhausted}:${crossing.call.workflowId}:${crossing.call.eventId}`;
+      const before = new Set(budgetCrossings(rootPlan, calls).map(crossingKey));
       const budgets = budgetCrossings(plan, calls)
-        .filter((crossing) => !before.has(`${crossing.limit}:${crossing.value}`))
+        .filter((crossing) => !before.has(crossingKey(crossing)))
         .map((crossing) => ({
           workflowId: crossing.call.workflowId,
           eventId: crossing.call.eventId,
@@ -168,10 +192,14 @@ export function registerDryRunCommand(program: Command, context: CommandContext)
           policy: crossing.policy,
           onExhausted: crossing.onExhausted,
         }));
-      reports.push({ workflowId, system: rootPlan.system.name, calls: calls.length, changes, budgets });
+      const cutBefore = new Set(outputCuts(rootPlan, calls).map((cut) => `${cut.call.workflowId}:${cut.call.eventId}`));
+      const cuts = outputCuts(plan, calls)
+        .filter((cut) => !cutBefore.has(`${cut.call.workflowId}:${cut.call.eventId}`))
+        .map((cut) => ({ workflowId: cut.call.workflowId, eventId: cut.call.eventId, agent: cut.call.agent, name: cut.call.name, cap: cut.cap, output: cut.output }));
+      reports.push({ workflowId, system: rootPlan.system.name, calls: calls.length, changes, budgets, outputCuts: cuts, notJudged: null });
     }
     io.stdout(flags.json ? reports.map((report) => `${JSON.stringify(report)}\n`).join('') : renderReports(reports));
-    context.exitCode = reports.some((report) => report.changes.length > 0 || report.budgets.length > 0) ? EXIT.failed : EXIT.ok;
+    context.exitCode = reports.some((report) => report.notJudged !== null || changedCount(report) > 0) ? EXIT.failed : EXIT.ok;
   });
 }
 
@@ -180,22 +208,32 @@ const VERDICT_WORDS: Record<Verdict, string> = { allow: 'allowed', deny: 'denied
 function renderReports(reports: readonly DryRunReport[]): string {
   const lines: string[] = [];
   for (const report of reports) {
-    const changed = report.changes.length + report.budgets.length;
-    lines.push(`${changed > 0 ? 'CHANGES' : 'same   '}  ${report.workflowId} (${report.system}): ${report.calls} calls, ${count(report.changes.length, 'decision')} and ${count(report.budgets.length, 'budget limit')} changed`);
+    const name = `${report.workflowId}${report.system ? ` (${report.system})` : ''}`;
+    if (report.notJudged !== null) {
+      lines.push(`NOT JUDGED  ${name}: ${report.notJudged}`);
+      continue;
+    }
+    const changed = changedCount(report);
+    const cuts = report.outputCuts.length > 0 ? `, ${count(report.outputCuts.length, 'answer')} cut` : '';
+    lines.push(`${changed > 0 ? 'CHANGES' : 'same   '}  ${name}: ${report.calls} calls, ${count(report.changes.length, 'decision')} and ${count(report.budgets.length, 'budget limit')} changed${cuts}`);
+    const where = (item: { workflowId: string; eventId: number }) => (item.workflowId === report.workflowId ? `#${item.eventId}` : `${item.workflowId} #${item.eventId}`);
     for (const change of report.changes) {
-      const where = change.workflowId === report.workflowId ? `#${change.eventId}` : `${change.workflowId} #${change.eventId}`;
       const effect = change.verdict === 'deny' ? (change.onViolation === 'hard_stop' ? ': the run would fail here' : ': the model would be told') : change.verdict === 'approval_required' ? ': it would wait for a person' : '';
       const by = change.policy ? ` by ${change.policy}${change.rule ? ` ${change.rule}` : ''}` : '';
-      lines.push(`  ${where}  ${change.agent}  ${change.kind} ${change.name}: ${VERDICT_WORDS[change.recorded]} → ${VERDICT_WORDS[change.verdict]}${by}${effect} — ${change.reason}`);
+      lines.push(`  ${where(change)}  ${change.agent}  ${change.kind} ${change.name}: ${VERDICT_WORDS[change.recorded]} → ${VERDICT_WORDS[change.verdict]}${by}${effect} — ${change.reason}`);
     }
     for (const budget of report.budgets) {
-      const where = budget.workflowId === report.workflowId ? `#${budget.eventId}` : `${budget.workflowId} #${budget.eventId}`;
       const effect = budget.onExhausted === 'pause' ? 'the run would pause for a person' : 'the run would fail (BUDGET_EXCEEDED)';
-      lines.push(`  ${where}  ${budget.agent}  ${budget.name}: past ${budget.limit} ${budget.value} of ${budget.policy} (${round(budget.used)} used): ${effect} here or earlier`);
+      lines.push(`  ${where(budget)}  ${budget.agent}  ${budget.name}: past ${budget.limit} ${budget.value} of ${budget.policy} (${round(budget.used)} used): ${effect} here or earlier`);
+    }
+    for (const cut of report.outputCuts) {
+      lines.push(`  ${where(cut)}  ${cut.agent}  model ${cut.name}: answered with ${cut.output} output tokens; the plan allows ${cut.cap}: its answer would be cut`);
     }
   }
-  const changedRuns = reports.filter((report) => report.changes.length + report.budgets.length > 0).length;
-  lines.push(`${count(reports.length, 'run')} judged: ${changedRuns} would change, ${reports.length - changedRuns} would not`);
+  const judged = reports.filter((report) => report.notJudged === null);
+  const changedRuns = judged.filter((report) => changedCount(report) > 0).length;
+  const notJudged = reports.length - judged.length;
+  lines.push(`${count(judged.length, 'run')} judged: ${changedRuns} would change, ${judged.length - changedRuns} would not${notJudged > 0 ? `; ${notJudged} not judged` : ''}`);
   return `${lines.map(escapeLine).join('\n')}\n`;
 }
 

@@ -150,6 +150,8 @@ describe('orch dry-run', () => {
     const invalid = await orch(['dry-run', bundle, broken, '--run', workflowId]);
     expect(invalid.code).toBe(1);
     expect(diagnosticHeads(invalid.stderr).length).toBeGreaterThan(0);
+    // The run is reported as not judged (others would still be), never as unchanged.
+    expect(invalid.stdout).toContain(`NOT JUDGED  ${workflowId} (dry-system): the manifests do not compile for its system\n`);
     const unknown = await orch(['dry-run', bundle, '--run', `no-such-${randomUUID()}`]);
     expect(unknown).toMatchObject({ code: 1, stderr: expect.stringMatching(/: no such run\n$/) });
     expect((await orch(['dry-run', bundle])).code).toBe(2);

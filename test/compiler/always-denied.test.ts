@@ -69,6 +69,39 @@ spec: {apply_mode: scoped, target_agents: [reader], allowed_models: [huge-model]
     expect(diagnostics.every((d) => d.severity === 'warning')).toBe(true);
   });
 
+  it("an MCP server's tool the agent lists by its generated name, blocked under that name: the warning too", async () => {
+    const { file } = writeManifests({
+      file: `apiVersion: orch/v1
+kind: ModelEndpoint
+metadata: {name: main}
+spec: {provider: openai-compatible, base_url: "http://127.0.0.1:9/v1", default_model: small-model}
+---
+apiVersion: orch/v1
+kind: McpServer
+metadata: {name: files}
+spec: {transport: stdio, command: files-server}
+---
+apiVersion: orch/v1
+kind: Agent
+metadata: {name: cleaner}
+spec: {model_ref: main, tools: [files--delete, files--read]}
+---
+apiVersion: orch/v1
+kind: AgentSystem
+metadata: {name: s}
+spec: {agents: [cleaner]}
+---
+apiVersion: orch/v1
+kind: AgentPolicy
+metadata: {name: no-delete}
+spec: {apply_mode: global, blocked_tools: [files--delete]}
+`,
+    });
+    const { plan, diagnostics } = await compile([file!]);
+    expect(plan).not.toBeNull();
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([['TOOL_ALWAYS_DENIED', ['spec', 'tools', 0]]]);
+  });
+
   it('a tool that needs approval is permitted; a policy scoped to another agent does not reach this one', async () => {
     const { file } = writeManifests({
       file: manifests(`apiVersion: orch/v1

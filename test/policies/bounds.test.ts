@@ -28,6 +28,7 @@ describe('runBounds', () => {
     expect(bounds.modelCalls).toEqual({ value: null, policy: null, unbounded: ['b'] });
     // No pricing: a token limit says nothing of cost.
     expect(bounds.costUsd).toEqual({ value: null, policy: null, unbounded: ['a', 'b'] });
+    expect(bounds.unpriced).toEqual(['default/mock']);
     expect(anyLimit(plan)).toBe(true);
   });
 

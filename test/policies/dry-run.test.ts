@@ -4,13 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PastCall } from '../../contract/past-calls.ts';
-import { budgetCrossings, judgeCall } from '../../policies/dry-run.ts';
+import { budgetCrossings, judgeCall, outputCuts } from '../../policies/dry-run.ts';
 import { agent, globalPolicy, MOCK_MODEL, planOf, tool } from '../helpers/plan-builder.ts';
 
 const priced = { ...MOCK_MODEL, pricing: { inputPerMillion: 1_000, outputPerMillion: 2_000 } };
 
 function call(kind: PastCall['kind'], target: string, extra: Partial<PastCall> = {}): PastCall {
-  return { workflowId: 'w', eventId: 1, time: '2026-01-01T00:00:00.000Z', kind, agent: 'a', target, name: target, mcpToolName: null, approved: false, usage: null, ...extra };
+  return { workflowId: 'w', eventId: 1, time: '2026-01-01T00:00:00.000Z', kind, agent: 'a', target, name: target, mcpToolName: null, approved: false, usage: null, failed: false, ...extra };
 }
 const modelCall = (input: number, output: number, eventId: number) => call('model', 'default/mock', { eventId, usage: { inputTokens: input, outputTokens: output, totalTokens: input + output } });
 
@@ -32,7 +32,35 @@ describe('judgeCall', () => {
   });
 });
 
+describe('judgeCall: models', () => {
+  it("a model call is judged by the endpoint the plan gives the agent, and a denied model always ends the run", () => {
+    const other = { ...MOCK_MODEL, id: { namespace: 'default', name: 'other' }, model: 'other-1' };
+    const plan = planOf([agent('a', { model: 'default/other' })], [], {
+      models: { 'default/mock': MOCK_MODEL, 'default/other': other },
+      governance: { policies: [globalPolicy('only-other', { allowedModels: ['other-1'], onViolation: 'feedback' })], roles: {}, toolPermissions: [] },
+    });
+    // Recorded against default/mock; the plan moves the agent to default/other, which the policy allows.
+    expect(judgeCall(plan, call('model', 'default/mock')).decision.verdict).toBe('allow');
+    const denying = { ...plan, governance: { ...plan.governance, policies: [globalPolicy('only-mock', { allowedModels: ['mock-1'], onViolation: 'feedback' })] } };
+    expect(judgeCall(denying, call('model', 'default/mock'))).toMatchObject({ decision: { verdict: 'deny', rule: 'allowed_models' }, onViolation: 'hard_stop' });
+  });
+});
+
+describe('outputCuts', () => {
+  it('under a token limit an answer longer than the endpoint allows (4096 when it sets none) would be cut; without one, nothing is', () => {
+    const calls = [modelCall(100, 5_000, 1), modelCall(100, 300, 2)];
+    const limited = planOf([agent('a')], [], { governance: { policies: [globalPolicy('cap', { maxTokensPerRun: 100_000 })], roles: {}, toolPermissions: [] } });
+    expect(outputCuts(limited, calls).map((cut) => [cut.call.eventId, cut.cap, cut.output])).toEqual([[1, 4096, 5_000]]);
+    expect(outputCuts(planOf([agent('a')], []), calls)).toEqual([]);
+  });
+});
+
 describe('budgetCrossings', () => {
+  it('a model call that failed for good counts its tokens, not itself', () => {
+    const plan = planOf([agent('a')], [], { governance: { policies: [globalPolicy('cap', { maxModelCallsPerRun: 1 })], roles: {}, toolPermissions: [] } });
+    expect(budgetCrossings(plan, [{ ...modelCall(10, 0, 1), failed: true }, modelCall(10, 5, 2)])).toEqual([]);
+  });
+
   const limited = (limits: Parameters<typeof globalPolicy>[1]) =>
     planOf([agent('a')], [], { models: { 'default/mock': priced }, governance: { policies: [globalPolicy('cap', limits)], roles: {}, toolPermissions: [] } });
 
