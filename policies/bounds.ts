@@ -5,8 +5,8 @@
  * passes the largest of its agents' limits; an agent no limit applies to leaves it unbounded.
  * A cost with no cost limit is still bounded by a token limit when every model is priced (at
  * the highest price per token). These bound what the run decides to spend: a call's failed
- * attempts and a memory's embeddings are charged as they happen, past the bound by what they
- * used, and a person's top-up raises it. Pure.
+ * attempts are charged as they happen, past the bound by what they used, and a person's top-up
+ * raises it. Pure.
  */
 import type { Plan } from '../contract/plan.ts';
 import { budgetLimits, type BudgetLimits } from './budget.ts';

@@ -137,6 +137,49 @@ export function reserveToolCall(limits: BudgetLimits, used: BudgetState): Budget
   return { fits: true, maxOutputTokens: null, reserve: { ...NOTHING, toolCalls: 1 } };
 }
 
+/**
+ * A memory call whose Memory embeds through a ModelEndpoint: a tool call, and the tokens its
+ * embeddings may take, bounded before it is made (`embedTokens`: see embeddingTokenBound), at
+ * the endpoint's input price. Its tokens are the run's, so a call that could take the run past
+ * its token or cost limit is not made.
+ */
+export function reserveMemoryCall(limits: BudgetLimits, used: BudgetState, embedTokens: number, pricing: PlanModel['pricing']): BudgetDecision {
+  const tool = reserveToolCall(limits, used);
+  if (!tool.fits) return tool;
+  if (limits.tokens && used.tokens + embedTokens > limits.tokens.value) {
+    return { fits: false, limit: 'tokens', policy: limits.tokens.policy, reason: `the memory call's embeddings (at most ${embedTokens} tokens) do not fit in what is left of ${limits.tokens.value} tokens per run` };
+  }
+  const cost = pricing ? (embedTokens * pricing.inputPerMillion) / 1_000_000 : 0;
+  if (limits.costUsd && used.costUsd + cost > limits.costUsd.value) {
+    return { fits: false, limit: 'costUsd', policy: limits.costUsd.policy, reason: `the memory call's embeddings (at most $${cost}) do not fit in what is left of $${limits.costUsd.value} per run` };
+  }
+  return { fits: true, maxOutputTokens: null, reserve: { ...NOTHING, toolCalls: 1, tokens: embedTokens, costUsd: cost } };
+}
+
+/** Tokens an embedding model may count for `texts`: no more than their UTF-8 bytes, and a few per text for its markers. */
+export function embeddingTokenBound(texts: readonly string[]): number {
+  let bytes = 0;
+  for (const text of texts) bytes += utf8Bytes(text) + EMBEDDING_TOKENS_PER_TEXT;
+  return bytes;
+}
+
+const EMBEDDING_TOKENS_PER_TEXT = 8;
+
+/** UTF-8 length of a string, counted without an encoder (the workflow sandbox may lack one). */
+export function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
 const LIMIT_KEYS = ['tokens', 'costUsd', 'modelCalls', 'toolCalls'] as const;
 
 /**

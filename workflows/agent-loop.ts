@@ -6,7 +6,8 @@
  * the agent declares, policy must allow it, and its arguments must fit its input schema.
  * A refused or invalid call goes back to the model as a tool error and is never executed.
  */
-import { delegateToolName, type JsonObject, type JsonValue, type MemoryToolName, type Plan, type PlanAgent } from '../contract/plan.ts';
+import { delegateToolName, type JsonObject, type JsonValue, type MemoryToolName, type Plan, type PlanAgent, type PlanModel } from '../contract/plan.ts';
+import { embeddedTexts, isMemoryCommand, parseMemoryCall } from '../validation/memory/memory-calls.ts';
 import type { ChildLimits } from '../policies/limits.ts';
 import type { ChatMessage, GateCheck, ModelCallResult, StoredTranscript, ToolCall, ToolCallResult, ToolDeclaration } from '../contract/activity-io.ts';
 import { checkDelegateCall, checkMemoryCall, checkModelCall, checkToolCall, onViolation } from '../policies/gate.ts';
@@ -17,9 +18,12 @@ import {
   delegationShare,
   endpointOutputCap,
   onBudgetExhausted,
+  embeddingTokenBound,
+  reserveMemoryCall,
   reserveModelCall,
   reserveToolCall,
   shareReserve,
+  utf8Bytes,
   withTopUps,
   type BudgetDecision,
   type BudgetLimits,
@@ -151,21 +155,6 @@ async function offeredTools(context: ActivationContext, agent: PlanAgent): Promi
  * workflow may have pending and stall the run.
  */
 export const MAX_TOOL_CALLS_PER_TURN = 64;
-
-/** UTF-8 length of a string, counted without an encoder (the workflow sandbox may lack one). */
-function utf8Bytes(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
 
 /**
  * Framing tokens a provider adds, generously counted: per call, per message, per tool, and
@@ -521,7 +510,12 @@ async function runToolCall(
   }
   if (tool.delegate !== null) return runDelegation(context, tool.delegate, call, limits, turn);
 
-  const budget = await fitBudget(context, () => reserveToolCall(withTopUps(limits, context.budget.topUps()), context.ledger.committed()));
+  const embeds = tool.memory ? embeddingReservation(context, tool.memory, call, limits) : null;
+  const budget = await fitBudget(context, () =>
+    embeds
+      ? reserveMemoryCall(withTopUps(limits, context.budget.topUps()), context.ledger.committed(), embeds.tokens, embeds.pricing)
+      : reserveToolCall(withTopUps(limits, context.budget.topUps()), context.ledger.committed())
+  );
   if (!budget) {
     return refuse(context, turn, call, 'BUDGET_EXCEEDED', { message: 'the run is wrapping up: its budget is spent' });
   }
@@ -558,6 +552,27 @@ async function runToolCall(
   } finally {
     context.ledger.reserve(budget.reserve, -1);
   }
+}
+
+const MEMORY_EMBEDDING_BUDGET_PATCH = 'orch-memory-embedding-budget';
+
+/**
+ * What a memory call reserves for its embeddings, when its Memory embeds through a ModelEndpoint
+ * (whose tokens are the run's) and a token or cost limit applies: an upper bound of the tokens
+ * of what it embeds, so the call is not made when it could take the run past the limit. Null
+ * otherwise, and for runs that recorded memory calls before it was reserved (they replay as
+ * they ran).
+ */
+function embeddingReservation(context: ActivationContext, tool: MemoryToolName, call: ToolCall, limits: BudgetLimits): { tokens: number; pricing: PlanModel['pricing'] } | null {
+  const { plan, agentName } = context;
+  const memory = plan.memories?.[plan.agents[agentName]!.memory?.memory ?? ''];
+  if (!memory?.embedding || (limits.tokens === null && limits.costUsd === null)) return null;
+  const command = parseMemoryCall(tool, call.input);
+  // A call its arguments refuse embeds nothing: the store answers it with Orloj's error.
+  const texts = isMemoryCommand(command) ? embeddedTexts(command) : [];
+  if (texts.length === 0) return null;
+  if (!(context.effects.patched?.(MEMORY_EMBEDDING_BUDGET_PATCH) ?? true)) return null;
+  return { tokens: embeddingTokenBound(texts), pricing: memory.embedding.pricing };
 }
 
 /** A built-in memory tool call, as a tool call: counted, reported and told to the model the same way. */

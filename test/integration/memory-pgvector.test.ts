@@ -181,6 +181,31 @@ describe('pgvector over pg: crash safety', () => {
 });
 
 describe('pgvector over pg with a Secret password and an embedding model', () => {
+  it("an embedding model's tokens are reserved before the memory call: a write that could take the run past max_tokens_per_run is not made", async () => {
+    const big = 'rollback '.repeat(400).trim();
+    const dir = manifests(
+      '  embedding_model: scripted\n',
+      [
+        '        - tool_calls: [{tool: memory.write, input: {key: small, value: roll back}}]',
+        `        - tool_calls: [{tool: memory.write, input: {key: big, value: "${big}"}}]`,
+        '        - text: done',
+        '',
+      ].join('\n')
+    );
+    writeFileSync(join(dir, 'policy.yaml'), 'apiVersion: orch/v1\nkind: AgentPolicy\nmetadata:\n  name: cap\nspec:\n  apply_mode: global\n  max_tokens_per_run: 3000\n');
+    const run = await harness.client.start(await planOf(dir));
+    const outcome = await run.result();
+    // The big value embeds at most its 3,599 bytes (+ 8): with what the run used, past 3,000.
+    expect(outcome).toMatchObject({ status: 'failed', failure: { type: 'BUDGET_EXCEEDED', agent: 'scribe' } });
+    expect(outcome.failure?.message).toMatch(/memory call's embeddings \(at most 3607 tokens\)/);
+    const writes = activitiesOf(await run.handle.fetchHistory())
+      .filter((c) => c.type === 'callMemory')
+      .map((c) => (c.input as { call: { input: { key: string } } }).call.input.key);
+    // The small write ran (and its tokens were charged); the big one was never scheduled.
+    expect(writes).toEqual(['small']);
+    expect(outcome.usage.total.totalTokens).toBeLessThanOrEqual(3000);
+  });
+
   it('the password comes from the Secret inside the activity, never in history; the mock model embeds and its tokens are recorded', async () => {
     const PASSWORD = 'pg-run-secret-5b2d8e';
     const backing = await pgliteDatabase();

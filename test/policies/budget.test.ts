@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetLimits, reserveModelCall, reserveToolCall } from '../../policies/budget.ts';
+import { budgetLimits, embeddingTokenBound, reserveMemoryCall, reserveModelCall, reserveToolCall } from '../../policies/budget.ts';
 import { agent, globalPolicy, planOf } from '../helpers/plan-builder.ts';
 
 
@@ -51,5 +51,24 @@ describe('budgets', () => {
     expect(reserveModelCall(limits, used({ modelCalls: 1 }), 10, null)).toMatchObject({ fits: true, maxOutputTokens: null });
     expect(reserveModelCall(limits, used({ modelCalls: 2 }), 10, null)).toMatchObject({ fits: false, limit: 'modelCalls' });
     expect(reserveToolCall(limits, used({ toolCalls: 1 }))).toMatchObject({ fits: false, limit: 'toolCalls', policy: 'q' });
+  });
+});
+
+describe('reserveMemoryCall', () => {
+  const limits = (tokens: number | null, costUsd: number | null) => ({
+    tokens: tokens === null ? null : { value: tokens, policy: 'AgentPolicy default/cap' },
+    costUsd: costUsd === null ? null : { value: costUsd, policy: 'AgentPolicy default/cap' },
+    modelCalls: null,
+    toolCalls: null,
+  });
+  const used = { tokens: 900, costUsd: 0, modelCalls: 1, toolCalls: 0 };
+
+  it('reserves the embeddings\' token bound and its cost at the input price; refuses what could pass a limit', () => {
+    expect(embeddingTokenBound(['ab', 'é'])).toBe(2 + 8 + 2 + 8);
+    expect(reserveMemoryCall(limits(1000, null), used, 100, null)).toMatchObject({ fits: true, reserve: { tokens: 100, toolCalls: 1, costUsd: 0 } });
+    expect(reserveMemoryCall(limits(1000, null), used, 101, null)).toMatchObject({ fits: false, limit: 'tokens', policy: 'AgentPolicy default/cap' });
+    const pricing = { inputPerMillion: 1_000_000, outputPerMillion: 0 };
+    expect(reserveMemoryCall(limits(null, 50), used, 60, pricing)).toMatchObject({ fits: false, limit: 'costUsd' });
+    expect(reserveMemoryCall(limits(null, 50), used, 40, pricing)).toMatchObject({ fits: true, reserve: { costUsd: 40 } });
   });
 });

@@ -79,6 +79,20 @@ export function isMemoryCommand(parsed: MemoryCommand | MemoryOperationResult): 
   return 'tool' in parsed;
 }
 
+/** What a call gives an embedding model (a ModelEndpoint embeds the value alone): the query, the value, each chunk. */
+export function embeddedTexts(command: MemoryCommand): string[] {
+  switch (command.tool) {
+    case 'memory.search':
+      return [command.query];
+    case 'memory.write':
+      return [command.value];
+    case 'memory.ingest':
+      return command.chunks.map(([, chunk]) => chunk);
+    default:
+      return [];
+  }
+}
+
 /** Orloj's `ChunkText`: windows of `chunkSize` characters, each repeating `overlap` of the last. */
 export function chunkText(content: string, chunkSize: number, overlap: number): string[] {
   const size = chunkSize > 0 ? chunkSize : DEFAULT_CHUNK_SIZE;
