@@ -11,7 +11,7 @@
  * Events carry names, codes and counts only, never whole payloads (prompts, outputs, plans).
  */
 import type { temporal } from '@temporalio/proto';
-import { asObject, decode, firstPayload, isoTime } from './history-payloads.ts';
+import { asObject, decode, firstPayload, isoTime, localModelCall } from './history-payloads.ts';
 import type { OrchClient } from './orch-client.ts';
 import type { ChatMessage, ModelCallRequest, ModelCallResult, StoredRef, TokenUsage, ToolCallRequest, ToolCallResult } from '../contract/activity-io.ts';
 import { addUsage, spentUsageIn } from '../contract/usage.ts';
@@ -186,7 +186,8 @@ export function auditReader(options: AuditTrailOptions = {}): AuditReader {
   const timedOut = new Set<string>();
   /** Agents whose budget pause is already reported and not yet resolved. */
   const pausedOn = new Set<string>();
-  const push = (event: Omit<AuditEvent, 'runId'>) => events.push(options.runId ? { ...event, runId: options.runId } : event);
+  const stamped = (event: Omit<AuditEvent, 'runId'>): AuditEvent => (options.runId ? { ...event, runId: options.runId } : event);
+  const push = (event: Omit<AuditEvent, 'runId'>) => events.push(stamped(event));
   const pushRefusal = (refusal: Refusal, time: string, eventId: number) => {
     const { agent, tool, code, reason, ...decision } = refusal;
     push({ time, kind: 'tool.refused', agent, subject: tool, outcome: 'refused', reason, code, ...decision, eventId });
@@ -255,6 +256,7 @@ export function auditReader(options: AuditTrailOptions = {}): AuditReader {
   const readEvent = (event: HistoryEvent) => {
     const eventId = Number(event.eventId);
     const time = isoTime(event);
+    const local = localModelCall(event);
 
     if (event.workflowExecutionStartedEventAttributes) {
       const attributes = event.workflowExecutionStartedEventAttributes;
@@ -273,24 +275,16 @@ export function auditReader(options: AuditTrailOptions = {}): AuditReader {
         ...(plan ? { plan: { system: plan.system?.name ?? '', task: plan.task?.name ?? null, hash: plan.hash ?? '' } } : {}),
         eventId,
       });
-    } else if (event.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) {
+    } else if (local) {
       // A local model call (`execution: local`): its marker holds the result; the request's
       // parts the trail needs ride in the result (or failure) as `call` (ModelCallEcho).
-      const marker = event.markerRecordedEventAttributes;
-      const data = asObject(firstPayload(marker.details?.data));
-      const type = typeof data?.activity_type === 'string' ? data.activity_type : '';
-      if (type !== ACTIVITY_TYPES.callModel) return;
-      const failure = marker.failure?.activityFailureInfo && marker.failure.cause ? marker.failure.cause : (marker.failure ?? null);
-      const result = failure ? undefined : firstPayload(marker.details?.result);
-      // A handed-over answer: the activity that brought it into history is the call, in the trail.
-      if (asObject(result)?.handedOver) return;
-      const echo = asObject(failure ? asObject(failureCode(failure, '').details)?.call : asObject(result)?.call);
+      const { failure, result, echo, attempt } = local;
       // A failure Temporal raised itself (a cancellation) has no echo: the marker's summary names the agent.
       const summary = decode(event.userMetadata?.summary);
       const summaryAgent = typeof summary === 'string' ? agentOfActivitySummary(summary) : null;
       const request: Partial<ModelCallRequest> | undefined = echoedRequest(echo) ?? (summaryAgent ? { agent: summaryAgent } : undefined);
       for (const refusal of refusalsIn(request, toolCallIds)) pushRefusal(refusal, time, eventId);
-      const open: OpenActivity = { scheduledEventId: eventId, scheduledTime: time, type, input: request, ...(typeof data?.attempt === 'number' ? { attempt: data.attempt } : {}) };
+      const open: OpenActivity = { scheduledEventId: eventId, scheduledTime: time, type: ACTIVITY_TYPES.callModel, input: request, ...(attempt !== undefined ? { attempt } : {}) };
       activityEvent(open, event, failure ? 'failed' : 'completed', result, failure);
     } else if (event.activityTaskScheduledEventAttributes) {
       const attributes = event.activityTaskScheduledEventAttributes;
@@ -485,8 +479,7 @@ export function auditReader(options: AuditTrailOptions = {}): AuditReader {
 
   // Calls still running: scheduled, so the gate allowed them; no outcome yet.
   const stillOpen = (): AuditEvent[] => {
-    const settled = events;
-    events = [];
+    const running: AuditEvent[] = [];
     for (const open of activities.values()) {
       const kind = open.type === ACTIVITY_TYPES.callModel ? 'model.call' : open.type === ACTIVITY_TYPES.callTool || open.type === ACTIVITY_TYPES.callMemory ? 'tool.call' : open.type === ACTIVITY_TYPES.listMcpTools ? 'mcp.discovery' : null;
       if (!kind) continue;
@@ -499,13 +492,11 @@ export function auditReader(options: AuditTrailOptions = {}): AuditReader {
             ? (call?.name as string | undefined)
             : (asObject(asObject(request?.server)?.id)?.name as string | undefined);
       const agent = kind === 'mcp.discovery' ? agentOfSummary(open) : typeof request?.agent === 'string' ? request.agent : null;
-      push({ time: open.scheduledTime, kind, agent, subject: subject ?? null, outcome: 'allowed', reason: null, code: null, eventId: open.scheduledEventId });
+      running.push(stamped({ time: open.scheduledTime, kind, agent, subject: subject ?? null, outcome: 'allowed', reason: null, code: null, eventId: open.scheduledEventId }));
     }
     for (const child of children.values()) {
-      push({ time: child.initiatedTime, kind: 'delegation', agent: child.supervisor, subject: child.delegate, outcome: 'allowed', reason: null, code: null, eventId: child.initiatedEventId });
+      running.push(stamped({ time: child.initiatedTime, kind: 'delegation', agent: child.supervisor, subject: child.delegate, outcome: 'allowed', reason: null, code: null, eventId: child.initiatedEventId }));
     }
-    const running = events;
-    events = settled;
     return running.sort((a, b) => a.eventId - b.eventId);
   };
 
@@ -605,7 +596,6 @@ function listedContractEvents(value: unknown): { agent: string | null; event: Co
  * next call as the tool messages after the last assistant message, so each is read once.
  */
 /** The marker Temporal's SDK records for a local activity. */
-const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 /** A local model call's echo (ModelCallEcho) as the request fields the trail reads. */
 function echoedRequest(echo: Record<string, unknown> | null): Partial<ModelCallRequest> | undefined {

@@ -10,9 +10,7 @@ import type { PastCall } from '../contract/past-calls.ts';
 import type { Plan } from '../contract/plan.ts';
 import { addUsage, spentUsageIn } from '../contract/usage.ts';
 import { ACTIVITY_TYPES } from '../contract/wire-names.ts';
-import { asObject, firstPayload, isoTime, type History, type HistoryEvent } from './history-payloads.ts';
-
-const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+import { asObject, firstPayload, isoTime, localModelCall, type History, type HistoryEvent } from './history-payloads.ts';
 
 export interface ExecutionCalls {
   /** The plan the execution ran (a run's, or a delegate's: the one its supervisor gave it); null when its input is not orch's. */
@@ -101,19 +99,12 @@ export function callsInHistory(workflowId: string, history: History): ExecutionC
       }
       continue;
     }
-    const marker = event.markerRecordedEventAttributes;
-    if (marker?.markerName === LOCAL_ACTIVITY_MARKER) {
-      const data = asObject(firstPayload(marker.details?.data));
-      if (data?.activity_type !== ACTIVITY_TYPES.callModel) continue;
-      const result = marker.failure ? undefined : firstPayload(marker.details?.result);
-      // A handed-over answer: the activity that brought it into history is the call.
-      if (asObject(result)?.handedOver) continue;
-      // Temporal wraps the activity's own failure (its cause) in an activity failure.
-      const failure = marker.failure?.activityFailureInfo && marker.failure.cause ? marker.failure.cause : marker.failure;
-      const echo = asObject(result ? asObject(result)?.call : asObject(firstPayload(failure?.applicationFailureInfo?.details))?.call);
+    const local = localModelCall(event);
+    if (local) {
+      const { echo, failure, result } = local;
       if (typeof echo?.agent !== 'string' || typeof echo.model !== 'string') continue;
-      const usage = result ? usageOf(result) : (spentUsageIn(firstPayload(failure?.applicationFailureInfo?.details)) ?? null);
-      calls.push({ ...base(event), kind: 'model', agent: echo.agent, target: keyOfModelId(plan, echo.agent, echo.model), name: echo.model, mcpToolName: null, approved: false, usage, failed: Boolean(marker.failure) });
+      const usage = failure ? (spentUsageIn(firstPayload(failure.applicationFailureInfo?.details)) ?? null) : usageOf(result);
+      calls.push({ ...base(event), kind: 'model', agent: echo.agent, target: keyOfModelId(plan, echo.agent, echo.model), name: echo.model, mcpToolName: null, approved: false, usage, failed: failure !== null });
       continue;
     }
     const child = event.startChildWorkflowExecutionInitiatedEventAttributes;

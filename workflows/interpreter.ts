@@ -323,16 +323,16 @@ export class PlanInterpreter {
         (decision) => ({ 'orch.budget.action': decision.action, 'orch.budget.decided_by': decision.decidedBy })
       )
       .then((decision) => {
-      this.budgetPause = null;
-      if (decision.action === 'wrap_up') {
-        this.wrappedUp = { by: decision.decidedBy, reason: decision.reason ?? null };
-        return;
-      }
-      this.topUps.tokens += decision.tokens ?? 0;
-      this.topUps.costUsd += decision.costUsd ?? 0;
-      this.topUps.modelCalls += decision.modelCalls ?? 0;
-      this.topUps.toolCalls += decision.toolCalls ?? 0;
-    });
+        this.budgetPause = null;
+        if (decision.action === 'wrap_up') {
+          this.wrappedUp = { by: decision.decidedBy, reason: decision.reason ?? null };
+          return;
+        }
+        this.topUps.tokens += decision.tokens ?? 0;
+        this.topUps.costUsd += decision.costUsd ?? 0;
+        this.topUps.modelCalls += decision.modelCalls ?? 0;
+        this.topUps.toolCalls += decision.toolCalls ?? 0;
+      });
     return this.budgetPause;
   }
 

@@ -282,10 +282,6 @@ function reconnectPolicy(reconnect: PlanMcpServer['reconnect']) {
 }
 
 /**
- * A desk (approvals, budget) whose waits show on the run's status: `status` while any wait
- * is open, `running` again once none is.
- */
-/**
  * A run's progress for the `progress` query, and the Web UI's Current Details of it: the
  * progress and what it waits for on people. Progress changes many times per workflow task;
  * the details are rendered once per burst (user metadata: not replayed).
@@ -333,6 +329,10 @@ function watched<Request, Answer>(desk: (request: Request) => Promise<Answer>, w
   };
 }
 
+/**
+ * A desk (approvals, budget) whose waits show on the run's status: `status` while any wait
+ * is open, `running` again once none is.
+ */
 function whileWaiting<Request, Answer>(
   desk: (request: Request) => Promise<Answer>,
   status: OrchRunStatus,

@@ -34,6 +34,16 @@ export function httpTool(namespace: string, name: string, endpoint: string, spec
   return { apiVersion: 'orch/v1', kind: 'Tool', metadata: { name, namespace }, spec: { type: 'http', endpoint, ...spec } };
 }
 
+/** A global ToolPermission under which every `write` call of `tool` waits for a person. */
+export function approvalRequired(tool: string, name: string): object {
+  return {
+    apiVersion: 'orch/v1',
+    kind: 'ToolPermission',
+    metadata: { name },
+    spec: { tool_ref: tool, action: 'invoke', apply_mode: 'global', operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }] },
+  };
+}
+
 /** Writes the resources as one multi-document YAML file and returns its path. */
 export function writeOverride(resources: object[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'orch-override-'));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { workflowBundle } from '../../worker/index.ts';
 import { OrchStatus } from '../../contract/search-attributes.ts';
-import { compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
+import { approvalRequired, compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 import { fetchAuditTrail } from '../../client/audit.ts';
 import { agent, MOCK_MODEL, planOf } from '../helpers/plan-builder.ts';
 import { startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
@@ -100,12 +100,7 @@ describe('cancelling a run', () => {
           httpTool('default', 'race-publish', `${stub.url}/${path}`, { operation_classes: ['write'] }),
           { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'racer' }, spec: { model_ref: 'race-model', prompt: 'publish', tools: ['race-publish'] } },
           { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'race-system' }, spec: { agents: ['racer'] } },
-          {
-            apiVersion: 'orch/v1',
-            kind: 'ToolPermission',
-            metadata: { name: 'race-needs-approval' },
-            spec: { tool_ref: 'race-publish', action: 'invoke', apply_mode: 'global', operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }] },
-          },
+          approvalRequired('race-publish', 'race-needs-approval'),
         ]),
       ]);
     const calls = (path: string) => stub.requests.filter((r) => r.path === `/${path}`).length;

@@ -10,7 +10,7 @@ import { OrchClient, type RunDescription } from '../../client/orch-client.ts';
 import { agent, MOCK_MODEL, planOf } from '../helpers/plan-builder.ts';
 import { startOpenAICompatibleServer, type OpenAICompatibleServer } from '../helpers/openai-compatible-server.ts';
 import { harnessWithStub } from '../helpers/orch-harness.ts';
-import { compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
+import { approvalRequired, compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 import { pollFor } from '../helpers/worker-process.ts';
 
 const setup = harnessWithStub();
@@ -57,12 +57,7 @@ describe('orch describe', () => {
       httpTool('default', 'publish', `${setup.stub.url}/publish`, { operation_classes: ['write'] }),
       { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'editor' }, spec: { model_ref: 'desk', prompt: 'edit', tools: ['publish'] } },
       { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'describe-approval' }, spec: { agents: ['editor'] } },
-      {
-        apiVersion: 'orch/v1',
-        kind: 'ToolPermission',
-        metadata: { name: 'publish-needs-approval' },
-        spec: { tool_ref: 'publish', action: 'invoke', apply_mode: 'global', operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }] },
-      },
+      approvalRequired('publish', 'publish-needs-approval'),
     ]);
     const run = await setup.harness.client.start(await compileOk([file]));
     await pollFor(async () => ((await run.approvals().catch(() => [])).length > 0 ? true : undefined), 20_000);
@@ -84,12 +79,7 @@ describe('orch describe', () => {
       { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'boss' }, spec: { model_ref: 'desk', prompt: 'lead' } },
       { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'hand' }, spec: { model_ref: 'desk', prompt: 'do', tools: ['publish'] } },
       { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'describe-delegate' }, spec: { agents: ['boss', 'hand'], graph: { boss: { delegates: ['hand'] } } } },
-      {
-        apiVersion: 'orch/v1',
-        kind: 'ToolPermission',
-        metadata: { name: 'publish-needs-approval' },
-        spec: { tool_ref: 'publish', action: 'invoke', apply_mode: 'global', operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }] },
-      },
+      approvalRequired('publish', 'publish-needs-approval'),
     ]);
     const run = await setup.harness.client.start(await compileOk([file]));
     await pollFor(async () => ((await run.approvals().catch(() => [])).length > 0 ? true : undefined), 20_000);

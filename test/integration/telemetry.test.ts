@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRecordingServer, type RecordingServer } from '../helpers/http-server.ts';
 import { startHarness, type Harness } from '../helpers/orch-harness.ts';
-import { compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
+import { approvalRequired, compileOk, httpTool, mockEndpoint, writeOverride } from '../helpers/scenario-overrides.ts';
 import { replayHistories } from '../../worker/replay.ts';
 import { createOrchWorker } from '../../worker/index.ts';
 import { OrchClient } from '../../client/orch-client.ts';
@@ -274,12 +274,7 @@ describe('inside the run: agent activations, policy decisions and waits', () => 
         { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'editor' }, spec: { model_ref: 'inner-model', prompt: 'edit', tools: ['lookup-tool', 'publish-tool'] } },
         { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'hand' }, spec: { model_ref: 'inner-model', prompt: 'check' } },
         { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'inner-system' }, spec: { agents: ['editor', 'hand'], graph: { editor: { delegates: ['hand'] } } } },
-        {
-          apiVersion: 'orch/v1',
-          kind: 'ToolPermission',
-          metadata: { name: 'publish-needs-approval' },
-          spec: { tool_ref: 'publish-tool', action: 'invoke', apply_mode: 'global', operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }] },
-        },
+        approvalRequired('publish-tool', 'publish-needs-approval'),
       ]);
       approved = await worker.client.start(await compileOk([file]));
       for (let i = 0; i < 200 && (await approved.approvals().catch(() => [])).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -386,12 +381,7 @@ describe('a span that outlives its worker', () => {
       { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'editor' }, spec: { model_ref: 'restart-model', prompt: 'edit', tools: ['publish-tool'] } },
       { apiVersion: 'orch/v1', kind: 'Agent', metadata: { name: 'publisher' }, spec: { model_ref: 'restart-model', prompt: 'publish', tools: ['publish-tool'] } },
       { apiVersion: 'orch/v1', kind: 'AgentSystem', metadata: { name: 'restart-system' }, spec: { agents: ['editor', 'publisher'], graph: { editor: { next: 'publisher' } } } },
-      {
-        apiVersion: 'orch/v1',
-        kind: 'ToolPermission',
-        metadata: { name: 'publish-needs-approval' },
-        spec: { tool_ref: 'publish-tool', action: 'invoke', apply_mode: 'global', operation_rules: [{ operation_class: 'write', verdict: 'approval_required' }] },
-      },
+      approvalRequired('publish-tool', 'publish-needs-approval'),
     ]);
     const waitFor = async (run: { approvals(): Promise<{ id: string }[]> }, id: string) => {
       // Each poll is a query: Temporal traces it, drawing span ids the replay will not draw.
